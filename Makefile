@@ -1,0 +1,22 @@
+# wharf: `make demo` runs the engine's main job, `make test` the whole suite (both as root).
+PY := .venv/bin/python
+SOCK ?= /run/wharf/wharf.sock
+
+.PHONY: setup demo test lint unit stop-demo
+
+setup:
+	bash scripts/setup.sh
+
+demo: setup
+	bash scripts/demo.sh
+
+stop-demo:
+	bash scripts/demo.sh stop
+
+lint: setup
+	$(PY) -m ruff check src tests bench
+	$(PY) -m mypy
+	.venv/bin/lint-imports
+
+test: setup lint
+	$(PY) -m pytest -q -p no:cacheprovider tests
