@@ -1,3 +1,55 @@
 #!/usr/bin/env bash
-echo "demo: not yet wired" >&2
-exit 1
+# The engine's main job, as a user would see it: start wharfd, make base images offline, run
+# containers. `scripts/demo.sh stop` stops the wharfd it started (containers keep running:
+# live-restore).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUN_DIR=/run/wharf
+PIDFILE=$RUN_DIR/wharfd.pid
+LOG=/var/log/wharfd.log
+export WHARF_HOST=unix://$RUN_DIR/wharf.sock
+W=.venv/bin/wharf
+
+if [ "${1:-}" = stop ]; then
+  if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+    kill -TERM "$(cat "$PIDFILE")" && echo "wharfd stopped"
+  else
+    echo "wharfd is not running"
+  fi
+  exit 0
+fi
+
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+mkdir -p "$RUN_DIR"
+if ! $W version >/dev/null 2>&1; then
+  echo "starting wharfd (log: $LOG)"
+  nohup .venv/bin/wharfd --pidfile "$PIDFILE" >>"$LOG" 2>&1 &
+  for _ in $(seq 100); do $W version >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+
+say wharf image bootstrap busybox;      $W image bootstrap busybox
+say wharf image bootstrap hello-world;  $W image bootstrap hello-world
+say wharf run --rm busybox echo hello from wharf
+$W run --rm busybox echo hello from wharf
+say wharf run --rm hello-world;         $W run --rm hello-world
+say wharf run -d --name wharf-demo busybox sh -c 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done'
+$W rm -f wharf-demo >/dev/null 2>&1 || true
+$W run -d --name wharf-demo busybox sh -c 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done'
+say wharf ps;                           $W ps
+sleep 2
+say wharf logs wharf-demo;              $W logs wharf-demo
+say wharf exec wharf-demo ps;           $W exec wharf-demo ps
+say wharf top wharf-demo;               $W top wharf-demo
+say wharf stop wharf-demo;              $W stop -t 1 wharf-demo
+say wharf ps -a --filter name=wharf-demo; $W ps -a --filter name=wharf-demo
+say wharf rm wharf-demo;                $W rm wharf-demo
+say wharf images;                       $W images
+
+cat <<MSG
+
+wharfd is still running (pid $(cat "$PIDFILE" 2>/dev/null || echo '?'), socket ${WHARF_HOST#unix://}).
+Try the stock docker CLI against it:
+  DOCKER_HOST=$WHARF_HOST docker run --rm busybox echo hi
+Stop it with: make stop-demo
+MSG
