@@ -11,6 +11,7 @@ symlink swapped in after a check is never followed out of the root.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -72,7 +73,8 @@ def _openat2_available() -> bool:
 
 
 def _openat2(dir_fd: int, path: str, flags: int, mode: int, resolve: int) -> int:
-    how = _OpenHow(flags, mode if flags & (os.O_CREAT | os.O_TMPFILE) else 0, resolve)
+    creates = bool(flags & os.O_CREAT) or (flags & os.O_TMPFILE) == os.O_TMPFILE
+    how = _OpenHow(flags, mode if creates else 0, resolve)
     number = _SYS_OPENAT2[platform.machine()]
     libc = _libc()
     for _ in range(64):  # EAGAIN/EINTR are transient (rename races under RESOLVE_IN_ROOT)
@@ -199,10 +201,8 @@ def makedirs_in_root(root: Path, path: str, mode: int = 0o755) -> int:
         try:
             os.close(open_in_root(root, prefix, os.O_PATH | os.O_DIRECTORY))
         except FileNotFoundError:
-            try:
+            with contextlib.suppress(FileExistsError):
                 _mkdir_in(root, "/".join(parts[: depth - 1]), parts[depth - 1], mode)
-            except FileExistsError:
-                pass
     return open_in_root(root, target, os.O_PATH | os.O_DIRECTORY)
 
 

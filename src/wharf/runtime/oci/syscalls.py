@@ -12,6 +12,7 @@ import ctypes
 import ctypes.util
 import os
 import platform
+import resource
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -89,9 +90,11 @@ class Syscalls(Protocol):
     def pivot_root(self, new_root: str, put_old: str) -> None: ...
     def chroot(self, path: str) -> None: ...
     def chdir(self, path: str) -> None: ...
+    def fchdir(self, fd: int) -> None: ...
     def sethostname(self, name: str) -> None: ...
+    def setdomainname(self, name: str) -> None: ...
     def mknod(self, path: str, mode: int, device: int) -> None: ...
-    def setrlimit(self, resource: int, soft: int, hard: int) -> None: ...
+    def setrlimit(self, limit: int, soft: int, hard: int) -> None: ...
     def capbset_drop(self, cap: int) -> None: ...
     def capset(self, effective: int, permitted: int, inheritable: int) -> None: ...
     def cap_ambient_raise(self, cap: int) -> None: ...
@@ -175,17 +178,22 @@ class LinuxSyscalls:
     def chdir(self, path: str) -> None:
         os.chdir(path)
 
+    def fchdir(self, fd: int) -> None:
+        os.fchdir(fd)
+
     def sethostname(self, name: str) -> None:
         raw = name.encode()
         _check(self._libc.sethostname(raw, ctypes.c_size_t(len(raw))), "sethostname")
 
+    def setdomainname(self, name: str) -> None:
+        raw = name.encode()
+        _check(self._libc.setdomainname(raw, ctypes.c_size_t(len(raw))), "setdomainname")
+
     def mknod(self, path: str, mode: int, device: int) -> None:
         os.mknod(path, mode, device)
 
-    def setrlimit(self, resource: int, soft: int, hard: int) -> None:
-        import resource as resource_module
-
-        resource_module.setrlimit(resource, (soft, hard))
+    def setrlimit(self, limit: int, soft: int, hard: int) -> None:
+        resource.setrlimit(limit, (soft, hard))
 
     def capbset_drop(self, cap: int) -> None:
         self._prctl(PR_CAPBSET_DROP, cap, what=f"drop capability {cap} from bounding set")
@@ -237,7 +245,7 @@ class LinuxSyscalls:
                                 0, 0), "load seccomp filter")
 
     def execve(self, path: str, args: list[str], env: list[str]) -> None:
-        environ = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+        environ = dict(item.partition("=")[::2] for item in env)
         os.execve(path, args, environ)
 
 

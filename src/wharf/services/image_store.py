@@ -1,0 +1,220 @@
+"""The write side of images: layers in, images recorded, images and layers deleted.
+
+``ImageStore`` ties the three stores together (content blobs, snapshots, metadata) so that every
+image on record has its config and manifest blobs and every layer it names is unpacked. It holds
+no policy (who may delete what, Docker's messages): that is ``ImageService``'s job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from typing import BinaryIO, cast
+
+from wharf.core.content import ContentStoreProtocol
+from wharf.core.digest import Digest
+from wharf.core.errors import InvalidParameter, NotFound
+from wharf.core.metadata import ImageRecord, LayerRecord, MetadataProtocol
+from wharf.core.oci import (
+    MEDIA_TYPE_OCI_CONFIG,
+    MEDIA_TYPE_OCI_LAYER_GZIP,
+    Descriptor,
+    Manifest,
+    canonical_json,
+    chain_ids,
+)
+from wharf.core.reference import Reference
+from wharf.core.snapshots import SnapshotterProtocol
+from wharf.lib.archive import compressor, decompressed
+from wharf.services.image_views import rfc3339_nano
+
+__all__ = ["JSON_LIMIT", "ImageStore"]
+
+JSON_LIMIT = 8 << 20  # configs and manifests larger than this are refused
+_CHUNK = 1 << 20
+
+
+class ImageStore:
+    """Layers and images over the content store, the snapshotter and the metadata DB.
+
+    ``lock`` (re-entrant) guards every read-modify-write; a caller that reuses layers for a
+    new image holds it from :meth:`add_layer` to :meth:`store_image`, so a concurrent delete
+    cannot remove a reused layer in between.
+    """
+
+    def __init__(
+        self,
+        content: ContentStoreProtocol,
+        metadata: MetadataProtocol,
+        snapshots: SnapshotterProtocol,
+    ) -> None:
+        self.content = content
+        self.db = metadata
+        self.snapshots = snapshots
+        self.lock = threading.RLock()
+
+    # ---- layers ----------------------------------------------------------------------------
+
+    def add_layer(self, stream: BinaryIO, parent: LayerRecord | None) -> LayerRecord:
+        """Store a layer tar (any compression) as a gzip blob and unpack it over ``parent``."""
+        blob, diff_id = self.ingest_layer(stream)
+        with self.lock:
+            return self.unpack_layer(blob, diff_id, parent)
+
+    def ingest_layer(self, stream: BinaryIO) -> tuple[Digest, str]:
+        """Gzip the uncompressed tar into the content store; returns (blob, diff id).
+
+        This is the slow, streaming part and needs no lock.
+        """
+        plain = decompressed(stream)
+        hasher = hashlib.sha256()
+        total = 0
+        writer = self.content.writer()
+        try:
+            gz = compressor(cast(BinaryIO, writer))
+            while chunk := plain.read(_CHUNK):
+                hasher.update(chunk)
+                total += len(chunk)
+                gz.write(chunk)
+            gz.close()
+            if total == 0:
+                raise InvalidParameter("the image tar is empty")
+            blob = writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+        return blob, f"sha256:{hasher.hexdigest()}"
+
+    def unpack_layer(self, blob: Digest, diff_id: str, parent: LayerRecord | None) -> LayerRecord:
+        """The layer ``diff_id`` over ``parent``, unpacked from ``blob`` unless already there."""
+        chain_id = chain_ids([parent.chain_id, diff_id])[1] if parent else diff_id
+        known = self.db.get_layer(chain_id)
+        if known is not None and self.snapshots.has_layer(chain_id):
+            return known
+        with self.content.open(blob) as layer_stream:
+            size = self.snapshots.add_layer(
+                chain_id, parent.chain_id if parent else None, layer_stream
+            )
+        layer = LayerRecord(
+            chain_id,
+            diff_id,
+            parent.chain_id if parent else "",
+            size,
+            str(blob),
+            MEDIA_TYPE_OCI_LAYER_GZIP,
+            rfc3339_nano(),
+        )
+        self.db.put_layer(layer)
+        return layer
+
+    def require_layer(self, chain_id: str) -> LayerRecord:
+        layer = self.db.get_layer(chain_id)
+        if layer is None:
+            raise NotFound(f"layer {chain_id} not found")
+        return layer
+
+    def layer_size(self, chain_id: str) -> int:
+        layer = self.db.get_layer(chain_id)
+        return layer.size if layer else 0
+
+    # ---- images ----------------------------------------------------------------------------
+
+    def store_image(
+        self, config_bytes: bytes, layers: list[LayerRecord], target: Reference | None = None
+    ) -> str:
+        """Write the config (its digest is the image id) and an OCI manifest, record the image,
+        tag it when ``target`` is set; returns the image id. The layers must match the
+        config's diff ids."""
+        try:
+            config = json.loads(config_bytes)
+        except ValueError as exc:
+            raise InvalidParameter(f"invalid image config: {exc}") from exc
+        diff_ids = list(((config.get("rootfs") or {}).get("diff_ids")) or [])
+        if diff_ids != [layer.diff_id for layer in layers]:
+            raise InvalidParameter("image config diff ids do not match the layers")
+        config_digest = self.content.put_bytes(config_bytes)
+        manifest = Manifest(
+            Descriptor(MEDIA_TYPE_OCI_CONFIG, config_digest, len(config_bytes)),
+            [self._layer_descriptor(layer) for layer in layers],
+        )
+        manifest_digest = self.content.put_bytes(canonical_json(manifest.to_json()))
+        image_id = str(config_digest)
+        record = ImageRecord(
+            image_id,
+            str(config_digest),
+            str(manifest_digest),
+            str(config.get("created") or rfc3339_nano()),
+            sum(layer.size for layer in layers),
+            [layer.chain_id for layer in layers],
+        )
+        with self.lock:
+            self.db.put_image(record)
+            if target is not None:
+                self.db.set_tag(str(target), image_id)
+                self.db.set_last_tag_time(image_id, rfc3339_nano())
+        return image_id
+
+    def _layer_descriptor(self, layer: LayerRecord) -> Descriptor:
+        blob = Digest.parse(layer.blob_digest)
+        return Descriptor(layer.media_type, blob, self.content.size(blob))
+
+    def load_config(self, digest: str) -> dict[str, object]:
+        data = json.loads(self.content.read_bytes(Digest.parse(digest), JSON_LIMIT))
+        if not isinstance(data, dict):
+            raise InvalidParameter(f"image config {digest} is not a JSON object")
+        return data
+
+    def manifest_of(self, image_id: str) -> tuple[Digest, Manifest]:
+        """The OCI manifest wharf wrote for an image, with its digest."""
+        record = self.db.get_image(image_id)
+        if record is None or not record.manifest_digest:
+            raise NotFound(f"No such image: {image_id}")
+        digest = Digest.parse(record.manifest_digest)
+        data = json.loads(self.content.read_bytes(digest, JSON_LIMIT))
+        return digest, Manifest.from_json(data)
+
+    def delete_image(self, image_id: str, chain: list[str]) -> tuple[list[dict[str, str]], int]:
+        """Delete the image and the layers no other image uses; returns Docker's ``Deleted``
+        records and the bytes freed. Callers hold :attr:`lock`."""
+        record = self.db.get_image(image_id)
+        self.db.delete_image(image_id)
+        out = [{"Deleted": image_id}]
+        freed = 0
+        still_used = {c for r in self.db.list_images() for c in r.chain_ids}
+        for chain_id in reversed(chain):
+            if chain_id not in still_used:
+                freed += self._delete_layer(chain_id)
+                out.append({"Deleted": chain_id})
+        if record is not None:
+            self.content.delete(Digest.parse(record.config_digest))
+            if record.manifest_digest:
+                self.content.delete(Digest.parse(record.manifest_digest))
+        return out, freed
+
+    def _delete_layer(self, chain_id: str) -> int:
+        layer = self.db.get_layer(chain_id)
+        self.snapshots.remove_layer(chain_id)
+        self.db.delete_layer(chain_id)
+        if layer is None:
+            return 0
+        if layer.blob_digest:
+            self.content.delete(Digest.parse(layer.blob_digest))
+        return layer.size
+
+    def collect_garbage(self) -> list[str]:
+        """Drop layers no image references (left by a crash mid-import or mid-remove).
+
+        Call at daemon start, before serving requests; returns the chain ids removed.
+        """
+        with self.lock:
+            used = {c for record in self.db.list_images() for c in record.chain_ids}
+            removed = sorted(set(self.db.list_layers()) - used)
+            for chain_id in removed:
+                self._delete_layer(chain_id)
+            recorded = set(self.db.list_layers())
+            for chain_id in self.snapshots.layers():
+                if chain_id not in recorded:
+                    self.snapshots.remove_layer(chain_id)
+                    removed.append(chain_id)
+            return removed

@@ -1,0 +1,370 @@
+"""Images: resolve, list, inspect, history, tag, remove, prune, import and commit.
+
+An image is an OCI image config (its sha256 is the image id), a manifest, and layers. Blobs live
+in the content store, the unpacked layers in the snapshotter (named by chain id), and the
+records (images, tags, layers) in the metadata database; ``ImageStore`` keeps those three in
+step, this service adds Docker's rules and shapes (the routes only encode them).
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from wharf.core.content import ContentStoreProtocol
+from wharf.core.digest import is_digest
+from wharf.core.errors import Conflict, InvalidParameter, NotFound
+from wharf.core.metadata import ImageRecord, LayerRecord, MetadataProtocol
+from wharf.core.oci import canonical_json, chain_ids
+from wharf.core.reference import Reference, parse_reference
+from wharf.core.snapshots import SnapshotterProtocol
+from wharf.services.image_changes import apply_changes
+from wharf.services.image_configs import commit_config, import_config
+from wharf.services.image_store import ImageStore
+from wharf.services.image_views import (
+    DEFAULT_CONTAINER_CONFIG,
+    Image,
+    ImageFilter,
+    rfc3339_nano,
+    summary,
+    unix_seconds,
+)
+
+__all__ = ["Image", "ImageService", "chain_ids_of", "rfc3339_nano"]
+
+chain_ids_of = chain_ids  # the OCI rule lives in core.oci
+
+_ZERO_TIME = "0001-01-01T00:00:00Z"
+_SHORT_ID_RE = re.compile(r"^(?:sha256:)?[a-f0-9]{1,64}$")
+
+
+def _has_label(img: Image, wanted: list[str]) -> bool:
+    labels = (img.config.get("config") or {}).get("Labels") or {}
+    for item in wanted:
+        key, sep, value = item.partition("=")
+        if key in labels and (not sep or labels[key] == value):
+            return True
+    return False
+
+
+class ImageService:
+    """Use cases on images; ``image_in_use(image_id)`` lists the containers using an image
+    (default: the containers table of the metadata database)."""
+
+    def __init__(
+        self,
+        content: ContentStoreProtocol,
+        metadata: MetadataProtocol,
+        snapshots: SnapshotterProtocol,
+        image_in_use: Callable[[str], list[str]] | None = None,
+        scratch_dir: Path | None = None,
+    ) -> None:
+        self.store = ImageStore(content, metadata, snapshots)
+        self._db = metadata
+        self._snapshots = snapshots
+        self._in_use = image_in_use or metadata.containers_using_image
+        self._lock = self.store.lock  # every read-modify-write of images, tags and layers
+        self.scratch_dir = scratch_dir  # temporary spools (save/load); None: the system's
+
+    # ---- lookup ----------------------------------------------------------------------------
+
+    def _find_id(self, ref: str) -> str | None:
+        if is_digest(ref) or re.fullmatch(r"[a-f0-9]{64}", ref):
+            image_id = ref if ref.startswith("sha256:") else f"sha256:{ref}"
+            return image_id if self._db.get_image(image_id) else None
+        try:
+            parsed = parse_reference(ref)
+        except InvalidParameter:
+            if not _SHORT_ID_RE.match(ref):
+                raise
+            parsed = None
+        if parsed is not None:
+            found = (
+                self._db.get_digest(str(parsed))
+                if parsed.digest
+                else self._db.get_tag(str(parsed.with_default_tag()))
+            )
+            if found:
+                return found
+        if _SHORT_ID_RE.match(ref):
+            prefix = ref if ref.startswith("sha256:") else f"sha256:{ref}"
+            matches = self._db.image_ids_with_prefix(prefix)
+            if len(matches) == 1:
+                return matches[0]
+        return None
+
+    def resolve(self, ref_or_id: str) -> Image:
+        image_id = self._find_id(ref_or_id)
+        record = self._db.get_image(image_id) if image_id else None
+        if record is None:
+            raise NotFound(f"No such image: {ref_or_id}")
+        return self._image(record)
+
+    def _image(self, record: ImageRecord) -> Image:
+        config = self.store.load_config(record.config_digest)
+        return Image(
+            id=record.id,
+            config=config,
+            repo_tags=[parse_reference(t).familiar() for t in self._db.tags_of(record.id)],
+            repo_digests=[parse_reference(d).familiar() for d in self._db.digests_of(record.id)],
+            created=record.created,
+            size=record.size,
+            chain_ids=list(record.chain_ids),
+        )
+
+    # ---- list / inspect / history ----------------------------------------------------------
+
+    def list(
+        self, all_: bool = False, filters: dict[str, list[str]] | None = None
+    ) -> builtins.list[dict[str, Any]]:
+        """``GET /images/json``, newest first. ``all_`` would add intermediate images, which
+        wharf does not record (no parent chain), so it changes nothing yet."""
+        filters = filters or {}
+        matcher = ImageFilter(filters, lambda ref: self.resolve(ref).created)
+        images = [self._image(r) for r in self._db.list_images()]
+        chosen = [img for img in images if matcher.matches(img)]
+        chosen.sort(key=lambda img: (img.created, img.id), reverse=True)
+        return [summary(img) for img in chosen]
+
+    def inspect(self, ref: str) -> dict[str, Any]:
+        img = self.resolve(ref)
+        record = self._db.get_image(img.id)
+        config = {**DEFAULT_CONTAINER_CONFIG, **(img.config.get("config") or {})}
+        return {
+            "Id": img.id,
+            "RepoTags": img.repo_tags,
+            "RepoDigests": img.repo_digests,
+            "Parent": "",
+            "Comment": img.config.get("comment", ""),
+            "Created": img.created,
+            "DockerVersion": "",
+            "Author": img.config.get("author", ""),
+            "Config": config,
+            "Architecture": img.config.get("architecture", ""),
+            "Os": img.config.get("os", ""),
+            "Size": img.size,
+            "GraphDriver": self._snapshots.image_graph_driver(img.chain_ids),
+            "RootFS": {
+                "Type": "layers",
+                "Layers": list((img.config.get("rootfs") or {}).get("diff_ids") or []),
+            },
+            "Metadata": {"LastTagTime": (record and record.last_tag_time) or _ZERO_TIME},
+        }
+
+    def history(self, ref: str) -> builtins.list[dict[str, Any]]:
+        img = self.resolve(ref)
+        entries = list(img.config.get("history") or [])
+        layer_sizes = [self.store.layer_size(c) for c in img.chain_ids]
+        rows = []
+        for entry in entries:
+            size = 0
+            if not entry.get("empty_layer") and layer_sizes:
+                size = layer_sizes.pop(0)
+            rows.append(
+                {
+                    "Id": "<missing>",
+                    "Created": unix_seconds(str(entry.get("created", ""))),
+                    "CreatedBy": entry.get("created_by", ""),
+                    "Tags": None,
+                    "Size": size,
+                    "Comment": entry.get("comment", ""),
+                }
+            )
+        rows.reverse()
+        if rows:
+            rows[0]["Id"] = img.id
+            rows[0]["Tags"] = img.repo_tags or None
+        return rows
+
+    # ---- tag / remove ----------------------------------------------------------------------
+
+    def tag(self, ref: str, repo: str, tag: str = "") -> Reference:
+        """Point ``repo[:tag]`` (default tag ``latest``) at the image ``ref`` names."""
+        img = self.resolve(ref)
+        target = self.parse_tag_target(repo, tag)
+        with self._lock:
+            self._db.set_tag(str(target), img.id)
+            self._db.set_last_tag_time(img.id, rfc3339_nano())
+        return target
+
+    @staticmethod
+    def parse_tag_target(repo: str, tag: str) -> Reference:
+        parsed = parse_reference(repo)
+        if parsed.digest:
+            raise InvalidParameter("refusing to create a tag with a digest reference")
+        return parsed.with_tag(tag) if tag else parsed.with_default_tag()
+
+    def remove(
+        self, ref: str, force: bool = False, prune: bool = True
+    ) -> builtins.list[dict[str, str]]:
+        """Untag and/or delete, in Docker's order: ``[{"Untagged": ...}, {"Deleted": ...}]``."""
+        del prune  # wharf records no parent images, so there is nothing else to prune
+        with self._lock:
+            img = self.resolve(ref)
+            by_id = self._is_id_ref(ref, img.id)
+            refs = self._db.tags_of(img.id) + self._db.digests_of(img.id)
+            users = self._in_use(img.id)
+            short = img.id.removeprefix("sha256:")[:12]
+            if by_id:
+                return self._remove_by_id(img, refs, users, force, short)
+            return self._remove_by_name(img, ref, refs, users, force, short)
+
+    def _is_id_ref(self, ref: str, image_id: str) -> bool:
+        if not _SHORT_ID_RE.match(ref):
+            return False
+        bare = ref.removeprefix("sha256:")
+        return image_id.removeprefix("sha256:").startswith(bare) and not self._named(ref)
+
+    def _named(self, ref: str) -> bool:
+        try:
+            parsed = parse_reference(ref)
+        except InvalidParameter:
+            return False
+        return self._db.get_tag(str(parsed.with_default_tag())) is not None
+
+    def _remove_by_name(
+        self,
+        img: Image,
+        ref: str,
+        refs: builtins.list[str],
+        users: builtins.list[str],
+        force: bool,
+        short: str,
+    ) -> builtins.list[dict[str, str]]:
+        parsed = parse_reference(ref)
+        key = str(parsed if parsed.digest else parsed.with_default_tag())
+        if len(refs) == 1 and users and not force:
+            raise Conflict(
+                f'conflict: unable to remove repository reference "{ref}" (must force) - '
+                f"container {users[0][:12]} is using its referenced image {short}"
+            )
+        removed = self._db.remove_digest(key) if parsed.digest else self._db.remove_tag(key)
+        out = [{"Untagged": parse_reference(key).familiar()}] if removed else []
+        if len(refs) > 1 or users:
+            return out  # other references remain, or a container keeps the image alive
+        return out + self.store.delete_image(img.id, img.chain_ids)[0]
+
+    def _remove_by_id(
+        self,
+        img: Image,
+        refs: builtins.list[str],
+        users: builtins.list[str],
+        force: bool,
+        short: str,
+    ) -> builtins.list[dict[str, str]]:
+        if users and not force:
+            raise Conflict(
+                f"conflict: unable to delete {short} (must be forced) - image is being used "
+                f"by stopped container {users[0][:12]}"
+            )
+        if len(refs) > 1 and not force:
+            raise Conflict(
+                f"conflict: unable to delete {short} (must be forced) - image is referenced "
+                "in multiple repositories"
+            )
+        out = self._untag_all(img)
+        if users:
+            return out  # wharf keeps the layers of a container's image: it stays dangling
+        return out + self.store.delete_image(img.id, img.chain_ids)[0]
+
+    def _untag_all(self, img: Image) -> builtins.list[dict[str, str]]:
+        out = []
+        for key in self._db.tags_of(img.id) + self._db.digests_of(img.id):
+            if "@" in key:
+                self._db.remove_digest(key)
+            else:
+                self._db.remove_tag(key)
+            out.append({"Untagged": parse_reference(key).familiar()})
+        return out
+
+    def prune(self, filters: dict[str, builtins.list[str]] | None = None) -> dict[str, Any]:
+        """``POST /images/prune``: dangling images (all unused ones with ``dangling=false``)
+        that no container uses; ``until`` and ``label`` narrow the choice."""
+        filters = dict(filters or {})
+        for key in filters:
+            if key not in ("dangling", "until", "label", "label!"):
+                raise InvalidParameter(f"invalid filter '{key}'")
+        dangling_only = all(v.lower() not in ("false", "0") for v in filters.pop("dangling", []))
+        excluded = filters.pop("label!", [])
+        matcher = ImageFilter(filters, lambda ref: self.resolve(ref).created)
+        deleted: builtins.list[dict[str, str]] = []
+        reclaimed = 0
+        with self._lock:
+            for record in self._db.list_images():
+                img = self._image(record)
+                if (dangling_only and img.repo_tags) or not matcher.matches(img):
+                    continue
+                if _has_label(img, excluded) or self._in_use(img.id):
+                    continue
+                deleted += self._untag_all(img)
+                records, freed = self.store.delete_image(img.id, img.chain_ids)
+                deleted += records
+                reclaimed += freed
+        return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
+
+    # ---- creating images -------------------------------------------------------------------
+
+    def import_tar(
+        self,
+        stream: BinaryIO,
+        repo: str = "",
+        tag: str = "",
+        changes: builtins.list[str] | None = None,
+        message: str = "",
+        source: str = "-",
+    ) -> Image:
+        """``docker import``: one layer from a (possibly compressed) root filesystem tar."""
+        target = self.parse_tag_target(repo, tag) if repo else None
+        container_config = apply_changes({}, changes or [])
+        blob, diff_id = self.store.ingest_layer(stream)
+        comment = message or f"Imported from {source}"
+        config = import_config(diff_id, container_config, comment, rfc3339_nano())
+        with self._lock:
+            layer = self.store.unpack_layer(blob, diff_id, None)
+            return self.store_image(canonical_json(config), [layer], target)
+
+    def commit(
+        self,
+        base: Image | None,
+        layer: BinaryIO,
+        container_config: dict[str, Any],
+        *,
+        changes: builtins.list[str] | None = None,
+        comment: str = "",
+        author: str = "",
+        created_by: str = "",
+        repo: str = "",
+        tag: str = "",
+    ) -> Image:
+        """``docker commit`` (and build steps): ``base`` plus one layer, with a new config."""
+        target = self.parse_tag_target(repo, tag) if repo else None
+        parents = [self.store.require_layer(c) for c in (base.chain_ids if base else [])]
+        blob, diff_id = self.store.ingest_layer(layer)
+        config = commit_config(
+            base.config if base else None,
+            [p.diff_id for p in parents] + [diff_id],
+            apply_changes(container_config, changes or []),
+            rfc3339_nano(),
+            comment=comment,
+            author=author,
+            created_by=created_by,
+        )
+        with self._lock:
+            added = self.store.unpack_layer(blob, diff_id, parents[-1] if parents else None)
+            return self.store_image(canonical_json(config), [*parents, added], target)
+
+    def store_image(
+        self,
+        config_bytes: bytes,
+        layers: builtins.list[LayerRecord],
+        target: Reference | None = None,
+    ) -> Image:
+        """Record an image from its exact config bytes (see :meth:`ImageStore.store_image`)."""
+        return self.resolve(self.store.store_image(config_bytes, layers, target))
+
+    def collect_garbage(self) -> builtins.list[str]:
+        """Drop layers no image uses (after a crash); call at daemon start, before serving."""
+        return self.store.collect_garbage()
