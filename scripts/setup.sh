@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Installs everything wharf needs on a fresh Debian 12 machine (as root): apt packages, a venv
+# Usage: setup.sh [demo|test]. Installs everything wharf needs on a fresh Debian 12 machine (as root): apt packages, a venv
 # with wharf and its dev tools. Idempotent: packages already present are not fetched again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(busybox-static runc crun iproute2 iptables util-linux procps)
+# demo: what the engine needs; test: also the peers the tests drive side by side
+# (Debian's dockerd for the runtime-contract test, openssl for TLS certificates).
+APT_PACKAGES=(busybox-static runc crun tini iproute2 iptables util-linux bsdutils procps)
+if [ "${1:-demo}" = test ]; then
+  APT_PACKAGES+=(docker.io openssl)
+fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

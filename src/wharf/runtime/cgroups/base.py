@@ -1,0 +1,95 @@
+"""The ``Cgroup`` Protocol both versions implement, and shared file helpers."""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+REMOVE_ATTEMPTS = 50
+REMOVE_DELAY = 0.02
+FREEZE_TIMEOUT = 5.0
+
+
+class Cgroup(Protocol):
+    """One container's cgroup (in every v1 hierarchy, or the one v2 directory)."""
+
+    path: str
+
+    def create(self) -> None: ...
+    def apply(self, resources: dict[str, Any]) -> None: ...
+    def add(self, pid: int) -> None: ...
+    def pids(self) -> list[int]: ...
+    def freeze(self) -> None: ...
+    def thaw(self) -> None: ...
+    def frozen(self) -> bool: ...
+    def oom_killed(self) -> bool: ...
+    def memory_usage(self) -> int: ...
+    def kill_all(self, signal: int) -> None: ...
+    def remove(self) -> None: ...
+    def mount_sources(self) -> dict[str, Path]: ...
+
+
+def write_value(path: Path, value: str | int) -> None:
+    """Write one value to a cgroup control file (no truncation semantics to rely on)."""
+    with open(path, "w") as out:
+        out.write(str(value))
+
+
+def read_value(path: Path, default: str = "") -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return default
+
+
+def read_keyed(path: Path) -> dict[str, int]:
+    """``key value`` lines (memory.events, memory.oom_control) as a dict."""
+    values: dict[str, int] = {}
+    for line in read_value(path).splitlines():
+        key, _, number = line.partition(" ")
+        if number.strip().lstrip("-").isdigit():
+            values[key] = int(number)
+    return values
+
+
+def read_pids(path: Path) -> list[int]:
+    return [int(line) for line in read_value(path).split() if line.isdigit()]
+
+
+def remove_tree(directory: Path) -> None:
+    """rmdir a cgroup and its child cgroups, deepest first, retrying while the kernel
+    still reports it busy (a bounded number of times)."""
+    if not directory.is_dir():
+        return
+    for child in sorted((p for p in directory.iterdir() if p.is_dir()), reverse=True):
+        remove_tree(child)
+    for attempt in range(REMOVE_ATTEMPTS):
+        try:
+            os.rmdir(directory)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EBUSY, errno.EAGAIN) or attempt == REMOVE_ATTEMPTS - 1:
+                raise
+            time.sleep(REMOVE_DELAY)
+
+
+def wait_until(predicate: Any, timeout: float = FREEZE_TIMEOUT) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return bool(predicate())
+
+
+def kill_pids(pids: list[int], signal: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal)
+        except ProcessLookupError:
+            continue

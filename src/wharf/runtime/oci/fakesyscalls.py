@@ -1,0 +1,106 @@
+"""A recording ``Syscalls`` for unit tests: nothing privileged happens, every call is kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Call:
+    """One recorded system call: its name and arguments."""
+
+    name: str
+    args: tuple[object, ...]
+
+
+@dataclass
+class RecordingSyscalls:
+    """Records each call in order; ``fail_on`` makes the named call raise ``OSError``."""
+
+    calls: list[Call] = field(default_factory=list)
+    fail_on: dict[str, int] = field(default_factory=dict)
+
+    def _record(self, name: str, *args: object) -> None:
+        self.calls.append(Call(name, args))
+        if name in self.fail_on:
+            raise OSError(self.fail_on[name], f"{name} failed")
+
+    def names(self) -> list[str]:
+        return [call.name for call in self.calls]
+
+    def unshare(self, flags: int) -> None:
+        self._record("unshare", flags)
+
+    def setns(self, fd: int, nstype: int) -> None:
+        self._record("setns", fd, nstype)
+
+    def mount(
+        self, source: str | None, target: str, fstype: str | None, flags: int, data: str | None
+    ) -> None:
+        self._record("mount", source, target, fstype, flags, data)
+
+    def umount2(self, target: str, flags: int) -> None:
+        self._record("umount2", target, flags)
+
+    def pivot_root(self, new_root: str, put_old: str) -> None:
+        self._record("pivot_root", new_root, put_old)
+
+    def chroot(self, path: str) -> None:
+        self._record("chroot", path)
+
+    def chdir(self, path: str) -> None:
+        self._record("chdir", path)
+
+    def fchdir(self, fd: int) -> None:
+        self._record("fchdir", fd)
+
+    def sethostname(self, name: str) -> None:
+        self._record("sethostname", name)
+
+    def setdomainname(self, name: str) -> None:
+        self._record("setdomainname", name)
+
+    def mknod(self, path: str, mode: int, device: int) -> None:
+        self._record("mknod", path, mode, device)
+
+    def setrlimit(self, limit: int, soft: int, hard: int) -> None:
+        self._record("setrlimit", limit, soft, hard)
+
+    def capbset_drop(self, cap: int) -> None:
+        self._record("capbset_drop", cap)
+
+    def capset(self, effective: int, permitted: int, inheritable: int) -> None:
+        self._record("capset", effective, permitted, inheritable)
+
+    def cap_ambient_raise(self, cap: int) -> None:
+        self._record("cap_ambient_raise", cap)
+
+    def set_keepcaps(self, keep: bool) -> None:
+        self._record("set_keepcaps", keep)
+
+    def set_no_new_privs(self) -> None:
+        self._record("set_no_new_privs")
+
+    def set_dumpable(self, dumpable: bool) -> None:
+        self._record("set_dumpable", dumpable)
+
+    def setgroups(self, groups: list[int]) -> None:
+        self._record("setgroups", tuple(groups))
+
+    def setresgid(self, gid: int) -> None:
+        self._record("setresgid", gid)
+
+    def setresuid(self, uid: int) -> None:
+        self._record("setresuid", uid)
+
+    def umask(self, mask: int) -> None:
+        self._record("umask", mask)
+
+    def close_range_cloexec(self, first: int) -> None:
+        self._record("close_range_cloexec", first)
+
+    def seccomp_load(self, program: bytes) -> None:
+        self._record("seccomp_load", len(program))
+
+    def execve(self, path: str, args: list[str], env: list[str]) -> None:
+        self._record("execve", path, tuple(args), tuple(env))

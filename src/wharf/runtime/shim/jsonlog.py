@@ -1,0 +1,103 @@
+"""Docker's json-file log: one JSON object per line of container output.
+
+``{"log": "text\\n", "stream": "stdout", "time": "<RFC3339Nano UTC>"}``. Output is split at
+newlines (the newline stays in ``log``); a line longer than ``MAX_LINE`` is written in pieces
+without a newline, as Docker's log copier does, and whatever is left at end of stream is flushed
+as is. With ``max_size`` > 0 the file is rotated to ``<path>.1`` when it would grow past it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Final
+
+from wharf.runtime.shim.protocol import rfc3339_nano
+
+__all__ = ["MAX_LINE", "JsonLogWriter", "encode_entry"]
+
+MAX_LINE: Final = 16 * 1024
+
+
+_encode_text = json.encoder.encode_basestring  # JSON string literal, non-ASCII kept
+
+
+def _entries(lines: list[bytes], stream: str, time: str) -> bytes:
+    suffix = f',"stream":"{stream}","time":"{time}"}}\n'
+    text = "".join(
+        ['{"log":' + _encode_text(line.decode("utf-8", "replace")) + suffix for line in lines]
+    )
+    return text.encode()
+
+
+def encode_entry(data: bytes, stream: str, time: str) -> bytes:
+    """One log line (with its trailing newline)."""
+    return _entries([data], stream, time)
+
+
+def _cut(line: bytes, size: int) -> list[bytes]:
+    return [line[i : i + size] for i in range(0, len(line), size)] or [b""]
+
+
+class JsonLogWriter:
+    """Appends the output of the streams of one container to its json-file log."""
+
+    def __init__(self, path: Path, max_size: int = 0) -> None:
+        self._path = path
+        self._max_size = max_size
+        self._partial: dict[str, bytearray] = {}
+        self._fd = self._open()
+        self._size = os.fstat(self._fd).st_size
+
+    def _open(self) -> int:
+        return os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o640)
+
+    def write(self, stream: str, data: bytes) -> None:
+        """Log ``data`` read from ``stream`` ("stdout"/"stderr") now."""
+        buffer = self._partial.setdefault(stream, bytearray())
+        buffer += data
+        end = buffer.rfind(b"\n") + 1
+        lines: list[bytes] = []
+        if end:
+            for line in bytes(buffer[:end]).split(b"\n")[:-1]:
+                if len(line) < MAX_LINE:
+                    lines.append(line + b"\n")
+                else:  # written in pieces, the last one with the newline
+                    *pieces, last = _cut(line + b"\n", MAX_LINE)
+                    lines += pieces
+                    if last:
+                        lines.append(last)
+            del buffer[:end]
+        while len(buffer) >= MAX_LINE:
+            lines.append(bytes(buffer[:MAX_LINE]))
+            del buffer[:MAX_LINE]
+        if lines:
+            self._append(_entries(lines, stream, rfc3339_nano()))
+
+    def flush(self, stream: str) -> None:
+        """End of ``stream``: write what is left of its last line."""
+        buffer = self._partial.pop(stream, None)
+        if buffer:
+            self._append(encode_entry(bytes(buffer), stream, rfc3339_nano()))
+
+    def close(self) -> None:
+        for stream in list(self._partial):
+            self.flush(stream)
+        os.close(self._fd)
+
+    def _append(self, data: bytes) -> None:
+        if not data:
+            return
+        if self._max_size > 0 and self._size > 0 and self._size + len(data) > self._max_size:
+            self._rotate()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        self._size += len(data)
+
+    def _rotate(self) -> None:
+        os.close(self._fd)
+        os.replace(self._path, self._path.with_name(self._path.name + ".1"))
+        self._fd = self._open()
+        self._size = 0

@@ -1,0 +1,128 @@
+"""What the shim and its clients share: shim.json, file names, the frame format, timestamps.
+
+Frames (shim → client) use Docker's stream header: ``[type, 0, 0, 0, len32be]`` + payload.
+Kept free of asyncio and of heavy imports: the shim imports it at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+__all__ = [
+    "EXIT_FILE",
+    "FRAME_ERROR",
+    "FRAME_EXIT",
+    "FRAME_STDERR",
+    "FRAME_STDOUT",
+    "HEADER_SIZE",
+    "PID_FILE",
+    "SHIM_CONFIG_FILE",
+    "SOCKET_FILE",
+    "FrameDecoder",
+    "ShimConfig",
+    "encode_frame",
+    "rfc3339_nano",
+]
+
+SHIM_CONFIG_FILE: Final = "shim.json"
+SOCKET_FILE: Final = "shim.sock"
+PID_FILE: Final = "shim.pid"
+EXIT_FILE: Final = "exit.json"
+LOG_FILE: Final = "shim.log"  # the shim's own diagnostics (its stderr)
+
+FRAME_STDOUT: Final = 1
+FRAME_STDERR: Final = 2
+FRAME_EXIT: Final = 3
+FRAME_ERROR: Final = 4
+HEADER_SIZE: Final = 8
+MAX_FRAME: Final = 16 * 1024 * 1024
+
+_HEADER = struct.Struct(">BxxxI")
+
+
+@dataclass(frozen=True)
+class ShimConfig:
+    """The content of shim.json: how a shim runs one container."""
+
+    id: str
+    bundle: Path
+    runtime: str
+    runtime_root: Path
+    tty: bool
+    open_stdin: bool
+    stdin_once: bool
+    log_path: Path
+    log_max_size: int = 0
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "id": self.id,
+                "bundle": str(self.bundle),
+                "runtime": self.runtime,
+                "runtime_root": str(self.runtime_root),
+                "tty": self.tty,
+                "open_stdin": self.open_stdin,
+                "stdin_once": self.stdin_once,
+                "log_path": str(self.log_path),
+                "log_max_size": self.log_max_size,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ShimConfig:
+        raw: dict[str, Any] = json.loads(text)
+        return cls(
+            id=str(raw["id"]),
+            bundle=Path(raw["bundle"]),
+            runtime=str(raw.get("runtime") or "runc"),
+            runtime_root=Path(raw["runtime_root"]),
+            tty=bool(raw.get("tty", False)),
+            open_stdin=bool(raw.get("open_stdin", False)),
+            stdin_once=bool(raw.get("stdin_once", False)),
+            log_path=Path(raw["log_path"]),
+            log_max_size=int(raw.get("log_max_size") or 0),
+        )
+
+
+def encode_frame(frame_type: int, payload: bytes) -> bytes:
+    """One frame: the 8-byte header and the payload."""
+    return _HEADER.pack(frame_type, len(payload)) + payload
+
+
+class FrameDecoder:
+    """Incremental decoder: feed bytes, take whole frames."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
+        self._buffer += data
+        frames: list[tuple[int, bytes]] = []
+        while len(self._buffer) >= HEADER_SIZE:
+            frame_type, length = _HEADER.unpack_from(self._buffer)
+            if length > MAX_FRAME:
+                raise ValueError(f"frame of {length} bytes is too large")
+            if len(self._buffer) < HEADER_SIZE + length:
+                break
+            frames.append((frame_type, bytes(self._buffer[HEADER_SIZE : HEADER_SIZE + length])))
+            del self._buffer[: HEADER_SIZE + length]
+        return frames
+
+    @property
+    def pending(self) -> int:
+        """Bytes of an incomplete frame held back."""
+        return len(self._buffer)
+
+
+def rfc3339_nano(ns: int | None = None) -> str:
+    """``2024-01-01T00:00:00.123456789Z`` (UTC, nanoseconds, as Docker writes times)."""
+    if ns is None:
+        ns = time.time_ns()
+    seconds, nanos = divmod(ns, 1_000_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{nanos:09d}Z"

@@ -1,0 +1,153 @@
+"""Small pure parts of the runtime: options, paths, lookup, config, seccomp, CLI helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from wharf.runtime.oci import seccomp
+from wharf.runtime.oci import syscalls as sc
+from wharf.runtime.oci.caps import cap_mask, cap_number
+from wharf.runtime.oci.cliutil import RuntimeLog, exec_process_spec, parse_signal
+from wharf.runtime.oci.config import parse_config
+from wharf.runtime.oci.errors import RuntimeCreateError
+from wharf.runtime.oci.lookpath import look_path
+from wharf.runtime.oci.mountopts import parse_mount_options
+from wharf.runtime.oci.securepath import secure_join
+from wharf.runtime.oci.state import ContainerState, read_state, write_state
+
+SECTION = {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+           "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+           "syscalls": [{"names": ["read", "write", "exit_group", "no_such_call"],
+                         "action": "SCMP_ACT_ALLOW"},
+                        {"names": ["personality"], "action": "SCMP_ACT_ALLOW",
+                         "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"},
+                                  {"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]}]}
+
+
+def test_mount_options() -> None:
+    options = parse_mount_options(["rbind", "ro", "nosuid", "rprivate", "mode=755", "rw"])
+    assert options.flags == sc.MS_BIND | sc.MS_REC | sc.MS_NOSUID
+    assert options.propagation == (sc.MS_PRIVATE | sc.MS_REC,)
+    assert options.data == "mode=755" and options.is_bind
+
+
+def test_secure_join_stays_inside(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    os.symlink("/", tmp_path / "escape")
+    os.symlink("../../..", tmp_path / "etc/up")
+    os.symlink("/etc", tmp_path / "abs")
+    assert secure_join(tmp_path, "/escape/tmp") == tmp_path / "tmp"
+    assert secure_join(tmp_path, "etc/up/x") == tmp_path / "x"
+    assert secure_join(tmp_path, "../../abs/passwd") == tmp_path / "etc/passwd"
+
+
+def test_look_path(tmp_path: Path) -> None:
+    tool = tmp_path / "bin/tool"
+    tool.parent.mkdir()
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    assert look_path("tool", f"/nonexistent:{tmp_path}/bin") == str(tool)
+    with pytest.raises(RuntimeCreateError, match=r'exec: "nope": executable file not found'):
+        look_path("nope", str(tmp_path / "bin"))
+    with pytest.raises(RuntimeCreateError, match=r'exec: ".*bin": permission denied'):
+        look_path(str(tmp_path / "bin"), "")
+
+
+def test_caps() -> None:
+    assert cap_number("CAP_KILL") == cap_number("kill") == 5
+    assert cap_mask(["CAP_CHOWN", "CAP_CHECKPOINT_RESTORE"], 39) == 1
+    with pytest.raises(RuntimeCreateError):
+        cap_number("CAP_NOPE")
+
+
+def test_config_needs_rootfs_and_args(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeCreateError, match="rootfs"):
+        parse_config({"process": {"args": ["sh"]}}, tmp_path)
+    (tmp_path / "rootfs").mkdir()
+    with pytest.raises(RuntimeCreateError, match="args"):
+        parse_config({"process": {"args": []}}, tmp_path)
+    config = parse_config({"process": {"args": ["sh"]}, "linux": {"namespaces": [
+        {"type": "network", "path": "/proc/1/ns/net"}]}}, tmp_path)
+    assert config.namespace("network") is not None and config.process.cwd == "/"
+
+
+def test_seccomp_compiles_and_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    program = seccomp.compile_seccomp(SECTION)
+    assert program and len(program) % 8 == 0
+    cache = seccomp.SeccompCache(tmp_path)
+    assert cache.program(SECTION) == program
+    monkeypatch.setattr(seccomp, "compile_seccomp", lambda section: pytest.fail("recompiled"))
+    assert cache.program(SECTION) == program
+    assert seccomp.seccomp_key(SECTION) == seccomp.seccomp_key(json.loads(json.dumps(SECTION)))
+
+
+def test_seccomp_actions() -> None:
+    assert seccomp.action_code("SCMP_ACT_ERRNO", 38) == seccomp.SCMP_ACT_ERRNO | 38
+    assert seccomp.action_code("SCMP_ACT_ERRNO", None) == seccomp.SCMP_ACT_ERRNO | 1
+    with pytest.raises(RuntimeCreateError):
+        seccomp.action_code("SCMP_ACT_NOTIFY", None)
+
+
+def test_state_round_trip(tmp_path: Path) -> None:
+    (tmp_path / "c1").mkdir()
+    state = ContainerState(id="c1", pid=1, bundle="/b", rootfs="/b/rootfs", created="t",
+                           init_start_time=5, cgroups_path="/wharf/c1")
+    write_state(tmp_path, state)
+    assert read_state(tmp_path, "c1") == state
+    assert state.to_oci("stopped")["pid"] == 0
+
+
+def test_parse_signal() -> None:
+    assert parse_signal("9") == parse_signal("KILL") == parse_signal("SIGKILL") == 9
+    assert parse_signal("term") == signal.SIGTERM
+    with pytest.raises(RuntimeCreateError):
+        parse_signal("SIGNOPE")
+
+
+def test_exec_process_spec_reuses_container_process() -> None:
+    base = {"args": ["sleep"], "env": ["PATH=/bin"], "cwd": "/", "user": {"uid": 0, "gid": 0}}
+    spec = exec_process_spec(base, ["ls"], env=["A=1"], cwd="/tmp", tty=True, user="5:6")
+    assert spec["args"] == ["ls"] and spec["env"] == ["PATH=/bin", "A=1"]
+    assert (spec["cwd"], spec["terminal"], spec["user"]) == ("/tmp", True,
+                                                             {"uid": 5, "gid": 6})
+
+
+def test_runtime_log_json(tmp_path: Path) -> None:
+    log = RuntimeLog(str(tmp_path / "log.json"), json_format=True)
+    log.error("boom")
+    entry = json.loads((tmp_path / "log.json").read_text())
+    assert entry["level"] == "error" and entry["msg"] == "boom"
+
+
+@pytest.mark.parametrize("argv", [
+    # what containerd-shim-runc-v2 (go-runc) passes
+    ["--root", "/run/r", "--log", "/b/log.json", "--log-format", "json", "--systemd-cgroup",
+     "create", "--bundle", "/b", "--pid-file", "/b/init.pid", "--console-socket", "/s",
+     "--no-new-keyring", "c1"],
+    ["--root", "/run/r", "exec", "--process", "/tmp/p.json", "--detach", "--pid-file", "/p",
+     "c1"],
+    ["--root", "/run/r", "kill", "--all", "c1", "9"],
+    ["--root", "/run/r", "delete", "--force", "c1"],
+    ["--root", "/run/r", "ps", "--format", "json", "c1"],
+    ["--root", "/run/r", "update", "--resources", "-", "c1"],
+])
+def test_cli_accepts_runc_invocations(argv: list[str]) -> None:
+    from wharf.runtime.oci.main import build_parser
+
+    args = build_parser().parse_args(argv)
+    assert args.id == "c1" and args.root == "/run/r"
+
+
+def test_malformed_config_is_a_create_error(tmp_path: Path) -> None:
+    from wharf.runtime.oci.config import load_config
+
+    (tmp_path / "rootfs").mkdir()
+    (tmp_path / "config.json").write_text(json.dumps(
+        {"process": {"args": ["sh"]}, "mounts": [{"type": "tmpfs"}]}))
+    with pytest.raises(RuntimeCreateError, match=r"invalid .*destination"):
+        load_config(tmp_path)
