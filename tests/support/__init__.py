@@ -1,0 +1,1 @@
+"""Helpers shared by the integration and compatibility tests (not a test module)."""

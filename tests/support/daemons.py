@@ -1,0 +1,219 @@
+"""Start real daemons for tests, each on a private socket and data root, and clean up after them.
+
+``wharfd_running`` starts wharf's daemon; ``dockerd_running`` starts Debian's dockerd (when it is
+installed) with extra runtimes. Both remove every container they hold before they stop, and then
+sweep what a crashed test might have left: shims they started, mounts under their data root,
+cgroups of their containers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.client import HTTPConnection
+from pathlib import Path
+
+from wharf.lib.bootstrap import busybox_rootfs_tar
+
+VENV_BIN = Path(sys.executable).parent
+DOCKER_CLI = shutil.which("docker", path="/usr/local/bin:/usr/bin") or "docker"
+
+
+class UnixHTTPConnection(HTTPConnection):
+    """http.client over a unix socket (enough for test set-up and tear-down)."""
+
+    def __init__(self, path: str, timeout: float = 60.0) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        sock.connect(self.socket_path)
+        self.sock = sock
+
+
+@dataclass
+class Daemon:
+    name: str
+    socket_path: Path
+    data_root: Path
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def host(self) -> str:
+        return f"unix://{self.socket_path}"
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        conn = UnixHTTPConnection(str(self.socket_path))
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def json(self, method: str, path: str, payload: object | None = None) -> object:
+        body = None if payload is None else json.dumps(payload).encode()
+        status, data = self.request(method, path, body, {"Content-Type": "application/json"})
+        if status >= 400:
+            raise AssertionError(f"{method} {path} -> {status}: {data[:300]!r}")
+        return json.loads(data) if data else None
+
+    def log_tail(self, size: int = 4000) -> str:
+        with contextlib.suppress(OSError):
+            return self.log_path.read_text(errors="replace")[-size:]
+        return ""
+
+    def docker_env(self) -> dict[str, str]:
+        env = dict(os.environ, DOCKER_HOST=self.host, WHARF_HOST=self.host)
+        env.pop("DOCKER_CONTEXT", None)
+        return env
+
+    def docker(self, *args: str, stdin: bytes | None = None, timeout: float = 60,
+               check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        """Run the stock docker CLI against this daemon."""
+        res = subprocess.run([DOCKER_CLI, *args], env=self.docker_env(), input=stdin,
+                             capture_output=True, timeout=timeout)
+        if check and res.returncode != 0:
+            raise AssertionError(f"docker {' '.join(args)} -> {res.returncode}\n"
+                                 f"stdout: {res.stdout!r}\nstderr: {res.stderr!r}\n"
+                                 f"daemon log:\n{self.log_tail()}")
+        return res
+
+
+def busybox_tar() -> bytes:
+    buf = io.BytesIO()
+    busybox_rootfs_tar(buf)
+    return buf.getvalue()
+
+
+def wait_until_listening(daemon: Daemon, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if daemon.proc.poll() is not None:
+            raise RuntimeError(f"{daemon.name} exited early:\n{daemon.log_tail()}")
+        with contextlib.suppress(OSError):
+            if daemon.request("GET", "/_ping")[0] == 200:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"{daemon.name} did not answer in {timeout}s:\n{daemon.log_tail()}")
+
+
+def remove_all_containers(daemon: Daemon) -> None:
+    with contextlib.suppress(Exception):
+        status, data = daemon.request("GET", "/containers/json?all=1")
+        if status == 200:
+            for entry in json.loads(data):
+                daemon.request("DELETE", f"/containers/{entry['Id']}?force=1&v=1")
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def sweep_mounts(under: Path) -> None:
+    prefix = str(under)
+    with open("/proc/self/mounts") as mounts:
+        targets = [line.split()[1] for line in mounts]
+    for target in reversed(targets):
+        decoded = target.encode().decode("unicode_escape")
+        if decoded.startswith(prefix):
+            subprocess.run(["umount", "-l", decoded], capture_output=True)
+
+
+def sweep_shims(data_root: Path) -> list[str]:
+    """Container ids whose shims (started by this daemon) were still alive; they are killed."""
+    leftovers = []
+    for pidfile in data_root.glob("containers/*/shim.pid"):
+        with contextlib.suppress(ValueError, OSError):
+            pid = int(pidfile.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if str(data_root).encode() in cmdline or b"wharf" in cmdline:
+                os.kill(pid, signal.SIGKILL)
+                leftovers.append(pidfile.parent.name)
+    return leftovers
+
+
+def sweep_cgroups(container_ids: list[str]) -> None:
+    for container_id in container_ids:
+        for path in Path("/sys/fs/cgroup").glob(f"*/wharf/{container_id}"):
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        with contextlib.suppress(OSError):
+            Path(f"/sys/fs/cgroup/wharf/{container_id}").rmdir()
+
+
+@contextlib.contextmanager
+def wharfd_running(tmp: Path, *extra_args: str) -> Iterator[Daemon]:
+    """A wharfd on ``tmp``; every container is removed and every leftover swept at the end."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    sock, data, log = tmp / "wharf.sock", tmp / "data", tmp / "wharfd.log"
+    with log.open("wb") as log_file:
+        proc = subprocess.Popen(
+            [str(VENV_BIN / "wharfd"), "--data-root", str(data), "-H", f"unix://{sock}",
+             "--exec-root", str(tmp / "exec"), "--pidfile", str(tmp / "wharfd.pid"), *extra_args],
+            stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+    daemon = Daemon("wharfd", sock, data, proc, log)
+    try:
+        wait_until_listening(daemon)
+        yield daemon
+    finally:
+        remove_all_containers(daemon)
+        stop_process(proc)
+        container_ids = [p.name for p in data.glob("containers/*")]
+        sweep_shims(data)
+        time.sleep(0.1)
+        sweep_mounts(tmp)
+        sweep_cgroups(container_ids)
+
+
+def import_busybox(daemon: Daemon, ref: str = "busybox:latest") -> None:
+    repo, tag = ref.rsplit(":", 1)
+    changes = "CMD%20%5B%22sh%22%5D"  # CMD ["sh"]
+    status, data = daemon.request(
+        "POST", f"/images/create?fromSrc=-&repo={repo}&tag={tag}&changes={changes}",
+        busybox_tar(), {"Content-Type": "application/x-tar"})
+    assert status == 200, data
+
+
+@contextlib.contextmanager
+def dockerd_running(tmp: Path, runtimes: dict[str, str]) -> Iterator[Daemon]:
+    """Debian's dockerd (no bridge, no iptables) with extra OCI runtimes, on ``tmp``."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    sock, data, log = tmp / "docker.sock", tmp / "data", tmp / "dockerd.log"
+    args = ["dockerd", "--data-root", str(data), "--exec-root", str(tmp / "exec"),
+            "-H", f"unix://{sock}", "--pidfile", str(tmp / "dockerd.pid"), "--bridge", "none",
+            "--iptables=false", "--ip6tables=false"]
+    for name, path in runtimes.items():
+        args += ["--add-runtime", f"{name}={path}"]
+    with log.open("wb") as log_file:
+        proc = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+    daemon = Daemon("dockerd", sock, data, proc, log)
+    try:
+        wait_until_listening(daemon)
+        yield daemon
+    finally:
+        remove_all_containers(daemon)
+        stop_process(proc)
+        sweep_mounts(tmp)
