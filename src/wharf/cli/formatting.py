@@ -1,0 +1,135 @@
+"""Docker's output shapes: human sizes and durations, tab-aligned tables, ``--format`` handling.
+
+``render`` implements docker's formatter contract: ``table`` (the default table), ``table TMPL``
+(a header row then aligned rows), ``json`` (one JSON object per line), or any Go template applied
+to each row. Literal ``\\t``/``\\n`` in a format are turned into tab/newline as docker does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from wharf.cli.template import Template
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+SIZE_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
+MIN_WIDTH, PADDING = 10, 3   # docker: tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)
+
+
+def human_size(size: float, precision: int = 3) -> str:
+    """go-units ``HumanSizeWithPrecision``: decimal (base 1000) units, ``%.3g``."""
+    unit = 0
+    while size >= 1000 and unit < len(SIZE_UNITS) - 1:
+        size /= 1000.0
+        unit += 1
+    return f"{_go_g(size, precision)}{SIZE_UNITS[unit]}"
+
+
+def _go_g(value: float, precision: int) -> str:
+    text = f"{value:.{precision}g}"
+    if "e+" in text:
+        mantissa, exponent = text.split("e+")
+        text = f"{mantissa}e+{exponent.zfill(2)}"
+    return text
+
+
+def human_duration(seconds: float) -> str:
+    """go-units ``HumanDuration``: "Less than a second", "About a minute", "3 days", ..."""
+    if seconds < 1:
+        return "Less than a second"
+    if int(seconds) == 1:
+        return "1 second"
+    if seconds < 60:
+        return f"{int(seconds)} seconds"
+    minutes = int(seconds / 60)
+    if minutes == 1:
+        return "About a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = int(seconds / 3600 + 0.5)
+    if hours == 1:
+        return "About an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{int(seconds / 3600 / 24 / 365)} years"
+
+
+def since(timestamp: float, now: float | None = None) -> str:
+    """``"2 minutes ago"`` for a Unix timestamp."""
+    now = time.time() if now is None else now
+    return human_duration(max(now - timestamp, 0)) + " ago"
+
+
+def go_time(timestamp: float) -> str:
+    """Go's ``time.Time.String()`` in local time: ``2006-01-02 15:04:05 -0700 MST``."""
+    local = time.localtime(timestamp)
+    return time.strftime("%Y-%m-%d %H:%M:%S %z %Z", local)
+
+
+def truncate_id(identifier: str) -> str:
+    """Docker's short id: without the ``sha256:`` prefix, 12 hex digits."""
+    if ":" in identifier:
+        identifier = identifier.split(":", 1)[1]
+    return identifier[:12]
+
+
+def ellipsis(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` characters, the last one being ``…``."""
+    if len(text) <= width:
+        return text
+    return text[:width - 1] + "…" if width > 1 else text[:width]
+
+
+def align(lines: Sequence[str], min_width: int = MIN_WIDTH) -> list[str]:
+    """Align tab-separated cells like Go's tabwriter (min width 10, padding 3, spaces)."""
+    split = [line.split("\t") for line in lines]
+    widths: list[int] = []
+    for cells in split:
+        for column, cell in enumerate(cells[:-1]):
+            needed = max(len(cell) + PADDING, min_width)
+            if column < len(widths):
+                widths[column] = max(widths[column], needed)
+            else:
+                widths.append(needed)
+    aligned = []
+    for cells in split:
+        padded = [cell.ljust(widths[column]) for column, cell in enumerate(cells[:-1])]
+        aligned.append("".join(padded) + cells[-1])
+    return aligned
+
+
+def normalize_format(text: str) -> str:
+    return text.replace("\\t", "\t").replace("\\n", "\n")
+
+
+def render(format_text: str, default_table: str, rows: Sequence[Any],
+           headers: dict[str, str]) -> list[str]:
+    """Lines to print for ``rows`` under a docker ``--format`` value ("" = default table)."""
+    format_text = format_text or "table"
+    if format_text == "json":
+        format_text = "{{json .}}"
+    elif format_text == "table":
+        format_text = default_table
+    is_table = format_text.startswith("table")
+    body = normalize_format(format_text[len("table"):].strip() if is_table else format_text)
+    template = Template(body)
+    rendered = [template.execute(row) for row in rows]
+    if not is_table:
+        return [line for text in rendered for line in _lines_of(text)]
+    header = template.execute(headers)
+    return align([line for text in [header, *rendered] for line in _lines_of(text)])
+
+
+def _lines_of(text: str) -> list[str]:
+    """One row's output as lines (a row may be empty, as docker prints an empty line)."""
+    return text.split("\n") if text else [""]

@@ -1,0 +1,109 @@
+"""Which module implements which command, so that only that module is imported.
+
+Commands are named by a key (``"container.run"``); ``TOP_LEVEL`` and ``MANAGEMENT`` map what the
+user types to those keys, and ``IMPLEMENTATIONS`` maps keys to ``(module, attribute)`` in
+``wharf.cli.commands``. Summaries live here so ``wharf --help`` imports no command module.
+"""
+
+from __future__ import annotations
+
+
+class Entry:
+    """Where a command lives: ``wharf.cli.commands.<module>.<attribute>``."""
+
+    __slots__ = ("attribute", "module", "summary")
+
+    def __init__(self, module: str, attribute: str, summary: str) -> None:
+        self.module = module
+        self.attribute = attribute
+        self.summary = summary
+
+
+IMPLEMENTATIONS: dict[str, Entry] = {
+    "container.attach": Entry("run", "ATTACH", "Attach local standard input, output, and "
+                                               "error streams to a running container"),
+    "container.create": Entry("run", "CREATE", "Create a new container"),
+    "container.diff": Entry("containers", "DIFF", "Inspect changes to files or directories on "
+                                                  "a container's filesystem"),
+    "container.exec": Entry("exec", "EXEC", "Execute a command in a running container"),
+    "container.export": Entry("containers", "EXPORT",
+                              "Export a container's filesystem as a tar archive"),
+    "container.inspect": Entry("inspect", "CONTAINER_INSPECT",
+                               "Display detailed information on one or more containers"),
+    "container.kill": Entry("lifecycle", "KILL", "Kill one or more running containers"),
+    "container.logs": Entry("containers", "LOGS", "Fetch the logs of a container"),
+    "container.ls": Entry("ps", "PS", "List containers"),
+    "container.pause": Entry("lifecycle", "PAUSE",
+                             "Pause all processes within one or more containers"),
+    "container.port": Entry("containers", "PORT", "List port mappings or a specific mapping "
+                                                  "for the container"),
+    "container.prune": Entry("containers", "PRUNE", "Remove all stopped containers"),
+    "container.rename": Entry("lifecycle", "RENAME", "Rename a container"),
+    "container.restart": Entry("lifecycle", "RESTART", "Restart one or more containers"),
+    "container.rm": Entry("lifecycle", "RM", "Remove one or more containers"),
+    "container.run": Entry("run", "RUN", "Create and run a new container from an image"),
+    "container.start": Entry("run", "START", "Start one or more stopped containers"),
+    "container.stop": Entry("lifecycle", "STOP", "Stop one or more running containers"),
+    "container.top": Entry("containers", "TOP", "Display the running processes of a container"),
+    "container.unpause": Entry("lifecycle", "UNPAUSE",
+                               "Unpause all processes within one or more containers"),
+    "container.wait": Entry("lifecycle", "WAIT", "Block until one or more containers stop, "
+                                                 "then print their exit codes"),
+    "image.bootstrap": Entry("images", "BOOTSTRAP",
+                             "Build a base image (busybox, hello-world) offline"),
+    "image.history": Entry("images", "HISTORY", "Show the history of an image"),
+    "image.import": Entry("images", "IMPORT", "Import the contents from a tarball to create "
+                                              "a filesystem image"),
+    "image.inspect": Entry("inspect", "IMAGE_INSPECT",
+                           "Display detailed information on one or more images"),
+    "image.ls": Entry("images", "IMAGES", "List images"),
+    "image.prune": Entry("images", "PRUNE", "Remove unused images"),
+    "image.rm": Entry("images", "RMI", "Remove one or more images"),
+    "image.tag": Entry("images", "TAG", "Create a tag TARGET_IMAGE that refers to "
+                                        "SOURCE_IMAGE"),
+    "system.df": Entry("system", "DF", "Show wharf disk usage"),
+    "system.events": Entry("system", "EVENTS", "Get real time events from the server"),
+    "system.info": Entry("system", "INFO", "Display system-wide information"),
+    "inspect": Entry("inspect", "INSPECT", "Return low-level information on wharf objects"),
+    "version": Entry("system", "VERSION", "Show the wharf version information"),
+}
+
+COMMON = ("run", "exec", "ps", "images", "version", "info")
+
+TOP_LEVEL: dict[str, str] = {
+    "attach": "container.attach", "create": "container.create", "diff": "container.diff",
+    "events": "system.events", "exec": "container.exec", "export": "container.export",
+    "history": "image.history", "images": "image.ls", "import": "image.import",
+    "info": "system.info", "inspect": "inspect", "kill": "container.kill",
+    "logs": "container.logs", "pause": "container.pause", "port": "container.port",
+    "ps": "container.ls", "rename": "container.rename", "restart": "container.restart",
+    "rm": "container.rm", "rmi": "image.rm", "run": "container.run",
+    "start": "container.start", "stop": "container.stop", "tag": "image.tag",
+    "top": "container.top", "unpause": "container.unpause", "version": "version",
+    "wait": "container.wait",
+}
+
+MANAGEMENT: dict[str, tuple[str, dict[str, str]]] = {
+    "container": ("Manage containers", {
+        **{key.split(".", 1)[1]: key for key in IMPLEMENTATIONS if key.startswith("container.")},
+        "list": "container.ls", "ps": "container.ls", "remove": "container.rm",
+    }),
+    "image": ("Manage images", {
+        **{key.split(".", 1)[1]: key for key in IMPLEMENTATIONS if key.startswith("image.")},
+        "list": "image.ls", "remove": "image.rm",
+    }),
+    "system": ("Manage wharf", {
+        **{key.split(".", 1)[1]: key for key in IMPLEMENTATIONS if key.startswith("system.")},
+    }),
+}
+
+HIDDEN_ALIASES = {"list", "remove", "ps"}  # management aliases not listed in help
+
+
+def aliases(key: str) -> list[str]:
+    """Every way to invoke ``key`` (for the ``Aliases:`` section of ``--help``), docker's order."""
+    found = []
+    for group, (_, table) in MANAGEMENT.items():
+        found += [f"{group} {name}" for name, target in table.items() if target == key]
+    found += [name for name, target in TOP_LEVEL.items() if target == key]
+    return found

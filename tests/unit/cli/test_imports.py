@@ -1,0 +1,57 @@
+"""Structural start-up test: the CLI's light paths must not import heavy modules.
+
+Runs the CLI in a fresh interpreter and inspects ``sys.modules`` afterwards; timing is left to
+benchmarks, this only fails when a heavy import sneaks onto a path that must stay light.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("asyncio", "aiohttp", "ssl", "http.server", "http.client", "email", "urllib.request",
+         "wharf.api", "wharf.daemon", "wharf.services", "wharf.store", "wharf.runtime")
+ALWAYS_LIGHT = ("dataclasses", "inspect", "typing", "argparse", "threading", "socket",
+                "wharf.cli.template", "wharf.cli.formatting")
+
+PROBE = """
+import io, json, sys
+from wharf.cli.main import main
+main(sys.argv[1:], {"WHARF_HOST": "unix:///nonexistent/wharf.sock"}, io.BytesIO(),
+     io.BytesIO(), io.BytesIO())
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def modules_after(*argv: str) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True,
+                            text=True, timeout=60, check=True)
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+def imported(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return [name for name in names
+            if name in modules or any(m.startswith(name + ".") for m in modules)]
+
+
+@pytest.mark.parametrize("argv", [("ps", "--help"), ("version",), ("stop", "x"),
+                                  ("--help",), ("container", "ls", "--help")])
+def test_light_paths_import_nothing_heavy(argv: tuple[str, ...]) -> None:
+    modules = modules_after(*argv)
+    assert imported(modules, HEAVY) == []
+    assert imported(modules, ALWAYS_LIGHT) == []
+
+
+def test_only_the_command_module_is_imported() -> None:
+    modules = modules_after("ps", "--help")
+    commands = sorted(m for m in modules if m.startswith("wharf.cli.commands."))
+    assert commands == ["wharf.cli.commands.common", "wharf.cli.commands.ps"]
+
+
+@pytest.mark.parametrize("argv", [("run", "--help"), ("images",), ("inspect", "x"),
+                                  ("exec", "--help"), ("logs", "x")])
+def test_streaming_paths_stay_free_of_server_and_async_modules(argv: tuple[str, ...]) -> None:
+    assert imported(modules_after(*argv), HEAVY) == []
