@@ -206,10 +206,15 @@ def dockerd_running(tmp: Path, runtimes: dict[str, str]) -> Iterator[Daemon]:
             "--iptables=false", "--ip6tables=false"]
     for name, path in runtimes.items():
         args += ["--add-runtime", f"{name}={path}"]
+    # a Python runtime started per call should find compiled bytecode, as an installed one
+    # does; keep it in the test's own directory, not in the source tree
+    env = dict(os.environ, PYTHONPYCACHEPREFIX=str(tmp / "pycache"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with log.open("wb") as log_file:
         proc = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, env=env)
     daemon = Daemon("dockerd", sock, data, proc, log)
+    parents_before = set(Path("/sys/fs/cgroup").glob("*/docker"))
     try:
         wait_until_listening(daemon)
         yield daemon
@@ -217,3 +222,6 @@ def dockerd_running(tmp: Path, runtimes: dict[str, str]) -> Iterator[Daemon]:
         remove_all_containers(daemon)
         stop_process(proc)
         sweep_mounts(tmp)
+        for parent in set(Path("/sys/fs/cgroup").glob("*/docker")) - parents_before:
+            with contextlib.suppress(OSError):  # still in use by another daemon: keep it
+                parent.rmdir()

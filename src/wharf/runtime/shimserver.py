@@ -35,7 +35,9 @@ REQUEST_TIMEOUT = 5.0
 
 def _preload_runtime() -> None:
     with contextlib.suppress(ImportError):
-        import wharf.runtime.oci  # noqa: F401
+        import wharf.runtime.oci
+
+        wharf.runtime.oci.preload()  # the create/exec code too: forked shims inherit it
     import ctypes  # noqa: F401  (the shim's prctl)
 
 

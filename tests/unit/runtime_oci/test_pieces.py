@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,11 +16,15 @@ from wharf.runtime.oci import syscalls as sc
 from wharf.runtime.oci.caps import cap_mask, cap_number
 from wharf.runtime.oci.cliutil import RuntimeLog, exec_process_spec, parse_signal
 from wharf.runtime.oci.config import parse_config
+from wharf.runtime.oci.devicerules import with_default_device_rules
 from wharf.runtime.oci.errors import RuntimeCreateError
+from wharf.runtime.oci.fakesyscalls import RecordingSyscalls
 from wharf.runtime.oci.lookpath import look_path
 from wharf.runtime.oci.mountopts import parse_mount_options
-from wharf.runtime.oci.securepath import secure_join
 from wharf.runtime.oci.state import ContainerState, read_state, write_state
+from wharf.runtime.oci.steps import InitContext
+from wharf.runtime.oci.steps.mounts import mount_all
+from wharf.runtime.oci.sync import SyncChannel
 
 SECTION = {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
            "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
@@ -36,14 +42,33 @@ def test_mount_options() -> None:
     assert options.data == "mode=755" and options.is_bind
 
 
-def test_secure_join_stays_inside(tmp_path: Path) -> None:
-    (tmp_path / "etc").mkdir()
-    os.symlink("/", tmp_path / "escape")
-    os.symlink("../../..", tmp_path / "etc/up")
-    os.symlink("/etc", tmp_path / "abs")
-    assert secure_join(tmp_path, "/escape/tmp") == tmp_path / "tmp"
-    assert secure_join(tmp_path, "etc/up/x") == tmp_path / "x"
-    assert secure_join(tmp_path, "../../abs/passwd") == tmp_path / "etc/passwd"
+def test_mount_targets_are_made_inside_the_root(tmp_path: Path) -> None:
+    """Bind targets reached through symlinks that point out of the rootfs ("/" and "..")
+    are created inside it; nothing appears on the host side."""
+    rootfs, outside = tmp_path / "rootfs", tmp_path / "outside"
+    (rootfs / "etc").mkdir(parents=True)
+    outside.mkdir()
+    os.symlink("/", rootfs / "escape")
+    os.symlink(f"../../../..{outside}", rootfs / "etc/up")
+    source = tmp_path / "hosts"
+    source.write_text("127.0.0.1 localhost\n")
+    config = parse_config({
+        "process": {"args": ["/bin/true"], "cwd": "/"}, "root": {"path": str(rootfs)},
+        "mounts": [
+            {"destination": "/escape/data", "type": "bind", "source": str(tmp_path),
+             "options": ["rbind"]},
+            {"destination": "/etc/up/hosts", "type": "bind", "source": str(source),
+             "options": ["rbind"]},
+        ]}, tmp_path)
+    fake = RecordingSyscalls()
+    ctx = InitContext(config=config, process=config.process, sys=fake, sync=SyncChannel(-1),
+                      last_cap=40, root=rootfs)
+    mount_all(ctx)
+    assert (rootfs / "data").is_dir()
+    assert (rootfs / outside.relative_to("/") / "hosts").is_file()
+    assert list(outside.iterdir()) == []
+    targets = [str(call.args[1]) for call in fake.calls if call.name == "mount"]
+    assert targets == [str(rootfs / "data"), str(rootfs / outside.relative_to("/") / "hosts")]
 
 
 def test_look_path(tmp_path: Path) -> None:
@@ -151,3 +176,56 @@ def test_malformed_config_is_a_create_error(tmp_path: Path) -> None:
         {"process": {"args": ["sh"]}, "mounts": [{"type": "tmpfs"}]}))
     with pytest.raises(RuntimeCreateError, match=r"invalid .*destination"):
         load_config(tmp_path)
+
+
+def test_default_device_rules_come_after_the_spec_rules() -> None:
+    """dockerd denies all and allows a few; the runtime's defaults (runc's) follow, so mknod
+    and /dev/full, /dev/pts/* ... are allowed while a spec without rules gets none."""
+    spec_rules = [{"allow": False, "access": "rwm"},
+                  {"allow": False, "type": "c", "major": 10, "minor": 229, "access": "rwm"}]
+    rules = with_default_device_rules({"devices": spec_rules, "pids": {"limit": 5}})
+    assert rules["devices"][:2] == spec_rules and rules["pids"] == {"limit": 5}
+    added = rules["devices"][2:]
+    assert {"allow": True, "type": "c", "major": 1, "minor": 7, "access": "rwm"} in added
+    assert {"allow": True, "type": "c", "access": "m"} in added
+    assert {"allow": True, "type": "c", "major": 136, "access": "rwm"} in added
+    assert with_default_device_rules({"memory": {}}) == {"memory": {}}
+
+
+def test_cli_start_up_imports_only_what_the_command_needs() -> None:
+    """containerd starts wharf-runtime for every call: loading the CLI must not import the
+    create machinery (spawn, steps, seccomp) nor run ldconfig through ctypes.util."""
+    probe = ("import sys, wharf.runtime.oci.main; "
+             "print(sorted(m for m in ('wharf.runtime.oci.create', 'wharf.runtime.oci.spawn', "
+             "'wharf.runtime.oci.seccomp', 'ctypes.util', 'subprocess') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_package_keeps_functions_named_like_submodules() -> None:
+    import wharf.runtime.oci.create
+    import wharf.runtime.oci.state  # noqa: F401
+    from wharf.runtime import oci
+
+    assert callable(oci.state) and callable(oci.create)
+    assert oci.state.__module__ == "wharf.runtime.oci.lifecycle"
+
+
+def test_containerd_command_lines_parse_with_only_their_subcommand() -> None:
+    from wharf.runtime.oci.main import build_parser, requested_command
+
+    bundle = "/run/containerd/io.containerd.runtime.v2.task/moby/abc"
+    argv = ["--root", "/var/run/docker/runtime-runc/moby", "--log", f"{bundle}/log.json",
+            "--log-format", "json", "--systemd-cgroup", "create", "--bundle", bundle,
+            "--pid-file", f"{bundle}/init.pid", "--console-socket", "/tmp/pty/pty.sock", "abc"]
+    assert requested_command(argv) == "create"
+    args = build_parser(requested_command(argv)).parse_args(argv)
+    assert (args.command, args.id, args.bundle, args.console_socket) == \
+        ("create", "abc", bundle, "/tmp/pty/pty.sock")
+    exec_argv = ["--root=/r", "exec", "--process", "/tmp/p.json", "--detach", "--pid-file",
+                 "/tmp/x.pid", "abc"]
+    assert requested_command(exec_argv) == "exec"
+    assert build_parser("exec").parse_args(exec_argv).process == "/tmp/p.json"
+    assert requested_command(["--version"]) is None
+    assert requested_command(["--root", "/r", "bogus", "abc"]) is None

@@ -10,9 +10,7 @@ first match. Its input (``struct bpf_cgroup_dev_ctx``) is
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
-import platform
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,10 +121,10 @@ class _AttachAttr(ctypes.Structure):
 
 
 def _bpf(command: int, attr: ctypes.Structure) -> int:
-    number = BPF_SYSCALL.get(platform.machine())
+    number = BPF_SYSCALL.get(os.uname().machine)
     if number is None:
-        raise OSError(f"bpf: unsupported architecture {platform.machine()}")
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        raise OSError(f"bpf: unsupported architecture {os.uname().machine}")
+    libc = ctypes.CDLL(None, use_errno=True)  # libc, already loaded: no ldconfig run
     libc.syscall.restype = ctypes.c_long
     result = libc.syscall(number, command, ctypes.byref(attr), ctypes.sizeof(attr))
     if result < 0:

@@ -16,7 +16,6 @@ from wharf.runtime.cgroups.base import (
     wait_until,
     write_value,
 )
-from wharf.runtime.cgroups.devicefilter import attach_device_filter
 
 WANTED_CONTROLLERS = ("cpu", "cpuset", "io", "memory", "pids")
 
@@ -74,6 +73,8 @@ class CgroupV2:
         if pids is not None and pids != 0:
             write_value(self.directory / "pids.max", "max" if pids < 0 else pids)
         if resources.get("devices"):
+            from wharf.runtime.cgroups.devicefilter import attach_device_filter
+
             attach_device_filter(self.directory, list(resources["devices"]))
 
     def _apply_cpu(self, cpu: dict[str, Any]) -> None:

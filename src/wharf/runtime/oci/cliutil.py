@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from wharf.runtime.oci.config import parse_process
 from wharf.runtime.oci.errors import RuntimeCreateError
 
 
@@ -70,6 +69,8 @@ def exec_process_spec(base: dict[str, Any], args: list[str], *, env: list[str], 
     if user:
         uid, _, gid = user.partition(":")
         process["user"] = {"uid": int(uid), "gid": int(gid or 0)}
+    from wharf.runtime.oci.config import parse_process
+
     parse_process(process)  # validate early
     return process
 

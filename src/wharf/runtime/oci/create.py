@@ -13,6 +13,7 @@ from wharf.runtime.cgroups import open_cgroup as open_host_cgroup
 from wharf.runtime.oci.caps import last_cap
 from wharf.runtime.oci.config import ContainerConfig, load_config
 from wharf.runtime.oci.console import connect_console_socket
+from wharf.runtime.oci.devicerules import with_default_device_rules
 from wharf.runtime.oci.errors import ContainerStateError, RuntimeCreateError
 from wharf.runtime.oci.hooks import run_hooks
 from wharf.runtime.oci.namespaces import NamespacePlan, plan_for_create
@@ -98,10 +99,11 @@ def _start_init(state_root: Path, container_id: str, config: ContainerConfig,
     cgroup = open_host_cgroup(normalize_cgroups_path(config.cgroups_path, container_id), layout)
     work.cgroup = cgroup
     cgroup.create()
-    cgroup.apply(config.resources)
+    cgroup.apply(with_default_device_rules(config.resources))
     program = seccomp_cache(state_root).program(config.seccomp) if config.seccomp else None
     fifo = work.directory / EXEC_FIFO
     os.mkfifo(fifo, 0o622)
+    os.chmod(fifo, 0o622)  # not the caller's umask: a non-root init must open it for writing
     work.fifo_fd = os.open(fifo, os.O_PATH | os.O_CLOEXEC)
     if config.process.terminal:
         if not console_socket:

@@ -13,17 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from wharf.runtime import oci
-from wharf.runtime.cgroups import open_cgroup
-from wharf.runtime.oci.cliutil import (
-    RuntimeLog,
-    exec_process_spec,
-    parse_signal,
-    read_json_file,
-)
-from wharf.runtime.oci.errors import RuntimeCreateError
-from wharf.runtime.oci.features import features
-from wharf.runtime.oci.state import OCI_VERSION, read_state
-from wharf.runtime.oci.syscalls import set_child_subreaper
+from wharf.runtime.oci.cliutil import RuntimeLog, exec_process_spec, parse_signal, read_json_file
+from wharf.runtime.oci.errors import ContainerStateError, RuntimeCreateError
 
 VERSION = "0.1.0"
 DEFAULT_ROOT = "/run/wharf-runtime"
@@ -41,7 +32,87 @@ def _add_create_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("id")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_run_flags(parser: argparse.ArgumentParser) -> None:
+    _add_create_flags(parser)
+    parser.add_argument("--detach", "-d", action="store_true")
+    parser.add_argument("--no-subreaper", action="store_true")
+    parser.add_argument("--keep", action="store_true")
+
+
+def _add_id(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id")
+
+
+def _add_kill_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--all", "-a", action="store_true")
+    parser.add_argument("id")
+    parser.add_argument("signal", nargs="?", default="SIGTERM")
+
+
+def _add_delete_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", "-f", action="store_true")
+    parser.add_argument("id")
+
+
+def _add_exec_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--process", "-p")
+    parser.add_argument("--detach", "-d", action="store_true")
+    parser.add_argument("--pid-file")
+    parser.add_argument("--console-socket")
+    parser.add_argument("--tty", "-t", action="store_true")
+    parser.add_argument("--cwd")
+    parser.add_argument("--env", "-e", action="append", default=[])
+    parser.add_argument("--user", "-u")
+    parser.add_argument("--preserve-fds", type=int, default=0)
+    parser.add_argument("id")
+    parser.add_argument("args", nargs=argparse.REMAINDER)
+
+
+def _add_ps_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    parser.add_argument("id")
+    parser.add_argument("ps_args", nargs=argparse.REMAINDER)
+
+
+def _add_update_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--resources", "-r", default="-")
+    parser.add_argument("id")
+
+
+def _add_spec_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bundle", "-b", default=".")
+    parser.add_argument("--rootless", action="store_true")
+
+
+def _add_nothing(parser: argparse.ArgumentParser) -> None:
+    return
+
+
+SUBCOMMANDS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "create": _add_create_flags, "run": _add_run_flags, "start": _add_id, "state": _add_id,
+    "pause": _add_id, "resume": _add_id, "kill": _add_kill_flags, "delete": _add_delete_flags,
+    "exec": _add_exec_flags, "ps": _add_ps_flags, "update": _add_update_flags,
+    "features": _add_nothing, "spec": _add_spec_flags, "list": _add_nothing,
+}
+GLOBAL_FLAGS_WITH_VALUE = frozenset({"--root", "--log", "--log-format", "--criu", "--rootless"})
+
+
+def requested_command(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (after the global flags), if it is a known one."""
+    skip_value = False
+    for arg in argv:
+        if skip_value:
+            skip_value = False
+        elif arg in GLOBAL_FLAGS_WITH_VALUE:
+            skip_value = True
+        elif not arg.startswith("-"):
+            return arg if arg in SUBCOMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """runc's command line; with ``only``, just that subcommand's parser is built (argparse
+    setup is a large share of a short-lived runtime call, and containerd makes many)."""
     parser = argparse.ArgumentParser(prog="wharf-runtime", description="wharf's OCI runtime")
     parser.add_argument("--root", default=DEFAULT_ROOT)
     parser.add_argument("--log")
@@ -52,45 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--criu")
     parser.add_argument("--version", "-v", action="store_true")
     sub = parser.add_subparsers(dest="command")
-    _add_create_flags(sub.add_parser("create"))
-    run = sub.add_parser("run")
-    _add_create_flags(run)
-    run.add_argument("--detach", "-d", action="store_true")
-    run.add_argument("--no-subreaper", action="store_true")
-    run.add_argument("--keep", action="store_true")
-    for name in ("start", "state", "pause", "resume"):
-        sub.add_parser(name).add_argument("id")
-    kill = sub.add_parser("kill")
-    kill.add_argument("--all", "-a", action="store_true")
-    kill.add_argument("id")
-    kill.add_argument("signal", nargs="?", default="SIGTERM")
-    delete = sub.add_parser("delete")
-    delete.add_argument("--force", "-f", action="store_true")
-    delete.add_argument("id")
-    execp = sub.add_parser("exec")
-    execp.add_argument("--process", "-p")
-    execp.add_argument("--detach", "-d", action="store_true")
-    execp.add_argument("--pid-file")
-    execp.add_argument("--console-socket")
-    execp.add_argument("--tty", "-t", action="store_true")
-    execp.add_argument("--cwd")
-    execp.add_argument("--env", "-e", action="append", default=[])
-    execp.add_argument("--user", "-u")
-    execp.add_argument("--preserve-fds", type=int, default=0)
-    execp.add_argument("id")
-    execp.add_argument("args", nargs=argparse.REMAINDER)
-    ps = sub.add_parser("ps")
-    ps.add_argument("--format", "-f", choices=("table", "json"), default="table")
-    ps.add_argument("id")
-    ps.add_argument("ps_args", nargs=argparse.REMAINDER)
-    update = sub.add_parser("update")
-    update.add_argument("--resources", "-r", default="-")
-    update.add_argument("id")
-    sub.add_parser("features")
-    spec = sub.add_parser("spec")
-    spec.add_argument("--bundle", "-b", default=".")
-    spec.add_argument("--rootless", action="store_true")
-    sub.add_parser("list")
+    for name, add_flags in SUBCOMMANDS.items():
+        if only is None or name == only:
+            add_flags(sub.add_parser(name))
     return parser
 
 
@@ -141,6 +176,8 @@ def cmd_run(root: Path, args: argparse.Namespace) -> int:
     if args.detach:
         oci.run(root, args.id, bundle, **_create_kwargs(args))
         return 0
+    from wharf.runtime.oci.syscalls import set_child_subreaper
+
     set_child_subreaper()
     if not args.console_socket and _wants_terminal(bundle):
         options = _create_kwargs(args)
@@ -157,6 +194,9 @@ def cmd_run(root: Path, args: argparse.Namespace) -> int:
 
 
 def cmd_exec(root: Path, args: argparse.Namespace) -> int:
+    from wharf.runtime.oci.state import read_state
+    from wharf.runtime.oci.syscalls import set_child_subreaper
+
     if args.process:
         process = read_json_file(args.process)
     else:
@@ -238,14 +278,23 @@ def dispatch(args: argparse.Namespace) -> int:
     elif command == "ps":
         return cmd_ps(root, args)
     elif command == "update":
-        open_cgroup(read_state(root, args.id).cgroups_path).apply(read_json_file(args.resources))
+        cmd_update(root, args)
     elif command == "features":
+        from wharf.runtime.oci.features import features
+
         print(json.dumps(features(), indent=2))
     elif command == "spec":
         return cmd_spec(args)
     elif command == "list":
         return cmd_list(root)
     return 0
+
+
+def cmd_update(root: Path, args: argparse.Namespace) -> None:
+    from wharf.runtime.cgroups import open_cgroup
+    from wharf.runtime.oci.state import read_state
+
+    open_cgroup(read_state(root, args.id).cgroups_path).apply(read_json_file(args.resources))
 
 
 def _delete(root: Path, container_id: str, force: bool) -> None:
@@ -255,9 +304,12 @@ def _delete(root: Path, container_id: str, force: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(requested_command(argv))
     args = parser.parse_args(argv)
     if args.version:
+        from wharf.runtime.oci.state import OCI_VERSION
+
         print(f"wharf-runtime version {VERSION}\nspec: {OCI_VERSION}")
         return 0
     if not args.command:
@@ -266,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     log = RuntimeLog(args.log, args.log_format == "json", args.debug)
     try:
         return dispatch(args)
-    except (oci.RuntimeCreateError, oci.ContainerStateError, OSError, ValueError) as exc:
+    except (RuntimeCreateError, ContainerStateError, OSError, ValueError) as exc:
         log.error(str(exc))
         return 1
 

@@ -9,9 +9,7 @@ Protocol: they work unprivileged on a temp directory, so steps use ``os`` for th
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
-import platform
 import resource
 from dataclasses import dataclass
 from typing import Protocol
@@ -140,10 +138,10 @@ class LinuxSyscalls:
     """The real implementation: libc through ctypes, plus ``os`` where Python has a wrapper."""
 
     def __init__(self) -> None:
-        self._libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        numbers = SYSCALL_NUMBERS.get(platform.machine())
+        self._libc = ctypes.CDLL(None, use_errno=True)  # libc, already loaded: no ldconfig run
+        numbers = SYSCALL_NUMBERS.get(os.uname().machine)
         if numbers is None:
-            raise OSError(f"unsupported architecture {platform.machine()}")
+            raise OSError(f"unsupported architecture {os.uname().machine}")
         self._nr = numbers
         self._libc.syscall.restype = ctypes.c_long
         self._libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong,
@@ -251,5 +249,5 @@ class LinuxSyscalls:
 
 def set_child_subreaper() -> None:
     """Make the calling process reap orphaned descendants (containers' inits)."""
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc = ctypes.CDLL(None, use_errno=True)  # libc, already loaded: no ldconfig run
     _check(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "PR_SET_CHILD_SUBREAPER")

@@ -6,10 +6,11 @@ import contextlib
 import os
 import stat
 
+from wharf.lib.securepath import resolve_in_root
 from wharf.runtime.oci.config import Device
 from wharf.runtime.oci.errors import RuntimeCreateError
-from wharf.runtime.oci.securepath import secure_join
 from wharf.runtime.oci.steps.context import InitContext
+from wharf.runtime.oci.steps.mounts import make_dir_target
 
 DEFAULT_DEVICES = (
     Device("/dev/null", "c", 1, 3), Device("/dev/zero", "c", 1, 5),
@@ -28,10 +29,10 @@ def dev_is_mounted(ctx: InitContext) -> bool:
 
 
 def make_device(ctx: InitContext, device: Device) -> None:
-    target = secure_join(ctx.root, device.path)
+    target = resolve_in_root(ctx.root, device.path)
     if os.path.lexists(target):
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_dir_target(ctx, target.parent)
     kind = DEVICE_TYPES.get(device.type)
     if kind is None:
         raise RuntimeCreateError(f"{device.type} is not a valid device type for {device.path}")
@@ -60,6 +61,6 @@ def create_dev_symlinks(ctx: InitContext) -> None:
         links.append(("/proc/kcore", "/dev/core"))
     links.append(("pts/ptmx", "/dev/ptmx"))
     for target, link in links:
-        path = secure_join(ctx.root, link)
+        path = resolve_in_root(ctx.root, link)
         if not os.path.lexists(path):
             os.symlink(target, path)

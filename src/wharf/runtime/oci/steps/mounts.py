@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from pathlib import Path
 
+from wharf.lib.securepath import makedirs_in_root, open_in_root, resolve_in_root
 from wharf.runtime.oci import syscalls as sc
 from wharf.runtime.oci.config import Mount
 from wharf.runtime.oci.errors import RuntimeCreateError
 from wharf.runtime.oci.mountopts import PROPAGATION_OPTIONS, MountOptions, parse_mount_options
-from wharf.runtime.oci.securepath import secure_join
 from wharf.runtime.oci.steps.context import InitContext
 
 BIND_FLAGS_KEPT = sc.MS_BIND | sc.MS_REC
@@ -31,13 +32,30 @@ def bind_rootfs(ctx: InitContext) -> None:
     ctx.root = ctx.config.rootfs
 
 
-def _make_target(target: Path, source_is_dir: bool) -> None:
-    if source_is_dir:
-        target.mkdir(parents=True, exist_ok=True)
+def _inside(ctx: InitContext, target: Path) -> str:
+    """``target`` (a path under the root) relative to the root, as securepath wants it."""
+    relative = target.relative_to(ctx.root).as_posix()
+    return "" if relative == "." else relative
+
+
+def make_dir_target(ctx: InitContext, target: Path) -> None:
+    """``mkdir -p`` inside the root: every component is opened in the root (openat2
+    RESOLVE_IN_ROOT), so a symlink swapped in meanwhile cannot lead out of it."""
+    os.close(makedirs_in_root(ctx.root, _inside(ctx, target)))
+
+
+def make_file_target(ctx: InitContext, target: Path) -> None:
+    """An empty file to bind a file onto, created inside the root (kept if it exists)."""
+    relative = _inside(ctx, target)
+    os.close(makedirs_in_root(ctx.root, relative.rpartition("/")[0]))
+    try:
+        os.close(open_in_root(ctx.root, relative, os.O_PATH | os.O_NOFOLLOW))
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        target.touch(mode=0o755)
+    except FileNotFoundError:
+        pass
+    with contextlib.suppress(FileExistsError):
+        os.close(open_in_root(ctx.root, relative,
+                              os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o755))
 
 
 def _remount_flags(options: MountOptions) -> int:
@@ -46,7 +64,10 @@ def _remount_flags(options: MountOptions) -> int:
 
 def _mount_bind(ctx: InitContext, mount: Mount, target: Path, options: MountOptions) -> None:
     source = mount.source
-    _make_target(target, os.path.isdir(source))
+    if os.path.isdir(source):
+        make_dir_target(ctx, target)
+    else:
+        make_file_target(ctx, target)
     ctx.sys.mount(source, str(target), "bind", sc.MS_BIND | (options.flags & sc.MS_REC), None)
     if _remount_flags(options):
         ctx.sys.mount(source, str(target), None,
@@ -56,7 +77,7 @@ def _mount_bind(ctx: InitContext, mount: Mount, target: Path, options: MountOpti
 def _mount_cgroup(ctx: InitContext, mount: Mount, target: Path, options: MountOptions) -> None:
     """v1: a tmpfs with the container's cgroup of each hierarchy bind-mounted in it;
     v2: cgroup2 itself when the container has a cgroup namespace, else its directory."""
-    target.mkdir(parents=True, exist_ok=True)
+    make_dir_target(ctx, target)
     flags = options.flags & ~sc.MS_RDONLY
     if ctx.cgroup_version == 2:
         if ctx.config.namespace("cgroup") is not None:
@@ -79,7 +100,7 @@ def _mount_cgroup(ctx: InitContext, mount: Mount, target: Path, options: MountOp
 
 def _mount_filesystem(ctx: InitContext, mount: Mount, target: Path,
                       options: MountOptions) -> None:
-    target.mkdir(parents=True, exist_ok=True)
+    make_dir_target(ctx, target)
     try:
         ctx.sys.mount(mount.source or mount.type, str(target), mount.type, options.flags,
                       options.data or None)
@@ -93,7 +114,7 @@ def _mount_filesystem(ctx: InitContext, mount: Mount, target: Path,
 
 
 def mount_one(ctx: InitContext, mount: Mount) -> None:
-    target = secure_join(ctx.root, mount.destination)
+    target = resolve_in_root(ctx.root, mount.destination)
     options = parse_mount_options(mount.options)
     try:
         if mount.type == "bind" or options.is_bind:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import resource
 
+from wharf.lib.securepath import resolve_in_root
 from wharf.runtime.oci import console
 from wharf.runtime.oci import syscalls as sc
 from wharf.runtime.oci.caps import cap_mask
 from wharf.runtime.oci.errors import RuntimeCreateError
 from wharf.runtime.oci.lookpath import look_path
-from wharf.runtime.oci.securepath import secure_join
 from wharf.runtime.oci.steps.context import InitContext
 
 
@@ -19,10 +19,10 @@ def setup_console(ctx: InitContext, bind_console: bool = True) -> None:
     controlling terminal (bound over /dev/console for init), the master to the socket."""
     if not ctx.process.terminal or ctx.console_fd is None:
         return
-    pty = console.open_pty(str(secure_join(ctx.root, "/dev/pts/ptmx")))
+    pty = console.open_pty(str(resolve_in_root(ctx.root, "/dev/pts/ptmx")))
     try:
         if bind_console:
-            dev_console = secure_join(ctx.root, "/dev/console")
+            dev_console = resolve_in_root(ctx.root, "/dev/console")
             if not dev_console.exists():
                 dev_console.touch(mode=0o600)
             ctx.sys.mount(pty.slave_path, str(dev_console), "bind", sc.MS_BIND, None)
@@ -108,7 +108,7 @@ def set_capabilities(ctx: InitContext) -> None:
 
 def change_cwd(ctx: InitContext) -> None:
     try:
-        ctx.sys.chdir(str(secure_join(ctx.root, ctx.process.cwd)))
+        ctx.sys.chdir(str(resolve_in_root(ctx.root, ctx.process.cwd)))
     except OSError as exc:
         raise RuntimeCreateError(f"chdir to cwd (\"{ctx.process.cwd}\") set in config.json "
                                  f"failed: {exc.strerror}") from exc

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from wharf.lib.securepath import resolve_in_root
 from wharf.runtime.oci import syscalls as sc
 from wharf.runtime.oci.errors import RuntimeCreateError
 from wharf.runtime.oci.mountopts import PROPAGATION_OPTIONS
-from wharf.runtime.oci.securepath import secure_join
 from wharf.runtime.oci.steps.context import InitContext
 
 # statvfs f_flag bits equal the MS_ bits for these; a bind remount must keep them
@@ -65,7 +65,7 @@ def apply_sysctl(ctx: InitContext) -> None:
 def readonly_paths(ctx: InitContext) -> None:
     """Bind each path onto itself and remount it read-only."""
     for container_path in ctx.config.readonly_paths:
-        path = secure_join(ctx.root, container_path)
+        path = resolve_in_root(ctx.root, container_path)
         if not os.path.lexists(path):
             continue
         ctx.sys.mount(str(path), str(path), None, sc.MS_BIND | sc.MS_REC, None)
@@ -75,9 +75,9 @@ def readonly_paths(ctx: InitContext) -> None:
 
 def masked_paths(ctx: InitContext) -> None:
     """/dev/null over files, an empty read-only tmpfs over directories."""
-    null = str(secure_join(ctx.root, "/dev/null"))
+    null = str(resolve_in_root(ctx.root, "/dev/null"))
     for container_path in ctx.config.masked_paths:
-        path = secure_join(ctx.root, container_path)
+        path = resolve_in_root(ctx.root, container_path)
         if not os.path.lexists(path):
             continue
         if path.is_dir():
