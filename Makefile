@@ -2,10 +2,13 @@
 PY := .venv/bin/python
 SOCK ?= /run/wharf/wharf.sock
 
-.PHONY: setup demo test lint unit stop-demo
+.PHONY: setup setup-test demo test lint unit stop-demo
 
 setup:
-	bash scripts/setup.sh
+	bash scripts/setup.sh demo
+
+setup-test:
+	bash scripts/setup.sh test
 
 demo: setup
 	bash scripts/demo.sh
@@ -13,10 +16,10 @@ demo: setup
 stop-demo:
 	bash scripts/demo.sh stop
 
-lint: setup
+lint: setup-test
 	$(PY) -m ruff check src tests bench
 	$(PY) -m mypy
 	.venv/bin/lint-imports
 
-test: setup lint
+test: setup-test lint
 	$(PY) -m pytest -q -p no:cacheprovider tests

@@ -65,8 +65,22 @@ The stock docker CLI works too:
 
 MSG
 """
-DIRECTORIES = ("bin", "sbin", "usr/bin", "usr/sbin", "etc", "root", "tmp", "home", "var",
-               "var/spool/mail", "var/www", "dev", "proc", "sys")
+DIRECTORIES = (
+    "bin",
+    "sbin",
+    "usr/bin",
+    "usr/sbin",
+    "etc",
+    "root",
+    "tmp",
+    "home",
+    "var",
+    "var/spool/mail",
+    "var/www",
+    "dev",
+    "proc",
+    "sys",
+)
 
 
 def find_busybox() -> Path:

@@ -7,9 +7,8 @@ from typing import Any
 
 from wharf.client.streams import encode_frame
 
-NOW = time.time()
 CONTAINER: dict[str, Any] = {"Id": "4f1d2b3c4d5e" + "0" * 52, "Image": "busybox", "Command": "sh",
-             "Created": NOW - 5, "Status": "Up 3 seconds", "State": "running",
+             "Created": time.time() - 5, "Status": "Up 3 seconds", "State": "running",
              "Names": ["/web"], "Ports": [], "Labels": {}}
 INSPECT = {"Id": "4f1d2b3c4d5e" + "0" * 52, "Name": "/web",
            "State": {"Running": True, "Pid": 42, "ExitCode": 0},
@@ -127,8 +126,9 @@ def test_top_diff_rename_wait(wharf: Any, engine: Any, fake: Any) -> None:
 
 
 def test_images_table_and_quiet(wharf: Any, engine: Any) -> None:
+    created = time.time() - 60
     engine.route("GET", "/images/json", [{"Id": "sha256:" + "ab" * 32,
-                                          "RepoTags": ["busybox:latest"], "Created": NOW - 60,
+                                          "RepoTags": ["busybox:latest"], "Created": created,
                                           "Size": 4_261_000}])
     result = wharf("images")
     assert result.stdout.splitlines() == [
@@ -144,10 +144,11 @@ def test_rmi_tag_history(wharf: Any, engine: Any) -> None:
     engine.route("DELETE", "/images/.*", [{"Untagged": "busybox:latest"},
                                           {"Deleted": "sha256:abc"}])
     engine.route("POST", "/images/.*/tag", None)
+    two_hours_ago = time.time() - 7200
     engine.route("GET", "/images/busybox/history", [
-        {"Id": "sha256:" + "ab" * 32, "Created": NOW - 7200, "CreatedBy": "/bin/sh -c #(nop) "
+        {"Id": "sha256:" + "ab" * 32, "Created": two_hours_ago, "CreatedBy": "/bin/sh -c #(nop) "
          "CMD [\"sh\"] and a long tail of words", "Size": 0, "Comment": ""},
-        {"Id": "<missing>", "Created": NOW - 7200, "CreatedBy": "", "Size": 4_261_000,
+        {"Id": "<missing>", "Created": two_hours_ago, "CreatedBy": "", "Size": 4_261_000,
          "Comment": "imported"}])
     result = wharf("rmi", "-f", "busybox")
     assert result.stdout == "Untagged: busybox:latest\nDeleted: sha256:abc\n"

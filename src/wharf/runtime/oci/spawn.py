@@ -9,6 +9,7 @@ process that runs the steps (PID 1 of a new pid namespace for an init).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -100,7 +101,28 @@ def reset_signals() -> None:
             continue
         with contextlib.suppress(OSError, ValueError):
             signal.signal(number, signal.SIG_DFL)
+    reset_reserved_signals()
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
+SYS_RT_SIGACTION = 13  # x86_64
+KERNEL_SIGSET_BYTES = 8
+RESERVED_SIGNALS = (32, 33)  # glibc keeps these for itself; Python's signal module refuses them
+
+
+class _KernelSigaction(ctypes.Structure):
+    _fields_ = [("handler", ctypes.c_void_p), ("flags", ctypes.c_ulong),
+                ("restorer", ctypes.c_void_p), ("mask", ctypes.c_uint64)]
+
+
+def reset_reserved_signals() -> None:
+    """Reset the signals glibc reserves to SIG_DFL with rt_sigaction(2) itself: an ignored
+    disposition there (inherited from whatever started the daemon) would survive execve too."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    default = _KernelSigaction()  # handler NULL == SIG_DFL, no flags, empty mask
+    for number in RESERVED_SIGNALS:
+        libc.syscall(SYS_RT_SIGACTION, number, ctypes.byref(default), None,
+                     KERNEL_SIGSET_BYTES)
 
 
 def _run_intermediate(ctx: InitContext, enter: Callable[[], None],

@@ -1,0 +1,214 @@
+"""Hijacked streams (attach, exec start): Docker's raw or multiplexed stream on the socket.
+
+A client that sends ``Connection: Upgrade`` / ``Upgrade: tcp`` gets ``101 UPGRADED`` and then
+both directions are raw bytes on the connection; others get ``200`` and the output only.
+aiohttp hands the connection over: the status line is written directly to the transport and
+the transport gets our own protocol, which (unlike aiohttp's) keeps the socket open after the
+client half-closes, so stdin EOF reaches the container while its output still flows back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import struct
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from aiohttp import web
+
+from wharf.api.server import IDENTITY_KEY
+from wharf.core.errors import WharfError
+from wharf.services.ports import StreamPort
+
+RAW_STREAM = "application/vnd.docker.raw-stream"
+MULTIPLEXED_STREAM = "application/vnd.docker.multiplexed-stream"
+FRAME_STDOUT, FRAME_STDERR, FRAME_EXIT, FRAME_ERROR = 1, 2, 3, 4
+
+
+def frame(stream_type: int, payload: bytes) -> bytes:
+    """Docker's stdcopy frame: ``[type, 0, 0, 0, len32be] + payload``."""
+    return struct.pack(">BxxxL", stream_type, len(payload)) + payload
+
+
+def wants_upgrade(request: web.Request) -> bool:
+    tokens = {t.strip().lower() for t in request.headers.get("Connection", "").split(",")}
+    return "upgrade" in tokens and bool(request.headers.get("Upgrade"))
+
+
+class _RawProtocol(asyncio.Protocol):
+    """Receives the client's bytes after the hand-over; ``None`` in the queue means EOF."""
+
+    def __init__(self) -> None:
+        self.incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.lost = asyncio.Event()
+        self._can_write = asyncio.Event()
+        self._can_write.set()
+
+    def feed_data(self, data: bytes) -> tuple[bool, bytes]:  # aiohttp payload-parser protocol
+        if data:
+            self.incoming.put_nowait(data)
+        return False, b""
+
+    def feed_eof(self) -> None:
+        self.incoming.put_nowait(None)
+
+    def data_received(self, data: bytes) -> None:
+        self.incoming.put_nowait(data)
+
+    def eof_received(self) -> bool:
+        self.incoming.put_nowait(None)
+        return True  # keep the socket open: the client only half-closed
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.incoming.put_nowait(None)
+        self.lost.set()
+        self._can_write.set()
+
+    def pause_writing(self) -> None:
+        self._can_write.clear()
+
+    def resume_writing(self) -> None:
+        self._can_write.set()
+
+    async def drain(self) -> None:
+        await self._can_write.wait()
+
+
+class _HijackedResponse(web.StreamResponse):
+    """Returned to aiohttp after a hand-over: it must not write anything more."""
+
+    async def prepare(self, request: web.BaseRequest) -> Any:
+        return None
+
+    async def write_eof(self, data: bytes = b"") -> None:
+        return None
+
+
+def _status_head(request: web.Request, tty: bool, upgrade: bool) -> bytes:
+    content_type = RAW_STREAM if tty else MULTIPLEXED_STREAM
+    lines = ["HTTP/1.1 101 UPGRADED" if upgrade else "HTTP/1.1 200 OK",
+             f"Content-Type: {content_type}"]
+    if upgrade:
+        lines += ["Connection: Upgrade", "Upgrade: tcp"]
+    else:
+        lines += ["Connection: close"]
+    lines += [f"{k}: {v}" for k, v in request.app[IDENTITY_KEY].headers().items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+async def serve_stream(
+    request: web.Request, open_stream: Callable[[], Awaitable[StreamPort | None]], *,
+    tty: bool, stdin: bool, prelude: Iterable[tuple[int, bytes]] = (),
+    report_errors: bool = True,
+) -> web.StreamResponse:
+    """Answer 101 (or 200), hand the connection over, then open the process's stream (which
+    may wait, e.g. for the container to start) and pump it both ways until the process ends.
+    ``report_errors``: write the shim's error frames (an exec that failed) to the client."""
+    transport = request.transport
+    if transport is None:
+        raise ConnectionResetError("the client went away")
+    upgrade = wants_upgrade(request)
+    raw = _RawProtocol()
+    if upgrade:
+        request.protocol.set_parser(raw)  # type: ignore[arg-type]  # takes any early bytes
+    transport.write(_status_head(request, tty, upgrade))
+    transport.set_protocol(raw)
+    transport.resume_reading()
+    stream: StreamPort | None = None
+    try:
+        for stream_type, payload in prelude:
+            transport.write(payload if tty else frame(stream_type, payload))
+        try:
+            stream = await _unless_lost(raw, open_stream())
+        except WharfError as err:  # the status line is out: the error goes in the stream
+            if report_errors:
+                text = (err.message + "\n").encode()
+                transport.write(text if tty else frame(FRAME_STDERR, text))
+            raise
+        if stream is not None:
+            await _pump(transport, raw, stream, tty=tty, stdin=stdin and upgrade,
+                        report_errors=report_errors)
+    finally:
+        if stream is not None:
+            stream.close()
+        transport.close()
+        request.protocol.force_close()
+    return _HijackedResponse(status=101 if upgrade else 200)
+
+
+async def _unless_lost(
+    raw: _RawProtocol, opening: Awaitable[StreamPort | None]
+) -> StreamPort | None:
+    """The stream, or None when the client hung up first."""
+    opener = asyncio.ensure_future(opening)
+    lost = asyncio.ensure_future(raw.lost.wait())
+    try:
+        await asyncio.wait({opener, lost}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        lost.cancel()
+    if opener.done():
+        return opener.result()
+    opener.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await opener
+    return None
+
+
+async def _pump(transport: asyncio.BaseTransport, raw: _RawProtocol, stream: StreamPort, *,
+                tty: bool, stdin: bool, report_errors: bool) -> None:
+    output = asyncio.create_task(_copy_output(transport, raw, stream, tty, report_errors))
+    waiters: set[asyncio.Task[Any]] = {output, asyncio.create_task(raw.lost.wait())}
+    if stdin:
+        waiters.add(asyncio.create_task(_copy_input(raw, stream)))
+    try:
+        while output in waiters:
+            done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            if raw.lost.is_set() or output in done:
+                break
+            waiters -= done  # stdin finished (EOF delivered): keep sending output
+    finally:
+        for task in waiters:
+            task.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+
+
+async def _copy_output(transport: asyncio.BaseTransport, raw: _RawProtocol, stream: StreamPort,
+                       tty: bool, report_errors: bool) -> None:
+    assert isinstance(transport, asyncio.WriteTransport)
+    while True:
+        received = await stream.read_frame()
+        if received is None:
+            return
+        stream_type, payload = received
+        if stream_type in (FRAME_STDOUT, FRAME_STDERR):
+            if transport.is_closing():
+                return
+            transport.write(payload if tty else frame(stream_type, payload))
+            await raw.drain()
+        elif stream_type == FRAME_ERROR:
+            if not report_errors:
+                return
+            message = _error_text(payload) + "\n"
+            transport.write(message.encode() if tty else frame(FRAME_STDERR, message.encode()))
+            return
+        elif stream_type == FRAME_EXIT:
+            return
+
+
+def _error_text(payload: bytes) -> str:
+    try:
+        return str(json.loads(payload).get("message", ""))
+    except (ValueError, AttributeError):
+        return payload.decode(errors="replace")
+
+
+async def _copy_input(raw: _RawProtocol, stream: StreamPort) -> None:
+    while True:
+        data = await raw.incoming.get()
+        if data is None:
+            with contextlib.suppress(OSError):
+                await stream.close_stdin()
+            return
+        await stream.write(data)

@@ -1,0 +1,230 @@
+"""``/containers/...``: one handler per endpoint, parse → one service call → Docker JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from aiohttp import web
+
+from wharf.api.hijack import FRAME_STDERR, FRAME_STDOUT, frame, serve_stream
+from wharf.api.schemas import (
+    container_inspect,
+    container_summary,
+    json_response,
+    no_content,
+    parse_filters,
+    query_bool,
+    query_filters,
+    query_int,
+    read_json_object,
+)
+from wharf.api.server import RouteDef, until_disconnected
+from wharf.core.errors import InvalidParameter, WharfError
+from wharf.services.container_record import ContainerRecord, parse_rfc3339
+from wharf.services.containers import ContainerService
+from wharf.services.events import parse_event_time
+from wharf.services.filters import ContainerQuery, label_matches
+from wharf.services.logs import STDERR, LogOptions, read_log
+from wharf.services.ports import StreamPort
+from wharf.services.top import top
+
+
+class ContainerRoutes:
+    def __init__(self, containers: ContainerService) -> None:
+        self._c = containers
+
+    async def create(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request, required=True)
+        record, warnings = self._c.create(request.query.get("name", ""), body)
+        return json_response({"Id": record.id, "Warnings": warnings}, status=201)
+
+    async def list(self, request: web.Request) -> web.Response:
+        query = ContainerQuery(query_filters(request), all_=query_bool(request, "all"),
+                               limit=query_int(request, "limit", -1) or -1)
+        now = time.time()
+        return json_response([container_summary(r, now) for r in query.select(self._c.all())])
+
+    async def inspect(self, request: web.Request) -> web.Response:
+        record = self._c.get(request.match_info["id"])
+        payload = container_inspect(record, self._c.container_dir(record),
+                                    self._c.exec_ids(record.id))
+        if query_bool(request, "size"):
+            payload.update({"SizeRw": 0, "SizeRootFs": 0})
+        return json_response(payload)
+
+    async def start(self, request: web.Request) -> web.Response:
+        await self._c.start(request.match_info["id"])
+        return no_content()
+
+    async def stop(self, request: web.Request) -> web.Response:
+        await self._c.stop(request.match_info["id"], query_int(request, "t"),
+                           request.query.get("signal"))
+        return no_content()
+
+    async def restart(self, request: web.Request) -> web.Response:
+        await self._c.restart(request.match_info["id"], query_int(request, "t"))
+        return no_content()
+
+    async def kill(self, request: web.Request) -> web.Response:
+        await self._c.kill(request.match_info["id"], request.query.get("signal"))
+        return no_content()
+
+    async def wait(self, request: web.Request) -> web.StreamResponse:
+        ref = request.match_info["id"]
+        self._c.get(ref)  # 404 before the headers go out
+        response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        await response.prepare(request)  # sends the headers now: the docker CLI waits for them
+
+        async def wait_and_answer() -> None:
+            body: dict[str, Any]
+            try:
+                code = await self._c.wait(ref, request.query.get("condition", "not-running"))
+                body = {"StatusCode": code, "Error": None}
+            except WharfError as err:  # headers are out: report in the body, like dockerd
+                body = {"StatusCode": -1, "Error": {"Message": str(err)}}
+            await response.write((json.dumps(body) + "\n").encode())
+
+        await until_disconnected(request, wait_and_answer())
+        with contextlib.suppress(ConnectionError):
+            await response.write_eof()
+        return response
+
+    async def pause(self, request: web.Request) -> web.Response:
+        self._c.pause(request.match_info["id"])
+        return no_content()
+
+    async def unpause(self, request: web.Request) -> web.Response:
+        self._c.unpause(request.match_info["id"])
+        return no_content()
+
+    async def rename(self, request: web.Request) -> web.Response:
+        self._c.rename(request.match_info["id"], request.query.get("name", ""))
+        return no_content()
+
+    async def remove(self, request: web.Request) -> web.Response:
+        await self._c.remove(request.match_info["id"], force=query_bool(request, "force"),
+                             volumes=query_bool(request, "v"))
+        return no_content()
+
+    async def prune(self, request: web.Request) -> web.Response:
+        filters = parse_filters(request.query.get("filters", ""))
+        labels = filters.get("label", [])
+        until = [parse_event_time(v, time.time()) for v in filters.get("until", [])]
+
+        def matches(record: ContainerRecord) -> bool:
+            created_ns = parse_rfc3339(record.created) * 1e9
+            return all(label_matches(record.labels, v) for v in labels) and all(
+                u is None or created_ns < u for u in until)
+
+        return json_response(await self._c.prune(matches))
+
+    async def resize(self, request: web.Request) -> web.Response:
+        await self._c.resize(request.match_info["id"], query_int(request, "h", 0) or 0,
+                             query_int(request, "w", 0) or 0)
+        return web.Response(status=200)
+
+    async def changes(self, request: web.Request) -> web.Response:
+        return json_response(self._c.changes(request.match_info["id"]) or None)
+
+    async def export(self, request: web.Request) -> web.StreamResponse:
+        chunks: Iterator[bytes] = self._c.export(request.match_info["id"])
+        response = web.StreamResponse(headers={"Content-Type": "application/x-tar"})
+        await response.prepare(request)
+        sentinel = b""
+        while chunk := await asyncio.to_thread(next, chunks, sentinel):
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+    async def top(self, request: web.Request) -> web.Response:
+        pids = self._c.pids(request.match_info["id"])
+        return json_response(await top(pids, request.query.get("ps_args", "-ef")))
+
+    async def logs(self, request: web.Request) -> web.StreamResponse:
+        record = self._c.get(request.match_info["id"])
+        options = _log_options(request)
+        if not (options.stdout or options.stderr):
+            raise InvalidParameter("Bad parameters: you must choose at least one stream")
+        tty = record.tty
+        content_type = ("application/vnd.docker.raw-stream" if tty
+                        else "application/vnd.docker.multiplexed-stream")
+        response = web.StreamResponse(headers={"Content-Type": content_type})
+        await response.prepare(request)
+
+        async def send_lines() -> None:
+            lines = read_log(self._c.log_path(record), options, lambda: record.state.running)
+            async for line in lines:
+                kind = FRAME_STDERR if line.stream == STDERR else FRAME_STDOUT
+                await response.write(line.data if tty else frame(kind, line.data))
+
+        await until_disconnected(request, send_lines())
+        with contextlib.suppress(ConnectionError):
+            await response.write_eof()
+        return response
+
+    async def attach(self, request: web.Request) -> web.StreamResponse:
+        ref = request.match_info["id"]
+        record = self._c.attachable(ref)  # errors before the connection is handed over
+        prelude: list[tuple[int, bytes]] = []
+        if query_bool(request, "logs"):
+            options = LogOptions(stdout=query_bool(request, "stdout"),
+                                 stderr=query_bool(request, "stderr"))
+            async for line in read_log(self._c.log_path(record), options, lambda: False):
+                prelude.append((FRAME_STDERR if line.stream == STDERR else FRAME_STDOUT,
+                                line.data))
+        want_stream = query_bool(request, "stream")
+
+        async def open_stream() -> StreamPort | None:
+            if not want_stream:
+                return None
+            return await self._c.attach(ref, query_bool(request, "stdin"),
+                                        query_bool(request, "stdout"),
+                                        query_bool(request, "stderr"))
+
+        return await serve_stream(request, open_stream, tty=record.tty,
+                                  stdin=query_bool(request, "stdin"), prelude=prelude,
+                                  report_errors=False)
+
+
+def _log_options(request: web.Request) -> LogOptions:
+    now = time.time()
+    tail_raw = request.query.get("tail", "all").strip()
+    tail = None if tail_raw in ("", "all") else query_int(request, "tail")
+    since = parse_event_time(request.query.get("since", ""), now)
+    until = parse_event_time(request.query.get("until", ""), now)
+    return LogOptions(
+        stdout=query_bool(request, "stdout"), stderr=query_bool(request, "stderr"),
+        follow=query_bool(request, "follow"), tail=tail,
+        since=since / 1e9 if since else 0.0, until=until / 1e9 if until else 0.0,
+        timestamps=query_bool(request, "timestamps"),
+    )
+
+
+def routes(containers: ContainerService) -> list[RouteDef]:
+    r = ContainerRoutes(containers)
+    return [
+        RouteDef("POST", "/containers/create", r.create),
+        RouteDef("GET", "/containers/json", r.list),
+        RouteDef("POST", "/containers/prune", r.prune),
+        RouteDef("GET", "/containers/{id}/json", r.inspect),
+        RouteDef("POST", "/containers/{id}/start", r.start),
+        RouteDef("POST", "/containers/{id}/stop", r.stop),
+        RouteDef("POST", "/containers/{id}/restart", r.restart),
+        RouteDef("POST", "/containers/{id}/kill", r.kill),
+        RouteDef("POST", "/containers/{id}/wait", r.wait),
+        RouteDef("POST", "/containers/{id}/pause", r.pause),
+        RouteDef("POST", "/containers/{id}/unpause", r.unpause),
+        RouteDef("POST", "/containers/{id}/rename", r.rename),
+        RouteDef("POST", "/containers/{id}/resize", r.resize),
+        RouteDef("POST", "/containers/{id}/attach", r.attach),
+        RouteDef("GET", "/containers/{id}/logs", r.logs),
+        RouteDef("GET", "/containers/{id}/top", r.top),
+        RouteDef("GET", "/containers/{id}/changes", r.changes),
+        RouteDef("GET", "/containers/{id}/export", r.export),
+        RouteDef("DELETE", "/containers/{id}", r.remove),
+    ]

@@ -1,0 +1,56 @@
+"""``/containers/{id}/exec`` and ``/exec/{id}/...``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from wharf.api.hijack import serve_stream
+from wharf.api.schemas import json_response, query_int, read_json_object
+from wharf.api.server import RouteDef
+from wharf.services.exec import ExecService
+from wharf.services.ports import StreamPort
+
+
+class ExecRoutes:
+    def __init__(self, execs: ExecService) -> None:
+        self._e = execs
+
+    async def create(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request, required=True)
+        record = self._e.create(request.match_info["id"], body)
+        return json_response({"Id": record.id}, status=201)
+
+    async def start(self, request: web.Request) -> web.StreamResponse:
+        body = await read_json_object(request)
+        exec_id = request.match_info["id"]
+        detach = bool(body.get("Detach"))
+        tty = body.get("Tty")
+        tty_override = bool(tty) if tty is not None else None
+        if detach:
+            await self._e.start(exec_id, True, tty_override)
+            return web.Response(status=200)
+        record = self._e.check_startable(exec_id, tty_override)
+
+        async def start_exec() -> StreamPort:  # after the 101: its output must follow it
+            return await self._e.start(exec_id, False, tty_override)
+
+        return await serve_stream(request, start_exec, tty=record.tty,
+                                  stdin=record.attach_stdin)
+
+    async def inspect(self, request: web.Request) -> web.Response:
+        return json_response(self._e.get(request.match_info["id"]).to_docker())
+
+    async def resize(self, request: web.Request) -> web.Response:
+        await self._e.resize(request.match_info["id"], query_int(request, "h", 0) or 0,
+                             query_int(request, "w", 0) or 0)
+        return web.Response(status=200)
+
+
+def routes(execs: ExecService) -> list[RouteDef]:
+    r = ExecRoutes(execs)
+    return [
+        RouteDef("POST", "/containers/{id}/exec", r.create),
+        RouteDef("POST", "/exec/{id}/start", r.start),
+        RouteDef("GET", "/exec/{id}/json", r.inspect),
+        RouteDef("POST", "/exec/{id}/resize", r.resize),
+    ]

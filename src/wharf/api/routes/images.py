@@ -1,0 +1,135 @@
+"""``/images/*``: list, inspect, history, tag, remove, prune, import (``create?fromSrc=-``),
+save (``get``) and load."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, BinaryIO, cast
+
+from aiohttp import web
+
+from wharf.api.schemas import json_response, query_bool, query_filters
+from wharf.api.server import RouteDef
+from wharf.core.errors import InvalidParameter, NotImplementedByWharf
+from wharf.services.image_archive import load_images, save_images
+from wharf.services.images import ImageService
+
+_READ_CHUNK = 1 << 20
+
+
+class _BodyReader:
+    """A blocking ``read`` over the request body, for the import running in a worker thread."""
+
+    def __init__(self, request: web.Request, loop: asyncio.AbstractEventLoop) -> None:
+        self._content = request.content
+        self._loop = loop
+
+    def read(self, size: int = -1) -> bytes:
+        want = _READ_CHUNK if size is None or size < 0 else size
+        future = asyncio.run_coroutine_threadsafe(self._content.read(want), self._loop)
+        return future.result()
+
+
+class ImageRoutes:
+    def __init__(self, images: ImageService) -> None:
+        self._images = images
+
+    async def list(self, request: web.Request) -> web.Response:
+        listed = await asyncio.to_thread(
+            self._images.list, query_bool(request, "all"), query_filters(request)
+        )
+        return json_response(listed)
+
+    async def inspect(self, request: web.Request) -> web.Response:
+        return json_response(await asyncio.to_thread(self._images.inspect, _name(request)))
+
+    async def history(self, request: web.Request) -> web.Response:
+        return json_response(await asyncio.to_thread(self._images.history, _name(request)))
+
+    async def tag(self, request: web.Request) -> web.Response:
+        repo = request.query.get("repo", "")
+        if not repo:
+            raise InvalidParameter("repository name must have at least one component")
+        await asyncio.to_thread(
+            self._images.tag, _name(request), repo, request.query.get("tag", "")
+        )
+        return web.Response(status=201)
+
+    async def remove(self, request: web.Request) -> web.Response:
+        removed = await asyncio.to_thread(
+            self._images.remove,
+            _name(request),
+            query_bool(request, "force"),
+            not query_bool(request, "noprune"),
+        )
+        return json_response(removed)
+
+    async def prune(self, request: web.Request) -> web.Response:
+        return json_response(await asyncio.to_thread(self._images.prune, query_filters(request)))
+
+    async def save(self, request: web.Request) -> web.StreamResponse:
+        names = request.query.getall("names", [])
+        if "name" in request.match_info:
+            names = [request.match_info["name"]]
+        if not names:
+            raise InvalidParameter("no images given: use names=<image>")
+        chunks = await asyncio.to_thread(save_images, self._images, names)
+        response = web.StreamResponse(headers={"Content-Type": "application/x-tar"})
+        await response.prepare(request)
+        done = object()
+        while (chunk := await asyncio.to_thread(next, chunks, done)) is not done:
+            await response.write(cast(bytes, chunk))
+        await response.write_eof()
+        return response
+
+    async def load(self, request: web.Request) -> web.Response:
+        body = _BodyReader(request, asyncio.get_running_loop())
+        messages = await asyncio.to_thread(load_images, self._images, cast(BinaryIO, body))
+        return _progress_response(*({"stream": m + "\n"} for m in messages))
+
+    async def create(self, request: web.Request) -> web.StreamResponse:
+        source = request.query.get("fromSrc", "")
+        if request.query.get("fromImage"):
+            raise NotImplementedByWharf("pulling images from a registry is not supported yet")
+        if source != "-":
+            if source:
+                raise NotImplementedByWharf("import from a URL is not supported; use fromSrc=-")
+            raise InvalidParameter("fromImage or fromSrc is required")
+        body = _BodyReader(request, asyncio.get_running_loop())
+        image = await asyncio.to_thread(
+            self._images.import_tar,
+            cast(BinaryIO, body),
+            request.query.get("repo", ""),
+            request.query.get("tag", ""),
+            request.query.getall("changes", []),
+            request.query.get("message", ""),
+        )
+        return _progress_response({"status": image.id})
+
+
+def _name(request: web.Request) -> str:
+    return request.match_info["name"]
+
+
+def _progress_response(*messages: dict[str, Any]) -> web.Response:
+    body = "".join(json.dumps(m, separators=(",", ":")) + "\r\n" for m in messages)
+    # exactly "application/json" (no charset): the docker CLI compares the header verbatim
+    # to decide whether to render the progress messages
+    return web.Response(body=body.encode(), headers={"Content-Type": "application/json"})
+
+
+def routes(images: ImageService) -> list[RouteDef]:
+    r = ImageRoutes(images)
+    return [
+        RouteDef("GET", "/images/json", r.list),
+        RouteDef("POST", "/images/create", r.create),
+        RouteDef("POST", "/images/prune", r.prune),
+        RouteDef("GET", "/images/get", r.save),
+        RouteDef("POST", "/images/load", r.load),
+        RouteDef("GET", "/images/{name:.*}/get", r.save),
+        RouteDef("GET", "/images/{name:.*}/json", r.inspect),
+        RouteDef("GET", "/images/{name:.*}/history", r.history),
+        RouteDef("POST", "/images/{name:.*}/tag", r.tag),
+        RouteDef("DELETE", "/images/{name:.*}", r.remove),
+    ]

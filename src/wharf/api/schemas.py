@@ -1,0 +1,201 @@
+"""The API edge: reading Docker's query strings and bodies, writing Docker's JSON.
+
+Docker's conventions live here so routes stay one line per step: booleans as dockerd's
+``BoolValue`` reads them, integers with its error wording, ``filters`` in both of its JSON
+forms, bodies that must be JSON objects.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from wharf.core.errors import InvalidParameter
+from wharf.services.container_record import ContainerRecord, parse_rfc3339
+
+_FALSE_WORDS = frozenset({"", "0", "no", "false", "none"})
+
+
+def query_bool(request: web.Request, key: str, default: bool = False) -> bool:
+    """dockerd's ``BoolValue``: anything but empty/0/no/false/none is true."""
+    if key not in request.query:
+        return default
+    return request.query[key].strip().lower() not in _FALSE_WORDS
+
+
+def query_int(request: web.Request, key: str, default: int | None = None) -> int | None:
+    """An integer query parameter; absent or empty → ``default``; junk → 400."""
+    raw = request.query.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidParameter(f"invalid value for {key}: {raw!r}") from None
+
+
+def query_filters(request: web.Request) -> dict[str, list[str]]:
+    """``filters`` as ``{name: [values]}`` (accepts ``{"k":{"v":true}}`` and ``{"k":["v"]}``)."""
+    return parse_filters(request.query.get("filters", ""))
+
+
+def parse_filters(raw: str) -> dict[str, list[str]]:
+    if not raw.strip():
+        return {}
+    try:
+        decoded = json.loads(raw)
+    except ValueError as err:
+        raise InvalidParameter(f"invalid filter: {err}") from None
+    if not isinstance(decoded, dict):
+        raise InvalidParameter("invalid filter: filters must be a JSON object")
+    result: dict[str, list[str]] = {}
+    for name, values in decoded.items():
+        if isinstance(values, dict):
+            result[name] = [str(v) for v, enabled in values.items() if enabled]
+        elif isinstance(values, list):
+            result[name] = [str(v) for v in values]
+        else:
+            raise InvalidParameter(f"invalid filter: values of {name!r} must be a list or map")
+    return result
+
+
+async def read_json_object(request: web.Request, *, required: bool = False) -> dict[str, Any]:
+    """The body as a JSON object; empty → ``{}`` (or 400 when ``required``)."""
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise InvalidParameter("invalid JSON: request body is empty")
+        return {}
+    try:
+        decoded = json.loads(raw)
+    except ValueError as err:
+        raise InvalidParameter(f"invalid JSON: {err}") from None
+    if decoded is None:
+        return {}
+    if not isinstance(decoded, dict):
+        raise InvalidParameter("invalid JSON: the request body must be a JSON object")
+    return decoded
+
+
+def json_response(payload: Any, status: int = 200) -> web.Response:
+    """Docker writes compact JSON followed by a newline."""
+    body = json.dumps(payload, separators=(",", ":")) + "\n"
+    return web.Response(status=status, body=body.encode(), content_type="application/json")
+
+
+def no_content() -> web.Response:
+    return web.Response(status=204)
+
+
+# ---- containers: Docker's JSON shapes ---------------------------------------------------------
+
+
+def human_duration(seconds: float) -> str:
+    """Docker's ``units.HumanDuration`` (``Up 5 seconds``, ``About a minute``, ...)."""
+    if seconds < 1:
+        return "Less than a second"
+    if seconds < 2:
+        return "1 second"
+    if seconds < 60:
+        return f"{int(seconds)} seconds"
+    minutes = int(seconds / 60)
+    if minutes == 1:
+        return "About a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = int(seconds / 3600 + 0.5)
+    if hours == 1:
+        return "About an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{hours // 24 // 365} years"
+
+
+def container_status_text(record: ContainerRecord, now: float) -> str:
+    state = record.state
+    if state.status in ("running", "paused"):
+        text = "Up " + human_duration(now - parse_rfc3339(state.started_at))
+        return text + " (Paused)" if state.status == "paused" else text
+    if state.status == "exited":
+        finished = parse_rfc3339(state.finished_at)
+        if not finished:
+            return "Created"
+        return f"Exited ({state.exit_code}) {human_duration(now - finished)} ago"
+    if state.status == "removing":
+        return "Removal In Progress"
+    if state.status == "dead":
+        return "Dead"
+    return "Created"
+
+
+def container_summary(record: ContainerRecord, now: float) -> dict[str, Any]:
+    """One entry of ``GET /containers/json``."""
+    network_mode = record.host_config.get("NetworkMode", "bridge")
+    return {
+        "Id": record.id,
+        "Names": ["/" + record.name],
+        "Image": record.config.get("Image", ""),
+        "ImageID": record.image_id,
+        "Command": " ".join([record.path, *record.args]),
+        "Created": int(parse_rfc3339(record.created)),
+        "Ports": [],
+        "Labels": record.labels,
+        "State": record.state.status,
+        "Status": container_status_text(record, now),
+        "HostConfig": {"NetworkMode": network_mode},
+        "NetworkSettings": {"Networks": {}},
+        "Mounts": record.mounts,
+    }
+
+
+def container_inspect(
+    record: ContainerRecord, container_dir: Path, exec_ids: list[str]
+) -> dict[str, Any]:
+    """``GET /containers/{id}/json``: Docker's full shape."""
+    state = record.state
+    has_etc = record.has_been_started
+    return {
+        "Id": record.id,
+        "Created": record.created,
+        "Path": record.path,
+        "Args": record.args,
+        "State": {
+            "Status": state.status, "Running": state.running, "Paused": state.paused,
+            "Restarting": state.restarting, "OOMKilled": state.oom_killed, "Dead": state.dead,
+            "Pid": state.pid, "ExitCode": state.exit_code, "Error": state.error,
+            "StartedAt": state.started_at, "FinishedAt": state.finished_at,
+        },
+        "Image": record.image_id,
+        "ResolvConfPath": str(container_dir / "resolv.conf") if has_etc else "",
+        "HostnamePath": str(container_dir / "hostname") if has_etc else "",
+        "HostsPath": str(container_dir / "hosts") if has_etc else "",
+        "LogPath": str(container_dir / f"{record.id}-json.log") if has_etc else "",
+        "Name": "/" + record.name,
+        "RestartCount": record.restart_count,
+        "Driver": record.graph_driver.get("Name", "overlay2"),
+        "Platform": "linux",
+        "MountLabel": "",
+        "ProcessLabel": "",
+        "AppArmorProfile": "",
+        "ExecIDs": exec_ids or None,
+        "HostConfig": record.host_config,
+        "GraphDriver": record.graph_driver or {"Name": "overlay2", "Data": None},
+        "Mounts": record.mounts,
+        "Config": record.config,
+        "NetworkSettings": {
+            "Bridge": "", "SandboxID": "", "SandboxKey": "", "Ports": {},
+            "HairpinMode": False, "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0,
+            "SecondaryIPAddresses": None, "SecondaryIPv6Addresses": None, "EndpointID": "",
+            "Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "IPAddress": "",
+            "IPPrefixLen": 0, "IPv6Gateway": "", "MacAddress": "", "Networks": {},
+        },
+    }

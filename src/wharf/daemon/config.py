@@ -1,0 +1,251 @@
+"""wharfd's configuration: dockerd's flags and ``daemon.json`` keys, merged like dockerd does.
+
+A key may come from a flag or from the file, never both (dockerd refuses that too); unknown
+keys in the file are errors. Plain TCP is only allowed on a loopback address; anything else
+needs TLS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_CONFIG_FILE = Path("/etc/wharf/daemon.json")
+DEFAULT_DATA_ROOT = Path("/var/lib/wharf")
+DEFAULT_EXEC_ROOT = Path("/run/wharf")
+DEFAULT_SOCKET = "unix:///run/wharf/wharf.sock"
+DEFAULT_PIDFILE = Path("/run/wharf/wharfd.pid")
+DEFAULT_CERT_DIR = Path.home() / ".docker"
+BUILTIN_RUNTIMES = {"wharf": "wharf", "runc": "/usr/sbin/runc", "crun": "/usr/bin/crun"}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used (the daemon exits with this message)."""
+
+
+@dataclass(frozen=True)
+class UnixListener:
+    path: Path
+
+
+@dataclass(frozen=True)
+class TcpListener:
+    host: str
+    port: int
+
+    @property
+    def loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+Listener = UnixListener | TcpListener
+
+
+@dataclass(frozen=True)
+class TLSConfig:
+    cert: Path
+    key: Path
+    ca: Path | None
+    verify: bool
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    listeners: list[Listener]
+    data_root: Path = DEFAULT_DATA_ROOT
+    exec_root: Path = DEFAULT_EXEC_ROOT
+    pidfile: Path | None = DEFAULT_PIDFILE
+    log_level: str = "info"
+    live_restore: bool = True
+    tls: TLSConfig | None = None
+    default_runtime: str = "wharf"
+    runtimes: dict[str, str] = field(default_factory=lambda: dict(BUILTIN_RUNTIMES))
+    registry_mirrors: list[str] = field(default_factory=list)
+    insecure_registries: list[str] = field(default_factory=list)
+    bip: str = ""
+    default_address_pools: list[dict[str, Any]] = field(default_factory=list)
+
+
+# daemon.json key → (argparse dest, flag as the user writes it)
+_FILE_KEYS: dict[str, str] = {
+    "hosts": "hosts", "data-root": "data_root", "exec-root": "exec_root",
+    "pidfile": "pidfile", "log-level": "log_level", "live-restore": "live_restore",
+    "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert", "tlscert": "tlscert",
+    "tlskey": "tlskey", "default-runtime": "default_runtime", "runtimes": "runtimes",
+    "registry-mirrors": "registry_mirrors", "insecure-registries": "insecure_registries",
+    "bip": "bip", "default-address-pools": "default_address_pools", "debug": "debug",
+}
+
+
+def _bool_flag(parser: argparse.ArgumentParser, name: str, help_text: str) -> None:
+    parser.add_argument(name, nargs="?", const=True, type=_parse_bool,
+                        default=argparse.SUPPRESS, help=help_text)
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"invalid boolean value {text!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wharfd", description="wharf's container engine daemon",
+                                argument_default=argparse.SUPPRESS)
+    p.add_argument("-H", "--host", dest="hosts", action="append",
+                   help="daemon socket(s) to listen on (unix:///path, tcp://addr:port)")
+    p.add_argument("--data-root", dest="data_root", help="root of persistent state")
+    p.add_argument("--exec-root", dest="exec_root", help="root of execution state")
+    p.add_argument("--config-file", dest="config_file", help="daemon.json path")
+    p.add_argument("-l", "--log-level", dest="log_level",
+                   choices=["debug", "info", "warn", "error", "fatal"])
+    p.add_argument("-D", "--debug", dest="debug", action="store_true")
+    p.add_argument("-p", "--pidfile", dest="pidfile", help="path of the pid file")
+    _bool_flag(p, "--live-restore", "keep containers running while the daemon is down")
+    _bool_flag(p, "--tls", "use TLS (implied by --tlsverify)")
+    _bool_flag(p, "--tlsverify", "use TLS and verify the client")
+    p.add_argument("--tlscacert", dest="tlscacert")
+    p.add_argument("--tlscert", dest="tlscert")
+    p.add_argument("--tlskey", dest="tlskey")
+    p.add_argument("--default-runtime", dest="default_runtime")
+    p.add_argument("--add-runtime", dest="runtimes", action="append",
+                   help="register an OCI runtime as name=path")
+    p.add_argument("--registry-mirror", dest="registry_mirrors", action="append")
+    p.add_argument("--insecure-registry", dest="insecure_registries", action="append")
+    p.add_argument("--bip", dest="bip")
+    return p
+
+
+def _load_file(path: Path, explicit: bool) -> dict[str, Any]:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(
+                f"unable to configure the daemon: open {path}: no such file") from None
+        return {}
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except ValueError as err:
+        raise ConfigError(f"unable to configure the daemon with file {path}: {err}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"unable to configure the daemon with file {path}: not an object")
+    unknown = sorted(k for k in data if k not in _FILE_KEYS)
+    if unknown:
+        raise ConfigError(f"unable to configure the daemon with file {path}: the following "
+                          f"directives don't match any configuration option: "
+                          f"{', '.join(unknown)}")
+    return {_FILE_KEYS[k]: v for k, v in data.items()}
+
+
+def _check_no_duplicates(flags: dict[str, Any], from_file: dict[str, Any], path: Path) -> None:
+    both = sorted(set(flags) & set(from_file))
+    if both:
+        details = ", ".join(f"{k}: (from flag: {flags[k]}, from file: {from_file[k]})"
+                            for k in both)
+        raise ConfigError(f"unable to configure the daemon with file {path}: the following "
+                          f"directives are specified both as a flag and in the configuration "
+                          f"file: {details}")
+
+
+def parse_listener(host: str, tls: bool) -> Listener:
+    """``unix:///path`` or ``tcp://addr:port`` (``tcp://:2376`` binds every address)."""
+    if host.startswith("/"):
+        return UnixListener(Path(host))
+    parts = urlsplit(host)
+    if parts.scheme == "unix":
+        return UnixListener(Path(parts.path or "/run/wharf/wharf.sock"))
+    if parts.scheme == "tcp":
+        try:
+            port = parts.port
+        except ValueError:
+            raise ConfigError(f"invalid bind address format: {host}") from None
+        address = parts.hostname or "0.0.0.0"
+        return TcpListener(address, port or (2376 if tls else 2375))
+    raise ConfigError(f"invalid bind address format: {host}")
+
+
+def _runtimes(value: Any) -> dict[str, str]:
+    runtimes = dict(BUILTIN_RUNTIMES)
+    if isinstance(value, dict):  # daemon.json: {"name": {"path": "/bin/x"}}
+        for name, entry in value.items():
+            path = entry.get("path") if isinstance(entry, dict) else None
+            if not path:
+                raise ConfigError(f"runtime {name}: a path is required")
+            runtimes[str(name)] = str(path)
+    else:
+        for spec in value or []:
+            name, sep, path = str(spec).partition("=")
+            if not sep or not name or not path:
+                raise ConfigError(f"invalid runtime {spec!r}: expected name=path")
+            if name in BUILTIN_RUNTIMES:
+                raise ConfigError(f"runtime name '{name}' is reserved")
+            runtimes[name] = path
+    return runtimes
+
+
+def _tls(merged: dict[str, Any]) -> TLSConfig | None:
+    verify = bool(merged.get("tlsverify", False))
+    if not (verify or merged.get("tls", False)):
+        return None
+    cert = Path(merged.get("tlscert") or DEFAULT_CERT_DIR / "cert.pem")
+    key = Path(merged.get("tlskey") or DEFAULT_CERT_DIR / "key.pem")
+    ca_value = merged.get("tlscacert") or (DEFAULT_CERT_DIR / "ca.pem" if verify else None)
+    for path in (cert, key, ca_value):
+        if path is not None and not Path(path).is_file():
+            raise ConfigError(f"could not load TLS files: {path} does not exist")
+    return TLSConfig(cert, key, Path(ca_value) if ca_value else None, verify)
+
+
+def load_config(argv: Sequence[str]) -> DaemonConfig:
+    """Flags over daemon.json over defaults; ConfigError for any conflict or unsafe setting."""
+    flags = vars(build_parser().parse_args(list(argv)))
+    explicit = "config_file" in flags
+    config_path = Path(flags.pop("config_file", DEFAULT_CONFIG_FILE))
+    from_file = _load_file(config_path, explicit)
+    _check_no_duplicates(flags, from_file, config_path)
+    merged = {**from_file, **flags}
+    tls = _tls(merged)
+    hosts = merged.get("hosts") or [DEFAULT_SOCKET]
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    listeners = [parse_listener(str(h), tls is not None) for h in hosts]
+    for listener in listeners:
+        if isinstance(listener, TcpListener) and not listener.loopback and tls is None:
+            raise ConfigError(
+                f"refusing to listen on tcp://{listener.host}:{listener.port} without TLS: "
+                "plain TCP is only allowed on a loopback address (use --tlsverify)")
+    runtimes = _runtimes(merged.get("runtimes"))
+    default_runtime = str(merged.get("default_runtime") or "wharf")
+    if default_runtime not in runtimes:
+        raise ConfigError(f"default runtime {default_runtime} is not a known runtime")
+    log_level = "debug" if merged.get("debug") else str(merged.get("log_level", "info"))
+    pidfile = merged.get("pidfile")
+    return DaemonConfig(
+        listeners=listeners,
+        data_root=Path(merged.get("data_root") or DEFAULT_DATA_ROOT),
+        exec_root=Path(merged.get("exec_root") or DEFAULT_EXEC_ROOT),
+        pidfile=Path(pidfile) if pidfile else DEFAULT_PIDFILE,
+        log_level=log_level,
+        live_restore=bool(merged.get("live_restore", True)),
+        tls=tls,
+        default_runtime=default_runtime,
+        runtimes=runtimes,
+        registry_mirrors=list(merged.get("registry_mirrors") or []),
+        insecure_registries=list(merged.get("insecure_registries") or []),
+        bip=str(merged.get("bip") or ""),
+        default_address_pools=list(merged.get("default_address_pools") or []),
+    )

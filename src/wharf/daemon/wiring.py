@@ -1,0 +1,204 @@
+"""The one place that builds everything: stores, runtime pieces, services, routes.
+
+Adapters here turn the lower layers' concrete APIs into the Protocols the services declare
+(``wharf.services.ports``), so services never import a store or the runtime's stateful parts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wharf.api.routes import containers as container_routes
+from wharf.api.routes import exec as exec_routes
+from wharf.api.routes import images as image_routes
+from wharf.api.routes import system as system_routes
+from wharf.api.server import RouteDef
+from wharf.daemon.config import DaemonConfig
+from wharf.runtime import spec as runtime_spec
+from wharf.runtime.cgroups import detect_layout, open_cgroup
+from wharf.runtime.shimclient import ShimConfig, ShimLauncher, read_exit_status
+from wharf.services.container_record import ContainerRecord
+from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
+from wharf.services.events import EventBus
+from wharf.services.exec import ExecService
+from wharf.services.images import ImageService
+from wharf.services.ports import ExitStatusLike, ShimPort, ShimRequest
+from wharf.services.rootfs import RootfsService
+from wharf.services.system import DaemonFacts, SystemService
+from wharf.store.content import ContentStore
+from wharf.store.metadata import ContainerRow, MetadataStore
+from wharf.store.snapshots import OverlaySnapshotter, open_snapshotter
+
+log = logging.getLogger(__name__)
+
+SHIM_SERVER_START_TIMEOUT = 10.0
+
+
+class MetadataContainerStore:
+    """The containers table of the metadata DB as the container service's store."""
+
+    def __init__(self, db: MetadataStore) -> None:
+        self._db = db
+
+    def save(self, record: ContainerRecord) -> None:
+        self._db.put_container(ContainerRow(record.id, "/" + record.name, record.image_id,
+                                            record.created, record.to_json()))
+
+    def delete(self, container_id: str) -> None:
+        self._db.delete_container(container_id)
+
+    def load_all(self) -> list[str]:
+        return [row.record for row in self._db.list_containers()]
+
+
+class RuntimeSpec:
+    """``runtime.spec`` behind the service's SpecPort."""
+
+    def build(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        return runtime_spec.build_spec(runtime_spec.SpecInput(**fields))
+
+    def resolve_user(self, rootfs: Path, user: str) -> tuple[int, int, list[int]]:
+        return runtime_spec.resolve_user(rootfs, user)
+
+    def privileged_capabilities(self) -> list[str]:
+        return runtime_spec.effective_caps(True, [], [])
+
+
+class HostCgroups:
+    """Freezer and pid listing through ``runtime.cgroups`` (layout detected once)."""
+
+    def __init__(self) -> None:
+        self._layout = detect_layout()
+
+    @property
+    def version(self) -> str:
+        return str(self._layout.version)
+
+    def freeze(self, cgroups_path: str) -> None:
+        open_cgroup(cgroups_path, self._layout).freeze()
+
+    def thaw(self, cgroups_path: str) -> None:
+        open_cgroup(cgroups_path, self._layout).thaw()
+
+    def pids(self, cgroups_path: str) -> list[int]:
+        return open_cgroup(cgroups_path, self._layout).pids()
+
+
+class Shims:
+    """``runtime.shimclient`` behind the service's ShimLauncherPort."""
+
+    def __init__(self, launcher: ShimLauncher) -> None:
+        self._launcher = launcher
+
+    async def launch(self, request: ShimRequest) -> ShimPort:
+        return await self._launcher.launch(ShimConfig(
+            id=request.id, bundle=request.bundle, runtime=request.runtime,
+            runtime_root=request.runtime_root, tty=request.tty,
+            open_stdin=request.open_stdin, stdin_once=request.stdin_once,
+            log_path=request.log_path))
+
+    async def connect(self, container_dir: Path) -> ShimPort | None:
+        return await self._launcher.connect(container_dir)
+
+    def read_exit_status(self, container_dir: Path) -> ExitStatusLike | None:
+        return read_exit_status(container_dir)
+
+
+@dataclass
+class Daemon:
+    """Everything wharfd runs, built by :func:`build_daemon`."""
+
+    config: DaemonConfig
+    db: MetadataStore
+    events: EventBus
+    images: ImageService
+    containers: ContainerService
+    execs: ExecService
+    system: SystemService
+    routes: list[RouteDef]
+    shim_server: asyncio.subprocess.Process | None = None
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        """Stop watching containers (they keep running: live-restore) and close the stores."""
+        await self.containers.shutdown()
+        if self.shim_server is not None and self.shim_server.returncode is None:
+            self.shim_server.terminate()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.shim_server.wait(), 5)
+        self.db.close()
+
+
+def _daemon_id(db: MetadataStore) -> str:
+    existing = db.kv_get("daemon", "id")
+    if existing:
+        return existing
+    new_id = secrets.token_hex(16).upper()
+    db.kv_put("daemon", "id", new_id)
+    return new_id
+
+
+async def _start_shim_server(socket_path: Path) -> asyncio.subprocess.Process | None:
+    """The shim fork server (fast shim starts); None when it cannot start (shims spawn then)."""
+    socket_path.parent.mkdir(parents=True, exist_ok=True)
+    socket_path.unlink(missing_ok=True)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "wharf.runtime.shimserver", str(socket_path),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL)
+    deadline = asyncio.get_running_loop().time() + SHIM_SERVER_START_TIMEOUT
+    while not socket_path.exists():
+        if process.returncode is not None or asyncio.get_running_loop().time() > deadline:
+            log.warning("the shim server did not start; shims will be spawned")
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            return None
+        await asyncio.sleep(0.01)
+    return process
+
+
+async def build_daemon(config: DaemonConfig) -> Daemon:
+    root = config.data_root
+    root.mkdir(parents=True, exist_ok=True, mode=0o711)
+    (root / "containers").mkdir(exist_ok=True, mode=0o710)
+    (root / "runtime").mkdir(exist_ok=True, mode=0o700)
+    config.exec_root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    db = MetadataStore(root / "metadata.db")
+    snapshots = open_snapshotter(root)
+    images = ImageService(ContentStore(root / "content"), db, snapshots)
+    rootfs = RootfsService(snapshots, root / "tmp")
+    events = EventBus()
+    cgroups = HostCgroups()
+    shim_server = await _start_shim_server(config.exec_root / "shimserver.sock")
+    launcher = ShimLauncher(server_socket=(config.exec_root / "shimserver.sock"
+                                           if shim_server else None))
+    containers = ContainerService(ContainerDeps(
+        paths=ContainerPaths(root), images=images, rootfs=rootfs, shims=Shims(launcher),
+        spec=RuntimeSpec(), cgroups=cgroups, store=MetadataContainerStore(db), events=events,
+        runtimes=config.runtimes, default_runtime=config.default_runtime,
+    ))
+    await containers.restore()
+    spec = RuntimeSpec()
+    execs = ExecService(containers, spec, events)
+    facts = DaemonFacts(
+        data_root=root, daemon_id=_daemon_id(db), runtimes=config.runtimes,
+        default_runtime=config.default_runtime, live_restore=config.live_restore,
+        registry_mirrors=config.registry_mirrors,
+        insecure_registries=config.insecure_registries, cgroup_version=cgroups.version,
+        storage_driver="overlay2" if isinstance(snapshots, OverlaySnapshotter) else "vfs",
+    )
+    system = SystemService(facts, containers, lambda: images.list(False, {}), events)
+    routes = [
+        *system_routes.routes(system, events),
+        *container_routes.routes(containers),
+        *exec_routes.routes(execs),
+        *image_routes.routes(images),
+    ]
+    return Daemon(config, db, events, images, containers, execs, system, routes, shim_server)

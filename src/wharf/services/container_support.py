@@ -1,0 +1,120 @@
+"""The container service's parts that are not use cases: its dependencies, the per-container
+live state, and small helpers (stdin gating for early attaches, error mapping)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wharf.core.errors import InvalidParameter, RuntimeFailure, WharfError
+from wharf.services.events import EventBus
+from wharf.services.ports import (
+    CgroupsPort,
+    ContainerStorePort,
+    ImageLookup,
+    RootfsPort,
+    ShimLauncherPort,
+    ShimPort,
+    SpecPort,
+    StreamPort,
+)
+
+
+@dataclass(frozen=True)
+class ContainerPaths:
+    data_root: Path
+
+    def container_dir(self, container_id: str) -> Path:
+        return self.data_root / "containers" / container_id
+
+    def log_path(self, container_id: str) -> Path:
+        return self.container_dir(container_id) / f"{container_id}-json.log"
+
+    @property
+    def runtime_root(self) -> Path:
+        return self.data_root / "runtime"
+
+
+@dataclass(frozen=True)
+class ContainerDeps:
+    paths: ContainerPaths
+    images: ImageLookup
+    rootfs: RootfsPort
+    shims: ShimLauncherPort
+    spec: SpecPort
+    cgroups: CgroupsPort
+    store: ContainerStorePort
+    events: EventBus
+    runtimes: Mapping[str, str]  # name → "wharf" or a binary path
+    default_runtime: str = "wharf"
+    host_resolv_conf: Path = Path("/etc/resolv.conf")
+
+
+@dataclass
+class LiveState:
+    """What the daemon holds for a container beyond its record."""
+
+    shim: ShimPort | None = None
+    watcher: asyncio.Task[None] | None = None
+    exited: asyncio.Event = field(default_factory=asyncio.Event)
+    removed: asyncio.Event = field(default_factory=asyncio.Event)
+    pending_attaches: list[tuple[tuple[bool, bool, bool], asyncio.Future[StreamPort]]] = field(
+        default_factory=list
+    )
+    exec_ids: list[str] = field(default_factory=list)
+
+
+class InputAfterStart:
+    """An attach made before the start: its stdin is held until the process exists."""
+
+    def __init__(self, stream: StreamPort, started: asyncio.Event) -> None:
+        self._stream = stream
+        self._started = started
+
+    async def read_frame(self) -> tuple[int, bytes] | None:
+        return await self._stream.read_frame()
+
+    async def write(self, data: bytes) -> None:
+        await self._started.wait()
+        await self._stream.write(data)
+
+    async def close_stdin(self) -> None:
+        await self._started.wait()
+        await self._stream.close_stdin()
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+async def wait_event(event: asyncio.Event, timeout: float) -> bool:
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+    except TimeoutError:
+        return False
+    return True
+
+
+def user_error(err: WharfError) -> WharfError:
+    """The runtime's message, as 400 when the user's command is at fault (the docker CLI
+    turns "executable file not found" into exit 127 and "permission denied" into 126)."""
+    message = err.message
+    if isinstance(err, RuntimeFailure) and any(
+        text in message
+        for text in ("executable file not found", "no such file or directory", "permission denied")
+    ):
+        return InvalidParameter(message)
+    return err
+
+
+def mount_point(oci_mount: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Type": "bind",
+        "Source": oci_mount["source"],
+        "Destination": oci_mount["destination"],
+        "Mode": "",
+        "RW": "ro" not in oci_mount["options"],
+        "Propagation": "rprivate",
+    }

@@ -1,0 +1,119 @@
+"""``GET /containers/json`` filters (id, name, status, label, exited, ancestor, before, since)
+and the listing's ``all``/``limit`` rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from wharf.core.errors import InvalidParameter
+from wharf.services.container_record import ContainerRecord
+
+STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
+KNOWN = frozenset(
+    {
+        "id",
+        "name",
+        "status",
+        "label",
+        "exited",
+        "ancestor",
+        "before",
+        "since",
+        "volume",
+        "network",
+        "health",
+        "isolation",
+        "is-task",
+        "publish",
+        "expose",
+    }
+)
+
+
+def label_matches(labels: Mapping[str, str], wanted: str) -> bool:
+    key, sep, value = wanted.partition("=")
+    return key in labels and (not sep or labels[key] == value)
+
+
+@dataclass(frozen=True)
+class ContainerQuery:
+    filters: Mapping[str, list[str]]
+    all_: bool = False
+    limit: int = -1
+    # image ref → image id (for ``ancestor``); None when the ref does not resolve
+    resolve_image: Callable[[str], str | None] = lambda _ref: None
+
+    def validate(self) -> None:
+        for name, values in self.filters.items():
+            if name not in KNOWN:
+                raise InvalidParameter(f"invalid filter '{name}'")
+            if name == "status":
+                for value in values:
+                    if value not in STATUSES:
+                        raise InvalidParameter(f"invalid filter 'status={value}'")
+            if name == "exited":
+                for value in values:
+                    if not value.lstrip("-").isdigit():
+                        raise InvalidParameter(f"invalid filter 'exited={value}'")
+
+    def select(self, newest_first: list[ContainerRecord]) -> list[ContainerRecord]:
+        self.validate()
+        by_ref = {r.id: r for r in newest_first} | {r.name: r for r in newest_first}
+        before = self._boundary("before", by_ref)
+        since = self._boundary("since", by_ref)
+        show_all = (
+            self.all_
+            or self.limit > 0
+            or bool(before or since)
+            or bool(self.filters.get("status") or self.filters.get("exited"))
+        )
+        chosen = []
+        for record in newest_first:
+            if before is not None and record.created >= before.created:
+                continue
+            if since is not None and record.created <= since.created:
+                continue
+            if not show_all and record.state.status not in ("running", "paused"):
+                continue
+            if self._matches(record):
+                chosen.append(record)
+        return chosen[: self.limit] if self.limit > 0 else chosen
+
+    def _boundary(self, key: str, by_ref: dict[str, ContainerRecord]) -> ContainerRecord | None:
+        values = self.filters.get(key) or []
+        if not values:
+            return None
+        ref = values[0].lstrip("/")
+        record = by_ref.get(ref) or next((r for r in by_ref.values() if r.id.startswith(ref)), None)
+        if record is None:
+            raise InvalidParameter(f"No such container: {values[0]}")
+        return record
+
+    def _matches(self, record: ContainerRecord) -> bool:
+        tests: dict[str, Callable[[str], bool]] = {
+            "id": record.id.startswith,
+            "name": lambda v: re.search(v, "/" + record.name) is not None,
+            "status": lambda v: record.state.status == v,
+            "label": lambda v: label_matches(record.labels, v),
+            "exited": lambda v: (
+                record.state.status == "exited" and record.state.exit_code == int(v)
+            ),
+            "ancestor": lambda v: self._is_ancestor(record, v),
+        }
+        for name, values in self.filters.items():
+            test = tests.get(name)
+            if test is None or not values:
+                continue
+            if not any(test(value) for value in values):
+                return False
+        return True
+
+    def _is_ancestor(self, record: ContainerRecord, ref: str) -> bool:
+        image = str(record.config.get("Image", ""))
+        if ref in (image, record.image_id) or record.image_id.startswith("sha256:" + ref):
+            return True
+        if image.endswith(":latest") and image[: -len(":latest")] == ref:
+            return True
+        return self.resolve_image(ref) == record.image_id

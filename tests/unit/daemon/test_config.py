@@ -1,0 +1,95 @@
+"""wharfd flags + daemon.json merging, listeners, TLS refusal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from wharf.daemon.config import ConfigError, TcpListener, UnixListener, load_config
+
+
+def _file(tmp_path: Path, content: dict[str, object]) -> list[str]:
+    path = tmp_path / "daemon.json"
+    path.write_text(json.dumps(content))
+    return ["--config-file", str(path)]
+
+
+def test_defaults(tmp_path: Path) -> None:
+    config = load_config(_file(tmp_path, {}))
+    assert config.listeners == [UnixListener(Path("/run/wharf/wharf.sock"))]
+    assert config.data_root == Path("/var/lib/wharf")
+    assert config.live_restore is True
+    assert config.default_runtime == "wharf"
+    assert set(config.runtimes) >= {"wharf", "runc", "crun"}
+
+
+def test_flags_and_file_merge(tmp_path: Path) -> None:
+    args = _file(tmp_path, {"data-root": "/srv/w", "registry-mirrors": ["https://m"],
+                            "runtimes": {"kata": {"path": "/bin/kata"}},
+                            "live-restore": False})
+    config = load_config([*args, "-H", "unix:///tmp/a.sock", "-H", "tcp://127.0.0.1:2375",
+                          "--log-level", "debug"])
+    assert config.listeners == [UnixListener(Path("/tmp/a.sock")),
+                                TcpListener("127.0.0.1", 2375)]
+    assert config.data_root == Path("/srv/w")
+    assert config.registry_mirrors == ["https://m"]
+    assert config.runtimes["kata"] == "/bin/kata"
+    assert config.live_restore is False
+    assert config.log_level == "debug"
+
+
+def test_a_key_in_both_places_is_an_error(tmp_path: Path) -> None:
+    args = _file(tmp_path, {"data-root": "/srv/w"})
+    with pytest.raises(ConfigError, match="specified both as a flag and in the configuration"):
+        load_config([*args, "--data-root", "/other"])
+
+
+def test_unknown_file_key_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="don't match any configuration option: nope"):
+        load_config(_file(tmp_path, {"nope": 1}))
+
+
+def test_missing_explicit_config_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(["--config-file", str(tmp_path / "absent.json")])
+
+
+def test_plain_tcp_off_loopback_needs_tls(tmp_path: Path) -> None:
+    args = _file(tmp_path, {})
+    with pytest.raises(ConfigError, match="without TLS"):
+        load_config([*args, "-H", "tcp://0.0.0.0:2375"])
+    with pytest.raises(ConfigError, match="without TLS"):
+        load_config([*args, "-H", "tcp://:2375"])
+    assert load_config([*args, "-H", "tcp://[::1]:2375"]).listeners == [TcpListener("::1", 2375)]
+
+
+def test_tlsverify_needs_existing_files_and_allows_any_address(tmp_path: Path) -> None:
+    args = _file(tmp_path, {})
+    with pytest.raises(ConfigError, match="TLS files"):
+        load_config([*args, "-H", "tcp://0.0.0.0:2376", "--tlsverify", "--tlscacert",
+                     str(tmp_path / "ca.pem"), "--tlscert", str(tmp_path / "c.pem"),
+                     "--tlskey", str(tmp_path / "k.pem")])
+    for name in ("ca.pem", "c.pem", "k.pem"):
+        (tmp_path / name).write_text("x")
+    config = load_config([*args, "-H", "tcp://0.0.0.0:2376", "--tlsverify", "--tlscacert",
+                          str(tmp_path / "ca.pem"), "--tlscert", str(tmp_path / "c.pem"),
+                          "--tlskey", str(tmp_path / "k.pem")])
+    assert config.tls is not None and config.tls.verify
+
+
+def test_add_runtime_and_unknown_default(tmp_path: Path) -> None:
+    args = _file(tmp_path, {})
+    config = load_config([*args, "--add-runtime", "youki=/usr/bin/youki",
+                          "--default-runtime", "youki"])
+    assert config.runtimes["youki"] == "/usr/bin/youki" and config.default_runtime == "youki"
+    with pytest.raises(ConfigError, match="not a known runtime"):
+        load_config([*args, "--default-runtime", "kata"])
+    with pytest.raises(ConfigError, match="expected name=path"):
+        load_config([*args, "--add-runtime", "broken"])
+
+
+def test_invalid_host(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="invalid bind address"):
+        load_config([*_file(tmp_path, {}), "-H", "ftp://x"])
