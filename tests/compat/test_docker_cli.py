@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 import uuid
@@ -155,3 +156,12 @@ def test_events_since(wharfd: Daemon) -> None:
     out = wharfd.docker("events", "--since", since, "--until", until, "--filter",
                         f"container={name}", "--format", "{{.Action}}").stdout.decode().split()
     assert "create" in out and "start" in out and "die" in out
+
+
+def test_container_has_its_own_netns_with_loopback_up(wharfd: Daemon) -> None:
+    out = wharfd.docker("run", "--rm", "busybox", "sh", "-c",
+                        "ip -o link show; readlink /proc/self/ns/net").stdout.decode()
+    links = [line for line in out.splitlines() if ": " in line and "link/" in line]
+    assert len(links) == 1 and " lo: <LOOPBACK,UP" in links[0], out
+    host_netns = os.readlink("/proc/self/ns/net")
+    assert host_netns not in out

@@ -54,6 +54,9 @@ class RecordingSyscalls:
     def fchdir(self, fd: int) -> None:
         self._record("fchdir", fd)
 
+    def set_link_up(self, name: str) -> None:
+        self._record("set_link_up", name)
+
     def sethostname(self, name: str) -> None:
         self._record("sethostname", name)
 

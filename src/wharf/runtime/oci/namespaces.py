@@ -36,6 +36,9 @@ class NamespacePlan:
             syscalls.setns(fd, flag)
         if self.unshare_flags:
             syscalls.unshare(self.unshare_flags)
+        if self.unshare_flags & sc.CLONE_NEWNET:
+            # a new net namespace starts with lo down; Docker's containers have it up
+            syscalls.set_link_up("lo")
 
     def close(self) -> None:
         for fd, _ in self.joins:

@@ -9,10 +9,17 @@ Protocol: they work unprivileged on a temp directory, so steps use ``os`` for th
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
 import resource
+import socket
+import struct
 from dataclasses import dataclass
 from typing import Protocol
+
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+IFF_UP = 0x1
 
 CLONE_NEWTIME = 0x00000080
 CLONE_NEWNS = 0x00020000
@@ -90,6 +97,7 @@ class Syscalls(Protocol):
     def chdir(self, path: str) -> None: ...
     def fchdir(self, fd: int) -> None: ...
     def sethostname(self, name: str) -> None: ...
+    def set_link_up(self, name: str) -> None: ...
     def setdomainname(self, name: str) -> None: ...
     def mknod(self, path: str, mode: int, device: int) -> None: ...
     def setrlimit(self, limit: int, soft: int, hard: int) -> None: ...
@@ -178,6 +186,14 @@ class LinuxSyscalls:
 
     def fchdir(self, fd: int) -> None:
         os.fchdir(fd)
+
+    def set_link_up(self, name: str) -> None:
+        """IFF_UP on a network interface of the current net namespace (SIOCSIFFLAGS)."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            request = struct.pack("16sH14x", name.encode(), 0)
+            flags = struct.unpack("16sH14x", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
+            fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", name.encode(),
+                                                        flags | IFF_UP))
 
     def sethostname(self, name: str) -> None:
         raw = name.encode()
