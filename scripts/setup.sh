@@ -25,3 +25,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[dev]'
+# Byte-compile now: with PYTHONDONTWRITEBYTECODE set (as in some environments) nothing would
+# ever be cached, and every CLI call, shim and runtime start would compile from source.
+.venv/bin/python -m compileall -q -j 0 src >/dev/null
