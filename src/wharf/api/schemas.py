@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from wharf.core.errors import InvalidParameter
+from wharf.core.units import human_duration
 from wharf.services.container_record import ContainerRecord, parse_rfc3339
 
 _FALSE_WORDS = frozenset({"", "0", "no", "false", "none"})
@@ -91,33 +92,6 @@ def no_content() -> web.Response:
 
 
 # ---- containers: Docker's JSON shapes ---------------------------------------------------------
-
-
-def human_duration(seconds: float) -> str:
-    """Docker's ``units.HumanDuration`` (``Up 5 seconds``, ``About a minute``, ...)."""
-    if seconds < 1:
-        return "Less than a second"
-    if seconds < 2:
-        return "1 second"
-    if seconds < 60:
-        return f"{int(seconds)} seconds"
-    minutes = int(seconds / 60)
-    if minutes == 1:
-        return "About a minute"
-    if minutes < 60:
-        return f"{minutes} minutes"
-    hours = int(seconds / 3600 + 0.5)
-    if hours == 1:
-        return "About an hour"
-    if hours < 48:
-        return f"{hours} hours"
-    if hours < 24 * 7 * 2:
-        return f"{hours // 24} days"
-    if hours < 24 * 30 * 2:
-        return f"{hours // 24 // 7} weeks"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24 // 30} months"
-    return f"{hours // 24 // 365} years"
 
 
 def container_status_text(record: ContainerRecord, now: float) -> str:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 
 from wharf.cli.template import Template
+from wharf.core.units import human_duration as human_duration  # part of this module's API
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,33 +36,6 @@ def _go_g(value: float, precision: int) -> str:
         mantissa, exponent = text.split("e+")
         text = f"{mantissa}e+{exponent.zfill(2)}"
     return text
-
-
-def human_duration(seconds: float) -> str:
-    """go-units ``HumanDuration``: "Less than a second", "About a minute", "3 days", ..."""
-    if seconds < 1:
-        return "Less than a second"
-    if int(seconds) == 1:
-        return "1 second"
-    if seconds < 60:
-        return f"{int(seconds)} seconds"
-    minutes = int(seconds / 60)
-    if minutes == 1:
-        return "About a minute"
-    if minutes < 60:
-        return f"{minutes} minutes"
-    hours = int(seconds / 3600 + 0.5)
-    if hours == 1:
-        return "About an hour"
-    if hours < 48:
-        return f"{hours} hours"
-    if hours < 24 * 7 * 2:
-        return f"{hours // 24} days"
-    if hours < 24 * 30 * 2:
-        return f"{hours // 24 // 7} weeks"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24 // 30} months"
-    return f"{int(seconds / 3600 / 24 / 365)} years"
 
 
 def since(timestamp: float, now: float | None = None) -> str:
