@@ -46,3 +46,16 @@ def test_killed_shim_never_loses_the_container(wharfd: Daemon) -> None:
     finally:
         wharfd.docker("rm", "-f", name, check=False)
     assert wharfd.docker("ps", "-aq", "--filter", f"name={name}").stdout.strip() == b""
+
+
+@pytest.mark.skipif(shutil.which("crun") is None, reason="crun not installed")
+def test_crun_runs_the_same_container(wharfd: Daemon) -> None:
+    res = wharfd.docker("run", "--rm", "--runtime", "crun", "busybox", "sh", "-c",
+                        "echo $$; grep ^CapEff /proc/self/status", check=False)
+    if b"hybrid mode not supported" in res.stderr:
+        # crun refuses hosts with cgroup v1 controllers plus a v2 mount (this CI machine);
+        # the refusal must still reach the client as Docker's start error
+        assert res.returncode == 125
+        pytest.skip("crun does not support this host's hybrid cgroup v1/v2 layout")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.decode().split() == ["1", "CapEff:", "00000000a80425fb"]
