@@ -162,12 +162,12 @@ def sweep_cgroups(container_ids: list[str]) -> None:
             Path(f"/sys/fs/cgroup/wharf/{container_id}").rmdir()
 
 
-@contextlib.contextmanager
-def wharfd_running(tmp: Path, *extra_args: str) -> Iterator[Daemon]:
-    """A wharfd on ``tmp``; every container is removed and every leftover swept at the end."""
+def start_wharfd(tmp: Path, *extra_args: str, log_name: str = "wharfd.log") -> Daemon:
+    """A wharfd on ``tmp`` (its socket, data root and exec root there), answering pings.
+    Starting it again on the same ``tmp`` is a daemon restart."""
     tmp.mkdir(parents=True, exist_ok=True)
-    sock, data, log = tmp / "wharf.sock", tmp / "data", tmp / "wharfd.log"
-    with log.open("wb") as log_file:
+    sock, data, log = tmp / "wharf.sock", tmp / "data", tmp / log_name
+    with log.open("ab") as log_file:
         proc = subprocess.Popen(
             [str(VENV_BIN / "wharfd"), "--data-root", str(data), "-H", f"unix://{sock}",
              "--exec-root", str(tmp / "exec"), "--pidfile", str(tmp / "wharfd.pid"), *extra_args],
@@ -176,15 +176,31 @@ def wharfd_running(tmp: Path, *extra_args: str) -> Iterator[Daemon]:
     daemon = Daemon("wharfd", sock, data, proc, log)
     try:
         wait_until_listening(daemon)
+    except BaseException:
+        stop_process(proc)
+        raise
+    return daemon
+
+
+def shut_down_wharfd(daemon: Daemon, tmp: Path) -> None:
+    """Remove every container ``daemon`` holds, stop it, and sweep what is left under ``tmp``."""
+    remove_all_containers(daemon)
+    stop_process(daemon.proc)
+    container_ids = [p.name for p in daemon.data_root.glob("containers/*")]
+    sweep_shims(daemon.data_root)
+    time.sleep(0.1)
+    sweep_mounts(tmp)
+    sweep_cgroups(container_ids)
+
+
+@contextlib.contextmanager
+def wharfd_running(tmp: Path, *extra_args: str) -> Iterator[Daemon]:
+    """A wharfd on ``tmp``; every container is removed and every leftover swept at the end."""
+    daemon = start_wharfd(tmp, *extra_args)
+    try:
         yield daemon
     finally:
-        remove_all_containers(daemon)
-        stop_process(proc)
-        container_ids = [p.name for p in data.glob("containers/*")]
-        sweep_shims(data)
-        time.sleep(0.1)
-        sweep_mounts(tmp)
-        sweep_cgroups(container_ids)
+        shut_down_wharfd(daemon, tmp)
 
 
 def import_busybox(daemon: Daemon, ref: str = "busybox:latest") -> None:

@@ -5,20 +5,13 @@ from __future__ import annotations
 import json
 import socket
 import struct
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import docker  # type: ignore[import-untyped]
 import pytest
-from tests.support.daemons import (
-    VENV_BIN,
-    Daemon,
-    import_busybox,
-    wait_until_listening,
-    wharfd_running,
-)
+from tests.support.daemons import Daemon, import_busybox, start_wharfd, wharfd_running
 
 pytestmark = pytest.mark.root
 
@@ -132,10 +125,8 @@ def test_restarted_daemon_keeps_the_container_and_records_its_exit(tmp_path: Pat
         first.json("POST", f"/containers/{cid}/start")
         first.proc.terminate()
         first.proc.wait(timeout=30)
-        data_root = first.data_root
-        socket_path = first.socket_path
         # the same data root again: the container is still running under its shim
-        second = _restart(tmp_path / "first", data_root, socket_path)
+        second = start_wharfd(tmp_path / "first", log_name="wharfd-second.log")
         try:
             state = second.json("GET", f"/containers/{cid}/json")["State"]  # type: ignore[index]
             assert state["Running"] is True
@@ -146,21 +137,3 @@ def test_restarted_daemon_keeps_the_container_and_records_its_exit(tmp_path: Pat
             second.request("DELETE", f"/containers/{cid}?force=1")
             second.proc.terminate()
             second.proc.wait(timeout=30)
-
-
-def _restart(tmp: Path, data_root: Path, socket_path: Path) -> Daemon:
-    log = tmp / "wharfd-second.log"
-    with log.open("wb") as log_file:
-        proc = subprocess.Popen(
-            [str(VENV_BIN / "wharfd"), "--data-root", str(data_root), "-H",
-             f"unix://{socket_path}", "--exec-root", str(tmp / "exec"), "--pidfile",
-             str(tmp / "wharfd.pid")],
-            stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    daemon = Daemon("wharfd", socket_path, data_root, proc, log)
-    try:
-        wait_until_listening(daemon, 30)
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    return daemon

@@ -1,0 +1,56 @@
+"""kill -9 of wharfd loses nothing: records survive, exits that happen while it is down are
+recorded with their real code when it comes back (live-restore through the shims)."""
+
+from __future__ import annotations
+
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from tests.support.daemons import Daemon, import_busybox, shut_down_wharfd, start_wharfd
+
+pytestmark = pytest.mark.root
+
+
+def create(daemon: Daemon, cmd: list[str]) -> str:
+    name = f"crash-{uuid.uuid4().hex[:8]}"
+    created = daemon.json("POST", f"/containers/create?name={name}",
+                          {"Image": "busybox", "Cmd": cmd})
+    assert isinstance(created, dict)
+    return str(created["Id"])
+
+
+def state_of(daemon: Daemon, cid: str) -> dict[str, object]:
+    inspected = daemon.json("GET", f"/containers/{cid}/json")
+    assert isinstance(inspected, dict)
+    return dict(inspected["State"])
+
+
+def test_sigkilled_daemon_comes_back_with_every_record(tmp_path: Path) -> None:
+    daemon = start_wharfd(tmp_path)
+    try:
+        import_busybox(daemon)
+        never_started = create(daemon, ["true"])
+        exits_while_down = create(daemon, ["sh", "-c", "sleep 1; exit 9"])
+        keeps_running = create(daemon, ["sleep", "300"])
+        daemon.json("POST", f"/containers/{exits_while_down}/start")
+        daemon.json("POST", f"/containers/{keeps_running}/start")
+        daemon.proc.send_signal(signal.SIGKILL)
+        daemon.proc.wait(timeout=30)
+        time.sleep(2)  # the first container exits while no daemon is there
+
+        daemon = start_wharfd(tmp_path, log_name="wharfd-after-kill.log")
+        assert state_of(daemon, never_started)["Status"] == "created"
+        exited = state_of(daemon, exits_while_down)
+        assert (exited["Status"], exited["ExitCode"], exited["Running"]) == ("exited", 9, False)
+        assert state_of(daemon, keeps_running)["Running"] is True
+        daemon.json("POST", f"/containers/{keeps_running}/kill")
+        waited = daemon.json("POST", f"/containers/{keeps_running}/wait")
+        assert isinstance(waited, dict) and waited["StatusCode"] == 137
+        for cid in (never_started, exits_while_down, keeps_running):
+            status, _ = daemon.request("DELETE", f"/containers/{cid}")
+            assert status == 204
+    finally:
+        shut_down_wharfd(daemon, tmp_path)
