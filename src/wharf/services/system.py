@@ -185,11 +185,13 @@ class SystemService:
             },
             "LiveRestoreEnabled": facts.live_restore,
             "Isolation": "",
-            "InitBinary": "",
+            "InitBinary": "docker-init",
             "ContainerdCommit": {"ID": ""},
             "RuncCommit": {"ID": ""},
             "InitCommit": {"ID": ""},
-            "SecurityOptions": ["name=seccomp,profile=builtin", "name=cgroupns"],
+            # containers get a cgroup namespace only on cgroup v2 hosts (as dockerd's default)
+            "SecurityOptions": ["name=seccomp,profile=builtin"]
+            + (["name=cgroupns"] if facts.cgroup_version == "2" else []),
             "Warnings": None,
         }
 
