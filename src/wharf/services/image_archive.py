@@ -52,6 +52,8 @@ def save_images(images: ImageService, refs: list[str]) -> Iterator[bytes]:
     except BaseException:
         spool.close()
         raise
+    for image in {image.id: image for image, _ in chosen}.values():
+        images.emit("save", image, image.id)
     return _chunks(spool)
 
 
@@ -138,7 +140,7 @@ class _Entry:
 def load_images(images: ImageService, stream: BinaryIO) -> list[str]:
     """Load every image of an archive; returns Docker's messages (``Loaded image: x:y``)."""
     with tempfile.TemporaryFile(dir=images.scratch_dir) as spool:
-        plain = decompressed(stream)
+        plain = decompressed(stream, images.store.limits.archive_bytes)
         while chunk := plain.read(_CHUNK):
             spool.write(chunk)
         spool.seek(0)
@@ -215,9 +217,11 @@ def _load_one(
         for name in entry.layers:
             parent = images.store.add_layer(cast(BinaryIO, _member(tar, files, name)), parent)
             layers.append(parent)
-        image = images.store_image(config_bytes, layers, targets[0] if targets else None)
-        for target in targets[1:]:
-            images.tag(image.id, str(target))
+        image_id = images.store.store_image(config_bytes, layers, targets[0] if targets else None)
+        for target in targets[1:]:  # docker load tags without ``tag`` events
+            images.store.db.set_tag(str(target), image_id)
+        image = images.resolve(image_id)
+    images.emit("load", image, image.id)
     if not targets:
         return f"Loaded image ID: {image.id}"
     return "\n".join(f"Loaded image: {t.familiar()}" for t in targets)

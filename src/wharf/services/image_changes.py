@@ -1,14 +1,16 @@
 """Dockerfile-like ``changes`` for ``docker import --change`` and ``docker commit --change``.
 
-Each change is one instruction (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER,
-VOLUME, WORKDIR) applied to an image's ``config`` member with Docker's rules: JSON arrays are
-exec form, anything else for CMD/ENTRYPOINT is shell form (``/bin/sh -c "<text>"``).
+Each change is one instruction (CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD,
+STOPSIGNAL, USER, VOLUME, WORKDIR) applied to an image's ``config`` member with Docker's rules:
+JSON arrays are exec form, anything else for CMD/ENTRYPOINT is shell form
+(``/bin/sh -c "<text>"``).
 """
 
 from __future__ import annotations
 
 import json
 import posixpath
+import re
 import shlex
 from typing import Any
 
@@ -21,6 +23,7 @@ ALLOWED_CHANGES = (
     "ENTRYPOINT",
     "ENV",
     "EXPOSE",
+    "HEALTHCHECK",
     "LABEL",
     "ONBUILD",
     "STOPSIGNAL",
@@ -46,7 +49,7 @@ def _apply_one(config: dict[str, Any], line: str, seen: set[str]) -> None:
     keyword = keyword.upper()
     rest = rest.strip()
     if keyword not in ALLOWED_CHANGES:
-        raise InvalidParameter(f"{keyword} is not a valid change command")
+        raise InvalidParameter(f"{keyword.lower()} is not a valid change command")
     seen.add(keyword)
     if keyword in ("CMD", "ENTRYPOINT"):
         config["Cmd" if keyword == "CMD" else "Entrypoint"] = _command(rest)
@@ -79,6 +82,57 @@ def _apply_one(config: dict[str, Any], line: str, seen: set[str]) -> None:
         config["StopSignal"] = _single(keyword, rest)
     elif keyword == "ONBUILD":
         config["OnBuild"] = [*(config.get("OnBuild") or []), _single(keyword, rest)]
+    elif keyword == "HEALTHCHECK":
+        config["Healthcheck"] = _healthcheck(rest)
+
+
+_HEALTH_DURATIONS = {
+    "interval": "Interval",
+    "timeout": "Timeout",
+    "start-period": "StartPeriod",
+    "start-interval": "StartInterval",
+}
+_GO_DURATION_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 10**9}
+_GO_DURATION_UNITS |= {"m": 60 * 10**9, "h": 3600 * 10**9}
+_GO_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+
+
+def _healthcheck(text: str) -> dict[str, Any]:
+    """``HEALTHCHECK NONE`` or ``HEALTHCHECK [--interval=…] … CMD <command>`` (Docker's
+    ``Healthcheck``: durations in nanoseconds, zero ones left out)."""
+    if text.upper() == "NONE":
+        return {"Test": ["NONE"]}
+    options: dict[str, Any] = {}
+    while text.startswith("--"):
+        flag, _, text = text.partition(" ")
+        text = text.strip()
+        name, sep, value = flag[2:].partition("=")
+        if name in _HEALTH_DURATIONS and sep:
+            nanoseconds = _go_duration(value)
+            if nanoseconds:
+                options[_HEALTH_DURATIONS[name]] = nanoseconds
+        elif name == "retries" and sep and value.isdigit():
+            if int(value):
+                options["Retries"] = int(value)
+        else:
+            raise InvalidParameter(f"HEALTHCHECK: unknown or invalid flag: {flag}")
+    kind, _, command = text.partition(" ")
+    command = command.strip()
+    if kind.upper() != "CMD" or not command:
+        raise InvalidParameter("HEALTHCHECK requires CMD <command> or NONE")
+    test = ["CMD", *_json_list(command)] if _is_json_list(command) else ["CMD-SHELL", command]
+    order = ("Interval", "Timeout", "StartPeriod", "StartInterval", "Retries")
+    return {"Test": test, **{key: options[key] for key in order if key in options}}
+
+
+def _go_duration(text: str) -> int:
+    """Go's ``time.ParseDuration`` (non-negative), in nanoseconds."""
+    if text == "0":
+        return 0
+    parts = _GO_DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise InvalidParameter(f'time: invalid duration "{text}"')
+    return int(sum(float(number) * _GO_DURATION_UNITS[unit] for number, unit in parts))
 
 
 def _is_json_list(text: str) -> bool:

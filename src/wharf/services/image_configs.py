@@ -2,20 +2,44 @@
 
 from __future__ import annotations
 
+import platform
 from typing import Any
 
-__all__ = ["commit_config", "import_config"]
+__all__ = ["commit_config", "host_platform", "import_config"]
 
 _PLATFORM_KEYS = ("architecture", "os", "variant")
+# uname's machine → Go's GOARCH (and GOARM variant), which Docker records for imports
+_GO_ARCH = {
+    "x86_64": ("amd64", ""),
+    "amd64": ("amd64", ""),
+    "aarch64": ("arm64", ""),
+    "arm64": ("arm64", ""),
+    "armv7l": ("arm", "v7"),
+    "armv6l": ("arm", "v6"),
+    "i386": ("386", ""),
+    "i686": ("386", ""),
+    "ppc64le": ("ppc64le", ""),
+    "s390x": ("s390x", ""),
+    "riscv64": ("riscv64", ""),
+}
+
+
+def host_platform(machine: str | None = None) -> dict[str, str]:
+    """``{"architecture": ..., "os": "linux"[, "variant": ...]}`` of this host."""
+    raw = (machine or platform.machine()).lower()
+    arch, variant = _GO_ARCH.get(raw, (raw, ""))
+    out = {"architecture": arch, "os": "linux"}
+    if variant:
+        out["variant"] = variant
+    return out
 
 
 def import_config(
     diff_id: str, container_config: dict[str, Any], comment: str, created: str
 ) -> dict[str, Any]:
-    """One layer, linux/amd64, a history entry carrying the import's comment."""
+    """One layer for this host's platform, a history entry carrying the import's comment."""
     return {
-        "architecture": "amd64",
-        "os": "linux",
+        **host_platform(),
         "created": created,
         "comment": comment,
         "config": container_config,
@@ -35,7 +59,7 @@ def commit_config(
     created_by: str = "",
 ) -> dict[str, Any]:
     """``base``'s platform and history plus one layer (``diff_ids`` lists all of them)."""
-    old = base or {"architecture": "amd64", "os": "linux"}
+    old = base or host_platform()
     entry = {"created": created, "created_by": created_by, "comment": comment, "author": author}
     config: dict[str, Any] = {
         **{k: v for k, v in old.items() if k in _PLATFORM_KEYS},

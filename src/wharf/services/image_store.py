@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 from wharf.core.content import ContentStoreProtocol
@@ -29,10 +31,23 @@ from wharf.core.snapshots import SnapshotterProtocol
 from wharf.lib.archive import compressor, decompressed
 from wharf.services.image_views import rfc3339_nano
 
-__all__ = ["JSON_LIMIT", "ImageStore"]
+__all__ = ["JSON_LIMIT", "ImageLimits", "ImageStore"]
 
 JSON_LIMIT = 8 << 20  # configs and manifests larger than this are refused
 _CHUNK = 1 << 20
+_HELD_LAYERS = "held-layers"  # kv namespace: image id -> chain ids kept for its containers
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """Bounds on what a client can make the daemon unpack (decompression bombs).
+
+    ``layer_bytes``: uncompressed bytes of one layer tar; ``archive_bytes``: uncompressed bytes
+    of one ``docker load`` archive (spooled to disk before it is read).
+    """
+
+    layer_bytes: int = 64 << 30
+    archive_bytes: int = 256 << 30
 
 
 class ImageStore:
@@ -48,10 +63,12 @@ class ImageStore:
         content: ContentStoreProtocol,
         metadata: MetadataProtocol,
         snapshots: SnapshotterProtocol,
+        limits: ImageLimits | None = None,
     ) -> None:
         self.content = content
         self.db = metadata
         self.snapshots = snapshots
+        self.limits = limits or ImageLimits()
         self.lock = threading.RLock()
 
     # ---- layers ----------------------------------------------------------------------------
@@ -65,9 +82,11 @@ class ImageStore:
     def ingest_layer(self, stream: BinaryIO) -> tuple[Digest, str]:
         """Gzip the uncompressed tar into the content store; returns (blob, diff id).
 
-        This is the slow, streaming part and needs no lock.
+        This is the slow, streaming part and needs no lock. A tar larger than
+        ``limits.layer_bytes`` once decompressed is refused (InvalidParameter) and leaves
+        nothing behind.
         """
-        plain = decompressed(stream)
+        plain = decompressed(stream, self.limits.layer_bytes)
         hasher = hashlib.sha256()
         total = 0
         writer = self.content.writer()
@@ -174,22 +193,53 @@ class ImageStore:
         data = json.loads(self.content.read_bytes(digest, JSON_LIMIT))
         return digest, Manifest.from_json(data)
 
-    def delete_image(self, image_id: str, chain: list[str]) -> tuple[list[dict[str, str]], int]:
-        """Delete the image and the layers no other image uses; returns Docker's ``Deleted``
-        records and the bytes freed. Callers hold :attr:`lock`."""
+    def delete_image(
+        self, image_id: str, chain: list[str], *, hold_layers: bool = False
+    ) -> tuple[list[dict[str, str]], int]:
+        """Delete the image and the layers nothing else uses; returns Docker's ``Deleted``
+        records and the bytes freed. With ``hold_layers`` (containers still use the image)
+        its layers stay until :meth:`release_layers` finds those containers gone, as Docker's
+        layer store keeps the layers under a container's writable layer. Callers hold
+        :attr:`lock`."""
         record = self.db.get_image(image_id)
+        if hold_layers:  # first: a crash in between leaves a hold the image itself outlives
+            self.db.kv_put(_HELD_LAYERS, image_id, json.dumps(chain))
         self.db.delete_image(image_id)
         out = [{"Deleted": image_id}]
-        freed = 0
-        still_used = {c for r in self.db.list_images() for c in r.chain_ids}
-        for chain_id in reversed(chain):
-            if chain_id not in still_used:
-                freed += self._delete_layer(chain_id)
-                out.append({"Deleted": chain_id})
+        records, freed = self._delete_unused_layers(chain)
         if record is not None:
             self.content.delete(Digest.parse(record.config_digest))
             if record.manifest_digest:
                 self.content.delete(Digest.parse(record.manifest_digest))
+        return out + records, freed
+
+    def release_layers(self, still_used: Callable[[str], bool]) -> tuple[list[str], int]:
+        """Drop the layers held for deleted images whose containers are all gone
+        (``still_used(image_id)`` is false); returns the chain ids removed and bytes freed."""
+        with self.lock:
+            released: list[str] = []
+            for image_id, chain_json in self.db.kv_list(_HELD_LAYERS):
+                if still_used(image_id) and self.db.get_image(image_id) is None:
+                    continue
+                self.db.kv_delete(_HELD_LAYERS, image_id)
+                released += [c for c in json.loads(chain_json) if c not in released]
+            records, freed = self._delete_unused_layers(released)
+            return [r["Deleted"] for r in records], freed
+
+    def _used_chain_ids(self) -> set[str]:
+        used = {c for record in self.db.list_images() for c in record.chain_ids}
+        for _, chain_json in self.db.kv_list(_HELD_LAYERS):
+            used.update(json.loads(chain_json))
+        return used
+
+    def _delete_unused_layers(self, chain: list[str]) -> tuple[list[dict[str, str]], int]:
+        """Top first, as Docker lists them."""
+        still_used = self._used_chain_ids()
+        out, freed = [], 0
+        for chain_id in reversed(chain):
+            if chain_id not in still_used and self.db.get_layer(chain_id) is not None:
+                freed += self._delete_layer(chain_id)
+                out.append({"Deleted": chain_id})
         return out, freed
 
     def _delete_layer(self, chain_id: str) -> int:
@@ -208,8 +258,7 @@ class ImageStore:
         Call at daemon start, before serving requests; returns the chain ids removed.
         """
         with self.lock:
-            used = {c for record in self.db.list_images() for c in record.chain_ids}
-            removed = sorted(set(self.db.list_layers()) - used)
+            removed = sorted(set(self.db.list_layers()) - self._used_chain_ids())
             for chain_id in removed:
                 self._delete_layer(chain_id)
             recorded = set(self.db.list_layers())

@@ -17,6 +17,7 @@ __all__ = [
     "Image",
     "ImageFilter",
     "glob_match",
+    "inspect_config",
     "rfc3339_nano",
     "summary",
     "unix_seconds",
@@ -43,6 +44,44 @@ DEFAULT_CONTAINER_CONFIG: dict[str, Any] = {
     "OnBuild": None,
     "Labels": None,
 }
+
+
+# Docker's container.Config field order; the optional ones (omitempty) appear only when set.
+_CONFIG_ORDER = (
+    "Hostname",
+    "Domainname",
+    "User",
+    "AttachStdin",
+    "AttachStdout",
+    "AttachStderr",
+    "ExposedPorts",
+    "Tty",
+    "OpenStdin",
+    "StdinOnce",
+    "Env",
+    "Cmd",
+    "Healthcheck",
+    "ArgsEscaped",
+    "Image",
+    "Volumes",
+    "WorkingDir",
+    "Entrypoint",
+    "NetworkDisabled",
+    "MacAddress",
+    "OnBuild",
+    "Labels",
+    "StopSignal",
+    "StopTimeout",
+    "Shell",
+)
+
+
+def inspect_config(config: dict[str, Any]) -> dict[str, Any]:
+    """An image's ``Config`` as ``docker image inspect`` shows it: Docker's defaults filled
+    in, keys in Docker's order (unknown keys last)."""
+    merged = {**DEFAULT_CONTAINER_CONFIG, **config}
+    ordered = {key: merged.pop(key) for key in _CONFIG_ORDER if key in merged}
+    return {**ordered, **merged}
 
 
 @dataclass(frozen=True)

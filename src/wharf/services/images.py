@@ -16,24 +16,28 @@ from typing import Any, BinaryIO
 
 from wharf.core.content import ContentStoreProtocol
 from wharf.core.digest import is_digest
-from wharf.core.errors import Conflict, InvalidParameter, NotFound
+from wharf.core.errors import InvalidParameter, NotFound
 from wharf.core.metadata import ImageRecord, LayerRecord, MetadataProtocol
 from wharf.core.oci import canonical_json, chain_ids
 from wharf.core.reference import Reference, parse_reference
 from wharf.core.snapshots import SnapshotterProtocol
 from wharf.services.image_changes import apply_changes
 from wharf.services.image_configs import commit_config, import_config
-from wharf.services.image_store import ImageStore
+from wharf.services.image_delete import ImageDeleter
+from wharf.services.image_store import ImageLimits, ImageStore
 from wharf.services.image_views import (
-    DEFAULT_CONTAINER_CONFIG,
     Image,
     ImageFilter,
+    inspect_config,
     rfc3339_nano,
     summary,
     unix_seconds,
 )
 
-__all__ = ["Image", "ImageService", "chain_ids_of", "rfc3339_nano"]
+__all__ = ["EventSink", "Image", "ImageLimits", "ImageService", "chain_ids_of", "rfc3339_nano"]
+
+EventSink = Callable[[str, str, dict[str, str]], object]
+"""``(action, image id, attributes)``: an image event as dockerd reports it on ``/events``."""
 
 chain_ids_of = chain_ids  # the OCI rule lives in core.oci
 
@@ -51,8 +55,15 @@ def _has_label(img: Image, wanted: list[str]) -> bool:
 
 
 class ImageService:
-    """Use cases on images; ``image_in_use(image_id)`` lists the containers using an image
-    (default: the containers table of the metadata database)."""
+    """Use cases on images.
+
+    ``image_in_use(image_id)`` lists the containers using an image (default: the containers
+    table of the metadata database); ``container_running(container_id)`` tells a running one
+    from a stopped one (default: none runs), which ``rmi`` treats differently.
+    ``on_event(action, image_id, attributes)`` receives Docker's image events (``tag``,
+    ``untag``, ``delete``, ``import``, ``load``, ``save``, ``prune``); it may be called from
+    worker threads. ``limits`` bounds what a layer or an archive may decompress to.
+    """
 
     def __init__(
         self,
@@ -61,13 +72,37 @@ class ImageService:
         snapshots: SnapshotterProtocol,
         image_in_use: Callable[[str], list[str]] | None = None,
         scratch_dir: Path | None = None,
+        *,
+        on_event: EventSink | None = None,
+        container_running: Callable[[str], bool] | None = None,
+        limits: ImageLimits | None = None,
     ) -> None:
-        self.store = ImageStore(content, metadata, snapshots)
+        self.store = ImageStore(content, metadata, snapshots, limits)
         self._db = metadata
         self._snapshots = snapshots
         self._in_use = image_in_use or metadata.containers_using_image
+        self._on_event = on_event
         self._lock = self.store.lock  # every read-modify-write of images, tags and layers
         self.scratch_dir = scratch_dir  # temporary spools (save/load); None: the system's
+        self._deleter = ImageDeleter(
+            self.store,
+            metadata,
+            self._in_use,
+            container_running or (lambda _container_id: False),
+            self.emit,
+        )
+
+    def emit(self, action: str, img: Image | None, name: str) -> None:
+        """Report an image event; attributes are the image's labels and ``name`` (as moby's
+        ``LogImageEvent``: a tag for ``tag``, the image id for the others)."""
+        if self._on_event is None:
+            return
+        attributes: dict[str, str] = {}
+        if img is not None:
+            labels = (img.config.get("config") or {}).get("Labels") or {}
+            attributes.update({str(k): str(v) for k, v in labels.items()})
+        attributes["name"] = name
+        self._on_event(action, img.id if img is not None else name, attributes)
 
     # ---- lookup ----------------------------------------------------------------------------
 
@@ -132,7 +167,7 @@ class ImageService:
     def inspect(self, ref: str) -> dict[str, Any]:
         img = self.resolve(ref)
         record = self._db.get_image(img.id)
-        config = {**DEFAULT_CONTAINER_CONFIG, **(img.config.get("config") or {})}
+        config = inspect_config(img.config.get("config") or {})
         return {
             "Id": img.id,
             "RepoTags": img.repo_tags,
@@ -144,6 +179,7 @@ class ImageService:
             "Author": img.config.get("author", ""),
             "Config": config,
             "Architecture": img.config.get("architecture", ""),
+            **({"Variant": img.config["variant"]} if img.config.get("variant") else {}),
             "Os": img.config.get("os", ""),
             "Size": img.size,
             "GraphDriver": self._snapshots.image_graph_driver(img.chain_ids),
@@ -188,6 +224,7 @@ class ImageService:
         with self._lock:
             self._db.set_tag(str(target), img.id)
             self._db.set_last_tag_time(img.id, rfc3339_nano())
+        self.emit("tag", img, target.familiar())
         return target
 
     @staticmethod
@@ -200,17 +237,20 @@ class ImageService:
     def remove(
         self, ref: str, force: bool = False, prune: bool = True
     ) -> builtins.list[dict[str, str]]:
-        """Untag and/or delete, in Docker's order: ``[{"Untagged": ...}, {"Deleted": ...}]``."""
+        """``docker rmi``: untag and/or delete, in Docker's order (``[{"Untagged": ...},
+        {"Deleted": ...}]``); the rules are in :mod:`wharf.services.image_delete`."""
         del prune  # wharf records no parent images, so there is nothing else to prune
         with self._lock:
+            self.release_layers()
             img = self.resolve(ref)
-            by_id = self._is_id_ref(ref, img.id)
-            refs = self._db.tags_of(img.id) + self._db.digests_of(img.id)
-            users = self._in_use(img.id)
-            short = img.id.removeprefix("sha256:")[:12]
-            if by_id:
-                return self._remove_by_id(img, refs, users, force, short)
-            return self._remove_by_name(img, ref, refs, users, force, short)
+            if self._is_id_ref(ref, img.id):
+                return self._deleter.by_id(img, force)
+            return self._deleter.by_name(img, ref, force)
+
+    def release_layers(self) -> builtins.list[str]:
+        """Free the layers kept for images deleted under containers that are gone now
+        (call after removing a container); returns the chain ids removed."""
+        return self.store.release_layers(lambda image_id: bool(self._in_use(image_id)))[0]
 
     def _is_id_ref(self, ref: str, image_id: str) -> bool:
         if not _SHORT_ID_RE.match(ref):
@@ -225,61 +265,6 @@ class ImageService:
             return False
         return self._db.get_tag(str(parsed.with_default_tag())) is not None
 
-    def _remove_by_name(
-        self,
-        img: Image,
-        ref: str,
-        refs: builtins.list[str],
-        users: builtins.list[str],
-        force: bool,
-        short: str,
-    ) -> builtins.list[dict[str, str]]:
-        parsed = parse_reference(ref)
-        key = str(parsed if parsed.digest else parsed.with_default_tag())
-        if len(refs) == 1 and users and not force:
-            raise Conflict(
-                f'conflict: unable to remove repository reference "{ref}" (must force) - '
-                f"container {users[0][:12]} is using its referenced image {short}"
-            )
-        removed = self._db.remove_digest(key) if parsed.digest else self._db.remove_tag(key)
-        out = [{"Untagged": parse_reference(key).familiar()}] if removed else []
-        if len(refs) > 1 or users:
-            return out  # other references remain, or a container keeps the image alive
-        return out + self.store.delete_image(img.id, img.chain_ids)[0]
-
-    def _remove_by_id(
-        self,
-        img: Image,
-        refs: builtins.list[str],
-        users: builtins.list[str],
-        force: bool,
-        short: str,
-    ) -> builtins.list[dict[str, str]]:
-        if users and not force:
-            raise Conflict(
-                f"conflict: unable to delete {short} (must be forced) - image is being used "
-                f"by stopped container {users[0][:12]}"
-            )
-        if len(refs) > 1 and not force:
-            raise Conflict(
-                f"conflict: unable to delete {short} (must be forced) - image is referenced "
-                "in multiple repositories"
-            )
-        out = self._untag_all(img)
-        if users:
-            return out  # wharf keeps the layers of a container's image: it stays dangling
-        return out + self.store.delete_image(img.id, img.chain_ids)[0]
-
-    def _untag_all(self, img: Image) -> builtins.list[dict[str, str]]:
-        out = []
-        for key in self._db.tags_of(img.id) + self._db.digests_of(img.id):
-            if "@" in key:
-                self._db.remove_digest(key)
-            else:
-                self._db.remove_tag(key)
-            out.append({"Untagged": parse_reference(key).familiar()})
-        return out
-
     def prune(self, filters: dict[str, builtins.list[str]] | None = None) -> dict[str, Any]:
         """``POST /images/prune``: dangling images (all unused ones with ``dangling=false``)
         that no container uses; ``until`` and ``label`` narrow the choice."""
@@ -293,16 +278,20 @@ class ImageService:
         deleted: builtins.list[dict[str, str]] = []
         reclaimed = 0
         with self._lock:
+            reclaimed += self.store.release_layers(lambda i: bool(self._in_use(i)))[1]
             for record in self._db.list_images():
                 img = self._image(record)
                 if (dangling_only and img.repo_tags) or not matcher.matches(img):
                     continue
                 if _has_label(img, excluded) or self._in_use(img.id):
                     continue
-                deleted += self._untag_all(img)
+                deleted += self._deleter.untag_all(img)
                 records, freed = self.store.delete_image(img.id, img.chain_ids)
+                self.emit("delete", None, img.id)
                 deleted += records
                 reclaimed += freed
+        if self._on_event is not None:
+            self._on_event("prune", "", {"reclaimed": str(reclaimed)})
         return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
 
     # ---- creating images -------------------------------------------------------------------
@@ -324,7 +313,11 @@ class ImageService:
         config = import_config(diff_id, container_config, comment, rfc3339_nano())
         with self._lock:
             layer = self.store.unpack_layer(blob, diff_id, None)
-            return self.store_image(canonical_json(config), [layer], target)
+            image = self.store_image(canonical_json(config), [layer], target)
+        if target is not None:
+            self.emit("tag", image, target.familiar())
+        self.emit("import", image, image.id)
+        return image
 
     def commit(
         self,
@@ -354,7 +347,10 @@ class ImageService:
         )
         with self._lock:
             added = self.store.unpack_layer(blob, diff_id, parents[-1] if parents else None)
-            return self.store_image(canonical_json(config), [*parents, added], target)
+            image = self.store_image(canonical_json(config), [*parents, added], target)
+        if target is not None:
+            self.emit("tag", image, target.familiar())
+        return image
 
     def store_image(
         self,
@@ -366,5 +362,6 @@ class ImageService:
         return self.resolve(self.store.store_image(config_bytes, layers, target))
 
     def collect_garbage(self) -> builtins.list[str]:
-        """Drop layers no image uses (after a crash); call at daemon start, before serving."""
-        return self.store.collect_garbage()
+        """Drop layers no image uses (after a crash, or held for containers removed since);
+        call at daemon start, before serving."""
+        return self.release_layers() + self.store.collect_garbage()

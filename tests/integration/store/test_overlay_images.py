@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from wharf.core.metadata import ContainerRow
 from wharf.lib.bootstrap import busybox_rootfs_tar
 from wharf.services.images import ImageService
 from wharf.services.rootfs import RootfsService
@@ -98,3 +99,25 @@ def test_busybox_container_filesystem(services: tuple[ImageService, RootfsServic
     assert b"hi\n" in exported and not is_mountpoint(root)
     rootfs.remove(cid)
     assert not root.exists()
+
+
+def test_rmi_force_keeps_the_layers_of_a_stopped_container(
+    services: tuple[ImageService, RootfsService], tmp_path: Path
+) -> None:
+    images, rootfs = services
+    buf = io.BytesIO()
+    busybox_rootfs_tar(buf)
+    img = images.import_tar(io.BytesIO(buf.getvalue()), "busybox", "")
+    cid = os.urandom(32).hex()
+    rootfs.create(cid, img)
+    db = images.store.db
+    db.put_container(ContainerRow(cid, f"/held-{cid[:8]}", img.id, "", "{}"))
+    removed = images.remove("busybox", force=True)
+    assert removed == [{"Untagged": "busybox:latest"}, {"Deleted": img.id}]
+    merged = rootfs.mount(cid)  # the overlay still stands on the deleted image's layers
+    assert (merged / "bin/busybox").is_file()
+    rootfs.unmount(cid)
+    rootfs.remove(cid)
+    db.delete_container(cid)
+    assert images.release_layers() == img.chain_ids
+    assert list((tmp_path / "overlay" / "layers").iterdir()) == []

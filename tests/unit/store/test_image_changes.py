@@ -48,3 +48,28 @@ def test_changes_do_not_mutate_and_override() -> None:
 def test_bad_changes(change: str) -> None:
     with pytest.raises(InvalidParameter):
         apply_changes({}, [change])
+
+
+def test_healthcheck() -> None:
+    config = apply_changes(
+        {},
+        ["HEALTHCHECK --retries=3 --interval=1m30s --timeout=0.5s CMD curl -f http://x/ || exit 1"],
+    )
+    assert config["Healthcheck"] == {
+        "Test": ["CMD-SHELL", "curl -f http://x/ || exit 1"],
+        "Interval": 90 * 10**9,
+        "Timeout": 500 * 10**6,
+        "Retries": 3,
+    }
+    assert list(config["Healthcheck"]) == ["Test", "Interval", "Timeout", "Retries"]
+    exec_form = apply_changes({}, ['HEALTHCHECK --start-period=0s CMD ["true", "x"]'])
+    assert exec_form["Healthcheck"] == {"Test": ["CMD", "true", "x"]}
+    assert apply_changes(config, ["HEALTHCHECK NONE"])["Healthcheck"] == {"Test": ["NONE"]}
+    for bad in ("HEALTHCHECK --interval=5 CMD x", "HEALTHCHECK --bogus=1 CMD x", "HEALTHCHECK x"):
+        with pytest.raises(InvalidParameter):
+            apply_changes({}, [bad])
+
+
+def test_unknown_change_is_reported_lowercase_as_docker_does() -> None:
+    with pytest.raises(InvalidParameter, match=r"^run is not a valid change command$"):
+        apply_changes({}, ["RUN ls"])

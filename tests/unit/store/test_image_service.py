@@ -162,11 +162,15 @@ def test_tag_and_remove(env: Env) -> None:
         env.images.remove("one")
     with pytest.raises(Conflict, match="being used by stopped container"):
         env.images.remove(img.id)
-    assert env.images.remove("one", force=True) == [{"Untagged": "one:latest"}]
-    assert env.images.resolve(img.id).repo_tags == []  # kept for its container, dangling
-    env.users.clear()
-    result = env.images.remove(img.id)
-    assert result == [{"Deleted": img.id}, {"Deleted": img.chain_ids[0]}]
+    assert env.images.remove(img.id[7:19], force=True) == [
+        {"Untagged": "one:latest"},
+        {"Deleted": img.id},
+    ]  # Docker deletes it under its stopped container; the layers stay for the container
+    with pytest.raises(NotFound):
+        env.images.resolve(img.id)
+    assert env.db.list_layers() == img.chain_ids
+    env.users.clear()  # the container is removed: its image's layers go
+    assert env.images.release_layers() == img.chain_ids
     assert env.db.list_layers() == [] and list(env.content.walk()) == []
     with pytest.raises(NotFound):
         env.images.remove(img.id)

@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from wharf.core.errors import InvalidParameter
-from wharf.services.image_views import glob_match, rfc3339_nano, unix_seconds, until_timestamp
+from wharf.services.image_configs import host_platform
+from wharf.services.image_views import (
+    glob_match,
+    inspect_config,
+    rfc3339_nano,
+    unix_seconds,
+    until_timestamp,
+)
 
 
 def test_timestamps() -> None:
@@ -36,3 +43,39 @@ def test_until() -> None:
 )
 def test_glob_is_go_path_match(pattern: str, text: str, expected: bool) -> None:
     assert glob_match(pattern, text) is expected
+
+
+def test_inspect_config_in_dockers_order() -> None:
+    config = inspect_config(
+        {"StopSignal": "SIGINT", "Cmd": ["sh"], "ExposedPorts": {"80/tcp": {}}, "Zz": 1}
+    )
+    assert list(config) == [
+        "Hostname",
+        "Domainname",
+        "User",
+        "AttachStdin",
+        "AttachStdout",
+        "AttachStderr",
+        "ExposedPorts",
+        "Tty",
+        "OpenStdin",
+        "StdinOnce",
+        "Env",
+        "Cmd",
+        "Image",
+        "Volumes",
+        "WorkingDir",
+        "Entrypoint",
+        "OnBuild",
+        "Labels",
+        "StopSignal",
+        "Zz",
+    ]
+    assert config["Cmd"] == ["sh"] and config["Env"] is None
+
+
+def test_host_platform_uses_go_names() -> None:
+    assert host_platform("x86_64") == {"architecture": "amd64", "os": "linux"}
+    assert host_platform("aarch64") == {"architecture": "arm64", "os": "linux"}
+    assert host_platform("armv7l") == {"architecture": "arm", "os": "linux", "variant": "v7"}
+    assert host_platform("mips64") == {"architecture": "mips64", "os": "linux"}

@@ -77,6 +77,19 @@ def test_import_inspect_list_history(tmp_path: Path) -> None:
         assert await filtered.json() == []
         history = await (await client.get(f"/images/{image_id[7:19]}/history")).json()
         assert history[0]["Id"] == image_id and history[0]["Comment"] == "first"
+        assert "VirtualSize" not in info and "ContainerConfig" not in info
+        old = await (await client.get(f"/v1.41/images/{image_id}/json")).json()
+        keys = list(old)
+        assert keys[keys.index("Created") + 1 : keys.index("Created") + 3] == [
+            "Container",
+            "ContainerConfig",
+        ]
+        assert keys[keys.index("Size") + 1] == "VirtualSize" and old["VirtualSize"] == old["Size"]
+        assert old["ContainerConfig"]["Cmd"] is None
+        in_144 = await (await client.get(f"/v1.44/images/{image_id}/json")).json()
+        assert "Container" in in_144 and "VirtualSize" not in in_144
+        old_list = await (await client.get("/v1.43/images/json")).json()
+        assert old_list[0]["VirtualSize"] == old_list[0]["Size"]
 
     run(tmp_path, scenario)
 
@@ -105,6 +118,11 @@ def test_tag_remove_and_errors(tmp_path: Path) -> None:
         assert no_source.status == 400
         garbage = await client.post("/images/create?fromSrc=-", data=b"\x1f\x8bnot gzip")
         assert garbage.status == 400
+        url = await client.post("/images/create?fromSrc=http://127.0.0.1:9/rootfs.tar")
+        assert url.status == 501
+        message = (await url.json())["message"]
+        assert message.startswith('importing from a URL is not supported: "http://127.0.0.1:9/')
+        assert "fromSrc=-" in message
 
     run(tmp_path, scenario)
 

@@ -10,9 +10,10 @@ from typing import Any, BinaryIO, cast
 from aiohttp import web
 
 from wharf.api.schemas import json_response, query_bool, query_filters
-from wharf.api.server import RouteDef
+from wharf.api.server import RouteDef, requested_api_version, version_tuple
 from wharf.core.errors import InvalidParameter, NotImplementedByWharf
 from wharf.services.image_archive import load_images, save_images
+from wharf.services.image_views import DEFAULT_CONTAINER_CONFIG
 from wharf.services.images import ImageService
 
 _READ_CHUNK = 1 << 20
@@ -39,10 +40,13 @@ class ImageRoutes:
         listed = await asyncio.to_thread(
             self._images.list, query_bool(request, "all"), query_filters(request)
         )
+        if _older_than(request, (1, 44)):
+            listed = [_with_virtual_size(summary) for summary in listed]
         return json_response(listed)
 
     async def inspect(self, request: web.Request) -> web.Response:
-        return json_response(await asyncio.to_thread(self._images.inspect, _name(request)))
+        inspected = await asyncio.to_thread(self._images.inspect, _name(request))
+        return json_response(_inspect_for_version(inspected, request))
 
     async def history(self, request: web.Request) -> web.Response:
         return json_response(await asyncio.to_thread(self._images.history, _name(request)))
@@ -93,8 +97,11 @@ class ImageRoutes:
         if request.query.get("fromImage"):
             raise NotImplementedByWharf("pulling images from a registry is not supported yet")
         if source != "-":
-            if source:
-                raise NotImplementedByWharf("import from a URL is not supported; use fromSrc=-")
+            if source:  # dockerd would fetch it (plain names become http://<name>)
+                raise NotImplementedByWharf(
+                    f'importing from a URL is not supported: "{source}": download it and '
+                    "pipe it to the request body with fromSrc=- (docker import - <repo>)"
+                )
             raise InvalidParameter("fromImage or fromSrc is required")
         body = _BodyReader(request, asyncio.get_running_loop())
         image = await asyncio.to_thread(
@@ -110,6 +117,34 @@ class ImageRoutes:
 
 def _name(request: web.Request) -> str:
     return request.match_info["name"]
+
+
+def _older_than(request: web.Request, version: tuple[int, int]) -> bool:
+    return version_tuple(requested_api_version(request)) < version
+
+
+def _with_virtual_size(doc: dict[str, Any]) -> dict[str, Any]:
+    """API < 1.44 also sends ``VirtualSize`` (equal to ``Size``), right after it."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        out[key] = value
+        if key == "Size":
+            out["VirtualSize"] = value
+    return out
+
+
+def _inspect_for_version(doc: dict[str, Any], request: web.Request) -> dict[str, Any]:
+    """Fields older API versions still carry: ``Container`` and ``ContainerConfig`` (< 1.45,
+    empty for images wharf makes) after ``Created``, ``VirtualSize`` (< 1.44)."""
+    if _older_than(request, (1, 45)):
+        out: dict[str, Any] = {}
+        for key, value in doc.items():
+            out[key] = value
+            if key == "Created":
+                out["Container"] = ""
+                out["ContainerConfig"] = dict(DEFAULT_CONTAINER_CONFIG)
+        doc = out
+    return _with_virtual_size(doc) if _older_than(request, (1, 44)) else doc
 
 
 def _progress_response(*messages: dict[str, Any]) -> web.Response:

@@ -61,7 +61,9 @@ class _State:
 
 
 def apply_layer(stream: BinaryIO, root: Path, *, overlay_whiteouts: bool = False) -> int:
-    """Apply the (possibly compressed) layer ``stream`` onto ``root``; returns the unpacked size.
+    """Apply the (possibly compressed) layer ``stream`` onto ``root``; returns the unpacked size
+    (Docker's: the sizes of the regular files and symlinks the layer adds, each hard-linked
+    file once, directories and whiteouts nothing).
 
     Raises InvalidParameter for a malformed tar or an entry that cannot be placed inside the root
     (a hard link out of it, an invalid whiteout name).
@@ -136,6 +138,7 @@ def _create(
         _write_file(state, tar, member, parent_fd, base)
     elif member.issym():
         os.symlink(member.linkname, base, dir_fd=parent_fd)
+        state.size += len(os.fsencode(member.linkname))  # its lstat size, as Docker counts
     elif member.islnk():
         _link(state.root, member.linkname, parent_fd, base)
     elif member.ischr() or member.isblk():

@@ -56,12 +56,13 @@ def detect(head: bytes) -> Compression:
     return Compression.NONE
 
 
-def decompressed(stream: BinaryIO) -> BinaryIO:
+def decompressed(stream: BinaryIO, limit: int | None = None) -> BinaryIO:
     """A reader of ``stream``'s decompressed bytes (detected by magic; plain passes through).
 
-    Corrupt compressed data raises InvalidParameter from ``read``.
+    Corrupt compressed data raises InvalidParameter from ``read``; so does reading more than
+    ``limit`` decompressed bytes (a decompression bomb), before the excess is returned.
     """
-    return cast(BinaryIO, _Guarded(_decompressor(stream)))
+    return cast(BinaryIO, _Guarded(_decompressor(stream), limit))
 
 
 def _decompressor(stream: BinaryIO) -> BinaryIO:
@@ -104,15 +105,27 @@ _CORRUPT_DATA: tuple[type[Exception], ...] = (
 
 
 class _Guarded(io.RawIOBase):
-    """Turn a decompressor's complaints about its input into InvalidParameter."""
+    """Turn a decompressor's complaints about its input into InvalidParameter; count the
+    decompressed bytes against an optional bound."""
 
-    def __init__(self, inner: BinaryIO) -> None:
+    def __init__(self, inner: BinaryIO, limit: int | None) -> None:
         self._inner = inner
+        self._limit = limit
+        self._total = 0
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
+        if self._limit is not None and (size is None or size < 0):
+            size = self._limit + 1 - self._total  # never buffer more than the bound at once
+        data = self._read(size)
+        self._total += len(data)
+        if self._limit is not None and self._total > self._limit:
+            raise InvalidParameter(f"decompressed data exceeds the limit of {self._limit} bytes")
+        return data
+
+    def _read(self, size: int) -> bytes:
         try:
             return self._inner.read(size)
         except _CORRUPT_DATA as exc:

@@ -160,8 +160,8 @@ class NativeSnapshotter:
         diff_trees(self._base_dir(container_id), merged, out, ignore=INIT_PATHS)
 
     def graph_driver(self, container_id: str) -> dict[str, Any]:
-        return {"Name": self.name, "Data": {"Dir": str(self._cdir(container_id) / "merged")}}
+        return {"Data": {"Dir": str(self._cdir(container_id) / "merged")}, "Name": self.name}
 
     def image_graph_driver(self, chain_ids: list[str]) -> dict[str, Any]:
         data = {"Dir": str(self._layer_dir(chain_ids[-1]) / "diff")} if chain_ids else {}
-        return {"Name": self.name, "Data": data}
+        return {"Data": data, "Name": self.name}

@@ -240,19 +240,19 @@ class OverlaySnapshotter:
     def graph_driver(self, container_id: str) -> dict[str, Any]:
         cdir = self._cdir(container_id)
         lowers = self._lower_dirs(container_id)
-        return {
-            "Name": self.name,
+        return {  # Docker's order: Data (keys sorted, a Go map) before Name
             "Data": {
                 "LowerDir": ":".join(str(p) for p in lowers),
                 "MergedDir": str(cdir / "merged"),
                 "UpperDir": str(cdir / "upper"),
                 "WorkDir": str(cdir / "work"),
             },
+            "Name": self.name,
         }
 
     def image_graph_driver(self, chain_ids: list[str]) -> dict[str, Any]:
         if not chain_ids:
-            return {"Name": self.name, "Data": {}}
+            return {"Data": {}, "Name": self.name}
         dirs = [str(self.layer_dir(c) / "diff") for c in reversed(chain_ids)]
         data = {
             "MergedDir": str(self.layer_dir(chain_ids[-1]) / "merged"),
@@ -261,4 +261,4 @@ class OverlaySnapshotter:
         }
         if len(dirs) > 1:
             data["LowerDir"] = ":".join(dirs[1:])
-        return {"Name": self.name, "Data": data}
+        return {"Data": dict(sorted(data.items())), "Name": self.name}
