@@ -32,7 +32,8 @@ class Event:
         message: dict[str, Any] = {}
         if self.type in ("container", "image"):
             message["status"] = self.action
-            message["id"] = self.actor_id
+            if self.actor_id:  # Docker leaves the legacy id out when empty (image prune)
+                message["id"] = self.actor_id
             origin = self.attributes.get("image") if self.type == "container" else None
             if origin:
                 message["from"] = origin
