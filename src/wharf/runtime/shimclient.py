@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from wharf.core.errors import RuntimeFailure
-from wharf.lib.atomicfile import write_text_atomic
 from wharf.runtime.shim.protocol import (
     EXIT_FILE,
     HEADER_SIZE,
@@ -28,6 +27,7 @@ from wharf.runtime.shim.protocol import (
     SHIM_CONFIG_FILE,
     SOCKET_FILE,
     ShimConfig,
+    replace_file,
 )
 
 __all__ = [
@@ -224,9 +224,7 @@ class ShimLauncher:
         container_dir = config.bundle
         with contextlib.suppress(FileNotFoundError):
             (container_dir / EXIT_FILE).unlink()  # from an earlier run of this container
-        await asyncio.to_thread(
-            write_text_atomic, container_dir / SHIM_CONFIG_FILE, config.to_json()
-        )
+        replace_file(container_dir / SHIM_CONFIG_FILE, config.to_json().encode(), 0o644)
         try:
             if self._server_socket is not None:
                 await asyncio.wait_for(self._fork_from_server(container_dir), LAUNCH_TIMEOUT)

@@ -23,6 +23,7 @@ import socket
 import sys
 from pathlib import Path
 
+from wharf.runtime.cgroups.warmup import warm_attach_lock
 from wharf.runtime.shim import main as shim_main
 from wharf.runtime.shim import runtimes, server  # noqa: F401  (imported once, shared by forks)
 from wharf.runtime.shim.protocol import LOG_FILE, SHIM_CONFIG_FILE
@@ -31,6 +32,7 @@ __all__ = ["ShimForkServer", "main"]
 
 MAX_REQUEST = 64 * 1024
 REQUEST_TIMEOUT = 5.0
+REAP_INTERVAL = 0.5  # how often exited intermediates are reaped while no request comes
 
 
 def _preload_runtime() -> None:
@@ -47,6 +49,7 @@ class ShimForkServer:
     def __init__(self, socket_path: Path) -> None:
         self._path = socket_path
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._intermediates: set[int] = set()
 
     def bind(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -61,9 +64,25 @@ class ShimForkServer:
         gc.collect()
         gc.freeze()
         while True:
-            conn, _ = self._listener.accept()
+            self._reap()
+            self._listener.settimeout(REAP_INTERVAL if self._intermediates else None)
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
             with conn:
                 self._handle(conn)
+
+    def _reap(self) -> None:
+        """Collect the intermediates that have exited (they linger a grace period: see
+        ``_in_intermediate``); never blocks."""
+        for pid in list(self._intermediates):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                self._intermediates.discard(pid)
 
     def _handle(self, conn: socket.socket) -> None:
         conn.settimeout(REQUEST_TIMEOUT)
@@ -76,7 +95,7 @@ class ShimForkServer:
         intermediate = os.fork()
         if intermediate == 0:
             self._in_intermediate(conn, container_dir)
-        os.waitpid(intermediate, 0)
+        self._intermediates.add(intermediate)
 
     def _read_request(self, conn: socket.socket) -> Path:
         data = b""
@@ -92,13 +111,16 @@ class ShimForkServer:
         return container_dir
 
     def _in_intermediate(self, conn: socket.socket, container_dir: Path) -> None:
-        """Never returns: forks the shim and exits, so the shim is re-parented away."""
+        """Never returns: forks the shim and exits, so the shim is re-parented away. Before
+        exiting it warms the cgroup attach lock for the start the shim is about to run."""
         code = 1
         try:
             os.setsid()
             if os.fork() == 0:
                 self._become_shim(conn, container_dir)
             code = 0
+            conn.close()
+            warm_attach_lock()
         finally:
             os._exit(code)
 

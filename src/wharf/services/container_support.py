@@ -65,28 +65,7 @@ class LiveState:
         default_factory=list
     )
     exec_ids: list[str] = field(default_factory=list)
-
-
-class InputAfterStart:
-    """An attach made before the start: its stdin is held until the process exists."""
-
-    def __init__(self, stream: StreamPort, started: asyncio.Event) -> None:
-        self._stream = stream
-        self._started = started
-
-    async def read_frame(self) -> tuple[int, bytes] | None:
-        return await self._stream.read_frame()
-
-    async def write(self, data: bytes) -> None:
-        await self._started.wait()
-        await self._stream.write(data)
-
-    async def close_stdin(self) -> None:
-        await self._started.wait()
-        await self._stream.close_stdin()
-
-    def close(self) -> None:
-        self._stream.close()
+    removing: bool = False  # a forced removal is stopping it: its exit is not worth a write
 
 
 async def wait_event(event: asyncio.Event, timeout: float) -> bool:

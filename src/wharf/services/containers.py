@@ -34,7 +34,6 @@ from wharf.services.container_record import (
 from wharf.services.container_support import (
     ContainerDeps,
     ContainerPaths,
-    InputAfterStart,
     LiveState,
     mount_point,
     user_error,
@@ -174,10 +173,8 @@ class ContainerService:
             (container_dir / "config.json").write_text(json.dumps(spec))
             (container_dir / "exit.json").unlink(missing_ok=True)
             shim = await deps.shims.launch(self._shim_request(record))
-            started = asyncio.Event()
-            await self._connect_pending_attaches(record.id, shim, started)
+            await self._connect_pending_attaches(record.id, shim)
             pid = await shim.start()
-            started.set()
         except BaseException as err:
             self._fail_pending_attaches(record.id, err)
             self._record_start_failure(record, str(err))
@@ -216,17 +213,22 @@ class ContainerService:
             record.state.status = "exited"
         self._save(record)
 
-    async def _connect_pending_attaches(
-        self, container_id: str, shim: ShimPort, started: asyncio.Event
-    ) -> None:
-        """Attach the clients that waited for the start (before it: all output is theirs);
-        their input waits until the process exists."""
+    async def _connect_pending_attaches(self, container_id: str, shim: ShimPort) -> None:
+        """Attach the clients that waited for the start (before it: all output is theirs).
+        Input they send before the process exists waits in the shim."""
         live = self.live(container_id)
         pending, live.pending_attaches = live.pending_attaches, []
-        for (stdin, stdout, stderr), future in pending:
-            if not future.done():
-                stream = await shim.attach(stdin, stdout, stderr)
-                future.set_result(InputAfterStart(stream, started))
+        waiting = [(streams, future) for streams, future in pending if not future.done()]
+        attached = await asyncio.gather(*(shim.attach(*streams) for streams, _ in waiting),
+                                        return_exceptions=True)
+        for (_, future), stream in zip(waiting, attached, strict=True):
+            if isinstance(stream, BaseException):
+                if not future.done():
+                    future.set_exception(Conflict(f"cannot attach: {stream}"))
+            elif future.done():  # the client left meanwhile
+                stream.close()
+            else:
+                future.set_result(stream)
 
     def _fail_pending_attaches(self, container_id: str, err: BaseException) -> None:
         pending, self.live(container_id).pending_attaches = (
@@ -266,14 +268,19 @@ class ContainerService:
             finished_at=status.finished_at if status and status.finished_at else now_rfc3339(),
             error="" if status else "the container's shim disappeared",
         )
-        self._save(record)
+        auto_remove = bool(record.host_config.get("AutoRemove"))
+        going = auto_remove or live.removing  # its row is deleted next: no write to disk first
+        if not going:
+            self._save(record)
         self._emit(record, "die", exitCode=str(record.state.exit_code))
         live.exited.set()
-        with contextlib.suppress(Exception):
-            self._deps.rootfs.unmount(container_id)
-        if record.host_config.get("AutoRemove"):
+        if auto_remove and not live.removing:
             with contextlib.suppress(NotFound, Conflict):
                 await self.remove(container_id, force=False, volumes=True)
+            return
+        if not going:  # (a removal unmounts it with the rest of its files)
+            with contextlib.suppress(Exception):
+                self._deps.rootfs.unmount(container_id)
 
     # ---- restore (daemon start) ---------------------------------------------------------
     async def restore(self) -> None:
@@ -285,7 +292,11 @@ class ContainerService:
                 log.error("skipping an unreadable container record: %s", err)
                 continue
             self._registry.add(record)
-            if record.state.running:
+            if record.state.status == "removing":  # a removal cut short: finish it, as dockerd
+                record.state.status = "dead"
+                with contextlib.suppress(WharfError):
+                    await self.remove(record.id, force=True, volumes=False)
+            elif record.state.running:
                 await self._reattach(record)
             elif record.has_been_started:
                 with contextlib.suppress(Exception):  # a mount left by a crash
@@ -422,21 +433,34 @@ class ContainerService:
                     f"You cannot remove a {verb} container {record.id}. Stop the container "
                     "before attempting removal or force remove"
                 )
-            await self._stop_running(record, signal_module.SIGKILL, 10)
+            self.live(record.id).removing = True
+            try:
+                await self._stop_running(record, signal_module.SIGKILL, 10)
+            finally:
+                self.live(record.id).removing = False
         if record.state.running:
             raise Conflict(f"could not kill running container {record.id}, cannot remove")
         record.state.status = "removing"
-        with contextlib.suppress(Exception):
-            self._deps.rootfs.unmount(record.id)
-        self._deps.rootfs.remove(record.id)
-        shutil.rmtree(self._deps.paths.container_dir(record.id), ignore_errors=True)
         self._deps.store.delete(record.id)
         self._registry.discard(record.id)
         live = self._live.pop(record.id, LiveState())
         self._locks.pop(record.id, None)
         live.exited.set()
-        live.removed.set()
+        live.removed.set()  # waiters learn of the removal now; the files go next
         self._emit(record, "destroy")
+        await asyncio.to_thread(self._discard_files, record.id)
+
+    def _discard_files(self, container_id: str) -> None:
+        """Unmount and delete a removed container's rootfs and directory (blocking I/O: runs
+        in a worker thread, so removing many at once neither blocks nor serializes the loop).
+        A failure is logged: the record is gone already, the leftovers are only disk space."""
+        with contextlib.suppress(Exception):
+            self._deps.rootfs.unmount(container_id)
+        try:
+            self._deps.rootfs.remove(container_id)
+        except Exception as err:
+            log.warning("removing the filesystem of container %s: %s", container_id, err)
+        shutil.rmtree(self._deps.paths.container_dir(container_id), ignore_errors=True)
 
     async def prune(self, matches: Callable[[ContainerRecord], bool]) -> dict[str, Any]:
         deleted = []

@@ -118,3 +118,38 @@ def test_record_round_trip_tolerates_unknown_keys(tmp_path: Path) -> None:
     data["state"]["future_state"] = True
     again = ContainerRecord.from_json(json.dumps(data))
     assert again == record
+
+
+def test_restore_finishes_a_removal_cut_short(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        world = World(tmp_path)
+        first = world.containers()
+        record, _ = first.create("half", {"Image": "busybox", "Cmd": ["true"]})
+        record.state.status = "removing"  # the daemon died between marking and deleting
+        world.store.save(record)
+
+        second = ContainerService(world.deps())
+        await second.restore()
+        assert record.id not in world.store.rows
+        assert not (tmp_path / "data" / "containers" / record.id).exists()
+        assert [r.id for r in second.all()] == []
+
+    asyncio.run(scenario())
+
+
+def test_forced_removal_of_a_running_container(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        world = World(tmp_path)
+        service = world.containers()
+        record, _ = service.create("busy", {"Image": "busybox", "Cmd": ["sleep", "9"]})
+        await service.start(record.id)
+        waiter = asyncio.create_task(service.wait(record.id, "removed"))
+        await asyncio.sleep(0)
+        await service.remove(record.id, force=True, volumes=False)
+        assert await asyncio.wait_for(waiter, 2) == 137
+        assert record.id not in world.store.rows
+        assert not (tmp_path / "data" / "containers" / record.id).exists()
+        actions = [e.action for e in world.events.history()]
+        assert actions[-2:] == ["die", "destroy"]
+
+    asyncio.run(scenario())

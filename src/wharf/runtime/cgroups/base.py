@@ -61,11 +61,8 @@ def read_pids(path: Path) -> list[int]:
 
 def remove_tree(directory: Path) -> None:
     """rmdir a cgroup and its child cgroups, deepest first, retrying while the kernel
-    still reports it busy (a bounded number of times)."""
-    if not directory.is_dir():
-        return
-    for child in sorted((p for p in directory.iterdir() if p.is_dir()), reverse=True):
-        remove_tree(child)
+    still reports it busy (a bounded number of times). A cgroup without children (the usual
+    case) is one rmdir: its control files are not looked at."""
     for attempt in range(REMOVE_ATTEMPTS):
         try:
             os.rmdir(directory)
@@ -73,9 +70,25 @@ def remove_tree(directory: Path) -> None:
         except FileNotFoundError:
             return
         except OSError as exc:
-            if exc.errno not in (errno.EBUSY, errno.EAGAIN) or attempt == REMOVE_ATTEMPTS - 1:
+            if exc.errno not in (errno.EBUSY, errno.EAGAIN, errno.ENOTEMPTY) \
+                    or attempt == REMOVE_ATTEMPTS - 1:
                 raise
+            if attempt == 0 and _remove_children(directory):
+                continue
             time.sleep(REMOVE_DELAY)
+
+
+def _remove_children(directory: Path) -> bool:
+    """Remove the child cgroups (directories) of ``directory``; False when it has none."""
+    try:
+        with os.scandir(directory) as entries:
+            children = sorted((Path(e.path) for e in entries
+                               if e.is_dir(follow_symlinks=False)), reverse=True)
+    except FileNotFoundError:
+        return False
+    for child in children:
+        remove_tree(child)
+    return bool(children)
 
 
 def wait_until(predicate: Any, timeout: float = FREEZE_TIMEOUT) -> bool:

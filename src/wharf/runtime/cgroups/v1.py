@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal as signals
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,14 +51,25 @@ class CgroupV1:
                 directory.mkdir(parents=True, exist_ok=True)
 
     def _create_cpuset(self, directory: Path, mount: Path) -> None:
-        """A new cpuset cgroup starts with empty cpus/mems: copy them down from its parent."""
+        """A new cpuset cgroup starts with empty cpus/mems unless its parent has
+        ``cgroup.clone_children`` set. Each ancestor wharf creates gets cpus/mems copied from
+        its parent once and clone_children set, so a container's cgroup is one mkdir."""
         current = mount
         for part in directory.relative_to(mount).parts:
             parent, current = current, current / part
-            current.mkdir(exist_ok=True)
+            try:
+                current.mkdir()
+            except FileExistsError:
+                if current != directory:
+                    continue
+            if read_value(current / "cpuset.cpus"):
+                continue  # inherited (clone_children) or set already
             for knob in ("cpuset.cpus", "cpuset.mems"):
-                if not read_value(current / knob) and read_value(parent / knob):
-                    write_value(current / knob, read_value(parent / knob))
+                value = read_value(parent / knob)
+                if value:
+                    write_value(current / knob, value)
+            if current != directory:
+                write_value(current / "cgroup.clone_children", 1)
 
     def apply(self, resources: dict[str, Any]) -> None:
         self._apply_memory(resources.get("memory") or {})
@@ -67,10 +79,8 @@ class CgroupV1:
         if pids is not None and pids != 0 and pids_dir is not None:
             write_value(pids_dir / "pids.max", "max" if pids < 0 else pids)
         devices_dir = self._dir("devices")
-        if devices_dir is not None:
-            for rule in resources.get("devices") or ():
-                knob = "devices.allow" if rule.get("allow") else "devices.deny"
-                write_value(devices_dir / knob, device_rule(rule))
+        if devices_dir is not None and resources.get("devices"):
+            write_device_rules(devices_dir, resources["devices"])
 
     def _apply_memory(self, memory: dict[str, Any]) -> None:
         directory = self._dir("memory")
@@ -159,6 +169,37 @@ class CgroupV1:
     def remove(self) -> None:
         for directory in self._dirs().values():
             remove_tree(directory)
+
+
+def device_writes(rules: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(knob, line) writes for ``rules`` in order, without repeats that cannot change the
+    result: an allow (or deny) already written since the last opposite rule is a no-op in the
+    kernel's v1 exception list, so only its first occurrence is written."""
+    writes: list[tuple[str, str]] = []
+    since_change: set[tuple[str, str]] = set()
+    for rule in rules:
+        write = ("devices.allow" if rule.get("allow") else "devices.deny", device_rule(rule))
+        if write[1] == "a *:* rwm" or (writes and write[0] != writes[-1][0]):
+            since_change = set()
+        if write in since_change:
+            continue
+        since_change.add(write)
+        writes.append(write)
+    return writes
+
+
+def write_device_rules(directory: Path, rules: list[dict[str, Any]]) -> None:
+    """Write the rules through one open fd per knob (the kernel parses each write alone)."""
+    fds: dict[str, int] = {}
+    try:
+        for knob, line in device_writes(rules):
+            if knob not in fds:
+                fds[knob] = os.open(directory / knob,
+                                    os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+            os.write(fds[knob], line.encode())
+    finally:
+        for fd in fds.values():
+            os.close(fd)
 
 
 def device_rule(rule: dict[str, Any]) -> str:

@@ -148,9 +148,14 @@ def create(state_root: Path, container_id: str, bundle: Path, *,
             cgroups_path=normalize_cgroups_path(config.cgroups_path, container_id),
             annotations=config.annotations, config=config.raw,
         )
-        write_state(state_root, state)
-        run_hooks(config.hooks, ("prestart", "createRuntime"), state.to_oci("creating"))
-        spawned.release()
+        early_hooks = ("prestart", "createRuntime")
+        if any(config.hooks.get(kind) for kind in early_hooks):
+            write_state(state_root, state)
+            run_hooks(config.hooks, early_hooks, state.to_oci("creating"))
+            spawned.release()
+        else:  # nothing to run first: the init sets itself up while the state is written
+            spawned.release()
+            write_state(state_root, state)
         spawned.expect("created")
         spawned.channel.close()
         if pid_file is not None:

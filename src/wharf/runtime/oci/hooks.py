@@ -14,6 +14,8 @@ DEFAULT_HOOK_TIMEOUT = 120.0
 def run_hooks(hooks: dict[str, list[dict[str, Any]]], kinds: tuple[str, ...],
               state: dict[str, Any]) -> None:
     """Run every hook of ``kinds`` in order; a failing hook raises ``RuntimeCreateError``."""
+    if not any(hooks.get(kind) for kind in kinds):
+        return
     import subprocess  # only containers with hooks pay for the import
 
     payload = json.dumps(state).encode()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,9 @@ class ContainerState:
         }
 
 
+STATE_FIELDS = tuple(f.name for f in fields(ContainerState))
+
+
 def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -59,13 +62,19 @@ def container_dir(state_root: Path, container_id: str) -> Path:
 
 
 def write_state(state_root: Path, state: ContainerState) -> None:
-    """Write state.json atomically (tmp + fsync + rename)."""
+    """Write state.json atomically (tmp + rename), as runc does: no fsync, since the state
+    describes processes that a reboot ends anyway. ``json.dumps`` of the fields (not
+    ``asdict``, which deep-copies the whole config, nor ``json.dump``, which encodes in Python)."""
     directory = container_dir(state_root, state.id)
     tmp = directory / f".state.json.{os.getpid()}"
-    with open(tmp, "w") as out:
-        json.dump(asdict(state), out)
-        out.flush()
-        os.fsync(out.fileno())
+    fields = {name: getattr(state, name) for name in STATE_FIELDS}
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        view = memoryview(json.dumps(fields).encode())
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
     os.replace(tmp, directory / "state.json")
 
 

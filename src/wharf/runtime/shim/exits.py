@@ -13,8 +13,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from wharf.lib.atomicfile import write_atomic
-from wharf.runtime.shim.protocol import EXIT_FILE
+from wharf.runtime.shim.protocol import EXIT_FILE, replace_file
 
 __all__ = ["ExitRecord", "exit_code_of", "oom_killed", "write_exit_record"]
 
@@ -40,7 +39,8 @@ def exit_code_of(wait_status: int) -> int:
 
 
 def write_exit_record(container_dir: Path, record: ExitRecord) -> None:
-    write_atomic(container_dir / EXIT_FILE, json.dumps(asdict(record)).encode())
+    replace_file(container_dir / EXIT_FILE, json.dumps(asdict(record)).encode(), 0o644,
+                 durable=True)
 
 
 def _oom_kills(counter_file: Path) -> int:

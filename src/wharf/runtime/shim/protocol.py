@@ -6,7 +6,9 @@ Kept free of asyncio and of heavy imports: the shim imports it at start-up.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import struct
 import time
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ __all__ = [
     "FrameDecoder",
     "ShimConfig",
     "encode_frame",
+    "replace_file",
     "rfc3339_nano",
 ]
 
@@ -43,6 +46,32 @@ HEADER_SIZE: Final = 8
 MAX_FRAME: Final = 16 * 1024 * 1024
 
 _HEADER = struct.Struct(">BxxxI")
+
+
+def replace_file(path: Path, data: bytes, mode: int = 0o600, durable: bool = False) -> None:
+    """Replace ``path`` atomically (temp file + rename); fsync the data first when ``durable``.
+
+    shim.json and shim.pid describe processes that a power loss ends anyway; what matters is
+    that a reader never sees half a file, which the rename guarantees, and a flush per file
+    would cost a disk write on every container start. exit.json is written ``durable`` (the
+    contract: tmp + fsync + rename), once, when the container has exited.
+    """
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 @dataclass(frozen=True)

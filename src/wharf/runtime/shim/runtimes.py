@@ -15,7 +15,6 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
@@ -152,77 +151,118 @@ class CliRuntime:
         return _read_pid(pid_file)
 
 
-@contextlib.contextmanager
-def _as_own_stdio(stdio: Stdio) -> Iterator[None]:
-    """Make ``stdio`` this process's fds 0-2 for the duration (the runtime API inherits them)."""
-    saved = [os.dup(fd) for fd in (0, 1, 2)]
+def _result_of(pid: int, read_fd: int, timeout: float) -> Any:
+    """What the helper ``pid`` reported on ``read_fd`` (it then exits); raises its error."""
+    import select
+
+    data = b""
+    deadline = time.monotonic() + timeout
     try:
-        for target, fd in enumerate(stdio):
-            os.dup2(fd, target)
-        yield
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([read_fd], [], [], remaining)[0]:
+                break
+            chunk = os.read(read_fd, 65536)
+            data += chunk
+            if not chunk or data.endswith(b"\n"):  # (EOF may never come: the container's
+                break                               # init holds the pipe until its execve)
     finally:
-        for target, fd in enumerate(saved):
-            os.dup2(fd, target)
-            os.close(fd)
+        os.close(read_fd)
+    if data.endswith(b"\n"):
+        os.waitpid(pid, 0)  # it exits right after its report
+    else:
+        _wait_bounded(pid, max(0.0, deadline - time.monotonic()))
+    try:
+        reply = json.loads(data)
+    except ValueError:
+        raise RuntimeCallError("the runtime helper process died") from None
+    if "error" in reply:
+        raise RuntimeCallError(str(reply["error"]))
+    return reply.get("ok")
 
 
-@contextlib.contextmanager
-def _default_dispositions() -> Iterator[None]:
-    """Signals the shim ignores are back to default meanwhile: SIG_IGN survives fork and exec,
-    and a container whose ``yes | head`` cannot die of SIGPIPE would spin forever."""
-    saved = {signum: signal.signal(signum, signal.SIG_DFL) for signum in INHERITED_IGNORES}
+def _serve_in_helper(write_fd: int, stdio: Stdio | None, call: Any, args: tuple[Any, ...],
+                     kwargs: dict[str, Any]) -> None:
+    """In the forked helper: take ``stdio`` as fds 0-2, run ``call``, report, never return."""
+    code = 1
     try:
-        yield
+        signal.set_wakeup_fd(-1)  # the shim's loop fd is not ours
+        for signum in INHERITED_IGNORES:
+            signal.signal(signum, signal.SIG_DFL)  # SIG_IGN would survive into the container
+        if stdio is not None:
+            for target, fd in enumerate(stdio):
+                os.dup2(fd, target)
+        try:
+            reply: dict[str, Any] = {"ok": call(*args, **kwargs)}
+        except Exception as e:  # the runtime's typed errors, and OSErrors of its syscalls
+            reply = {"error": str(e) or type(e).__name__}
+        os.write(write_fd, json.dumps(reply).encode() + b"\n")
+        code = 0
     finally:
-        for signum, handler in saved.items():
-            signal.signal(signum, handler)
+        os._exit(code)
 
 
 class InProcessRuntime:
-    """wharf's own runtime, called in process (``wharf.runtime.oci``): no exec, no parse."""
+    """wharf's own runtime, without exec or parse: each call runs in a helper forked from the
+    shim (as runc would run beside it), so what the call allocates and touches (the parsed
+    config, the seccomp program, the copy-on-write pages of the heap) goes when it exits and
+    each running shim stays small. The container's init, forked by the helper, is re-parented
+    to the shim (a subreaper) when the helper exits."""
 
     def __init__(self, oci: ModuleType, config: ShimConfig) -> None:
         self._oci = oci
         self._config = config
 
-    def _guarded(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+    def _in_helper(self, stdio: Stdio | None, call: Any, *args: Any, **kwargs: Any) -> Any:
+        read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
         try:
-            return call(*args, **kwargs)
-        except Exception as e:  # the runtime's typed errors, and OSErrors of its syscalls
-            raise RuntimeCallError(str(e)) from e
+            pid = os.fork()
+        except OSError as e:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise RuntimeCallError(f"fork: {e.strerror}") from e
+        if pid == 0:
+            os.close(read_fd)
+            _serve_in_helper(write_fd, stdio, call, args, kwargs)
+        os.close(write_fd)
+        return _result_of(pid, read_fd, CALL_TIMEOUT)
 
     def create(self, stdio: Stdio, console_socket: str | None, pid_file: Path) -> int:
         c = self._config
         null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
         try:
             own_stdio = stdio if console_socket is None else (null, null, null)
-            with _as_own_stdio(own_stdio), _default_dispositions():
-                return int(self._guarded(
-                    self._oci.create, c.runtime_root, c.id, c.bundle,
-                    console_socket=console_socket, pid_file=pid_file,
-                ))
+            return int(self._in_helper(
+                own_stdio, self._oci.create, c.runtime_root, c.id, c.bundle,
+                console_socket=console_socket, pid_file=pid_file,
+            ))
         finally:
             os.close(null)
 
     def start(self) -> None:
-        self._guarded(self._oci.start, self._config.runtime_root, self._config.id)
+        self._in_helper(None, self._oci.start, self._config.runtime_root, self._config.id)
 
-    def kill(self, signal_number: int, all_processes: bool) -> None:
+    def kill(self, signal_number: int, all_processes: bool) -> None:  # small: in process
         c = self._config
-        self._guarded(self._oci.kill, c.runtime_root, c.id, signal_number, all_processes)
+        try:
+            self._oci.kill(c.runtime_root, c.id, signal_number, all_processes)
+        except Exception as e:
+            raise RuntimeCallError(str(e)) from e
 
-    def delete(self, force: bool) -> None:
-        self._guarded(self._oci.delete, self._config.runtime_root, self._config.id, force)
+    def delete(self, force: bool) -> None:  # in process: the shim exits soon after anyway
+        try:
+            self._oci.delete(self._config.runtime_root, self._config.id, force)
+        except Exception as e:
+            raise RuntimeCallError(str(e)) from e
 
     def exec(
         self, process: dict[str, Any], stdio: Stdio, console_socket: str | None, pid_file: Path
     ) -> int:
         c = self._config
-        with _as_own_stdio(stdio), _default_dispositions():
-            return int(self._guarded(
-                self._oci.exec_process, c.runtime_root, c.id, process,
-                console_socket=console_socket, pid_file=pid_file, detach=True,
-            ))
+        return int(self._in_helper(
+            stdio, self._oci.exec_process, c.runtime_root, c.id, process,
+            console_socket=console_socket, pid_file=pid_file, detach=True,
+        ))
 
 
 def _wharf_oci() -> ModuleType | None:

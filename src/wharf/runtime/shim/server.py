@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from wharf.lib.atomicfile import write_atomic
 from wharf.runtime.shim import exits
 from wharf.runtime.shim.bundle import BundleSpec
 from wharf.runtime.shim.eventloop import READ, WRITE, EventLoop, Handler, reap_children
@@ -40,6 +39,7 @@ from wharf.runtime.shim.protocol import (
     SOCKET_FILE,
     ShimConfig,
     encode_frame,
+    replace_file,
     rfc3339_nano,
 )
 from wharf.runtime.shim.records import Client, Process
@@ -96,7 +96,7 @@ class Shim:
         os.chmod(path, 0o600)
         self._listener.listen(64)
         self._listener.setblocking(False)
-        write_atomic(self._dir / PID_FILE, f"{os.getpid()}\n".encode())
+        replace_file(self._dir / PID_FILE, f"{os.getpid()}\n".encode(), 0o644)
 
     def run(self) -> int:
         """Serve until done; returns the shim's own exit status (0)."""
@@ -346,7 +346,7 @@ class Shim:
         if client.answered:
             if not data:
                 self._end_input(client)
-            elif client.stdin_target is not None and client.stdin_target.stdio.stdin is not None:
+            elif client.stdin_target is not None and self._accepts_input(client.stdin_target):
                 client.stdin_target.stdin_buffer += data  # (else the input has nowhere to go)
             return
         if not data:
@@ -363,6 +363,13 @@ class Shim:
         self._dispatch(client, bytes(line))
         if rest:
             self._on_client_data(client, bytes(rest))
+
+    def _accepts_input(self, process: Process) -> bool:
+        """True while ``process`` has a stdin, or is the init not started yet: input that
+        arrives on an attach made before ``start`` waits in its buffer for the process."""
+        if process.stdio.stdin is not None:
+            return True
+        return process.is_init and self._status == "created" and not process.stdin_closing
 
     def _drop(self, client: Client) -> None:
         if client.stdin_target is not None:
@@ -485,6 +492,8 @@ class Shim:
         self._init.stdio = stdio
         self._watch(self._init)
         self._adopt(self._init, pid)
+        if self._init.stdin_closing and not self._init.stdin_buffer:
+            self._close_stdin(self._init)  # the attached client's input ended before start
         try:
             self._runtime.start()
         except RuntimeCallError as e:
