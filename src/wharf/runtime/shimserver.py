@@ -147,11 +147,27 @@ class ShimForkServer:
             os._exit(code)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """The server belongs to the wharfd that started it: when that daemon dies, even by
+    SIGKILL, the server goes too (the next daemon starts its own). Shims it made live on: they
+    are not its children."""
+    import ctypes
+
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(0)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1:
         sys.stderr.write("usage: python -m wharf.runtime.shimserver <socket>\n")
         return 2
+    die_with_parent()
     fork_server = ShimForkServer(Path(args[0]))
     fork_server.bind()
     fork_server.serve_forever()

@@ -22,6 +22,19 @@ def create(daemon: Daemon, cmd: list[str]) -> str:
     return str(created["Id"])
 
 
+def shim_server_pid(tmp: Path) -> int | None:
+    """The pid of the shim fork server serving the daemon on ``tmp`` (None: it runs none)."""
+    marker = str(tmp / "exec" / "shimserver.sock").encode()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "cmdline").read_bytes():
+                    return int(entry.name)
+            except OSError:
+                continue
+    return None
+
+
 def state_of(daemon: Daemon, cid: str) -> dict[str, object]:
     inspected = daemon.json("GET", f"/containers/{cid}/json")
     assert isinstance(inspected, dict)
@@ -37,9 +50,12 @@ def test_sigkilled_daemon_comes_back_with_every_record(tmp_path: Path) -> None:
         keeps_running = create(daemon, ["sleep", "300"])
         daemon.json("POST", f"/containers/{exits_while_down}/start")
         daemon.json("POST", f"/containers/{keeps_running}/start")
+        server_pid = shim_server_pid(tmp_path)
         daemon.proc.send_signal(signal.SIGKILL)
         daemon.proc.wait(timeout=30)
         time.sleep(2)  # the first container exits while no daemon is there
+        assert server_pid is None or not Path(f"/proc/{server_pid}").exists(), \
+            "the shim fork server outlived its daemon"
 
         daemon = start_wharfd(tmp_path, log_name="wharfd-after-kill.log")
         assert state_of(daemon, never_started)["Status"] == "created"
