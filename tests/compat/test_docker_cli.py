@@ -165,3 +165,15 @@ def test_container_has_its_own_netns_with_loopback_up(wharfd: Daemon) -> None:
     assert len(links) == 1 and " lo: <LOOPBACK,UP" in links[0], out
     host_netns = os.readlink("/proc/self/ns/net")
     assert host_netns not in out
+
+
+def test_image_events(wharfd: Daemon) -> None:
+    since = str(int(time.time()) - 1)
+    ref = unique("tagged") + ":v1"
+    wharfd.docker("tag", "busybox", ref)
+    wharfd.docker("rmi", ref)
+    until = str(int(time.time()) + 1)
+    out = wharfd.docker("events", "--since", since, "--until", until, "--filter", "type=image",
+                        "--format", "{{.Action}} {{.Actor.Attributes.name}}").stdout.decode()
+    assert f"tag {ref}" in out
+    assert "untag" in out

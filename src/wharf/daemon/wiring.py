@@ -21,6 +21,7 @@ from wharf.api.routes import exec as exec_routes
 from wharf.api.routes import images as image_routes
 from wharf.api.routes import system as system_routes
 from wharf.api.server import RouteDef
+from wharf.core.errors import NotFound
 from wharf.daemon.config import DaemonConfig
 from wharf.runtime import spec as runtime_spec
 from wharf.runtime.cgroups import detect_layout, open_cgroup
@@ -172,9 +173,23 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
     config.exec_root.mkdir(parents=True, exist_ok=True, mode=0o700)
     db = MetadataStore(root / "metadata.db")
     snapshots = open_snapshotter(root)
-    images = ImageService(ContentStore(root / "content"), db, snapshots)
-    rootfs = RootfsService(snapshots, root / "tmp")
     events = EventBus()
+    loop = asyncio.get_running_loop()
+    containers: ContainerService | None = None
+
+    def publish_image_event(action: str, image_id: str, attributes: dict[str, str]) -> None:
+        # ImageService may call this from worker threads: hand it to the loop's thread
+        loop.call_soon_threadsafe(events.publish, "image", action, image_id, attributes)
+
+    def container_running(container_id: str) -> bool:
+        with contextlib.suppress(NotFound):
+            return containers is not None and containers.get(container_id).state.running
+        return False
+
+    images = ImageService(ContentStore(root / "content"), db, snapshots,
+                          scratch_dir=root / "tmp", on_event=publish_image_event,
+                          container_running=container_running)
+    rootfs = RootfsService(snapshots, root / "tmp")
     cgroups = HostCgroups()
     shim_server = await _start_shim_server(config.exec_root / "shimserver.sock")
     launcher = ShimLauncher(server_socket=(config.exec_root / "shimserver.sock"
@@ -185,6 +200,7 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
         runtimes=config.runtimes, default_runtime=config.default_runtime,
     ))
     await containers.restore()
+    await asyncio.to_thread(images.collect_garbage)  # leftovers of a crash mid-pull/-rm
     spec = RuntimeSpec()
     execs = ExecService(containers, spec, events)
     facts = DaemonFacts(

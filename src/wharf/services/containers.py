@@ -461,6 +461,10 @@ class ContainerService:
         except Exception as err:
             log.warning("removing the filesystem of container %s: %s", container_id, err)
         shutil.rmtree(self._deps.paths.container_dir(container_id), ignore_errors=True)
+        try:
+            self._deps.images.release_layers()  # of images deleted while this one used them
+        except Exception as err:
+            log.warning("releasing image layers after container %s: %s", container_id, err)
 
     async def prune(self, matches: Callable[[ContainerRecord], bool]) -> dict[str, Any]:
         deleted = []

@@ -26,6 +26,7 @@ class ImageLike(Protocol):
 
 class ImageLookup(Protocol):
     def resolve(self, ref_or_id: str) -> ImageLike: ...
+    def release_layers(self) -> list[str]: ...  # frees layers only removed containers held
 
 
 class RootfsPort(Protocol):

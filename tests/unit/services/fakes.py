@@ -35,6 +35,9 @@ class FakeImages:
                 ["busybox:latest"]),
         }
 
+    def release_layers(self) -> list[str]:
+        return []
+
     def resolve(self, ref_or_id: str) -> FakeImage:
         name = ref_or_id.removesuffix(":latest")
         if name in self.images:
