@@ -119,6 +119,9 @@ class Pending:
         self.response: wire.Response | None = None
 
 
+MAX_IDLE_CONNECTIONS = 8
+
+
 class Transport:
     """HTTP/1.1 to one daemon endpoint."""
 
@@ -126,7 +129,9 @@ class Transport:
                  connect_timeout: float = 30.0) -> None:
         self.endpoint = endpoint
         self._version = api_version
-        self._idle: Connection | None = None
+        # keep-alive connections ready for reuse; list.pop/append are atomic under the GIL, so
+        # commands that fan out over threads (rm, stop, kill of many) share them safely
+        self._idle: list[Connection] = []
         self._connect_timeout = connect_timeout
         self._owners: dict[int, Connection] = {}  # responses being read → their connection
 
@@ -168,9 +173,8 @@ class Transport:
                            "Is the wharf daemon running?")
 
     def close(self) -> None:
-        if self._idle is not None:
-            self._idle.close()
-            self._idle = None
+        while self._idle:
+            self._idle.pop().close()
 
     # -- version negotiation -----------------------------------------------------------------
     @property
@@ -311,9 +315,10 @@ class Transport:
 
     def _send(self, method: str, target: str, body: Body, headers: dict[str, str]
               ) -> wire.Response:
-        reused = self._idle is not None
-        conn = self._idle or self._connect()
-        self._idle = None
+        try:
+            conn, reused = self._idle.pop(), True
+        except IndexError:
+            conn, reused = self._connect(), False
         try:
             self._write_request(conn, method, target, body, headers)
             response = wire.read_response_head(conn.reader, method)
@@ -345,8 +350,8 @@ class Transport:
         conn = self._owners.pop(id(response), None)
         if conn is None:
             return
-        if wire.keeps_alive(response) and self._idle is None:
-            self._idle = conn
+        if wire.keeps_alive(response) and len(self._idle) < MAX_IDLE_CONNECTIONS:
+            self._idle.append(conn)
         else:
             conn.close()
 

@@ -103,7 +103,10 @@ class MetadataStore:
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        # WAL + NORMAL: every commit survives a crash of wharfd (kill -9 included) and the file
+        # is never corrupted; only a power loss can drop the last commits (blobs they named are
+        # then garbage-collected). FULL would fsync on every container state change.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._migrate()

@@ -271,3 +271,29 @@ def test_system_df_uses_four_digit_sizes(wharf: Any, engine: Any) -> None:
     lines = wharf("system", "df").stdout.splitlines()
     assert lines[0] == "TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE"
     assert lines[1] == "Images          1         0         3.966MB   3.966MB (100%)"
+
+
+def test_rm_of_many_runs_concurrently_and_reports_in_argument_order(wharf: Any, engine: Any,
+                                                                     fake: Any) -> None:
+    import threading
+
+    in_flight, peak, lock = [0], [0], threading.Lock()
+
+    def slow_delete(request: Any) -> Any:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.05)
+        with lock:
+            in_flight[0] -= 1
+        if request.path.endswith("/missing"):
+            return fake.Reply(status=404, body={"message": "No such container: missing"})
+        return fake.Reply(status=204)
+
+    engine.route("DELETE", "/containers/[^/]+", slow_delete)
+    refs = [f"c{i}" for i in range(6)] + ["missing"]
+    result = wharf("rm", "-f", *refs)
+    assert result.status == 1
+    assert result.stdout.splitlines() == refs[:-1]
+    assert "No such container: missing" in result.stderr
+    assert peak[0] > 1  # the removals overlapped

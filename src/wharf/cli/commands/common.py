@@ -15,18 +15,36 @@ FORMAT_HELP = ("Format output using a custom template: 'table': Print output in 
 FORMAT_FLAG = Flag("format", "", STRING, FORMAT_HELP)
 
 
-def for_each(ctx: Context, refs: list[str], action: Callable[[str], object],
-             echo: bool = True) -> int:
-    """Apply ``action`` to each ref, printing the ref on success and each error on stderr."""
-    failed = False
-    for ref in refs:
+MAX_PARALLEL = 50  # the docker CLI's bound on concurrent per-container requests
+
+
+def _outcomes(refs: list[str], action: Callable[[str], object],
+              parallel: bool) -> list[WharfError | None]:
+    def attempt(ref: str) -> WharfError | None:
         try:
             action(ref)
         except WharfError as exc:
+            return exc
+        return None
+
+    if not parallel or len(refs) < 2:
+        return [attempt(ref) for ref in refs]
+    from concurrent.futures import ThreadPoolExecutor  # only when fanning out
+
+    with ThreadPoolExecutor(min(len(refs), MAX_PARALLEL)) as pool:
+        return list(pool.map(attempt, refs))
+
+
+def for_each(ctx: Context, refs: list[str], action: Callable[[str], object],
+             echo: bool = True, parallel: bool = False) -> int:
+    """Apply ``action`` to each ref (concurrently with ``parallel``, as docker does for rm,
+    stop and kill), printing each ref on success and each error on stderr, in ``refs`` order."""
+    failed = False
+    for ref, error in zip(refs, _outcomes(refs, action, parallel), strict=True):
+        if error is not None:
             failed = True
-            ctx.err(describe_error(exc))
-            continue
-        if echo:
+            ctx.err(describe_error(error))
+        elif echo:
             ctx.out(ref)
     return 1 if failed else 0
 

@@ -26,7 +26,8 @@ def _timeout(opts: Parsed) -> int | None:
 def stop(ctx: Context, opts: Parsed) -> int:
     containers = ctx.client().containers
     timeout, signal = _timeout(opts), str(opts["signal"]) or None
-    return for_each(ctx, opts.args, lambda ref: containers.stop(ref, timeout, signal))
+    return for_each(ctx, opts.args, lambda ref: containers.stop(ref, timeout, signal),
+                    parallel=True)
 
 
 def restart(ctx: Context, opts: Parsed) -> int:
@@ -38,13 +39,14 @@ def restart(ctx: Context, opts: Parsed) -> int:
 def kill(ctx: Context, opts: Parsed) -> int:
     containers = ctx.client().containers
     signal = str(opts["signal"]) or None
-    return for_each(ctx, opts.args, lambda ref: containers.kill(ref, signal))
+    return for_each(ctx, opts.args, lambda ref: containers.kill(ref, signal), parallel=True)
 
 
 def rm(ctx: Context, opts: Parsed) -> int:
     containers = ctx.client().containers
     force, volumes, link = bool(opts["force"]), bool(opts["volumes"]), bool(opts["link"])
-    return for_each(ctx, opts.args, lambda ref: containers.remove(ref, force, volumes, link))
+    return for_each(ctx, opts.args,
+                    lambda ref: containers.remove(ref, force, volumes, link), parallel=True)
 
 
 def pause(ctx: Context, opts: Parsed) -> int:
