@@ -6,14 +6,14 @@ Kept free of asyncio and of heavy imports: the shim imports it at start-up.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+
+from wharf.lib.atomicfile import write_atomic
 
 __all__ = [
     "EXIT_FILE",
@@ -56,22 +56,7 @@ def replace_file(path: Path, data: bytes, mode: int = 0o600, durable: bool = Fal
     would cost a disk write on every container start. exit.json is written ``durable`` (the
     contract: tmp + fsync + rename), once, when the container has exited.
     """
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            if durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, data, mode, durable=durable)
 
 
 @dataclass(frozen=True)
