@@ -30,6 +30,11 @@ def test_unknown_runtime_is_refused(wharfd: Daemon) -> None:
     assert b"unknown or invalid runtime name: nosuch" in res.stderr
 
 
+def cgroup_dirs(container_id: str) -> list[Path]:
+    root = Path("/sys/fs/cgroup")
+    return [*root.glob(f"*/wharf/{container_id}"), *root.glob(f"wharf/{container_id}")]
+
+
 def test_killed_shim_never_loses_the_container(wharfd: Daemon) -> None:
     name = f"shimkill-{uuid.uuid4().hex[:8]}"
     cid = wharfd.docker("run", "-d", "--name", name, "busybox", "sleep", "300")
@@ -43,6 +48,11 @@ def test_killed_shim_never_loses_the_container(wharfd: Daemon) -> None:
             time.sleep(0.2)
         state = wharfd.docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip()
         assert state in (b"exited", b"dead")
+        # its processes did not outlive the shim unsupervised, nor did its cgroup
+        deadline = time.monotonic() + 10
+        while any(cgroup_dirs(cid_text)):
+            assert time.monotonic() < deadline, "the container's cgroup is still there"
+            time.sleep(0.1)
     finally:
         wharfd.docker("rm", "-f", name, check=False)
     assert wharfd.docker("ps", "-aq", "--filter", f"name={name}").stdout.strip() == b""

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import signal
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -91,6 +92,14 @@ class HostCgroups:
 
     def pids(self, cgroups_path: str) -> list[int]:
         return open_cgroup(cgroups_path, self._layout).pids()
+
+    def destroy(self, cgroups_path: str) -> None:
+        """What a lost shim leaves: kill every process in the cgroup (``kill_all`` freezes it
+        first, so none can fork away), then remove it."""
+        cgroup = open_cgroup(cgroups_path, self._layout)
+        with contextlib.suppress(OSError):
+            cgroup.kill_all(signal.SIGKILL)
+        cgroup.remove()
 
 
 class Shims:

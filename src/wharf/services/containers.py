@@ -247,8 +247,24 @@ class ContainerService:
             raise
         except Exception as err:
             log.warning("lost the shim of %s: %s", container_id, err)
-            status = self._deps.shims.read_exit_status(self._deps.paths.container_dir(container_id))
+            status = await self._after_lost_shim(container_id)
         await self._on_exit(container_id, status)
+
+    async def _after_lost_shim(self, container_id: str) -> ExitStatusLike | None:
+        """The shim is gone. If it recorded the exit, that is the answer; if it died first
+        (killed), its container's processes run unsupervised: kill them and remove their
+        cgroup and runtime state, as containerd does with ``runc delete --force``."""
+        status = self._deps.shims.read_exit_status(self._deps.paths.container_dir(container_id))
+        if status is None:
+            await asyncio.to_thread(self._destroy_leftovers, container_id)
+        return status
+
+    def _destroy_leftovers(self, container_id: str) -> None:
+        try:
+            self._deps.cgroups.destroy(cc.cgroups_path(container_id))
+        except Exception as err:
+            log.warning("cleaning up after the lost shim of %s: %s", container_id, err)
+        shutil.rmtree(self._deps.paths.runtime_root / container_id, ignore_errors=True)
 
     async def _on_exit(self, container_id: str, status: ExitStatusLike | None) -> None:
         try:
@@ -306,8 +322,7 @@ class ContainerService:
         container_dir = self._deps.paths.container_dir(record.id)
         shim = await self._deps.shims.connect(container_dir)
         if shim is None:
-            status = self._deps.shims.read_exit_status(container_dir)
-            await self._on_exit(record.id, status)
+            await self._on_exit(record.id, await self._after_lost_shim(record.id))
             return
         live = self.live(record.id)
         live.shim = shim

@@ -224,6 +224,7 @@ class FakeSpec:
 class FakeCgroups:
     def __init__(self) -> None:
         self.frozen: set[str] = set()
+        self.destroyed: list[str] = []
 
     def freeze(self, cgroups_path: str) -> None:
         self.frozen.add(cgroups_path)
@@ -233,6 +234,9 @@ class FakeCgroups:
 
     def pids(self, cgroups_path: str) -> list[int]:
         return [1]
+
+    def destroy(self, cgroups_path: str) -> None:
+        self.destroyed.append(cgroups_path)
 
 
 class FakeStore:
