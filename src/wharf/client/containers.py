@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from wharf.client.transport import HijackedStream, Pending, Transport, quote
+from wharf.lib import jsoncodec
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,10 +21,8 @@ def filters_param(filters: dict[str, list[str]] | None) -> str | None:
     """Docker's ``filters`` query value: ``{"name": {"value": true}}`` style JSON."""
     if not filters:
         return None
-    import json
-
-    return json.dumps({key: dict.fromkeys(values, True) for key, values in filters.items()},
-                      separators=(",", ":"))
+    nested = {key: dict.fromkeys(values, True) for key, values in filters.items()}
+    return jsoncodec.dumps(nested, separators=(",", ":"))
 
 
 class Containers:
@@ -113,10 +112,8 @@ class Containers:
 
     def wait_result(self, pending: Pending) -> JSON:
         """``{"StatusCode": N, "Error": {"Message": ...} | null}`` once the container is done."""
-        import json
-
         data = self.t.complete(pending)
-        result: JSON = json.loads(data) if data.strip() else {}
+        result: JSON = jsoncodec.loads(data) if data.strip() else {}
         return result
 
     def wait(self, ref: str, condition: str = "not-running") -> JSON:

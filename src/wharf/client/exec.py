@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wharf.client.transport import HijackedStream, Transport, quote
+from wharf.lib import jsoncodec
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,16 +22,12 @@ class Exec:
         return str(result["Id"])
 
     def start_detached(self, exec_id: str, tty: bool = False) -> None:
-        import json
-
-        body = json.dumps({"Detach": True, "Tty": tty}).encode()
+        body = jsoncodec.dumps({"Detach": True, "Tty": tty}).encode()
         self.t.call("POST", f"/exec/{quote(exec_id)}/start", None, body,
                     {"Content-Type": "application/json"})
 
     def start_attached(self, exec_id: str, tty: bool = False) -> HijackedStream:
-        import json
-
-        body = json.dumps({"Detach": False, "Tty": tty}).encode()
+        body = jsoncodec.dumps({"Detach": False, "Tty": tty}).encode()
         return self.t.hijack("POST", f"/exec/{quote(exec_id)}/start", None, body)
 
     def resize(self, exec_id: str, height: int, width: int) -> None:

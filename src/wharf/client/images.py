@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from wharf.client.containers import filters_param
 from wharf.client.transport import Transport, quote
+from wharf.lib import jsoncodec
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -67,10 +68,8 @@ class Images:
         yield from self.t.stream_lines("POST", path, params, source, headers)
 
     def _decode_lines(self, response: Any) -> Iterator[JSON]:
-        import json
-
         for line in response.iter_lines():
-            yield json.loads(line)
+            yield jsoncodec.loads(line)
         self.t.finish(response)
 
     def pull(self, name: str, tag: str | None = None,

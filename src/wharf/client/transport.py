@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from wharf.client import wire
 from wharf.client.hosts import Endpoint
 from wharf.core.errors import Unavailable, WharfError, error_for_status
+from wharf.lib import jsoncodec
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -219,23 +220,19 @@ class Transport:
     def call_json(self, method: str, path: str, params: Params | None = None,
                   payload: Any = None) -> Any:
         """Send ``payload`` as JSON (when given) and decode the JSON answer (None when empty)."""
-        import json
-
-        body = None if payload is None else json.dumps(payload).encode()
+        body = None if payload is None else jsoncodec.dumps(payload).encode()
         headers = {"Content-Type": "application/json"} if body is not None else {}
         data = self.call(method, path, params, body, headers)
-        return json.loads(data) if data.strip() else None
+        return jsoncodec.loads(data) if data.strip() else None
 
     def stream_lines(self, method: str, path: str, params: Params | None = None,
                      body: Body = None,
                      headers: Mapping[str, str] | None = None) -> Iterator[Any]:
         """Decoded JSON objects of a JSON-lines stream (events, import progress)."""
-        import json
-
         response = self.request(method, path, params, body, headers)
         try:
             for line in response.iter_lines():
-                yield json.loads(line)
+                yield jsoncodec.loads(line)
         finally:
             self._discard(response)
 
@@ -370,10 +367,8 @@ def error_message(body: bytes, status: int) -> str:
     """Docker's ``{"message": ...}``, or the raw text when the body is not JSON."""
     text = body.decode("utf-8", "replace").strip()
     if text.startswith("{"):
-        import json
-
         try:
-            decoded = json.loads(text)
+            decoded = jsoncodec.loads(text)
         except ValueError:
             decoded = None
         if isinstance(decoded, dict) and isinstance(decoded.get("message"), str):
