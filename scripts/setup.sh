@@ -21,7 +21,10 @@ if ((${#missing[@]})); then
 fi
 
 if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
+  # Debian's own interpreter (3.11.2 on Debian 12), not whatever python3 comes first on PATH:
+  # the supported floor is what a fresh Debian has.
+  PYTHON=/usr/bin/python3; [ -x "$PYTHON" ] || PYTHON=python3
+  "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[dev]'

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
+from wharf.lib.archive import apply_layer
+
 BUSYBOX_PATHS = ("/bin/busybox", "/usr/bin/busybox")
 
 PASSWD = (
@@ -149,6 +151,5 @@ def build_busybox_rootfs(dest: Path, *, hello: bool = False) -> Path:
     busybox_rootfs_tar(buf, hello=hello)
     buf.seek(0)
     dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=buf, mode="r:") as tar:
-        tar.extractall(dest, filter="tar")
+    apply_layer(buf, dest)  # wharf's confined apply: tarfile's filter= needs Python 3.11.4+
     return dest
