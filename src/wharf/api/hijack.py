@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import struct
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -20,16 +19,14 @@ from aiohttp import web
 
 from wharf.api.server import IDENTITY_KEY
 from wharf.core.errors import WharfError
-from wharf.services.ports import StreamPort
+from wharf.lib.stdcopy import encode_frame
+from wharf.services.protocols import StreamPort
 
 RAW_STREAM = "application/vnd.docker.raw-stream"
 MULTIPLEXED_STREAM = "application/vnd.docker.multiplexed-stream"
 FRAME_STDOUT, FRAME_STDERR, FRAME_EXIT, FRAME_ERROR = 1, 2, 3, 4
 
 
-def frame(stream_type: int, payload: bytes) -> bytes:
-    """Docker's stdcopy frame: ``[type, 0, 0, 0, len32be] + payload``."""
-    return struct.pack(">BxxxL", stream_type, len(payload)) + payload
 
 
 def wants_upgrade(request: web.Request) -> bool:
@@ -119,13 +116,13 @@ async def serve_stream(
     stream: StreamPort | None = None
     try:
         for stream_type, payload in prelude:
-            transport.write(payload if tty else frame(stream_type, payload))
+            transport.write(payload if tty else encode_frame(stream_type, payload))
         try:
             stream = await _unless_lost(raw, open_stream())
         except WharfError as err:  # the status line is out: the error goes in the stream
             if report_errors:
                 text = (err.message + "\n").encode()
-                transport.write(text if tty else frame(FRAME_STDERR, text))
+                transport.write(text if tty else encode_frame(FRAME_STDERR, text))
             raise
         if stream is not None:
             await _pump(transport, raw, stream, tty=tty, stdin=stdin and upgrade,
@@ -185,13 +182,13 @@ async def _copy_output(transport: asyncio.BaseTransport, raw: _RawProtocol, stre
         if stream_type in (FRAME_STDOUT, FRAME_STDERR):
             if transport.is_closing():
                 return
-            transport.write(payload if tty else frame(stream_type, payload))
+            transport.write(payload if tty else encode_frame(stream_type, payload))
             await raw.drain()
         elif stream_type == FRAME_ERROR:
             if not report_errors:
                 return
-            message = _error_text(payload) + "\n"
-            transport.write(message.encode() if tty else frame(FRAME_STDERR, message.encode()))
+            message = (_error_text(payload) + "\n").encode()
+            transport.write(message if tty else encode_frame(FRAME_STDERR, message))
             return
         elif stream_type == FRAME_EXIT:
             return

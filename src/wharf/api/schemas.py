@@ -14,8 +14,9 @@ from typing import Any
 from aiohttp import web
 
 from wharf.core.errors import InvalidParameter
+from wharf.core.timefmt import parse_rfc3339
 from wharf.core.units import human_duration
-from wharf.services.container_record import ContainerRecord, parse_rfc3339
+from wharf.services.container_record import ContainerRecord
 
 _FALSE_WORDS = frozenset({"", "0", "no", "false", "none"})
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -20,10 +19,9 @@ from pathlib import Path
 from aiohttp import web
 
 from wharf.api.errors import error_response, page_not_found
+from wharf.core.apiversion import API_VERSION, MIN_API_VERSION, version_tuple
 from wharf.core.errors import InvalidParameter, WharfError
 
-API_VERSION = "1.47"
-MIN_API_VERSION = "1.24"
 ENGINE_VERSION = "27.0.0-wharf"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -56,13 +54,6 @@ class ServerIdentity:
             "Ostype": "linux",
             "Docker-Experimental": "false",
         }
-
-
-def version_tuple(version: str) -> tuple[int, ...]:
-    """``"1.41"`` → ``(1, 41)``; raises ValueError on anything else."""
-    if not re.fullmatch(r"[0-9]+(\.[0-9]+)*", version):
-        raise ValueError(version)
-    return tuple(int(part) for part in version.split("."))
 
 
 def check_api_version(requested: str, identity: ServerIdentity) -> None:

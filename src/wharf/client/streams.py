@@ -7,38 +7,38 @@ Without a TTY, attach/logs/exec output arrives as frames: an 8-byte header
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Iterable, Iterator
 
-HEADER_SIZE = 8
-STDIN, STDOUT, STDERR, SYSTEMERR = 0, 1, 2, 3
+from wharf.lib.stdcopy import (
+    HEADER_SIZE,
+    STDERR,
+    STDIN,
+    STDOUT,
+    SYSTEMERR,
+    FrameDecoder,
+    encode_frame,
+)
+
+__all__ = ["HEADER_SIZE", "STDERR", "STDIN", "STDOUT", "SYSTEMERR", "Demuxer", "StreamError",
+           "copy_demuxed", "demux", "encode_frame"]
 
 
 class StreamError(Exception):
     """A frame with an unknown stream id, or a system error frame sent by the daemon."""
 
 
-def encode_frame(stream: int, payload: bytes) -> bytes:
-    return struct.pack(">BxxxL", stream, len(payload)) + payload
 
 
 class Demuxer:
     """Incremental decoder: feed arbitrary byte pieces, get complete ``(stream, payload)``."""
 
-    __slots__ = ("_buffer",)
+    __slots__ = ("_decoder",)
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
+        self._decoder = FrameDecoder()
 
     def feed(self, data: bytes) -> Iterator[tuple[int, bytes]]:
-        self._buffer += data
-        while len(self._buffer) >= HEADER_SIZE:
-            stream = self._buffer[0]
-            (size,) = struct.unpack_from(">L", self._buffer, 4)
-            if len(self._buffer) < HEADER_SIZE + size:
-                return
-            payload = bytes(self._buffer[HEADER_SIZE:HEADER_SIZE + size])
-            del self._buffer[:HEADER_SIZE + size]
+        for stream, payload in self._decoder.feed(data):
             if stream > SYSTEMERR:
                 raise StreamError(f"Unrecognized input header: {stream}")
             yield stream, payload
@@ -46,7 +46,7 @@ class Demuxer:
     @property
     def pending(self) -> int:
         """Bytes of an incomplete frame still buffered."""
-        return len(self._buffer)
+        return self._decoder.pending
 
 
 def demux(pieces: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from wharf.client import wire
 from wharf.client.hosts import Endpoint
+from wharf.core.apiversion import API_VERSION, version_tuple
 from wharf.core.errors import Unavailable, WharfError, error_for_status
 from wharf.lib import jsoncodec
 
@@ -20,8 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, BinaryIO
 
-MAX_API_VERSION = "1.47"
-MIN_API_VERSION = "1.24"
+MAX_API_VERSION = API_VERSION
 USER_AGENT = "wharf-cli/0.1.0"
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
@@ -50,9 +50,9 @@ def encode_query(params: Params | None) -> str:
     return "?" + "&".join(pairs) if pairs else ""
 
 
-def version_tuple(version: str) -> tuple[int, ...]:
+def _version_or_zero(version: str) -> tuple[int, ...]:
     try:
-        return tuple(int(part) for part in version.split("."))
+        return version_tuple(version)
     except ValueError:
         return (0,)
 
@@ -61,7 +61,7 @@ def negotiate(server_version: str) -> str:
     """The version to speak with a server announcing ``server_version``."""
     if not server_version:
         return MAX_API_VERSION
-    if version_tuple(server_version) < version_tuple(MAX_API_VERSION):
+    if _version_or_zero(server_version) < version_tuple(MAX_API_VERSION):
         return server_version
     return MAX_API_VERSION
 

@@ -20,7 +20,7 @@ __all__ = ["SnapshotterProtocol"]
 class SnapshotterProtocol(Protocol):
     @property
     def name(self) -> str:
-        """Docker's GraphDriver.Name (``overlay2`` or ``native``)."""
+        """Docker's GraphDriver.Name: ``overlay2``, or ``vfs`` for the copying driver."""
         ...
 
     def has_layer(self, chain_id: str) -> bool: ...

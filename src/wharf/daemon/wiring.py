@@ -1,7 +1,7 @@
 """The one place that builds everything: stores, runtime pieces, services, routes.
 
 Adapters here turn the lower layers' concrete APIs into the Protocols the services declare
-(``wharf.services.ports``), so services never import a store or the runtime's stateful parts.
+(``wharf.services.protocols``), so services never import a store or the runtime's stateful parts.
 """
 
 from __future__ import annotations
@@ -26,18 +26,18 @@ from wharf.core.errors import NotFound
 from wharf.daemon.config import DaemonConfig
 from wharf.runtime import spec as runtime_spec
 from wharf.runtime.cgroups import detect_layout, open_cgroup
-from wharf.runtime.shimclient import ShimConfig, ShimLauncher, read_exit_status
+from wharf.runtime.shim_client import ShimConfig, ShimLauncher, read_exit_status
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
 from wharf.services.events import EventBus
 from wharf.services.exec import ExecService
 from wharf.services.images import ImageService
-from wharf.services.ports import ExitStatusLike, ShimPort, ShimRequest
+from wharf.services.protocols import ExitStatusLike, ShimPort, ShimRequest
 from wharf.services.rootfs import RootfsService
 from wharf.services.system import DaemonFacts, SystemService
 from wharf.store.content import ContentStore
 from wharf.store.metadata import ContainerRow, MetadataStore
-from wharf.store.snapshots import OverlaySnapshotter, open_snapshotter
+from wharf.store.snapshots import open_snapshotter
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ async def _start_shim_server(socket_path: Path) -> asyncio.subprocess.Process | 
     socket_path.parent.mkdir(parents=True, exist_ok=True)
     socket_path.unlink(missing_ok=True)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "wharf.runtime.shimserver", str(socket_path),
+        sys.executable, "-m", "wharf.runtime.shim_forkserver", str(socket_path),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL)
     deadline = asyncio.get_running_loop().time() + SHIM_SERVER_START_TIMEOUT
     while not socket_path.exists():
@@ -217,7 +217,7 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
         default_runtime=config.default_runtime, live_restore=config.live_restore,
         registry_mirrors=config.registry_mirrors,
         insecure_registries=config.insecure_registries, cgroup_version=cgroups.version,
-        storage_driver="overlay2" if isinstance(snapshots, OverlaySnapshotter) else "vfs",
+        storage_driver=snapshots.name,
     )
     system = SystemService(facts, containers, lambda: images.list(False, {}), events)
     routes = [

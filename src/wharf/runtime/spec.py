@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from wharf.core.errors import InvalidParameter, RuntimeFailure
-from wharf.runtime import defaults, seccomp
+from wharf.runtime import defaults
+from wharf.runtime.seccomp_profile import default_profile, to_oci
+from wharf.runtime.seccomp_profile import host as seccomp_host
 from wharf.runtime.users import lookup_user, resolve_user
 
 __all__ = [
@@ -140,7 +142,7 @@ def _load_profile(value: str) -> dict[str, Any]:
 
 
 def _parse_security_opts(opts: list[str], privileged: bool) -> _SecurityOptions:
-    profile: dict[str, Any] | None = None if privileged else seccomp.default_profile()
+    profile: dict[str, Any] | None = None if privileged else default_profile()
     no_new_privs = False
     for index, opt in enumerate(opts, start=1):
         key, sep, value = opt.partition("=") if "=" in opt else opt.partition(":")
@@ -313,7 +315,7 @@ def _linux(inp: SpecInput, caps: list[str], sec: _SecurityOptions) -> dict[str, 
         linux["cgroupsPath"] = inp.cgroups_path
     if sec.seccomp_profile is not None:
         try:
-            linux["seccomp"] = seccomp.to_oci(sec.seccomp_profile, caps, seccomp.host())
+            linux["seccomp"] = to_oci(sec.seccomp_profile, caps, seccomp_host())
         except (KeyError, TypeError, ValueError) as e:
             raise InvalidParameter(f"invalid seccomp profile: {e}") from e
     return linux
@@ -360,6 +362,6 @@ def default_spec(
             "namespaces": _namespaces(None),
             "maskedPaths": list(defaults.MASKED_PATHS),
             "readonlyPaths": list(defaults.READONLY_PATHS),
-            "seccomp": seccomp.to_oci(seccomp.default_profile(), caps, seccomp.host()),
+            "seccomp": to_oci(default_profile(), caps, seccomp_host()),
         },
     }

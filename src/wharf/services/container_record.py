@@ -10,46 +10,9 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-ZERO_TIME = "0001-01-01T00:00:00Z"
-
-
-def now_rfc3339() -> str:
-    """Docker's timestamp format: UTC, nanosecond precision, ``Z``."""
-    return rfc3339_nano(datetime.now(UTC).timestamp())
-
-
-def rfc3339_nano(epoch_seconds: float) -> str:
-    moment = datetime.fromtimestamp(epoch_seconds, UTC)
-    nanos = round((epoch_seconds - int(epoch_seconds)) * 1e9)
-    nanos = min(nanos, 999_999_999)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{nanos:09d}Z"
-
-
-def parse_rfc3339(text: str) -> float:
-    """Seconds since the epoch of an RFC 3339 time with up to nanoseconds (0 for zero time)."""
-    if not text or text.startswith("0001-01-01"):
-        return 0.0
-    main, _, rest = text.partition(".")
-    fraction = "0"
-    zone = ""
-    if rest:
-        digits = ""
-        for index, char in enumerate(rest):
-            if not char.isdigit():
-                zone = rest[index:]
-                break
-            digits += char
-        fraction = digits or "0"
-    elif main.endswith("Z"):
-        main, zone = main[:-1], "Z"
-    else:
-        main, zone = main[:19], main[19:]
-    zone = "+00:00" if zone in ("Z", "") else zone
-    moment = datetime.fromisoformat(main + zone)
-    return moment.timestamp() + float("0." + fraction)
+from wharf.core.timefmt import ZERO_TIME
 
 
 @dataclass

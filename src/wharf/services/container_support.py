@@ -11,7 +11,7 @@ from typing import Any
 
 from wharf.core.errors import InvalidParameter, RuntimeFailure, WharfError
 from wharf.services.events import EventBus
-from wharf.services.ports import (
+from wharf.services.protocols import (
     CgroupsPort,
     ContainerStorePort,
     ImageLookup,

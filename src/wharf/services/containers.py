@@ -25,12 +25,10 @@ from wharf.core.errors import (
     NotModified,
     WharfError,
 )
+from wharf.core.timefmt import now_rfc3339
 from wharf.services import container_config as cc
-from wharf.services.container_record import (
-    ContainerRecord,
-    ContainerState,
-    now_rfc3339,
-)
+from wharf.services.container_index import ContainerIndex
+from wharf.services.container_record import ContainerRecord, ContainerState
 from wharf.services.container_support import (
     ContainerDeps,
     ContainerPaths,
@@ -40,8 +38,7 @@ from wharf.services.container_support import (
     wait_event,
 )
 from wharf.services.names import new_container_id, random_name, validate_name
-from wharf.services.ports import ExitStatusLike, ShimPort, ShimRequest, StreamPort
-from wharf.services.registry import ContainerRegistry
+from wharf.services.protocols import ExitStatusLike, ShimPort, ShimRequest, StreamPort
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +50,7 @@ class ContainerService:
 
     def __init__(self, deps: ContainerDeps) -> None:
         self._deps = deps
-        self._registry = ContainerRegistry()
+        self._registry = ContainerIndex()
         self._live: dict[str, LiveState] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 

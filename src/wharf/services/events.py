@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wharf.core.errors import InvalidParameter
+from wharf.core.filters import label_matches
 
 HISTORY_SIZE = 1000
 SUBSCRIBER_BACKLOG = 1024
@@ -130,10 +131,7 @@ class EventFilter:
 
     @staticmethod
     def _label_is(event: Event, value: str) -> bool:
-        key, sep, expected = value.partition("=")
-        if key not in event.attributes:
-            return False
-        return not sep or event.attributes[key] == expected
+        return label_matches(event.attributes, value)
 
 
 class EventBus:

@@ -13,7 +13,7 @@ from wharf.core.errors import Conflict, NotFound
 from wharf.services.container_config import merge_env
 from wharf.services.containers import ContainerService
 from wharf.services.events import EventBus
-from wharf.services.ports import SpecPort, StreamPort
+from wharf.services.protocols import SpecPort, StreamPort
 
 FRAME_EXIT = 3
 

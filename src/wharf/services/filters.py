@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from wharf.core.errors import InvalidParameter
+from wharf.core.filters import label_matches
 from wharf.services.container_record import ContainerRecord
 
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
@@ -30,11 +31,6 @@ KNOWN = frozenset(
         "expose",
     }
 )
-
-
-def label_matches(labels: Mapping[str, str], wanted: str) -> bool:
-    key, sep, value = wanted.partition("=")
-    return key in labels and (not sep or labels[key] == value)
 
 
 @dataclass(frozen=True)

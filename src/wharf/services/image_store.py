@@ -28,8 +28,8 @@ from wharf.core.oci import (
 )
 from wharf.core.reference import Reference
 from wharf.core.snapshots import SnapshotterProtocol
+from wharf.core.timefmt import rfc3339_nano
 from wharf.lib.archive import compressor, decompressed
-from wharf.services.image_views import rfc3339_nano
 
 __all__ = ["JSON_LIMIT", "ImageLimits", "ImageStore"]
 

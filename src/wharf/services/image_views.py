@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wharf.core.errors import InvalidParameter
+from wharf.core.filters import label_matches
+from wharf.core.timefmt import rfc3339_nano
 
 __all__ = [
     "DEFAULT_CONTAINER_CONFIG",
@@ -94,12 +96,6 @@ class Image:
     size: int
     chain_ids: list[str]
 
-
-def rfc3339_nano(ns: int | None = None) -> str:
-    """Docker's timestamp format: ``2024-01-02T03:04:05.123456789Z``."""
-    ns = time.time_ns() if ns is None else ns
-    seconds, frac = divmod(ns, 1_000_000_000)
-    return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%dT%H:%M:%S}.{frac:09d}Z"
 
 
 def unix_seconds(created: str) -> int:
@@ -193,10 +189,8 @@ class ImageFilter:
         if any(unix_seconds(img.created) > u for u in self._until):
             return False
         labels = (img.config.get("config") or {}).get("Labels") or {}
-        for wanted in self._filters.get("label", []):
-            key, sep, value = wanted.partition("=")
-            if key not in labels or (sep and labels[key] != value):
-                return False
+        if not all(label_matches(labels, wanted) for wanted in self._filters.get("label", [])):
+            return False
         patterns = self._filters.get("reference", [])
         return not patterns or any(self._ref_matches(p, img) for p in patterns)
 

@@ -17,22 +17,17 @@ from typing import Any, BinaryIO
 from wharf.core.content import ContentStoreProtocol
 from wharf.core.digest import is_digest
 from wharf.core.errors import InvalidParameter, NotFound
+from wharf.core.filters import label_matches
 from wharf.core.metadata import ImageRecord, LayerRecord, MetadataProtocol
 from wharf.core.oci import canonical_json, chain_ids
 from wharf.core.reference import Reference, parse_reference
 from wharf.core.snapshots import SnapshotterProtocol
+from wharf.core.timefmt import ZERO_TIME, rfc3339_nano
 from wharf.services.image_changes import apply_changes
 from wharf.services.image_configs import commit_config, import_config
 from wharf.services.image_delete import ImageDeleter
 from wharf.services.image_store import ImageLimits, ImageStore
-from wharf.services.image_views import (
-    Image,
-    ImageFilter,
-    inspect_config,
-    rfc3339_nano,
-    summary,
-    unix_seconds,
-)
+from wharf.services.image_views import Image, ImageFilter, inspect_config, summary, unix_seconds
 
 __all__ = ["EventSink", "Image", "ImageLimits", "ImageService", "chain_ids_of", "rfc3339_nano"]
 
@@ -41,17 +36,12 @@ EventSink = Callable[[str, str, dict[str, str]], object]
 
 chain_ids_of = chain_ids  # the OCI rule lives in core.oci
 
-_ZERO_TIME = "0001-01-01T00:00:00Z"
 _SHORT_ID_RE = re.compile(r"^(?:sha256:)?[a-f0-9]{1,64}$")
 
 
 def _has_label(img: Image, wanted: list[str]) -> bool:
     labels = (img.config.get("config") or {}).get("Labels") or {}
-    for item in wanted:
-        key, sep, value = item.partition("=")
-        if key in labels and (not sep or labels[key] == value):
-            return True
-    return False
+    return any(label_matches(labels, item) for item in wanted)
 
 
 class ImageService:
@@ -187,7 +177,7 @@ class ImageService:
                 "Type": "layers",
                 "Layers": list((img.config.get("rootfs") or {}).get("diff_ids") or []),
             },
-            "Metadata": {"LastTagTime": (record and record.last_tag_time) or _ZERO_TIME},
+            "Metadata": {"LastTagTime": (record and record.last_tag_time) or ZERO_TIME},
         }
 
     def history(self, ref: str) -> builtins.list[dict[str, Any]]:

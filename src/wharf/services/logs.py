@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wharf.services.container_record import parse_rfc3339
+from wharf.core.timefmt import parse_rfc3339
 
 STDOUT, STDERR = 1, 2
 FOLLOW_POLL_SECONDS = 0.05

@@ -11,11 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from wharf.core.apiversion import API_VERSION, MIN_API_VERSION
 from wharf.services.containers import ContainerService
 from wharf.services.events import EventBus
 
-API_VERSION = "1.47"
-MIN_API_VERSION = "1.24"
 ENGINE_VERSION = "27.0.0-wharf"
 GIT_COMMIT = "wharf"
 BUILD_TIME = "2026-01-01T00:00:00.000000000+00:00"

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from wharf.lib.bootstrap import build_busybox_rootfs
-from wharf.runtime.shimclient import ShimConfig, ShimLauncher
+from wharf.runtime.shim_client import ShimConfig, ShimLauncher
 from wharf.runtime.spec import SpecInput, build_spec
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -57,7 +57,7 @@ def shim_server() -> Iterator[Path]:
     directory = Path(tempfile.mkdtemp(prefix="wss-", dir="/tmp"))
     sock = directory / "server.sock"
     process = subprocess.Popen(
-        [sys.executable, "-m", "wharf.runtime.shimserver", str(sock)],
+        [sys.executable, "-m", "wharf.runtime.shim_forkserver", str(sock)],
         stdin=subprocess.DEVNULL, start_new_session=True,
     )
     try:

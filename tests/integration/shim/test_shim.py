@@ -15,7 +15,7 @@ from typing import TypeVar
 import pytest
 
 from wharf.core.errors import RuntimeFailure
-from wharf.runtime.shimclient import ShimLauncher, ShimStream, read_exit_status
+from wharf.runtime.shim_client import ShimLauncher, ShimStream, read_exit_status
 
 from .conftest import ContainerFactory, cgroup_dirs, pid_alive
 
@@ -257,7 +257,7 @@ def test_oom_killed(make_container: ContainerFactory, launcher: ShimLauncher) ->
 LAUNCH_AND_LEAVE = """
 import asyncio, sys
 from pathlib import Path
-from wharf.runtime.shimclient import ShimConfig, ShimLauncher
+from wharf.runtime.shim_client import ShimConfig, ShimLauncher
 async def main():
     config = ShimConfig.from_json(Path(sys.argv[1]).read_text())
     server = Path(sys.argv[2]) if len(sys.argv) > 2 else None

@@ -202,4 +202,4 @@ def test_overlay_deep_stack_uses_short_paths(tmp_path: Path) -> None:
 def test_open_snapshotter_picks_overlay(tmp_path: Path) -> None:
     s = open_snapshotter(tmp_path)
     assert s.name == "overlay2"
-    assert open_snapshotter(tmp_path, "native").name == "native"
+    assert open_snapshotter(tmp_path, "native").name == "vfs"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from wharf.runtime.oci import seccomp
+from wharf.runtime.oci import seccomp_bpf
 from wharf.runtime.oci import syscalls as sc
 from wharf.runtime.oci.caps import cap_mask, cap_number
 from wharf.runtime.oci.cliutil import RuntimeLog, exec_process_spec, parse_signal
@@ -102,20 +102,21 @@ def test_config_needs_rootfs_and_args(tmp_path: Path) -> None:
 
 
 def test_seccomp_compiles_and_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    program = seccomp.compile_seccomp(SECTION)
+    program = seccomp_bpf.compile_seccomp(SECTION)
     assert program and len(program) % 8 == 0
-    cache = seccomp.SeccompCache(tmp_path)
+    cache = seccomp_bpf.SeccompCache(tmp_path)
     assert cache.program(SECTION) == program
-    monkeypatch.setattr(seccomp, "compile_seccomp", lambda section: pytest.fail("recompiled"))
+    monkeypatch.setattr(seccomp_bpf, "compile_seccomp", lambda section: pytest.fail("recompiled"))
     assert cache.program(SECTION) == program
-    assert seccomp.seccomp_key(SECTION) == seccomp.seccomp_key(json.loads(json.dumps(SECTION)))
+    key = seccomp_bpf.seccomp_key
+    assert key(SECTION) == key(json.loads(json.dumps(SECTION)))
 
 
 def test_seccomp_actions() -> None:
-    assert seccomp.action_code("SCMP_ACT_ERRNO", 38) == seccomp.SCMP_ACT_ERRNO | 38
-    assert seccomp.action_code("SCMP_ACT_ERRNO", None) == seccomp.SCMP_ACT_ERRNO | 1
+    assert seccomp_bpf.action_code("SCMP_ACT_ERRNO", 38) == seccomp_bpf.SCMP_ACT_ERRNO | 38
+    assert seccomp_bpf.action_code("SCMP_ACT_ERRNO", None) == seccomp_bpf.SCMP_ACT_ERRNO | 1
     with pytest.raises(RuntimeCreateError):
-        seccomp.action_code("SCMP_ACT_NOTIFY", None)
+        seccomp_bpf.action_code("SCMP_ACT_NOTIFY", None)
 
 
 def test_state_round_trip(tmp_path: Path) -> None:
@@ -197,7 +198,7 @@ def test_cli_start_up_imports_only_what_the_command_needs() -> None:
     create machinery (spawn, steps, seccomp) nor run ldconfig through ctypes.util."""
     probe = ("import sys, wharf.runtime.oci.main; "
              "print(sorted(m for m in ('wharf.runtime.oci.create', 'wharf.runtime.oci.spawn', "
-             "'wharf.runtime.oci.seccomp', 'ctypes.util', 'subprocess') if m in sys.modules))")
+             "'wharf.runtime.oci.seccomp_bpf', 'ctypes.util', 'subprocess') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"

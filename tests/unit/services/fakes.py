@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from wharf.core.errors import NotFound, RuntimeFailure
-from wharf.services.container_record import ContainerRecord, now_rfc3339
+from wharf.core.timefmt import now_rfc3339
+from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
 from wharf.services.events import EventBus
-from wharf.services.ports import ShimRequest
+from wharf.services.protocols import ShimRequest
 
 BUSYBOX_ID = "sha256:" + "b" * 64
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from tests.unit.services.fakes import FakeExit, World
 
+from wharf.core.timefmt import parse_rfc3339, seconds_rfc3339
 from wharf.services.container_config import merge_config, parse_signal, resolv_conf_for_container
-from wharf.services.container_record import ContainerRecord, parse_rfc3339, rfc3339_nano
+from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerService
 
 
@@ -34,7 +35,7 @@ def test_signals_and_resolv_conf() -> None:
 
 
 def test_time_round_trip() -> None:
-    stamp = rfc3339_nano(1700000000.25)
+    stamp = seconds_rfc3339(1700000000.25)
     assert stamp == "2023-11-14T22:13:20.250000000Z"
     assert abs(parse_rfc3339(stamp) - 1700000000.25) < 1e-6
     assert parse_rfc3339("0001-01-01T00:00:00Z") == 0.0

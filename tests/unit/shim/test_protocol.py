@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from wharf.core.timefmt import rfc3339_nano
 from wharf.runtime.shim.exits import exit_code_of
 from wharf.runtime.shim.protocol import (
     FRAME_EXIT,
@@ -17,7 +18,6 @@ from wharf.runtime.shim.protocol import (
     FrameDecoder,
     ShimConfig,
     encode_frame,
-    rfc3339_nano,
 )
 
 

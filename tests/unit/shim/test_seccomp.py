@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wharf.runtime import defaults
-from wharf.runtime.seccomp import Host, default_profile, to_oci
+from wharf.runtime.seccomp_profile import Host, default_profile, to_oci
 
 AMD64 = Host("amd64", "SCMP_ARCH_X86_64", (6, 1))
 ARM64 = Host("arm64", "SCMP_ARCH_AARCH64", (6, 1))

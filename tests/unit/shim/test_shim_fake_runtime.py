@@ -14,7 +14,7 @@ from typing import TypeVar
 import pytest
 
 from wharf.core.errors import RuntimeFailure
-from wharf.runtime.shimclient import ShimClient, ShimConfig, ShimLauncher, ShimStream
+from wharf.runtime.shim_client import ShimClient, ShimConfig, ShimLauncher, ShimStream
 
 T = TypeVar("T")
 FAKE = Path(__file__).with_name("fake_runtime.py")

@@ -89,7 +89,7 @@ def test_import_busybox(env: Env, busybox_tar: bytes) -> None:
     assert info["Architecture"] == "amd64" and info["Os"] == "linux"
     assert info["RootFS"] == {"Type": "layers", "Layers": [diff_id]}
     assert info["Comment"] == "Imported from -" and info["Size"] > 1000
-    assert info["GraphDriver"]["Name"] == "native"
+    assert info["GraphDriver"]["Name"] == "vfs"
     assert info["Metadata"]["LastTagTime"].endswith("Z")
     history = env.images.history("busybox")
     assert history[0]["Id"] == img.id and history[0]["Comment"] == "Imported from -"
@@ -199,7 +199,7 @@ def test_rootfs_lifecycle(env: Env, busybox_tar: bytes) -> None:
     other = "e" * 64
     env.rootfs.create(other, env.images.resolve("busybox"))
     assert (env.rootfs.mount(other) / "etc/group").exists()
-    assert env.rootfs.graph_driver(cid)["Name"] == "native"
+    assert env.rootfs.graph_driver(cid)["Name"] == "vfs"
     env.rootfs.unmount(cid)
     env.rootfs.remove(cid)
     with pytest.raises(NotFound):

@@ -3,14 +3,9 @@ from __future__ import annotations
 import pytest
 
 from wharf.core.errors import InvalidParameter
+from wharf.core.timefmt import rfc3339_nano
 from wharf.services.image_configs import host_platform
-from wharf.services.image_views import (
-    glob_match,
-    inspect_config,
-    rfc3339_nano,
-    unix_seconds,
-    until_timestamp,
-)
+from wharf.services.image_views import glob_match, inspect_config, unix_seconds, until_timestamp
 
 
 def test_timestamps() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from wharf.api.hijack import FRAME_STDERR, FRAME_STDOUT, frame, serve_stream
+from wharf.api.hijack import FRAME_STDERR, FRAME_STDOUT, serve_stream
 from wharf.api.schemas import (
     container_inspect,
     container_summary,
@@ -25,12 +25,15 @@ from wharf.api.schemas import (
 )
 from wharf.api.server import RouteDef, until_disconnected
 from wharf.core.errors import InvalidParameter, WharfError
-from wharf.services.container_record import ContainerRecord, parse_rfc3339
+from wharf.core.filters import label_matches
+from wharf.core.timefmt import parse_rfc3339
+from wharf.lib.stdcopy import encode_frame
+from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerService
 from wharf.services.events import parse_event_time
-from wharf.services.filters import ContainerQuery, label_matches
+from wharf.services.filters import ContainerQuery
 from wharf.services.logs import STDERR, LogOptions, read_log
-from wharf.services.ports import StreamPort
+from wharf.services.protocols import StreamPort
 from wharf.services.top import top
 
 
@@ -160,7 +163,7 @@ class ContainerRoutes:
             lines = read_log(self._c.log_path(record), options, lambda: record.state.running)
             async for line in lines:
                 kind = FRAME_STDERR if line.stream == STDERR else FRAME_STDOUT
-                await response.write(line.data if tty else frame(kind, line.data))
+                await response.write(line.data if tty else encode_frame(kind, line.data))
 
         await until_disconnected(request, send_lines())
         with contextlib.suppress(ConnectionError):

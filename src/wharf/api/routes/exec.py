@@ -8,7 +8,7 @@ from wharf.api.hijack import serve_stream
 from wharf.api.schemas import json_response, query_int, read_json_object
 from wharf.api.server import RouteDef
 from wharf.services.exec import ExecService
-from wharf.services.ports import StreamPort
+from wharf.services.protocols import StreamPort
 
 
 class ExecRoutes:

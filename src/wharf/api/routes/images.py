@@ -10,7 +10,8 @@ from typing import Any, BinaryIO, cast
 from aiohttp import web
 
 from wharf.api.schemas import json_response, query_bool, query_filters
-from wharf.api.server import RouteDef, requested_api_version, version_tuple
+from wharf.api.server import RouteDef, requested_api_version
+from wharf.core.apiversion import version_tuple
 from wharf.core.errors import InvalidParameter, NotImplementedByWharf
 from wharf.services.image_archive import load_images, save_images
 from wharf.services.image_views import DEFAULT_CONTAINER_CONFIG

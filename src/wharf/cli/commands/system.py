@@ -9,6 +9,7 @@ import time
 from wharf.cli.command import Command, CommandFailed, Context, describe_error
 from wharf.cli.commands.common import FORMAT_FLAG, parse_filters
 from wharf.cli.flags import BOOL, LIST, STRING, Flag, Parsed
+from wharf.core.apiversion import API_VERSION
 from wharf.core.errors import WharfError
 
 TYPE_CHECKING = False
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 CLIENT_VERSION = "0.1.0"
-CLIENT_API_VERSION = "1.47"
+CLIENT_API_VERSION = API_VERSION
 
 
 def _template_output(ctx: Context, format_text: str, data: Any) -> None:
@@ -196,7 +197,7 @@ def format_event(event: dict[str, Any]) -> str:
     """``2024-01-01T10:00:00.000000000Z container start <id> (image=x, name=y)``."""
     nanos = int(event.get("timeNano") or int(event.get("time") or 0) * 1_000_000_000)
     actor = event.get("Actor") or {}
-    text = (f"{rfc3339_nano(nanos)} {event.get('Type', '')} {event.get('Action', '')} "
+    text = (f"{local_rfc3339_nano(nanos)} {event.get('Type', '')} {event.get('Action', '')} "
             f"{actor.get('ID', '')}")
     attributes = actor.get("Attributes") or {}
     if attributes:
@@ -204,7 +205,7 @@ def format_event(event: dict[str, Any]) -> str:
     return text
 
 
-def rfc3339_nano(nanos: int) -> str:
+def local_rfc3339_nano(nanos: int) -> str:
     """Go's ``2006-01-02T15:04:05.000000000Z07:00`` in local time."""
     seconds, fraction = divmod(nanos, 1_000_000_000)
     local = time.localtime(seconds)

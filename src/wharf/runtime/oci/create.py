@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from wharf.core.timefmt import now_rfc3339
 from wharf.runtime.cgroups import Cgroup, CgroupLayout, detect_layout, normalize_cgroups_path
 from wharf.runtime.cgroups import open_cgroup as open_host_cgroup
 from wharf.runtime.oci.caps import last_cap
@@ -17,13 +18,12 @@ from wharf.runtime.oci.devicerules import with_default_device_rules
 from wharf.runtime.oci.errors import ContainerStateError, RuntimeCreateError
 from wharf.runtime.oci.hooks import run_hooks
 from wharf.runtime.oci.namespaces import NamespacePlan, plan_for_create
-from wharf.runtime.oci.seccomp import SeccompCache
+from wharf.runtime.oci.seccomp_bpf import SeccompCache
 from wharf.runtime.oci.spawn import Spawned, spawn
 from wharf.runtime.oci.state import (
     EXEC_FIFO,
     ContainerState,
     container_dir,
-    now_rfc3339,
     process_start_time,
     write_state,
 )

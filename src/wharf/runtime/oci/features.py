@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from wharf.runtime.oci.caps import CAPABILITY_NAMES
+from wharf.core.capabilities import CAPABILITIES
 from wharf.runtime.oci.mountopts import FLAG_OPTIONS, PROPAGATION_OPTIONS
 from wharf.runtime.oci.namespaces import NAMESPACE_FLAGS
-from wharf.runtime.oci.seccomp import ARCH_NAMES, COMPARE_OPS
+from wharf.runtime.oci.seccomp_bpf import ARCH_NAMES, COMPARE_OPS
 from wharf.runtime.oci.state import OCI_VERSION
 
 
@@ -19,7 +19,7 @@ def features() -> dict[str, Any]:
         "mountOptions": sorted([*FLAG_OPTIONS, *PROPAGATION_OPTIONS]),
         "linux": {
             "namespaces": sorted(set(NAMESPACE_FLAGS) - {"user"}),
-            "capabilities": list(CAPABILITY_NAMES),
+            "capabilities": list(CAPABILITIES),
             "cgroup": {"v1": True, "v2": True, "systemd": False, "systemdUser": False},
             "seccomp": {
                 "enabled": True,

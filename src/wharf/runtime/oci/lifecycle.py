@@ -15,13 +15,7 @@ from typing import Any
 from wharf.runtime.cgroups import Cgroup, open_cgroup
 from wharf.runtime.oci.errors import ContainerStateError
 from wharf.runtime.oci.hooks import run_hooks
-from wharf.runtime.oci.state import (
-    EXEC_FIFO,
-    ContainerState,
-    container_dir,
-    init_alive,
-    read_state,
-)
+from wharf.runtime.oci.state import EXEC_FIFO, ContainerState, container_dir, init_alive, read_state
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0

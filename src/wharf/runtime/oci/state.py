@@ -10,7 +10,6 @@ import json
 import os
 import re
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +45,6 @@ class ContainerState:
 
 STATE_FIELDS = tuple(f.name for f in fields(ContainerState))
 
-
-def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def validate_id(container_id: str) -> None:

@@ -1,7 +1,7 @@
 """The per-container shim: owns a container's stdio, log and exit status (docs/contracts.md).
 
-``python -m wharf.runtime.shim <container-dir>`` runs one; ``wharf.runtime.shimserver`` forks
-them; the daemon talks to them through ``wharf.runtime.shimclient``. Submodules:
+``python -m wharf.runtime.shim <container-dir>`` runs one; ``wharf.runtime.shim_forkserver`` forks
+them; the daemon talks to them through ``wharf.runtime.shim_client``. Submodules:
 
 - ``protocol``: shim.json, file names, the frame format, timestamps (shared with the client)
 - ``main``: process set-up (subreaper, session, signals) and the entry point

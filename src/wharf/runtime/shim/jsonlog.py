@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Final
 
-from wharf.runtime.shim.protocol import rfc3339_nano
+from wharf.core.timefmt import rfc3339_nano
 
 __all__ = ["MAX_LINE", "JsonLogWriter", "encode_entry"]
 

@@ -49,8 +49,8 @@ def _notify(fd: int | None) -> None:
 
 def run_shim(container_dir: Path, notify_fd: int | None) -> int:
     """Serve the container in ``container_dir`` (its shim.json) until it has exited."""
+    from wharf.runtime.shim.monitor import Shim
     from wharf.runtime.shim.runtimes import select_runtime
-    from wharf.runtime.shim.server import Shim
 
     config = ShimConfig.from_json((container_dir / SHIM_CONFIG_FILE).read_bytes())
     shim = Shim(container_dir, config, select_runtime(config))

@@ -7,13 +7,12 @@ Kept free of asyncio and of heavy imports: the shim imports it at start-up.
 from __future__ import annotations
 
 import json
-import struct
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from wharf.lib.atomicfile import write_atomic
+from wharf.lib.stdcopy import HEADER_SIZE, MAX_FRAME, FrameDecoder, encode_frame
 
 __all__ = [
     "EXIT_FILE",
@@ -22,6 +21,7 @@ __all__ = [
     "FRAME_STDERR",
     "FRAME_STDOUT",
     "HEADER_SIZE",
+    "MAX_FRAME",
     "PID_FILE",
     "SHIM_CONFIG_FILE",
     "SOCKET_FILE",
@@ -29,7 +29,6 @@ __all__ = [
     "ShimConfig",
     "encode_frame",
     "replace_file",
-    "rfc3339_nano",
 ]
 
 SHIM_CONFIG_FILE: Final = "shim.json"
@@ -42,10 +41,6 @@ FRAME_STDOUT: Final = 1
 FRAME_STDERR: Final = 2
 FRAME_EXIT: Final = 3
 FRAME_ERROR: Final = 4
-HEADER_SIZE: Final = 8
-MAX_FRAME: Final = 16 * 1024 * 1024
-
-_HEADER = struct.Struct(">BxxxI")
 
 
 def replace_file(path: Path, data: bytes, mode: int = 0o600, durable: bool = False) -> None:
@@ -103,40 +98,3 @@ class ShimConfig:
             log_max_size=int(raw.get("log_max_size") or 0),
         )
 
-
-def encode_frame(frame_type: int, payload: bytes) -> bytes:
-    """One frame: the 8-byte header and the payload."""
-    return _HEADER.pack(frame_type, len(payload)) + payload
-
-
-class FrameDecoder:
-    """Incremental decoder: feed bytes, take whole frames."""
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-
-    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
-        self._buffer += data
-        frames: list[tuple[int, bytes]] = []
-        while len(self._buffer) >= HEADER_SIZE:
-            frame_type, length = _HEADER.unpack_from(self._buffer)
-            if length > MAX_FRAME:
-                raise ValueError(f"frame of {length} bytes is too large")
-            if len(self._buffer) < HEADER_SIZE + length:
-                break
-            frames.append((frame_type, bytes(self._buffer[HEADER_SIZE : HEADER_SIZE + length])))
-            del self._buffer[: HEADER_SIZE + length]
-        return frames
-
-    @property
-    def pending(self) -> int:
-        """Bytes of an incomplete frame held back."""
-        return len(self._buffer)
-
-
-def rfc3339_nano(ns: int | None = None) -> str:
-    """``2024-01-01T00:00:00.123456789Z`` (UTC, nanoseconds, as Docker writes times)."""
-    if ns is None:
-        ns = time.time_ns()
-    seconds, nanos = divmod(ns, 1_000_000_000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{nanos:09d}Z"

@@ -56,7 +56,7 @@ class NativeSnapshotter:
 
     @property
     def name(self) -> str:
-        return "native"
+        return "vfs"
 
     def _layer_dir(self, chain_id: str) -> Path:
         return self._layers / _hex(chain_id)

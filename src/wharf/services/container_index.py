@@ -9,7 +9,7 @@ from wharf.core.errors import Conflict, InvalidParameter, NotFound
 from wharf.services.container_record import ContainerRecord
 
 
-class ContainerRegistry:
+class ContainerIndex:
     def __init__(self) -> None:
         self._by_id: dict[str, ContainerRecord] = {}
         self._by_name: dict[str, str] = {}

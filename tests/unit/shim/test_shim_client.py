@@ -12,7 +12,7 @@ import pytest
 
 from wharf.core.errors import RuntimeFailure
 from wharf.runtime.shim.protocol import SOCKET_FILE, ShimConfig, encode_frame
-from wharf.runtime.shimclient import ShimClient, ShimLauncher, read_exit_status
+from wharf.runtime.shim_client import ShimClient, ShimLauncher, read_exit_status
 
 T = TypeVar("T")
 Script = Callable[[dict[str, Any], asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]

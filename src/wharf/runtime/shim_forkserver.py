@@ -1,4 +1,4 @@
-"""A pre-started fork server for shims: ``python -m wharf.runtime.shimserver <socket>``.
+"""A pre-started fork server for shims: ``python -m wharf.runtime.shim_forkserver <socket>``.
 
 Starting a Python interpreter and importing the shim costs tens of milliseconds per container;
 forking an interpreter that already has them costs about one. The server imports the shim and
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from wharf.runtime.cgroups.warmup import warm_attach_lock
 from wharf.runtime.shim import main as shim_main
-from wharf.runtime.shim import runtimes, server  # noqa: F401  (imported once, shared by forks)
+from wharf.runtime.shim import monitor, runtimes  # noqa: F401  (imported once, shared by forks)
 from wharf.runtime.shim.protocol import LOG_FILE, SHIM_CONFIG_FILE
 
 __all__ = ["ShimForkServer", "main"]
@@ -165,7 +165,7 @@ def die_with_parent() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1:
-        sys.stderr.write("usage: python -m wharf.runtime.shimserver <socket>\n")
+        sys.stderr.write("usage: python -m wharf.runtime.shim_forkserver <socket>\n")
         return 2
     die_with_parent()
     fork_server = ShimForkServer(Path(args[0]))

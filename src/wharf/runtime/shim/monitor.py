@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from wharf.core.timefmt import ZERO_TIME, rfc3339_nano
 from wharf.runtime.shim import exits
 from wharf.runtime.shim.bundle import BundleSpec
 from wharf.runtime.shim.eventloop import READ, WRITE, EventLoop, Handler, reap_children
@@ -40,7 +41,6 @@ from wharf.runtime.shim.protocol import (
     ShimConfig,
     encode_frame,
     replace_file,
-    rfc3339_nano,
 )
 from wharf.runtime.shim.records import Client, Process
 from wharf.runtime.shim.runtimes import RuntimeCallError, ShimRuntime
@@ -53,7 +53,6 @@ HIGH_WATER = 1024 * 1024
 MAX_REQUEST = 1024 * 1024
 DRAIN_TIMEOUT = 3.0  # output read after a process exits (its orphans may hold the pipe)
 LINGER_TIMEOUT = 5.0  # for clients to take their last frames once the container is gone
-ZERO_TIME = "0001-01-01T00:00:00Z"
 FAILED_START_CODE = 128
 MAX_UNCLAIMED = 1024
 
