@@ -1,6 +1,11 @@
-"""Session-wide hygiene: the tests' container cgroups live under parents named ``wharf`` and
-``wharf-test``; once the session is over, remove those parents where they are empty (an rmdir
-of a cgroup that still has children or processes fails, so a real wharfd's are never touched)."""
+"""Session-wide hygiene.
+
+The tests' container cgroups live under parents named ``wharf`` and ``wharf-test``; once the
+session is over, those parents are removed where they are empty (an rmdir of a cgroup that still
+has children or processes fails, so a real wharfd's are never touched). Then the host is
+compared with how it was before the run: a network link, mount or cgroup that a test left
+behind, or took away from the host, fails the run (``tests.support.hostcheck``).
+"""
 
 from __future__ import annotations
 
@@ -10,18 +15,27 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import hostcheck
+
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 TEST_PARENTS = ("wharf", "wharf-test")
 
 
-def remove_empty_parent_cgroups() -> None:
-    for name in TEST_PARENTS:
+def remove_empty_parent_cgroups(keep: set[str]) -> None:
+    """Remove the test parents that were not there before the run (a wharfd of the host's own
+    may use ``wharf``), where they are empty."""
+    for name in set(TEST_PARENTS) - keep:
         for parent in [*CGROUP_ROOT.glob(f"*/{name}"), CGROUP_ROOT / name]:
             with contextlib.suppress(OSError):
                 parent.rmdir()
 
 
 @pytest.fixture(scope="session", autouse=True)
-def empty_cgroup_parents_removed() -> Iterator[None]:
+def host_left_as_found() -> Iterator[None]:
+    parents_before = {name for name in TEST_PARENTS
+                      if any(CGROUP_ROOT.glob(f"*/{name}")) or (CGROUP_ROOT / name).exists()}
+    before = hostcheck.snapshot()
     yield
-    remove_empty_parent_cgroups()
+    remove_empty_parent_cgroups(keep=parents_before)
+    left = hostcheck.changes(before, hostcheck.snapshot())
+    assert not left, "the tests changed the host:\n  " + "\n  ".join(left)

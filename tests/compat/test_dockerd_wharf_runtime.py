@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.daemons import DOCKER_CLI, Daemon, busybox_tar, dockerd_running
+from wharf.runtime.cgroups import detect_layout
 
 RUNTIME = Path(sys.executable).parent / "wharf-runtime"
 RUN = ("run", "--runtime", "wharf", "--network", "none")
@@ -39,8 +40,24 @@ def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     assert not leftovers, f"mounts left behind: {leftovers}"
 
 
-def host_cgroup(controller: str, container_id: str) -> Path:
-    return Path("/sys/fs/cgroup") / controller / "docker" / container_id
+LAYOUT = detect_layout()
+# (file, value) per cgroup version: a frozen container, a memory limit
+FROZEN = {1: ("freezer.state", "FROZEN"), 2: ("cgroup.freeze", "1")}
+MEMORY_LIMIT = {1: "memory.limit_in_bytes", 2: "memory.max"}
+
+
+def host_cgroup(dockerd: Daemon, controller: str, container_id: str) -> Path:
+    """The container's cgroup directory of ``controller`` (v1) or of the unified tree (v2)."""
+    mount = LAYOUT.unified if LAYOUT.version == 2 else LAYOUT.hierarchies[controller]
+    assert mount is not None
+    return mount / dockerd.cgroup_parent / container_id
+
+
+def memory_limit_inside() -> str:
+    """The container's own memory limit file, as it sees /sys/fs/cgroup."""
+    if LAYOUT.version == 2:
+        return "/sys/fs/cgroup/memory.max"
+    return "/sys/fs/cgroup/memory/memory.limit_in_bytes"
 
 
 def runtime_state_dir(dockerd: Daemon, container_id: str) -> Path:
@@ -75,8 +92,9 @@ def test_detached_exec_pause_stop_rm(dockerd: Daemon) -> None:
     assert dockerd.docker("exec", container_id, "sh", "-c", "exit 3", check=False).returncode == 3
 
     dockerd.docker("pause", container_id)
-    assert (host_cgroup("freezer", container_id) / "freezer.state").read_text().strip() \
-        == "FROZEN"
+    frozen_file, frozen_value = FROZEN[LAYOUT.version]
+    frozen = host_cgroup(dockerd, "freezer", container_id) / frozen_file
+    assert frozen.read_text().strip() == frozen_value
     dockerd.docker("unpause", container_id)
     top = dockerd.docker("top", container_id).stdout.decode()
     assert "while" in top or "sleep" in top
@@ -86,18 +104,17 @@ def test_detached_exec_pause_stop_rm(dockerd: Daemon) -> None:
     assert exit_code.stdout.strip() == b"7"  # SIGTERM reached the container's trap
     dockerd.docker("rm", container_id)
     assert not runtime_state_dir(dockerd, container_id).exists()
-    assert not host_cgroup("memory", container_id).exists()
+    assert not host_cgroup(dockerd, "memory", container_id).exists()
 
 
 def test_memory_limit_and_update(dockerd: Daemon) -> None:
     container_id = dockerd.docker(*RUN, "-d", "--memory", "64m", "busybox",
                                   "sleep", "60").stdout.decode().strip()
     try:
-        inside = dockerd.docker("exec", container_id, "cat",
-                                "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+        inside = dockerd.docker("exec", container_id, "cat", memory_limit_inside())
         assert inside.stdout.strip() == str(64 << 20).encode()
         dockerd.docker("update", "--memory", "128m", "--memory-swap", "256m", container_id)
-        limit = host_cgroup("memory", container_id) / "memory.limit_in_bytes"
+        limit = host_cgroup(dockerd, "memory", container_id) / MEMORY_LIMIT[LAYOUT.version]
         assert limit.read_text().strip() == str(128 << 20)
     finally:
         dockerd.docker("rm", "-f", container_id)

@@ -50,6 +50,7 @@ class Daemon:
     data_root: Path
     proc: subprocess.Popen[bytes]
     log_path: Path
+    cgroup_parent: str = "wharf"  # where its containers' cgroups are, under each hierarchy
 
     @property
     def host(self) -> str:
@@ -213,31 +214,55 @@ def import_busybox(daemon: Daemon, ref: str = "busybox:latest") -> None:
 
 
 @contextlib.contextmanager
+def private_bridge(prefix: str = "wtd") -> Iterator[str]:
+    """A bridge of the test's own (a /24 in 10.213.0.0/16 that no host route uses), deleted
+    after. A dockerd given ``--bridge none`` deletes docker0, the bridge another Docker engine
+    on the host uses: a test dockerd gets this one instead."""
+    name = f"{prefix}{os.getpid() % 100000}"
+    routes = subprocess.run(["ip", "-4", "route", "show"], capture_output=True,
+                            text=True).stdout
+    third = next(n for n in range(1 + os.getpid() % 200, 256)
+                 if f"10.213.{n}." not in routes)
+    subprocess.run(["ip", "link", "add", name, "type", "bridge"], check=True)
+    try:
+        subprocess.run(["ip", "addr", "add", f"10.213.{third}.1/24", "dev", name], check=True)
+        subprocess.run(["ip", "link", "set", name, "up"], check=True)
+        yield name
+    finally:
+        subprocess.run(["ip", "link", "del", name], capture_output=True)
+
+
+@contextlib.contextmanager
 def dockerd_running(tmp: Path, runtimes: dict[str, str]) -> Iterator[Daemon]:
-    """Debian's dockerd (no bridge, no iptables) with extra OCI runtimes, on ``tmp``."""
+    """Debian's dockerd with extra OCI runtimes, on ``tmp``: its own data root, exec root,
+    socket, bridge and cgroup parent, no firewall rules; it never touches another engine's."""
     tmp.mkdir(parents=True, exist_ok=True)
     sock, data, log = tmp / "docker.sock", tmp / "data", tmp / "dockerd.log"
-    args = ["dockerd", "--data-root", str(data), "--exec-root", str(tmp / "exec"),
-            "-H", f"unix://{sock}", "--pidfile", str(tmp / "dockerd.pid"), "--bridge", "none",
-            "--iptables=false", "--ip6tables=false"]
-    for name, path in runtimes.items():
-        args += ["--add-runtime", f"{name}={path}"]
-    # a Python runtime started per call should find compiled bytecode, as an installed one
-    # does; keep it in the test's own directory, not in the source tree
-    env = dict(os.environ, PYTHONPYCACHEPREFIX=str(tmp / "pycache"))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    with log.open("wb") as log_file:
-        proc = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=env)
-    daemon = Daemon("dockerd", sock, data, proc, log)
-    parents_before = set(Path("/sys/fs/cgroup").glob("*/docker"))
-    try:
-        wait_until_listening(daemon)
-        yield daemon
-    finally:
-        remove_all_containers(daemon)
-        stop_process(proc)
-        sweep_mounts(tmp)
-        for parent in set(Path("/sys/fs/cgroup").glob("*/docker")) - parents_before:
-            with contextlib.suppress(OSError):  # still in use by another daemon: keep it
-                parent.rmdir()
+    cgroup_parent = f"wharf-test-dockerd-{os.getpid()}"
+    with contextlib.ExitStack() as stack:
+        bridge = stack.enter_context(private_bridge())
+        args = ["dockerd", "--data-root", str(data), "--exec-root", str(tmp / "exec"),
+                "-H", f"unix://{sock}", "--pidfile", str(tmp / "dockerd.pid"),
+                "--bridge", bridge, "--iptables=false", "--ip6tables=false",
+                "--ip-masq=false", "--cgroup-parent", f"/{cgroup_parent}"]
+        for name, path in runtimes.items():
+            args += ["--add-runtime", f"{name}={path}"]
+        # a Python runtime started per call should find compiled bytecode, as an installed one
+        # does; keep it in the test's own directory, not in the source tree
+        env = dict(os.environ, PYTHONPYCACHEPREFIX=str(tmp / "pycache"))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        with log.open("wb") as log_file:
+            proc = subprocess.Popen(args, stdout=log_file, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, env=env)
+        daemon = Daemon("dockerd", sock, data, proc, log, cgroup_parent)
+        try:
+            wait_until_listening(daemon)
+            yield daemon
+        finally:
+            remove_all_containers(daemon)
+            stop_process(proc)
+            sweep_mounts(tmp)
+            for parent in [*Path("/sys/fs/cgroup").glob(f"*/{cgroup_parent}"),
+                           Path("/sys/fs/cgroup") / cgroup_parent]:
+                with contextlib.suppress(OSError):
+                    parent.rmdir()

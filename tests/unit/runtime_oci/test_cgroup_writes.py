@@ -10,6 +10,7 @@ import pytest
 from wharf.runtime import defaults
 from wharf.runtime.cgroups import CgroupLayout, CgroupV1
 from wharf.runtime.cgroups.base import remove_tree
+from wharf.runtime.cgroups.layout import parse_mountinfo
 from wharf.runtime.cgroups.v1 import device_rule, device_writes, write_device_rules
 from wharf.runtime.cgroups.warmup import own_procs_file, warm_attach_lock
 from wharf.runtime.oci.devicerules import with_default_device_rules
@@ -106,3 +107,20 @@ def test_warm_attach_lock_keeps_the_caller_in_its_cgroup() -> None:
     before = Path("/proc/self/cgroup").read_text()
     assert warm_attach_lock()
     assert Path("/proc/self/cgroup").read_text() == before
+
+
+def test_own_procs_file_inside_a_container_without_cgroup_namespace(tmp_path: Path) -> None:
+    """In a container, /proc/self/cgroup names host paths while each mount shows only the
+    container's own cgroup (mountinfo's root field): the file is found relative to that."""
+    mountinfo = (
+        "30 25 0:26 /docker/abc /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+        "31 25 0:27 /docker/abc /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
+    )
+    layout = parse_mountinfo(mountinfo)
+    assert layout.mount_roots == {"memory": "/docker/abc", "": "/docker/abc"}
+    layout = CgroupLayout(version=1, hierarchies={"memory": tmp_path},
+                          mount_roots=layout.mount_roots)
+    assert own_procs_file(layout, "4:memory:/docker/abc\n") == tmp_path / "cgroup.procs"
+    assert own_procs_file(layout, "4:memory:/docker/abc/x\n") == tmp_path / "x/cgroup.procs"
+    assert own_procs_file(layout, "4:memory:/docker/abcd\n") == \
+        tmp_path / "docker/abcd/cgroup.procs"

@@ -32,11 +32,12 @@ def own_procs_file(layout: CgroupLayout, proc_cgroup: str) -> Path | None:
     for line in proc_cgroup.splitlines():
         _, controllers, path = [*line.split(":", 2), "", ""][:3]
         if layout.version == 2 and controllers == "" and layout.unified is not None:
-            return layout.unified / path.lstrip("/") / "cgroup.procs"
+            return layout.unified / layout.visible_path("", path) / "cgroup.procs"
         if layout.version == 1 and controllers:
-            mount = layout.hierarchies.get(",".join(sorted(controllers.split(","))))
+            key = ",".join(sorted(controllers.split(",")))
+            mount = layout.hierarchies.get(key)
             if mount is not None:
-                return mount / path.lstrip("/") / "cgroup.procs"
+                return mount / layout.visible_path(key, path) / "cgroup.procs"
     return None
 
 
