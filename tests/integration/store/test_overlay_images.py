@@ -41,7 +41,9 @@ def services(tmp_path: Path) -> Iterator[tuple[ImageService, RootfsService]]:
 
     rootfs.create = create  # type: ignore[method-assign]
     try:
-        yield ImageService(ContentStore(tmp_path / "content"), db, snaps), rootfs
+        content = ContentStore(tmp_path / "content")
+        images = ImageService(content, db, snaps, db.containers_using_image)
+        yield images, rootfs
     finally:
         for cid in made:
             rootfs.remove(cid)
