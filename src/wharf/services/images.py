@@ -19,7 +19,7 @@ from wharf.core.digest import is_digest
 from wharf.core.errors import InvalidParameter, NotFound
 from wharf.core.filters import label_matches
 from wharf.core.metadata import ImageRecord, LayerRecord
-from wharf.core.oci import canonical_json, chain_ids
+from wharf.core.oci import canonical_json
 from wharf.core.reference import Reference, parse_reference
 from wharf.core.snapshots import SnapshotterProtocol
 from wharf.core.timefmt import ZERO_TIME, rfc3339_nano
@@ -29,12 +29,10 @@ from wharf.services.image_delete import ImageDeleter
 from wharf.services.image_store import ImageLimits, ImageMetadata, ImageStore
 from wharf.services.image_views import Image, ImageFilter, inspect_config, summary, unix_seconds
 
-__all__ = ["EventSink", "Image", "ImageLimits", "ImageService", "chain_ids_of", "rfc3339_nano"]
+__all__ = ["EventSink", "Image", "ImageLimits", "ImageService", "rfc3339_nano"]
 
 EventSink = Callable[[str, str, dict[str, str]], object]
 """``(action, image id, attributes)``: an image event as dockerd reports it on ``/events``."""
-
-chain_ids_of = chain_ids  # the OCI rule lives in core.oci
 
 _SHORT_ID_RE = re.compile(r"^(?:sha256:)?[a-f0-9]{1,64}$")
 

@@ -20,11 +20,6 @@ from wharf.store.metadata import MetadataStore
 from wharf.store.snapshots import open_snapshotter
 from wharf.store.snapshots._mount import is_mountpoint
 
-pytestmark = [
-    pytest.mark.root,
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root for mounts"),
-]
-
 
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[tuple[ImageService, RootfsService]]:

@@ -17,11 +17,6 @@ from wharf.store.snapshots import NativeSnapshotter, OverlaySnapshotter, open_sn
 from wharf.store.snapshots._mount import is_mountpoint
 from wharf.store.snapshots.initlayer import INIT_PATHS
 
-pytestmark = [
-    pytest.mark.root,
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root for mounts"),
-]
-
 Factory = Callable[[Path], SnapshotterProtocol]
 IMPLEMENTATIONS: dict[str, Factory] = {
     "overlay2": lambda root: OverlaySnapshotter(root / "overlay"),
