@@ -202,7 +202,7 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
                           db.containers_using_image,
                           scratch_dir=root / "tmp", on_event=publish_image_event,
                           container_running=container_running)
-    rootfs = RootfsService(snapshots, root / "tmp")
+    rootfs = RootfsService(snapshots, root / "tmp", root / "containers")
     cgroups = HostCgroups()
     shim_server = await _start_shim_server(config.exec_root / "shimserver.sock")
     launcher = ShimLauncher(server_socket=(config.exec_root / "shimserver.sock"

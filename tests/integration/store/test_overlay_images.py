@@ -13,12 +13,12 @@ import pytest
 
 from wharf.core.metadata import ContainerRow
 from wharf.lib.bootstrap import busybox_rootfs_tar
+from wharf.lib.mount import is_mountpoint
 from wharf.services.images import ImageService
 from wharf.services.rootfs import RootfsService
 from wharf.store.content import ContentStore
 from wharf.store.metadata import MetadataStore
 from wharf.store.snapshots import open_snapshotter
-from wharf.store.snapshots._mount import is_mountpoint
 
 
 @pytest.fixture
