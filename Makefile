@@ -1,4 +1,5 @@
-# wharf: `make demo` runs the engine's main job, `make test` the whole suite (both as root).
+# wharf: `make demo` runs the engine's main job, `make test` the whole suite (both as root);
+# `make unit` the tests that need neither root nor a daemon (any user, once the venv exists).
 PY := .venv/bin/python
 SOCK ?= /run/wharf/wharf.sock
 
@@ -23,3 +24,9 @@ lint: setup-test
 
 test: setup-test lint
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+$(PY):
+	bash scripts/setup.sh test
+
+unit: $(PY)
+	$(PY) -m pytest -q -p no:cacheprovider -m "not root" tests/unit

@@ -6,6 +6,8 @@ has children or processes fails, so a real wharfd's are never touched). Then the
 compared with how it was before the run: a network link, mount or cgroup that a test left
 behind, or took away from the host, fails the run (``tests.support.hostcheck``); set
 ``WHARF_HOST_CHECK=0`` only while several test sessions run side by side on one host.
+
+Marks: ``root`` and ``compat``, set and enforced by ``tests.support.marks`` (read it).
 """
 
 from __future__ import annotations
@@ -17,10 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import hostcheck
+from tests.support import hostcheck, marks
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 TEST_PARENTS = ("wharf", "wharf-test")
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects on the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    marks.apply_marks(items, Path(__file__).parent, is_root=os.geteuid() == 0)
 
 
 def remove_empty_parent_cgroups(keep: set[str]) -> None:

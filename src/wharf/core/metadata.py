@@ -1,7 +1,10 @@
-"""Records of the metadata database and the interface services use to reach it.
+"""Records of the metadata database, and one small interface per resource to reach them.
 
-Implemented by ``wharf.store.metadata.MetadataStore`` (SQLite; the schema is drawn in that
-module's docstring). Services depend on :class:`MetadataProtocol` only.
+Like containerd's ``images.Store`` beside ``content.Store``: each resource has its own Protocol,
+and a service declares only the ones it uses. ``wharf.store.metadata.MetadataStore`` implements
+all of them over one SQLite database (the schema is drawn in ``wharf.store.metadata.schema``).
+A new resource (networks, volumes, ...) adds its record type and Protocol here, a migration and
+a table module in ``wharf.store.metadata`` (docs/contracts.md, "Metadata").
 """
 
 from __future__ import annotations
@@ -11,7 +14,17 @@ from typing import Protocol
 
 from wharf.core.errors import Conflict
 
-__all__ = ["ContainerRow", "ImageRecord", "LayerRecord", "MetadataProtocol", "NameInUse"]
+__all__ = [
+    "ContainerRow",
+    "ContainerRows",
+    "ImageRecord",
+    "ImageRecords",
+    "KeyValues",
+    "LayerRecord",
+    "LayerRecords",
+    "NameInUse",
+    "ReferenceStore",
+]
 
 
 class NameInUse(Conflict):
@@ -54,13 +67,21 @@ class ContainerRow:
     record: str
 
 
-class MetadataProtocol(Protocol):
+class ImageRecords(Protocol):
+    """Images by id (``sha256:<config hex>``). Deleting one drops its references too."""
+
     def put_image(self, image: ImageRecord) -> None: ...
     def get_image(self, image_id: str) -> ImageRecord | None: ...
     def list_images(self) -> list[ImageRecord]: ...
     def image_ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
     def delete_image(self, image_id: str) -> bool: ...
     def set_last_tag_time(self, image_id: str, when: str) -> None: ...
+
+
+class ReferenceStore(Protocol):
+    """Names of images: tags (``docker.io/library/busybox:latest``) and digest references
+    (``docker.io/library/busybox@sha256:…``), each pointing at one image id."""
+
     def set_tag(self, reference: str, image_id: str) -> str | None: ...
     def get_tag(self, reference: str) -> str | None: ...
     def remove_tag(self, reference: str) -> bool: ...
@@ -70,18 +91,30 @@ class MetadataProtocol(Protocol):
     def get_digest(self, reference: str) -> str | None: ...
     def remove_digest(self, reference: str) -> bool: ...
     def digests_of(self, image_id: str) -> list[str]: ...
+
+
+class LayerRecords(Protocol):
+    """Unpacked layers by chain id, with the compressed blob each came from."""
+
     def put_layer(self, layer: LayerRecord) -> None: ...
     def get_layer(self, chain_id: str) -> LayerRecord | None: ...
     def list_layers(self) -> list[str]: ...
     def delete_layer(self, chain_id: str) -> bool: ...
+
+
+class ContainerRows(Protocol):
+    """Containers by id; names are unique (``put_container`` raises :class:`NameInUse`)."""
+
     def put_container(self, row: ContainerRow) -> None: ...
     def get_container(self, container_id: str) -> ContainerRow | None: ...
-    def get_container_by_name(self, name: str) -> ContainerRow | None: ...
-    def container_ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
     def list_containers(self) -> list[ContainerRow]: ...
     def containers_using_image(self, image_id: str) -> list[str]: ...
-    def rename_container(self, container_id: str, new_name: str) -> None: ...
     def delete_container(self, container_id: str) -> bool: ...
+
+
+class KeyValues(Protocol):
+    """Small facts by namespace and key (the daemon's id, layers held for containers)."""
+
     def kv_put(self, namespace: str, key: str, value: str) -> None: ...
     def kv_get(self, namespace: str, key: str) -> str | None: ...
     def kv_delete(self, namespace: str, key: str) -> bool: ...

@@ -23,6 +23,7 @@ from wharf.api.routes import images as image_routes
 from wharf.api.routes import system as system_routes
 from wharf.api.server import RouteDef
 from wharf.core.errors import NotFound
+from wharf.core.metadata import ContainerRow, ContainerRows
 from wharf.daemon.config import DaemonConfig
 from wharf.runtime import spec as runtime_spec
 from wharf.runtime.cgroups import detect_layout, open_cgroup
@@ -36,7 +37,7 @@ from wharf.services.protocols import ExitStatusLike, ShimPort, ShimRequest
 from wharf.services.rootfs import RootfsService
 from wharf.services.system import DaemonFacts, SystemService
 from wharf.store.content import ContentStore
-from wharf.store.metadata import ContainerRow, MetadataStore
+from wharf.store.metadata import MetadataStore
 from wharf.store.snapshots import open_snapshotter
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,11 @@ SHIM_SERVER_START_TIMEOUT = 10.0
 
 
 class MetadataContainerStore:
-    """The containers table of the metadata DB as the container service's store."""
+    """The containers table of the metadata DB as the container service's store. The service
+    owns the JSON record; the name, image id and creation time are copied into indexed columns
+    (names stay unique; image removal finds the containers that use an image)."""
 
-    def __init__(self, db: MetadataStore) -> None:
+    def __init__(self, db: ContainerRows) -> None:
         self._db = db
 
     def save(self, record: ContainerRecord) -> None:
@@ -196,9 +199,10 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
         return False
 
     images = ImageService(ContentStore(root / "content"), db, snapshots,
+                          db.containers_using_image,
                           scratch_dir=root / "tmp", on_event=publish_image_event,
                           container_running=container_running)
-    rootfs = RootfsService(snapshots, root / "tmp")
+    rootfs = RootfsService(snapshots, root / "tmp", root / "containers")
     cgroups = HostCgroups()
     shim_server = await _start_shim_server(config.exec_root / "shimserver.sock")
     launcher = ShimLauncher(server_socket=(config.exec_root / "shimserver.sock"

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wharf.core.errors import Conflict
-from wharf.core.metadata import MetadataProtocol
+from wharf.core.metadata import ReferenceStore
 from wharf.core.reference import parse_reference
 from wharf.services.image_store import ImageStore
 from wharf.services.image_views import Image
@@ -60,7 +60,7 @@ class ImageDeleter:
     ``delete`` events (``image`` is None once it is deleted; ``name`` is its id)."""
 
     store: ImageStore
-    db: MetadataProtocol
+    db: ReferenceStore
     in_use: Callable[[str], list[str]]
     running: Callable[[str], bool]
     emit: Callable[[str, Image | None, str], None]

@@ -12,12 +12,19 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO, cast
+from typing import BinaryIO, Protocol, cast
 
 from wharf.core.content import ContentStoreProtocol
 from wharf.core.digest import Digest
 from wharf.core.errors import InvalidParameter, NotFound
-from wharf.core.metadata import ImageRecord, LayerRecord, MetadataProtocol
+from wharf.core.metadata import (
+    ImageRecord,
+    ImageRecords,
+    KeyValues,
+    LayerRecord,
+    LayerRecords,
+    ReferenceStore,
+)
 from wharf.core.oci import (
     MEDIA_TYPE_OCI_CONFIG,
     MEDIA_TYPE_OCI_LAYER_GZIP,
@@ -31,11 +38,16 @@ from wharf.core.snapshots import SnapshotterProtocol
 from wharf.core.timefmt import rfc3339_nano
 from wharf.lib.archive import compressor, decompressed
 
-__all__ = ["JSON_LIMIT", "ImageLimits", "ImageStore"]
+__all__ = ["JSON_LIMIT", "ImageLimits", "ImageMetadata", "ImageStore"]
 
 JSON_LIMIT = 8 << 20  # configs and manifests larger than this are refused
 _CHUNK = 1 << 20
 _HELD_LAYERS = "held-layers"  # kv namespace: image id -> chain ids kept for its containers
+
+
+class ImageMetadata(ImageRecords, ReferenceStore, LayerRecords, KeyValues, Protocol):
+    """What images need of the metadata database: image records, their references, layer
+    records, and the ``held-layers`` facts (layers kept for containers of deleted images)."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,7 @@ class ImageStore:
     def __init__(
         self,
         content: ContentStoreProtocol,
-        metadata: MetadataProtocol,
+        metadata: ImageMetadata,
         snapshots: SnapshotterProtocol,
         limits: ImageLimits | None = None,
     ) -> None:

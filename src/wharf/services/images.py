@@ -18,23 +18,21 @@ from wharf.core.content import ContentStoreProtocol
 from wharf.core.digest import is_digest
 from wharf.core.errors import InvalidParameter, NotFound
 from wharf.core.filters import label_matches
-from wharf.core.metadata import ImageRecord, LayerRecord, MetadataProtocol
-from wharf.core.oci import canonical_json, chain_ids
+from wharf.core.metadata import ImageRecord, LayerRecord
+from wharf.core.oci import canonical_json
 from wharf.core.reference import Reference, parse_reference
 from wharf.core.snapshots import SnapshotterProtocol
 from wharf.core.timefmt import ZERO_TIME, rfc3339_nano
 from wharf.services.image_changes import apply_changes
 from wharf.services.image_configs import commit_config, import_config
 from wharf.services.image_delete import ImageDeleter
-from wharf.services.image_store import ImageLimits, ImageStore
+from wharf.services.image_store import ImageLimits, ImageMetadata, ImageStore
 from wharf.services.image_views import Image, ImageFilter, inspect_config, summary, unix_seconds
 
-__all__ = ["EventSink", "Image", "ImageLimits", "ImageService", "chain_ids_of", "rfc3339_nano"]
+__all__ = ["EventSink", "Image", "ImageLimits", "ImageService", "rfc3339_nano"]
 
 EventSink = Callable[[str, str, dict[str, str]], object]
 """``(action, image id, attributes)``: an image event as dockerd reports it on ``/events``."""
-
-chain_ids_of = chain_ids  # the OCI rule lives in core.oci
 
 _SHORT_ID_RE = re.compile(r"^(?:sha256:)?[a-f0-9]{1,64}$")
 
@@ -47,9 +45,10 @@ def _has_label(img: Image, wanted: list[str]) -> bool:
 class ImageService:
     """Use cases on images.
 
-    ``image_in_use(image_id)`` lists the containers using an image (default: the containers
-    table of the metadata database); ``container_running(container_id)`` tells a running one
-    from a stopped one (default: none runs), which ``rmi`` treats differently.
+    ``image_in_use(image_id)`` lists the containers using an image (default: none does; the
+    daemon passes the containers table's ``containers_using_image``);
+    ``container_running(container_id)`` tells a running one from a stopped one (default: none
+    runs), which ``rmi`` treats differently.
     ``on_event(action, image_id, attributes)`` receives Docker's image events (``tag``,
     ``untag``, ``delete``, ``import``, ``load``, ``save``, ``prune``); it may be called from
     worker threads. ``limits`` bounds what a layer or an archive may decompress to.
@@ -58,7 +57,7 @@ class ImageService:
     def __init__(
         self,
         content: ContentStoreProtocol,
-        metadata: MetadataProtocol,
+        metadata: ImageMetadata,
         snapshots: SnapshotterProtocol,
         image_in_use: Callable[[str], list[str]] | None = None,
         scratch_dir: Path | None = None,
@@ -70,7 +69,7 @@ class ImageService:
         self.store = ImageStore(content, metadata, snapshots, limits)
         self._db = metadata
         self._snapshots = snapshots
-        self._in_use = image_in_use or metadata.containers_using_image
+        self._in_use = image_in_use or (lambda _image_id: [])
         self._on_event = on_event
         self._lock = self.store.lock  # every read-modify-write of images, tags and layers
         self.scratch_dir = scratch_dir  # temporary spools (save/load); None: the system's

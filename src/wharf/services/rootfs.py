@@ -6,6 +6,7 @@ never modified, so every container of an image starts from the same tree.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +15,11 @@ from typing import Any, BinaryIO, Protocol
 from wharf.core.errors import NotFound
 from wharf.core.snapshots import SnapshotterProtocol
 from wharf.lib.archive import tar_tree
+from wharf.lib.mount import remove_tree
 
 __all__ = ["RootfsService"]
 
+log = logging.getLogger(__name__)
 _CHUNK = 1 << 20
 
 
@@ -26,12 +29,17 @@ class _ImageLayers(Protocol):
 
 
 class RootfsService:
-    """Container filesystems on a snapshotter; ``scratch_dir`` holds temporary export spools."""
+    """Container filesystems on a snapshotter; ``scratch_dir`` holds temporary export spools,
+    ``bundles_dir`` the containers' own directories (``<data-root>/containers``), which
+    :meth:`remove_orphans` sweeps too."""
 
-    def __init__(self, snapshots: SnapshotterProtocol, scratch_dir: Path) -> None:
+    def __init__(
+        self, snapshots: SnapshotterProtocol, scratch_dir: Path, bundles_dir: Path | None = None
+    ) -> None:
         self._snapshots = snapshots
         self._scratch = scratch_dir
         self._scratch.mkdir(parents=True, exist_ok=True)
+        self._bundles = bundles_dir
 
     def create(self, container_id: str, image: _ImageLayers) -> None:
         for chain_id in image.chain_ids:
@@ -92,6 +100,27 @@ class RootfsService:
     def graph_driver(self, container_id: str) -> dict[str, Any]:
         self._require(container_id)
         return self._snapshots.graph_driver(container_id)
+
+    def remove_orphans(self, known_ids: set[str]) -> list[str]:
+        """Remove what containers without a record left (a crash mid-create or mid-remove):
+        their snapshots and their directories, mounts unmounted first, symlinks never
+        followed. Returns the ids whose leftovers are gone, sorted; one that cannot be removed
+        is logged and kept for the next start. Call at daemon start, before serving: a
+        container being created has files before it has a record."""
+        orphans = set(self._snapshots.containers())
+        if self._bundles is not None and self._bundles.is_dir():
+            orphans.update(entry.name for entry in self._bundles.iterdir())
+        removed = []
+        for container_id in sorted(orphans - known_ids):
+            try:
+                self._snapshots.remove_container(container_id)
+                if self._bundles is not None:
+                    remove_tree(self._bundles / container_id)
+            except OSError as err:
+                log.warning("leftovers of container %s stay: %s", container_id, err)
+                continue
+            removed.append(container_id)
+        return removed
 
     def _require(self, container_id: str) -> None:
         if not self._snapshots.has_container(container_id):

@@ -20,8 +20,6 @@ from wharf.runtime.oci.syscalls import set_child_subreaper
 
 from .bundles import write_bundle
 
-pytestmark = pytest.mark.root
-
 
 @pytest.fixture(scope="session", autouse=True)
 def _require_root_and_subreaper() -> Iterator[None]:

@@ -36,8 +36,6 @@ def _wharf_runtime_ready() -> bool:
 RUNTIMES = ["runc", pytest.param("wharf", marks=pytest.mark.skipif(
     not _wharf_runtime_ready(), reason="wharf.runtime.oci is not there yet"))]
 
-pytestmark = pytest.mark.root
-
 
 @pytest.fixture(scope="session", autouse=True)
 def _need_root() -> None:

@@ -13,17 +13,12 @@ import pytest
 
 from wharf.core.metadata import ContainerRow
 from wharf.lib.bootstrap import busybox_rootfs_tar
+from wharf.lib.mount import is_mountpoint
 from wharf.services.images import ImageService
 from wharf.services.rootfs import RootfsService
 from wharf.store.content import ContentStore
 from wharf.store.metadata import MetadataStore
 from wharf.store.snapshots import open_snapshotter
-from wharf.store.snapshots._mount import is_mountpoint
-
-pytestmark = [
-    pytest.mark.root,
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root for mounts"),
-]
 
 
 @pytest.fixture
@@ -41,7 +36,9 @@ def services(tmp_path: Path) -> Iterator[tuple[ImageService, RootfsService]]:
 
     rootfs.create = create  # type: ignore[method-assign]
     try:
-        yield ImageService(ContentStore(tmp_path / "content"), db, snaps), rootfs
+        content = ContentStore(tmp_path / "content")
+        images = ImageService(content, db, snaps, db.containers_using_image)
+        yield images, rootfs
     finally:
         for cid in made:
             rootfs.remove(cid)

@@ -13,14 +13,9 @@ import pytest
 from wharf.core.errors import NotFound
 from wharf.core.snapshots import SnapshotterProtocol
 from wharf.lib.archive import apply_layer
+from wharf.lib.mount import MS_BIND, is_mountpoint, mount, mount_points_under, unmount
 from wharf.store.snapshots import NativeSnapshotter, OverlaySnapshotter, open_snapshotter
-from wharf.store.snapshots._mount import is_mountpoint
 from wharf.store.snapshots.initlayer import INIT_PATHS
-
-pytestmark = [
-    pytest.mark.root,
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root for mounts"),
-]
 
 Factory = Callable[[Path], SnapshotterProtocol]
 IMPLEMENTATIONS: dict[str, Factory] = {
@@ -60,6 +55,8 @@ def snap(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Snapshotter
     try:
         yield s
     finally:
+        for point in mount_points_under(tmp_path):  # a failed test's mounts first
+            unmount(point)
         for cid in made:
             s.remove_container(cid)
 
@@ -161,6 +158,33 @@ def test_remove_and_graph_driver(snap: SnapshotterProtocol) -> None:
         snap.mount("c1")
     snap.remove_layer(L2)
     assert not snap.has_layer(L2) and snap.layers() == [L1]
+
+
+def test_containers_lists_every_container_snapshot(snap: SnapshotterProtocol) -> None:
+    chain = image(snap)
+    assert snap.containers() == []
+    snap.create_container("c1", chain)
+    snap.create_container("c2", [])
+    assert snap.containers() == ["c1", "c2"]
+    snap.remove_container("c1")
+    assert snap.containers() == ["c2"]
+
+
+def test_remove_container_unmounts_first_and_follows_no_symlink(
+    snap: SnapshotterProtocol, tmp_path: Path
+) -> None:
+    outside = tmp_path / "host"
+    outside.mkdir()
+    (outside / "sentinel").write_text("keep me")
+    snap.create_container("c1", image(snap))
+    root = snap.mount("c1")
+    (root / "mnt").mkdir()
+    mount(str(outside), root / "mnt", "none", MS_BIND)  # a volume a crash left mounted
+    os.symlink(outside, root / "escape")
+    snap.remove_container("c1")
+    assert not snap.has_container("c1") and snap.containers() == []
+    assert (outside / "sentinel").read_text() == "keep me"
+    assert mount_points_under(tmp_path) == []
 
 
 def test_empty_image_has_the_init_layer(snap: SnapshotterProtocol) -> None:

@@ -45,6 +45,7 @@ def snapshot(path: Path) -> dict[str, tuple[int, bytes]]:
     return out
 
 
+@pytest.mark.root
 def test_basic_content_and_metadata(kit: Kit, env: tuple[Path, Path]) -> None:
     root, _ = env
     data = kit.make(
@@ -70,6 +71,7 @@ def test_basic_content_and_metadata(kit: Kit, env: tuple[Path, Path]) -> None:
     assert "trusted.evil" not in os.listxattr(root / "x")
 
 
+@pytest.mark.root
 @pytest.mark.parametrize("codec", ["gzip", "zstd", "plain"])
 def test_compressions(kit: Kit, env: tuple[Path, Path], codec: str) -> None:
     root, _ = env
@@ -82,6 +84,7 @@ def test_compressions(kit: Kit, env: tuple[Path, Path], codec: str) -> None:
     assert (root / "a").read_bytes() == b"hello"
 
 
+@pytest.mark.root
 def test_whiteouts_delete_and_opaque(kit: Kit, env: tuple[Path, Path]) -> None:
     root, _ = env
     apply(kit.make(kit.File("a/old"), kit.File("a/keep"), kit.File("b/x"), kit.File("c")), root)
@@ -101,6 +104,7 @@ def test_whiteouts_delete_and_opaque(kit: Kit, env: tuple[Path, Path]) -> None:
     assert not (root / "c").exists()
 
 
+@pytest.mark.root
 def test_overlay_whiteouts(kit: Kit, env: tuple[Path, Path]) -> None:
     root, _ = env
     apply(
@@ -170,6 +174,7 @@ def test_hardlink_outside_is_rejected_or_inside(
     assert os.stat(outside / "keep").st_nlink == 1
 
 
+@pytest.mark.root
 def test_hardlink_through_symlinked_dir_stays_inside(kit: Kit, env: tuple[Path, Path]) -> None:
     root, outside = env
     data = kit.make(kit.Sym("s", "/"), kit.File("f", b"in"), kit.Link("l", "s/../dest-evil/keep"))
@@ -178,6 +183,7 @@ def test_hardlink_through_symlinked_dir_stays_inside(kit: Kit, env: tuple[Path, 
     assert os.stat(outside / "keep").st_nlink == 1
 
 
+@pytest.mark.root
 def test_symlink_replaces_directory_and_reverse(kit: Kit, env: tuple[Path, Path]) -> None:
     root, _ = env
     apply(kit.make(kit.Dir("d"), kit.File("d/f"), kit.Sym("s", "/tmp")), root)
@@ -187,6 +193,7 @@ def test_symlink_replaces_directory_and_reverse(kit: Kit, env: tuple[Path, Path]
     assert (root / "s/x").read_bytes() == b"1"
 
 
+@pytest.mark.root
 def test_setuid_device_kept_inside_only(kit: Kit, env: tuple[Path, Path]) -> None:
     root, _ = env
     apply(
@@ -209,6 +216,7 @@ def test_truncated_and_garbage(env: tuple[Path, Path], kit: Kit) -> None:
         apply(b"\x1f\x8b" + b"garbage" * 10, root)
 
 
+@pytest.mark.root
 def test_opaque_keeps_implicit_parents_of_this_layer(kit: Kit, env: tuple[Path, Path]) -> None:
     root, _ = env
     apply(kit.make(kit.File("a/old/x"), kit.File("a/y")), root)

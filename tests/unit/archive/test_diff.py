@@ -9,6 +9,8 @@ import stat
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from wharf.lib.archive import (
     ChangeKind,
     apply_layer,
@@ -44,6 +46,7 @@ def make_base(root: Path) -> Path:
     return root
 
 
+@pytest.mark.root
 def test_tar_tree_round_trip(tmp_path: Path) -> None:
     src = make_base(tmp_path / "src")
     os.symlink("/etc/passwd", src / "link")
@@ -78,6 +81,7 @@ def fake_upper(tmp_path: Path) -> tuple[Path, Path]:
     return lower, upper
 
 
+@pytest.mark.root
 def test_overlay_changes(tmp_path: Path) -> None:
     lower, upper = fake_upper(tmp_path)
     assert changes_overlay_upper(upper, [lower]) == [
@@ -92,6 +96,7 @@ def test_overlay_changes(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.root
 def test_overlay_diff_applies_to_the_merged_view(tmp_path: Path) -> None:
     lower, upper = fake_upper(tmp_path)
     buf = io.BytesIO()

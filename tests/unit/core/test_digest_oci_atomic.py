@@ -8,7 +8,7 @@ import pytest
 
 from wharf.core.digest import Digest, is_digest
 from wharf.core.errors import InvalidParameter
-from wharf.core.oci import Descriptor, Index, Manifest, canonical_json
+from wharf.core.oci import Descriptor, Index, Manifest, canonical_json, chain_ids
 from wharf.lib.atomicfile import write_atomic
 
 HEX = "a" * 64
@@ -51,3 +51,10 @@ def test_write_atomic_replaces_and_leaves_no_temp(tmp_path: Path) -> None:
     assert target.read_bytes() == b"two"
     assert os.stat(target).st_mode & 0o777 == 0o600
     assert os.listdir(tmp_path) == ["f.json"]
+
+
+def test_chain_ids() -> None:
+    a, b = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+    chains = chain_ids([a, b])
+    assert chains[0] == a
+    assert chains[1] == str(Digest.from_bytes(f"{a} {b}".encode()))

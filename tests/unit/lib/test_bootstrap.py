@@ -3,6 +3,8 @@ import os
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from wharf.lib.bootstrap import build_busybox_rootfs, busybox_rootfs_tar
 
 
@@ -22,6 +24,7 @@ def test_rootfs_tar_has_busybox_applets_and_users() -> None:
     assert names["tmp"].mode == 0o1777
 
 
+@pytest.mark.root
 def test_build_rootfs_unpacks_a_runnable_tree(tmp_path: Path) -> None:
     root = build_busybox_rootfs(tmp_path / "rootfs", hello=True)
     assert os.access(root / "bin/busybox", os.X_OK)

@@ -43,6 +43,7 @@ def test_dockers_rules_plus_the_runtime_defaults_are_thirteen_writes() -> None:
 V1_DEVICES = Path("/sys/fs/cgroup/devices")
 
 
+@pytest.mark.root
 @pytest.mark.skipif(os.geteuid() != 0 or not (V1_DEVICES / "devices.list").exists(),
                     reason="needs root and a cgroup v1 devices hierarchy")
 def test_deduplicated_rules_give_the_kernel_the_same_list() -> None:
@@ -102,7 +103,7 @@ def test_own_procs_file_v1_and_v2(tmp_path: Path) -> None:
     assert own_procs_file(v2, "") is None
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+@pytest.mark.root
 def test_warm_attach_lock_keeps_the_caller_in_its_cgroup() -> None:
     before = Path("/proc/self/cgroup").read_text()
     assert warm_attach_lock()

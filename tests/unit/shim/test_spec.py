@@ -12,6 +12,8 @@ from wharf.lib.bootstrap import build_busybox_rootfs
 from wharf.runtime import defaults
 from wharf.runtime.spec import SpecInput, build_spec, default_spec, effective_caps
 
+pytestmark = pytest.mark.root  # the busybox rootfs keeps its files' owners (chown)
+
 
 @pytest.fixture(scope="module")
 def rootfs(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -25,6 +25,8 @@ from wharf.store.content import ContentStore
 from wharf.store.metadata import MetadataStore
 from wharf.store.snapshots import NativeSnapshotter
 
+pytestmark = pytest.mark.root  # unpacking a layer keeps its files' owners (chown)
+
 CONTAINER = "c" * 64
 
 

@@ -9,6 +9,7 @@ import tarfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -18,6 +19,8 @@ from wharf.services.images import ImageService
 from wharf.store.content import ContentStore
 from wharf.store.metadata import MetadataStore
 from wharf.store.snapshots import NativeSnapshotter
+
+pytestmark = pytest.mark.root  # unpacking a layer keeps its files' owners (chown)
 
 Client = TestClient[web.Request, web.Application]
 Scenario = Callable[[Client, ImageService], Awaitable[None]]

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from wharf.core.errors import NotFound
+from wharf.lib import mount as _mount
 from wharf.lib.archive import apply_layer, changes_between, diff_trees, tar_tree
 from wharf.lib.atomicfile import fsync_dir, write_text_atomic
-from wharf.store.snapshots import _mount
 from wharf.store.snapshots.initlayer import INIT_PATHS, populate_init_layer
 
 __all__ = ["NativeSnapshotter"]
@@ -111,6 +111,9 @@ class NativeSnapshotter:
     def has_container(self, container_id: str) -> bool:
         return (self._cdir(container_id) / "base").is_file()
 
+    def containers(self) -> list[str]:
+        return sorted(entry.name for entry in self._containers.iterdir())
+
     def create_container(self, container_id: str, chain_ids: list[str]) -> None:
         cdir = self._cdir(container_id)
         merged = cdir / "merged"
@@ -147,7 +150,7 @@ class NativeSnapshotter:
         """Nothing is mounted: the container owns a plain directory."""
 
     def remove_container(self, container_id: str) -> None:
-        shutil.rmtree(self._cdir(container_id), ignore_errors=True)
+        _mount.remove_tree(self._cdir(container_id))
 
     def changes(self, container_id: str) -> list[tuple[str, int]]:
         base = self._base_dir(container_id)

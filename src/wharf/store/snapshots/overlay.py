@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from wharf.core.errors import NotFound
+from wharf.lib import mount as _mount
 from wharf.lib.archive import apply_layer, changes_overlay_upper, diff_overlay_upper
 from wharf.lib.atomicfile import fsync_dir, write_text_atomic
-from wharf.store.snapshots import _mount
 from wharf.store.snapshots.initlayer import populate_init_layer
 
 __all__ = ["OverlaySnapshotter", "overlay_supported"]
@@ -169,6 +169,9 @@ class OverlaySnapshotter:
     def has_container(self, container_id: str) -> bool:
         return (self._cdir(container_id) / "lower").is_file()
 
+    def containers(self) -> list[str]:
+        return sorted(entry.name for entry in self._containers.iterdir())
+
     def create_container(self, container_id: str, chain_ids: list[str]) -> None:
         cdir = self._cdir(container_id)
         lowers = [f"l/{self._short(c)}" for c in reversed(chain_ids)]
@@ -217,11 +220,8 @@ class OverlaySnapshotter:
                 _mount.unmount(merged)
 
     def remove_container(self, container_id: str) -> None:
-        cdir = self._cdir(container_id)
-        if not cdir.exists():
-            return
-        self.unmount(container_id)
-        shutil.rmtree(cdir)
+        with self._mount_lock:
+            _mount.remove_tree(self._cdir(container_id))
 
     def _lower_dirs(self, container_id: str) -> list[Path]:
         return [(self.root / lower).resolve() for lower in self._lowers(container_id)]

@@ -1,14 +1,20 @@
-"""The few mount syscalls the snapshotters need (ctypes; no external binaries)."""
+"""The few mount syscalls the snapshotters need (ctypes; no external binaries), and the safe
+removal of a tree that may have something mounted in it."""
 
 from __future__ import annotations
 
 import ctypes
 import errno
 import os
+import shutil
+import stat
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
+MS_BIND = 4096
 MNT_DETACH = 2
+UMOUNT_NOFOLLOW = 8
 _PAGE_LIMIT = os.sysconf("SC_PAGE_SIZE") - 1
 
 
@@ -68,8 +74,9 @@ def syncfs(path: Path) -> None:
 
 
 def unmount(target: Path) -> None:
-    """Unmount ``target``; a busy mount is detached lazily. Not mounted is not an error."""
-    for flags in (0, MNT_DETACH):
+    """Unmount ``target``; a busy mount is detached lazily. Not mounted is not an error, and
+    a symlink at ``target`` is never followed."""
+    for flags in (UMOUNT_NOFOLLOW, UMOUNT_NOFOLLOW | MNT_DETACH):
         if _libc().umount2(os.fsencode(target), ctypes.c_int(flags)) == 0:
             return
         err = ctypes.get_errno()
@@ -83,12 +90,45 @@ def unmount(target: Path) -> None:
 def is_mountpoint(path: Path) -> bool:
     """True when ``path`` is listed as a mount point in this mount namespace."""
     wanted = os.fsencode(os.path.realpath(path))
+    return any(point == wanted for point in _mount_points())
+
+
+def mount_points_under(path: Path) -> list[Path]:
+    """The mount points at or below ``path`` (its real path), deepest first; a point mounted
+    over several times is listed as often."""
+    top = os.fsencode(os.path.realpath(path))
+    found = [p for p in _mount_points() if p == top or p.startswith(top.rstrip(b"/") + b"/")]
+    found.sort(key=lambda p: p.count(b"/"), reverse=True)
+    return [Path(os.fsdecode(p)) for p in found]
+
+
+def remove_tree(path: Path) -> None:
+    """Delete ``path`` and all below it: whatever is mounted there is unmounted first (deepest
+    first), so the deletion never reaches into another filesystem's files; symlinks are removed,
+    never followed (``path`` itself included). Missing is not an error; OSError(EBUSY) when a
+    mount stays."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        os.unlink(path)
+        return
+    for point in mount_points_under(path):
+        unmount(point)
+    if mount_points_under(path):
+        raise OSError(errno.EBUSY, f"{path}: a mount below it stays", str(path))
+    if not shutil.rmtree.avoids_symlink_attacks:  # pragma: no cover - Linux always has it
+        raise OSError(errno.ENOTSUP, "no symlink-safe rmtree on this platform", str(path))
+    shutil.rmtree(path)
+
+
+def _mount_points() -> Iterator[bytes]:
     with open("/proc/self/mountinfo", "rb") as f:
         for line in f:
             fields = line.split(b" ", 5)
-            if len(fields) > 4 and _unescape(fields[4]) == wanted:
-                return True
-    return False
+            if len(fields) > 4:
+                yield _unescape(fields[4])
 
 
 def _unescape(field: bytes) -> bytes:
