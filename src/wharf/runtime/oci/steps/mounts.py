@@ -77,6 +77,34 @@ def file_target(ctx: InitContext, relative: str) -> contextlib.AbstractContextMa
     return held(open_in_root(ctx.root, relative, os.O_PATH))
 
 
+def set_recursive_attributes(ctx: InitContext, fd: int, options: MountOptions) -> None:
+    """``rro``, ``rnosuid``...: mount_setattr(AT_RECURSIVE) on the mount at ``fd`` and every
+    mount below it; refused clearly on a kernel without it (before 5.12)."""
+    if not options.recursive:
+        return
+    try:
+        ctx.sys.mount_setattr(fd, True, options.recursive.set, options.recursive.clear)
+    except OSError as exc:
+        if exc.errno != errno.ENOSYS:
+            raise
+        raise RuntimeCreateError("recursive mount options (rro, rnosuid...) need "
+                                 "mount_setattr(2), Linux 5.12 or later") from exc
+
+
+def _set_bind_attributes(ctx: InitContext, tree: int, options: MountOptions) -> bool:
+    """The bind's own flags on the detached copy; False when mount_setattr is missing."""
+    attributes = options.bind_attributes()
+    if not attributes:
+        return True
+    try:
+        ctx.sys.mount_setattr(tree, False, attributes.set, attributes.clear)
+    except OSError as exc:
+        if exc.errno != errno.ENOSYS:
+            raise
+        return False
+    return True
+
+
 def bind_onto(ctx: InitContext, source: str, target: int, options: MountOptions,
               recursive: bool) -> None:
     """Bind ``source`` onto the fd ``target``: a detached copy of the source's mounts
@@ -84,12 +112,12 @@ def bind_onto(ctx: InitContext, source: str, target: int, options: MountOptions,
     propagation is set through the copy's own fd; no path is resolved after the target was
     opened."""
     with held(ctx.sys.open_tree(source, recursive)) as tree:
-        attributes = options.bind_attributes()
-        if attributes:
-            ctx.sys.mount_setattr(tree, False, attributes.set, attributes.clear)
-        if options.recursive:
-            ctx.sys.mount_setattr(tree, True, options.recursive.set, options.recursive.clear)
+        remount = not _set_bind_attributes(ctx, tree, options)
+        set_recursive_attributes(ctx, tree, options)
         ctx.sys.move_mount(tree, target)
+        if remount:  # a kernel before 5.12: the classic remount, on the attached copy's fd
+            flags = options.flags & ~(sc.MS_BIND | sc.MS_REC)
+            ctx.sys.mount(None, fd_path(tree), None, sc.MS_BIND | sc.MS_REMOUNT | flags, None)
         for propagation in options.propagation:
             ctx.sys.mount(None, fd_path(tree), None, propagation, None)
 
@@ -142,8 +170,7 @@ def _mount_filesystem(ctx: InitContext, mount: Mount, relative: str,
             bind_onto(ctx, "/sys", fd, bind, recursive=True)
     if options.recursive or options.propagation:  # on the new mount: found in the root again
         with open_target(ctx, relative) as fd:
-            if options.recursive:
-                ctx.sys.mount_setattr(fd, True, options.recursive.set, options.recursive.clear)
+            set_recursive_attributes(ctx, fd, options)
             for propagation in options.propagation:
                 ctx.sys.mount(None, fd_path(fd), None, propagation, None)
 
