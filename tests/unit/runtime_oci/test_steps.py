@@ -90,9 +90,9 @@ def test_init_sequence_order(tmp_path: Path, channel: tuple[SyncChannel, SyncCha
         index(fake, "umount2", ".", sc.MNT_DETACH),
         index(fake, "mount", "/proc/sys", "/proc/sys"),
         index(fake, "sethostname", "box"),
+        index(fake, "close_range", 3),
         index(fake, "setrlimit"),
         index(fake, "seccomp_load"),
-        index(fake, "close_range_cloexec", 3),
         index(fake, "capbset_drop"),
         index(fake, "setresuid", 1000),
         index(fake, "capset"),
@@ -191,3 +191,18 @@ def test_exec_sequence_has_no_rootfs_steps(tmp_path: Path,
     assert "pivot_root" not in names and "mount" not in names and "mknod" not in names
     assert names[-1] == "execve"
     assert names.index("capset") < names.index("execve")
+
+
+def test_close_fds_closes_all_but_stdio_preserved_and_our_own(
+        tmp_path: Path, channel: tuple[SyncChannel, SyncChannel]) -> None:
+    from wharf.runtime.oci.steps.process import LAST_FD, _gaps
+
+    assert _gaps(4, [7, 9]) == [(4, 6), (8, 8), (10, LAST_FD)]
+    assert _gaps(3, [3, 4]) == [(5, LAST_FD)]
+    assert _gaps(3, []) == [(3, LAST_FD)]
+    fake = run_init(tmp_path, channel)
+    sync_fd = channel[1].fd
+    closed = [call.args for call in fake.calls if call.name == "close_range"]
+    assert closed == [(3, sync_fd - 1), (sync_fd + 1, LAST_FD)] if sync_fd > 3 else \
+        [(4, LAST_FD)]
+    assert fake.names().index("close_range") < fake.names().index("seccomp_load")

@@ -136,8 +136,8 @@ class RecordingSyscalls:
     def umask(self, mask: int) -> None:
         self._record("umask", mask)
 
-    def close_range_cloexec(self, first: int) -> None:
-        self._record("close_range_cloexec", first)
+    def close_range(self, first: int, last: int) -> None:
+        self._record("close_range", first, last)
 
     def seccomp_load(self, program: bytes) -> None:
         self._record("seccomp_load", len(program))

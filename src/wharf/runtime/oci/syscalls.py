@@ -9,6 +9,7 @@ Protocol: they work unprivileged on a temp directory, so steps use ``os`` for th
 from __future__ import annotations
 
 import ctypes
+import errno
 import fcntl
 import os
 import resource
@@ -64,7 +65,6 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_RAISE = 2
 SECCOMP_MODE_FILTER = 2
-CLOSE_RANGE_CLOEXEC = 0x4
 OPEN_TREE_CLONE = 0x1
 AT_EMPTY_PATH = 0x1000
 AT_RECURSIVE = 0x8000
@@ -124,7 +124,7 @@ class Syscalls(Protocol):
     def setresgid(self, gid: int) -> None: ...
     def setresuid(self, uid: int) -> None: ...
     def umask(self, mask: int) -> None: ...
-    def close_range_cloexec(self, first: int) -> None: ...
+    def close_range(self, first: int, last: int) -> None: ...
     def seccomp_load(self, program: bytes) -> None: ...
     def execve(self, path: str, args: list[str], env: list[str]) -> None: ...
 
@@ -285,9 +285,12 @@ class LinuxSyscalls:
     def umask(self, mask: int) -> None:
         os.umask(mask)
 
-    def close_range_cloexec(self, first: int) -> None:
+    def close_range(self, first: int, last: int) -> None:
         result = self._libc.syscall(self._nr.close_range, ctypes.c_uint(first),
-                                    ctypes.c_uint(0xFFFFFFFF), ctypes.c_uint(CLOSE_RANGE_CLOEXEC))
+                                    ctypes.c_uint(last), ctypes.c_uint(0))
+        if result < 0 and ctypes.get_errno() == errno.ENOSYS:  # Linux < 5.9
+            os.closerange(first, min(last + 1, os.sysconf("SC_OPEN_MAX")))
+            return
         _check(result, "close_range")
 
     def seccomp_load(self, program: bytes) -> None:
