@@ -18,7 +18,7 @@ def features() -> dict[str, Any]:
         "hooks": ["prestart", "createRuntime", "poststart", "poststop"],
         "mountOptions": sorted([*FLAG_OPTIONS, *PROPAGATION_OPTIONS, *RECURSIVE_OPTIONS]),
         "linux": {
-            "namespaces": sorted(set(NAMESPACE_FLAGS) - {"user"}),
+            "namespaces": sorted(NAMESPACE_FLAGS),
             "capabilities": list(CAPABILITIES),
             "cgroup": {"v1": True, "v2": True, "systemd": False, "systemdUser": False},
             "seccomp": {

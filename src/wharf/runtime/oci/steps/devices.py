@@ -7,10 +7,12 @@ import os
 import stat
 
 from wharf.lib.securepath import makedirs_in_root, resolve_in_root
+from wharf.runtime.oci import syscalls as sc
 from wharf.runtime.oci.config import Device
 from wharf.runtime.oci.errors import RuntimeCreateError
+from wharf.runtime.oci.mountopts import MountOptions
 from wharf.runtime.oci.steps.context import InitContext
-from wharf.runtime.oci.steps.mounts import fd_path, held, inside
+from wharf.runtime.oci.steps.mounts import bind_onto, fd_path, held, inside
 
 DEFAULT_DEVICES = (
     Device("/dev/null", "c", 1, 3), Device("/dev/zero", "c", 1, 5),
@@ -21,6 +23,7 @@ DEV_SYMLINKS = (
     ("/proc/self/fd", "/dev/fd"), ("/proc/self/fd/0", "/dev/stdin"),
     ("/proc/self/fd/1", "/dev/stdout"), ("/proc/self/fd/2", "/dev/stderr"),
 )
+BIND = MountOptions(flags=sc.MS_BIND, propagation=(), data="")
 DEVICE_TYPES = {"c": stat.S_IFCHR, "u": stat.S_IFCHR, "b": stat.S_IFBLK, "p": stat.S_IFIFO}
 
 
@@ -57,6 +60,20 @@ def _set_owner_and_mode(parent: int, name: str, device: Device) -> None:
         os.chmod(where, device.file_mode & 0o7777)
 
 
+def _bind_device(ctx: InitContext, parent: int, name: str, device: Device) -> None:
+    """In a user namespace mknod is not allowed: bind the host's node onto an empty file
+    (runc's way), made and opened inside the root as for mknod."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW |
+                         os.O_CLOEXEC, 0o600, dir_fd=parent))
+    node = os.open(name, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=parent)
+    with held(node):
+        try:
+            bind_onto(ctx, device.path, node, BIND, recursive=False)
+        except OSError as exc:
+            raise RuntimeCreateError(f"bind mount {device.path}: {exc.strerror}") from exc
+
+
 def make_device(ctx: InitContext, device: Device) -> None:
     """mknod inside the root: the parent is opened there and the node made relative to that
     fd, so a symlink raced into the path cannot place it (or its mode) outside."""
@@ -66,6 +83,9 @@ def make_device(ctx: InitContext, device: Device) -> None:
     parent, name = _parent_in_root(ctx, device.path)
     with held(parent):
         if _exists_at(parent, name):
+            return
+        if ctx.config.namespace("user") is not None:
+            _bind_device(ctx, parent, name, device)
             return
         try:
             ctx.sys.mknod(f"{fd_path(parent)}/{name}", kind | (device.file_mode & 0o7777),

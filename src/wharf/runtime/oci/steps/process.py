@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import resource
 
-from wharf.lib.securepath import open_in_root, resolve_in_root
+from wharf.lib.securepath import resolve_in_root
 from wharf.runtime.oci import console
 from wharf.runtime.oci import syscalls as sc
 from wharf.runtime.oci.caps import cap_mask
@@ -128,14 +128,14 @@ def set_capabilities(ctx: InitContext) -> None:
 
 
 def change_cwd(ctx: InitContext) -> None:
-    """Enter ``process.cwd`` opened inside the root (RESOLVE_IN_ROOT, no magic links: a
-    ``/proc/self/fd/N`` cwd is refused), then check the kernel agrees it is inside."""
+    """Enter ``process.cwd``, resolved by the kernel in the container's root (after
+    pivot_root, or the joined mount namespace's root for exec), then check the kernel agrees
+    it is inside: a magic link (``/proc/self/fd/N``) to a directory outside would leave us
+    out of the root (CVE-2024-21626). Every host fd is closed by now, so none is reachable;
+    the check catches a preserved one. Plain chdir and getcwd: after seccomp, only calls every
+    profile allows (runc's way)."""
     try:
-        fd = open_in_root(ctx.root, ctx.process.cwd, os.O_PATH | os.O_DIRECTORY)
-        try:
-            ctx.sys.fchdir(fd)
-        finally:
-            os.close(fd)
+        ctx.sys.chdir(ctx.process.cwd)
     except OSError as exc:
         raise RuntimeCreateError(f"chdir to cwd (\"{ctx.process.cwd}\") set in config.json "
                                  f"failed: {exc.strerror}") from exc
