@@ -25,6 +25,7 @@ from .bundles import docker_config
 from .helpers import run_captured, stdio_to, wait_exit
 
 MakeBundle = Callable[[dict[str, Any]], Path]
+BREAKOUT = "possible container breakout detected"
 LIST_FDS = "ls /proc/$$/fd; echo --; pwd; cat wharf-marker 2>&1"  # (no pipe: sh's own fd)
 
 
@@ -119,7 +120,8 @@ def test_init_cwd_through_proc_fd_is_refused(make_bundle: MakeBundle, state_root
         try:
             result = run_captured(state_root, name, bundle)
         except RuntimeCreateError as exc:
-            assert f'chdir to cwd ("{cwd}") set in config.json failed' in exc.message
+            assert f'chdir to cwd ("{cwd}") set in config.json failed' in exc.message or \
+                BREAKOUT in exc.message, exc.message
             continue
         assert "HOST" not in result.output, (cwd, result.output)
 
@@ -127,7 +129,7 @@ def test_init_cwd_through_proc_fd_is_refused(make_bundle: MakeBundle, state_root
 def test_exec_cwd_through_proc_fd_is_refused(running: int, state_root: Path,
                                              container_id: str, leaked_fd: int) -> None:
     for cwd in proc_fd_cwds(leaked_fd):
-        with pytest.raises(RuntimeCreateError, match="chdir to cwd"):
+        with pytest.raises(RuntimeCreateError, match=f"chdir to cwd|{BREAKOUT}"):
             exec_captured(state_root, container_id,
                           exec_process(["sh", "-c", LIST_FDS], cwd=cwd))
 
@@ -146,3 +148,20 @@ def test_exec_cwd_through_symlinks_stays_inside(running: int, state_root: Path,
     output = exec_captured(state_root, container_id,
                            exec_process(["sh", "-c", LIST_FDS], cwd=cwd))
     assert fds_and_rest(output)[1][:2] == ["/etc", "CONTAINER"], output
+
+
+def test_preserved_host_directory_as_cwd_is_refused(make_bundle: MakeBundle, state_root: Path,
+                                                    container_id: str, tmp_path: Path) -> None:
+    """A preserved fd is the caller's choice, but entering it as the cwd would leave the
+    root: the kernel's own answer (getcwd) refuses it."""
+    host_dir = tmp_path / "host-secret-dir"
+    host_dir.mkdir()
+    bundle = bundle_for(make_bundle, container_id, ["sh", "-c", LIST_FDS],
+                        cwd="/proc/self/fd/3")
+    runtime = shlex.join([sys.executable, "-m", "wharf.runtime.oci.main", "--root",
+                          str(state_root), "run", "--preserve-fds", "1", "--bundle",
+                          str(bundle), container_id])
+    result = subprocess.run(["sh", "-c", f"exec 3<{shlex.quote(str(host_dir))}; exec {runtime}"],
+                            capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode != 0
+    assert BREAKOUT in result.stdout + result.stderr, result
