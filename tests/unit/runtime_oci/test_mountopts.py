@@ -74,3 +74,9 @@ def test_plain_ro_bind_without_mount_setattr_is_remounted(tmp_path: Path) -> Non
     assert fake.names()[-2:] == ["move_mount", "mount"]
     assert fake.calls[-1].args == (None, target, None,
                                    sc.MS_BIND | sc.MS_REMOUNT | sc.MS_RDONLY, None)
+
+
+@pytest.mark.parametrize("option", ["idmap", "ridmap"])
+def test_idmapped_mounts_are_refused_not_ignored(option: str) -> None:
+    with pytest.raises(RuntimeCreateError, match=f'"{option}" is not supported'):
+        mo.parse_mount_options(["rbind", option])

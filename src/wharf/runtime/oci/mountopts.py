@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wharf.runtime.oci import syscalls as sc
+from wharf.runtime.oci.errors import RuntimeCreateError
 
 # option: (flag, clear) — ``clear`` options remove the flag (``rw``, ``suid``...)
 FLAG_OPTIONS: dict[str, tuple[int, bool]] = {
@@ -28,7 +29,8 @@ PROPAGATION_OPTIONS = {
     "slave": sc.MS_SLAVE, "rslave": sc.MS_SLAVE | sc.MS_REC,
     "unbindable": sc.MS_UNBINDABLE, "runbindable": sc.MS_UNBINDABLE | sc.MS_REC,
 }
-IGNORED_OPTIONS = {"defaults", "tmpcopyup", "idmap", "ridmap", "copy-symlink", "nocopy"}
+IGNORED_OPTIONS = {"defaults", "tmpcopyup", "copy-symlink", "nocopy"}
+UNSUPPORTED_OPTIONS = {"idmap", "ridmap"}  # refused: a mount without its id mapping is wrong
 
 # mount_setattr(2) attributes (Linux 5.12+)
 MOUNT_ATTR_RDONLY = 0x1
@@ -123,6 +125,9 @@ def parse_mount_options(options: tuple[str, ...] | list[str]) -> MountOptions:
             recursive = recursive.then(MountAttributes(*RECURSIVE_OPTIONS[option]))
         elif option in PROPAGATION_OPTIONS:
             propagation.append(PROPAGATION_OPTIONS[option])
+        elif option in UNSUPPORTED_OPTIONS:
+            raise RuntimeCreateError(f'mount option "{option}" is not supported by '
+                                     "wharf-runtime")
         elif option not in IGNORED_OPTIONS:
             data.append(option)
     return MountOptions(flags=flags, propagation=tuple(propagation), data=",".join(data),
