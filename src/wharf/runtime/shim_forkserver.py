@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from wharf.runtime.cgroups.warmup import warm_attach_lock
+from wharf.runtime.oci.sealedexe import reexec_sealed
 from wharf.runtime.shim import main as shim_main
 from wharf.runtime.shim import monitor, runtimes  # noqa: F401  (imported once, shared by forks)
 from wharf.runtime.shim.protocol import LOG_FILE, SHIM_CONFIG_FILE
@@ -167,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         sys.stderr.write("usage: python -m wharf.runtime.shim_forkserver <socket>\n")
         return 2
+    reexec_sealed()  # CVE-2019-5736: shims and container processes fork from a sealed exe
     die_with_parent()
     fork_server = ShimForkServer(Path(args[0]))
     fork_server.bind()

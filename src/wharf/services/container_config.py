@@ -177,7 +177,7 @@ def bind_mounts(host_config: dict[str, Any]) -> list[dict[str, Any]]:
 def _bind(source: str, target: str, read_only: bool) -> dict[str, Any]:
     if not Path(source).exists():
         raise InvalidParameter(f"invalid mount config: bind source path does not exist: {source}")
-    options = ["rbind", "ro" if read_only else "rw"]
+    options = ["rbind", "ro", "rro"] if read_only else ["rbind", "rw"]  # rro: moby 25+
     return {"destination": target, "type": "bind", "source": source, "options": options}
 
 

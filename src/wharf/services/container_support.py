@@ -94,6 +94,6 @@ def mount_point(oci_mount: dict[str, Any]) -> dict[str, Any]:
         "Source": oci_mount["source"],
         "Destination": oci_mount["destination"],
         "Mode": "",
-        "RW": "ro" not in oci_mount["options"],
+        "RW": not {"ro", "rro"} & set(oci_mount["options"]),
         "Propagation": "rprivate",
     }

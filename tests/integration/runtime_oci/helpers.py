@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -65,3 +67,19 @@ def run_captured(state_root: Path, container_id: str, bundle: Path,
         code = wait_exit(pid)
         oci.delete(state_root, container_id)
         return Result(code, Path(out.name).read_text())
+
+
+def wharf_runtime(state_root: Path, *args: str, timeout: float = 30) -> \
+        subprocess.CompletedProcess[str]:
+    """``wharf-runtime --root <state_root> args...`` as a program, output captured."""
+    return subprocess.run([sys.executable, "-m", "wharf.runtime.oci.main", "--root",
+                           str(state_root), *args], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def wharf_runtime_detached(state_root: Path, *args: str) -> int:
+    """For create / run --detach: the init keeps stdio, so give it a file, not our pipes."""
+    with open(state_root.parent / "container-output", "a") as out:
+        return subprocess.run([sys.executable, "-m", "wharf.runtime.oci.main", "--root",
+                               str(state_root), *args], stdin=subprocess.DEVNULL, stdout=out,
+                              stderr=out, timeout=30, check=False).returncode

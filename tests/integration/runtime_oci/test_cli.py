@@ -14,27 +14,12 @@ from typing import Any
 import pytest
 
 from .bundles import docker_config
-from .helpers import wait_exit
+from .helpers import wait_exit, wharf_runtime, wharf_runtime_detached
 
 MakeBundle = Callable[[dict[str, Any]], Path]
 COMPARE_SCRIPT = ("echo hi; hostname; echo $$; grep CapEff /proc/self/status; "
                   "ls /proc/self/fd; wc -c < /proc/timer_list; unshare -m true; "
                   "echo unshare=$?; exit 3")
-
-
-def wharf_runtime(state_root: Path, *args: str, timeout: float = 30) -> \
-        subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wharf.runtime.oci.main", "--root",
-                           str(state_root), *args], capture_output=True, text=True,
-                          timeout=timeout, check=False)
-
-
-def wharf_runtime_detached(state_root: Path, *args: str) -> int:
-    """For create / run --detach: the init keeps stdio, so give it a file, not our pipes."""
-    with open(state_root.parent / "container-output", "a") as out:
-        return subprocess.run([sys.executable, "-m", "wharf.runtime.oci.main", "--root",
-                               str(state_root), *args], stdin=subprocess.DEVNULL, stdout=out,
-                              stderr=out, timeout=30, check=False).returncode
 
 
 def test_run_prints_output_and_exit_code_like_runc(make_bundle: MakeBundle, state_root: Path,

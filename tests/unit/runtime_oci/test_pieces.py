@@ -67,8 +67,9 @@ def test_mount_targets_are_made_inside_the_root(tmp_path: Path) -> None:
     assert (rootfs / "data").is_dir()
     assert (rootfs / outside.relative_to("/") / "hosts").is_file()
     assert list(outside.iterdir()) == []
-    targets = [str(call.args[1]) for call in fake.calls if call.name == "mount"]
-    assert targets == [str(rootfs / "data"), str(rootfs / outside.relative_to("/") / "hosts")]
+    targets = [str(call.args[1]) for call in fake.calls if call.name == "move_mount"]
+    assert targets == [str((rootfs / "data").resolve()),
+                       str((rootfs / outside.relative_to("/") / "hosts").resolve())]
 
 
 def test_look_path(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 from wharf.runtime.oci import syscalls as sc
 from wharf.runtime.oci.config import parse_config
 from wharf.runtime.oci.fakesyscalls import Call, RecordingSyscalls
+from wharf.runtime.oci.mountopts import MOUNT_ATTR_RDONLY
 from wharf.runtime.oci.steps import EXEC_STEPS, INIT_STEPS, CgroupMount, InitContext, run_steps
 from wharf.runtime.oci.sync import SyncChannel
 
@@ -89,9 +90,9 @@ def test_init_sequence_order(tmp_path: Path, channel: tuple[SyncChannel, SyncCha
         index(fake, "umount2", ".", sc.MNT_DETACH),
         index(fake, "mount", "/proc/sys", "/proc/sys"),
         index(fake, "sethostname", "box"),
+        index(fake, "close_range", 3),
         index(fake, "setrlimit"),
         index(fake, "seccomp_load"),
-        index(fake, "close_range_cloexec", 3),
         index(fake, "capbset_drop"),
         index(fake, "setresuid", 1000),
         index(fake, "capset"),
@@ -155,14 +156,16 @@ def test_masked_and_readonly_paths(tmp_path: Path,
 
 def test_bind_mount_with_options_is_remounted(tmp_path: Path,
                                               channel: tuple[SyncChannel, SyncChannel]) -> None:
+    """rbind,ro,rprivate: a recursive copy of the source made read-only at its top, then
+    attached to the target's fd, then made private through the copy's own fd."""
     fake = run_init(tmp_path, channel)
     rootfs = str((tmp_path / "bundle/rootfs").resolve())
     target = f"{rootfs}/etc/hosts"
-    first = index(fake, "mount", "/etc/hosts", target, "bind", sc.MS_BIND | sc.MS_REC)
-    second = index(fake, "mount", "/etc/hosts", target, None,
-                   sc.MS_BIND | sc.MS_REMOUNT | sc.MS_RDONLY)
-    third = index(fake, "mount", None, target, None, sc.MS_PRIVATE | sc.MS_REC)
-    assert first < second < third
+    first = index(fake, "open_tree", "/etc/hosts", True)
+    second = index(fake, "mount_setattr", "/etc/hosts", False, MOUNT_ATTR_RDONLY, 0)
+    third = index(fake, "move_mount", "/etc/hosts", target)
+    fourth = index(fake, "mount", None, target, None, sc.MS_PRIVATE | sc.MS_REC)
+    assert first < second < third < fourth
     assert (tmp_path / "bundle/rootfs/etc/hosts").is_file()
 
 
@@ -179,7 +182,7 @@ def test_v1_cgroup_mount_binds_each_hierarchy(
     fake = run_init(tmp_path, channel)
     rootfs = str((tmp_path / "bundle/rootfs").resolve())
     index(fake, "mount", "tmpfs", f"{rootfs}/sys/fs/cgroup", "tmpfs")
-    index(fake, "mount", "/sys/fs/cgroup/memory/x", f"{rootfs}/sys/fs/cgroup/memory", "bind")
+    index(fake, "move_mount", "/sys/fs/cgroup/memory/x", f"{rootfs}/sys/fs/cgroup/memory")
 
 
 def test_exec_sequence_has_no_rootfs_steps(tmp_path: Path,
@@ -188,3 +191,18 @@ def test_exec_sequence_has_no_rootfs_steps(tmp_path: Path,
     assert "pivot_root" not in names and "mount" not in names and "mknod" not in names
     assert names[-1] == "execve"
     assert names.index("capset") < names.index("execve")
+
+
+def test_close_fds_closes_all_but_stdio_preserved_and_our_own(
+        tmp_path: Path, channel: tuple[SyncChannel, SyncChannel]) -> None:
+    from wharf.runtime.oci.steps.process import LAST_FD, _gaps
+
+    assert _gaps(4, [7, 9]) == [(4, 6), (8, 8), (10, LAST_FD)]
+    assert _gaps(3, [3, 4]) == [(5, LAST_FD)]
+    assert _gaps(3, []) == [(3, LAST_FD)]
+    fake = run_init(tmp_path, channel)
+    sync_fd = channel[1].fd
+    closed = [call.args for call in fake.calls if call.name == "close_range"]
+    assert closed == [(3, sync_fd - 1), (sync_fd + 1, LAST_FD)] if sync_fd > 3 else \
+        [(4, LAST_FD)]
+    assert fake.names().index("close_range") < fake.names().index("seccomp_load")

@@ -21,7 +21,7 @@ def cap_number(name: str) -> int:
     """``CAP_KILL`` (or ``KILL``) → 5; unknown names raise ``RuntimeCreateError``."""
     key = name.upper() if name.upper().startswith("CAP_") else "CAP_" + name.upper()
     if key not in CAPABILITY_NUMBERS:
-        raise RuntimeCreateError(f"unknown capability {name!r}")
+        raise RuntimeCreateError(f'unknown capability "{name}"')
     return CAPABILITY_NUMBERS[key]
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wharf.runtime.oci.caps import cap_number
 from wharf.runtime.oci.errors import RuntimeCreateError
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -39,6 +40,18 @@ class Device:
     file_mode: int = 0o666
     uid: int = 0
     gid: int = 0
+
+
+@dataclass(frozen=True)
+class IdMapping:
+    """One line of a user namespace's uid_map or gid_map."""
+
+    container_id: int
+    host_id: int
+    size: int
+
+    def line(self) -> str:
+        return f"{self.container_id} {self.host_id} {self.size}\n"
 
 
 @dataclass(frozen=True)
@@ -101,15 +114,35 @@ class ContainerConfig:
     seccomp: dict[str, Any] | None
     hooks: dict[str, list[dict[str, Any]]]
     annotations: dict[str, str]
+    uid_mappings: tuple[IdMapping, ...] = ()
+    gid_mappings: tuple[IdMapping, ...] = ()
 
     def namespace(self, kind: str) -> Namespace | None:
         return next((ns for ns in self.namespaces if ns.type == kind), None)
 
 
+def _capabilities(raw: dict[str, Any]) -> Capabilities:
+    """The capability sets; a name the kernel interface cannot map is an error (the
+    runtime spec's MUST), found here, before anything is created."""
+    sets = {kind: tuple(raw.get(kind) or ())
+            for kind in ("bounding", "effective", "permitted", "inheritable", "ambient")}
+    for names in sets.values():
+        for name in names:
+            cap_number(name)
+    return Capabilities(**sets)
+
+
+def _id_mappings(raw: list[dict[str, Any]] | None, kind: str) -> tuple[IdMapping, ...]:
+    mappings = tuple(IdMapping(int(m["containerID"]), int(m["hostID"]), int(m["size"]))
+                     for m in raw or ())
+    if any(m.size <= 0 or m.container_id < 0 or m.host_id < 0 for m in mappings):
+        raise RuntimeCreateError(f"invalid {kind}: {raw}")
+    return mappings
+
+
 def parse_process(raw: dict[str, Any]) -> Process:
     """Turn an OCI ``process`` object into a ``Process``."""
     user = raw.get("user") or {}
-    caps = raw.get("capabilities") or {}
     args = raw.get("args") or []
     if not args:
         raise RuntimeCreateError("args must not be empty")
@@ -122,10 +155,7 @@ def parse_process(raw: dict[str, Any]) -> Process:
         additional_gids=tuple(int(g) for g in user.get("additionalGids") or ()),
         umask=user.get("umask"),
         terminal=bool(raw.get("terminal", False)),
-        capabilities=Capabilities(**{
-            kind: tuple(caps.get(kind) or ())
-            for kind in ("bounding", "effective", "permitted", "inheritable", "ambient")
-        }),
+        capabilities=_capabilities(raw.get("capabilities") or {}),
         rlimits=tuple(Rlimit(r["type"], int(r["soft"]), int(r["hard"]))
                       for r in raw.get("rlimits") or ()),
         no_new_privileges=bool(raw.get("noNewPrivileges", False)),
@@ -142,6 +172,18 @@ def _parse_device(raw: dict[str, Any]) -> Device:
     )
 
 
+def _check_user_namespace(linux: dict[str, Any]) -> None:
+    """runc's rules: mappings need a user namespace; a new one needs mappings."""
+    user = [ns for ns in linux.get("namespaces") or () if ns.get("type") == "user"]
+    mapped = bool(linux.get("uidMappings") or linux.get("gidMappings"))
+    if mapped and not user:
+        raise RuntimeCreateError("user namespaces aren't enabled in the config, but "
+                                 "uidMappings or gidMappings are set")
+    for kind in ("uid", "gid"):
+        if user and not user[0].get("path") and not linux.get(f"{kind}Mappings"):
+            raise RuntimeCreateError(f"User namespaces enabled, but no {kind} mappings found.")
+
+
 def parse_config(raw: dict[str, Any], bundle: Path) -> ContainerConfig:
     """Validate and type the fields of ``raw`` (a config.json) the runtime needs."""
     linux = raw.get("linux") or {}
@@ -151,6 +193,7 @@ def parse_config(raw: dict[str, Any], bundle: Path) -> ContainerConfig:
     rootfs = bundle / (root.get("path") or "rootfs")
     if not rootfs.is_dir():
         raise RuntimeCreateError(f"rootfs ({rootfs}) does not exist")
+    _check_user_namespace(linux)
     return ContainerConfig(
         raw=raw,
         rootfs=rootfs.resolve(),
@@ -172,6 +215,8 @@ def parse_config(raw: dict[str, Any], bundle: Path) -> ContainerConfig:
         seccomp=linux.get("seccomp"),
         hooks=dict(raw.get("hooks") or {}),
         annotations=dict(raw.get("annotations") or {}),
+        uid_mappings=_id_mappings(linux.get("uidMappings"), "uidMappings"),
+        gid_mappings=_id_mappings(linux.get("gidMappings"), "gidMappings"),
     )
 
 

@@ -17,9 +17,9 @@ from wharf.runtime.oci.console import connect_console_socket
 from wharf.runtime.oci.devicerules import with_default_device_rules
 from wharf.runtime.oci.errors import ContainerStateError, RuntimeCreateError
 from wharf.runtime.oci.hooks import run_hooks
-from wharf.runtime.oci.namespaces import NamespacePlan, plan_for_create
+from wharf.runtime.oci.namespaces import NamespacePlan, plan_for_create, write_id_maps
 from wharf.runtime.oci.seccomp_bpf import SeccompCache
-from wharf.runtime.oci.spawn import Spawned, spawn
+from wharf.runtime.oci.spawn import Spawned, request_id_maps, spawn
 from wharf.runtime.oci.state import (
     EXEC_FIFO,
     ContainerState,
@@ -82,14 +82,14 @@ class _Creation:
 
 
 def _enter(syscalls: Syscalls, cgroup: Cgroup, plan: NamespacePlan,
-           config: ContainerConfig) -> None:
+           config: ContainerConfig, sync: SyncChannel) -> None:
     """Runs in the intermediate process: cgroup first (so a cgroup namespace starts there),
     then the namespaces; the child forked next inherits all of it."""
     cgroup.add(os.getpid())
     if config.process.oom_score_adj is not None:
         Path("/proc/self/oom_score_adj").write_text(str(config.process.oom_score_adj))
     syscalls.set_dumpable(False)
-    plan.enter(syscalls)
+    plan.enter(syscalls, lambda: request_id_maps(sync))
 
 
 def _start_init(state_root: Path, container_id: str, config: ContainerConfig,
@@ -121,7 +121,9 @@ def _start_init(state_root: Path, container_id: str, config: ContainerConfig,
             fifo_fd=work.fifo_fd, preserve_fds=preserve_fds, no_pivot=no_pivot,
         )
 
-    return spawn(make_context, lambda: _enter(syscalls, cgroup, plan, config), INIT_STEPS)
+    return spawn(make_context, lambda sync: _enter(syscalls, cgroup, plan, config, sync),
+                 INIT_STEPS,
+                 lambda pid: write_id_maps(pid, config.uid_mappings, config.gid_mappings))
 
 
 def create(state_root: Path, container_id: str, bundle: Path, *,

@@ -64,7 +64,7 @@ def exec_process(state_root: Path, container_id: str, process: dict[str, Any], *
                            console_fd=console_fd, preserve_fds=preserve_fds)
 
     try:
-        spawned = spawn(make_context, lambda: _enter(syscalls, cgroup, plan), EXEC_STEPS)
+        spawned = spawn(make_context, lambda _sync: _enter(syscalls, cgroup, plan), EXEC_STEPS)
     finally:
         plan.close()
         if console_fd is not None:

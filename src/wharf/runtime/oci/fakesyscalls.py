@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+
+FD_PATHS = "/proc/self/fd/"
+
+
+def landing(path: str) -> str:
+    """Where the kernel would act for ``path`` now: a ``/proc/self/fd/N[/name]`` path (the
+    steps mount and mknod onto fds) is recorded as the file it reaches, so tests can assert
+    what was hit even after the tree changed."""
+    if not path.startswith(FD_PATHS):
+        return path
+    return os.path.realpath(path)
 
 
 @dataclass(frozen=True)
@@ -19,6 +31,14 @@ class RecordingSyscalls:
 
     calls: list[Call] = field(default_factory=list)
     fail_on: dict[str, int] = field(default_factory=dict)
+    trees: dict[int, str] = field(default_factory=dict)  # open_tree fd → where it is now
+
+    def _where(self, path: str) -> str:
+        number = path.removeprefix(FD_PATHS)
+        if number.isdigit() and int(number) in self.trees and \
+                os.readlink(path) == os.devnull:  # (not a later fd that reuses the number)
+            return self.trees[int(number)]
+        return landing(path)
 
     def _record(self, name: str, *args: object) -> None:
         self.calls.append(Call(name, args))
@@ -37,10 +57,27 @@ class RecordingSyscalls:
     def mount(
         self, source: str | None, target: str, fstype: str | None, flags: int, data: str | None
     ) -> None:
-        self._record("mount", source, target, fstype, flags, data)
+        self._record("mount", source, self._where(target), fstype, flags, data)
 
     def umount2(self, target: str, flags: int) -> None:
         self._record("umount2", target, flags)
+
+    def open_tree(self, path: str, recursive: bool) -> int:
+        """An fd of /dev/null stands for the detached tree (the caller closes it); the fake
+        remembers it as ``path`` until it is attached, then as where it was attached."""
+        self._record("open_tree", path, recursive)
+        fd = os.open(os.devnull, os.O_PATH | os.O_CLOEXEC)
+        self.trees[fd] = path
+        return fd
+
+    def move_mount(self, tree_fd: int, target_fd: int) -> None:
+        target = landing(f"{FD_PATHS}{target_fd}")
+        self._record("move_mount", self.trees.get(tree_fd), target)
+        self.trees[tree_fd] = target
+
+    def mount_setattr(self, fd: int, recursive: bool, attr_set: int, attr_clear: int) -> None:
+        self._record("mount_setattr", self._where(f"{FD_PATHS}{fd}"), recursive, attr_set,
+                     attr_clear)
 
     def pivot_root(self, new_root: str, put_old: str) -> None:
         self._record("pivot_root", new_root, put_old)
@@ -64,7 +101,7 @@ class RecordingSyscalls:
         self._record("setdomainname", name)
 
     def mknod(self, path: str, mode: int, device: int) -> None:
-        self._record("mknod", path, mode, device)
+        self._record("mknod", landing(path), mode, device)
 
     def setrlimit(self, limit: int, soft: int, hard: int) -> None:
         self._record("setrlimit", limit, soft, hard)
@@ -99,8 +136,8 @@ class RecordingSyscalls:
     def umask(self, mask: int) -> None:
         self._record("umask", mask)
 
-    def close_range_cloexec(self, first: int) -> None:
-        self._record("close_range_cloexec", first)
+    def close_range(self, first: int, last: int) -> None:
+        self._record("close_range", first, last)
 
     def seccomp_load(self, program: bytes) -> None:
         self._record("seccomp_load", len(program))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wharf.core.capabilities import CAPABILITIES
-from wharf.runtime.oci.mountopts import FLAG_OPTIONS, PROPAGATION_OPTIONS
+from wharf.runtime.oci.mountopts import FLAG_OPTIONS, PROPAGATION_OPTIONS, RECURSIVE_OPTIONS
 from wharf.runtime.oci.namespaces import NAMESPACE_FLAGS
 from wharf.runtime.oci.seccomp_bpf import ARCH_NAMES, COMPARE_OPS
 from wharf.runtime.oci.state import OCI_VERSION
@@ -16,9 +16,9 @@ def features() -> dict[str, Any]:
         "ociVersionMin": "1.0.0",
         "ociVersionMax": OCI_VERSION,
         "hooks": ["prestart", "createRuntime", "poststart", "poststop"],
-        "mountOptions": sorted([*FLAG_OPTIONS, *PROPAGATION_OPTIONS]),
+        "mountOptions": sorted([*FLAG_OPTIONS, *PROPAGATION_OPTIONS, *RECURSIVE_OPTIONS]),
         "linux": {
-            "namespaces": sorted(set(NAMESPACE_FLAGS) - {"user"}),
+            "namespaces": sorted(NAMESPACE_FLAGS),
             "capabilities": list(CAPABILITIES),
             "cgroup": {"v1": True, "v2": True, "systemd": False, "systemdUser": False},
             "seccomp": {

@@ -94,6 +94,8 @@ SUBCOMMANDS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "exec": _add_exec_flags, "ps": _add_ps_flags, "update": _add_update_flags,
     "features": _add_nothing, "spec": _add_spec_flags, "list": _add_nothing,
 }
+# the commands whose processes enter a container: they run from the sealed interpreter
+SEALED_COMMANDS = frozenset({"create", "run", "exec"})
 GLOBAL_FLAGS_WITH_VALUE = frozenset({"--root", "--log", "--log-format", "--criu", "--rootless"})
 
 
@@ -304,8 +306,11 @@ def _delete(root: Path, container_id: str, force: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The program's entry point; ``argv`` given means a call from Python (no re-exec)."""
+    as_program = argv is None
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(requested_command(argv))
+    command = requested_command(argv)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if args.version:
         from wharf.runtime.oci.state import OCI_VERSION
@@ -317,6 +322,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     log = RuntimeLog(args.log, args.log_format == "json", args.debug)
     try:
+        if as_program and command in SEALED_COMMANDS:
+            from wharf.runtime.oci.sealedexe import reexec_sealed
+
+            reexec_sealed()  # CVE-2019-5736: returns only once /proc/self/exe is read-only
         return dispatch(args)
     except (RuntimeCreateError, ContainerStateError, OSError, ValueError) as exc:
         log.error(str(exc))

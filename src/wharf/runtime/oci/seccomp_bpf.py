@@ -12,12 +12,14 @@ import errno
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wharf.lib.atomicfile import write_atomic
 from wharf.runtime.oci.errors import RuntimeCreateError
 
 SCMP_ACT_KILL_THREAD = 0x00000000
@@ -170,27 +172,76 @@ def compile_seccomp(section: dict[str, Any]) -> bytes:
         return lib.export(ctx)
 
 
+CACHE_MAGIC = b"wharf-seccomp-bpf 1\n"
+SOCK_FILTER_SIZE = 8
+
+
+def cache_entry(key: str, program: bytes) -> bytes:
+    """The cache file: a magic line, ``<key> <sha256 of the program>``, then the program."""
+    digest = hashlib.sha256(program).hexdigest()
+    return CACHE_MAGIC + f"{key} {digest}\n".encode() + program
+
+
+def parse_cache_entry(key: str, data: bytes) -> bytes | None:
+    """The program in ``data`` if it is a whole, unchanged entry for ``key``; else None."""
+    if not data.startswith(CACHE_MAGIC):
+        return None
+    header, newline, program = data[len(CACHE_MAGIC):].partition(b"\n")
+    if not newline or header != f"{key} {hashlib.sha256(program).hexdigest()}".encode():
+        return None
+    if not program or len(program) % SOCK_FILTER_SIZE:
+        return None
+    return program
+
+
+def _private_to_us(st: os.stat_result) -> bool:
+    """Owned by us and writable by nobody else (what a cache we wrote looks like)."""
+    return st.st_uid == os.geteuid() and not st.st_mode & 0o022
+
+
 @dataclass(frozen=True)
 class SeccompCache:
-    """Compiled programs on disk: ``<directory>/<sha256 of the section>.bpf``."""
+    """Compiled programs on disk: ``<directory>/<sha256 of the section>.bpf``.
+
+    Each file carries its key and the program's sha256 and is written atomically and durably;
+    one that is torn, corrupt, renamed from another key, edited, or not private to us is
+    never loaded: the section is compiled again and the file replaced."""
 
     directory: Path
 
     def program(self, section: dict[str, Any]) -> bytes:
-        path = self.directory / f"{seccomp_key(section)}.bpf"
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            pass
+        key = seccomp_key(section)
+        path = self.directory / f"{key}.bpf"
+        cached = self._load(key, path)
+        if cached is not None:
+            return cached
         program = compile_seccomp(section)
-        self._store(path, program)
+        self._store(path, cache_entry(key, program))
         return program
 
-    def _store(self, path: Path, program: bytes) -> None:
+    def _trusted_directory(self) -> bool:
+        try:
+            return _private_to_us(os.stat(self.directory, follow_symlinks=False))
+        except OSError:
+            return False
+
+    def _load(self, key: str, path: Path) -> bytes | None:
+        if not self._trusted_directory():
+            return None
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as cached:
+            st = os.fstat(cached.fileno())
+            if not stat.S_ISREG(st.st_mode) or not _private_to_us(st):
+                return None
+            return parse_cache_entry(key, cached.read())
+
+    def _store(self, path: Path, entry: bytes) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_bytes(program)
-            os.replace(tmp, path)
+            if self._trusted_directory():
+                write_atomic(path, entry, 0o600, durable=True)
         except OSError:
             return  # a cache that cannot be written only costs speed

@@ -16,7 +16,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from wharf.runtime.oci.errors import RuntimeCreateError
 from wharf.runtime.oci.steps import InitContext, Step, run_steps
@@ -125,12 +125,22 @@ def reset_reserved_signals() -> None:
                      KERNEL_SIGSET_BYTES)
 
 
-def _run_intermediate(ctx: InitContext, enter: Callable[[], None],
+def request_id_maps(sync: SyncChannel) -> None:
+    """In the intermediate, right after unshare(CLONE_NEWUSER): have the parent write the
+    new user namespace's uid/gid maps, and wait until it has."""
+    sync.send({"type": "userns"})
+    reply = sync.receive()
+    if reply is None or reply.get("type") != "id-maps-written":
+        raise RuntimeCreateError(str((reply or {}).get("message") or
+                                     "the parent did not write the user namespace's maps"))
+
+
+def _run_intermediate(ctx: InitContext, enter: Callable[[SyncChannel], None],
                       steps: tuple[Step, ...]) -> NoReturn:
     status = 1
     try:
         reset_signals()
-        enter()
+        enter(ctx.sync)
         pid = os.fork()
         if pid == 0:
             _run_child(ctx, steps)
@@ -142,10 +152,35 @@ def _run_intermediate(ctx: InitContext, enter: Callable[[], None],
     os._exit(status)
 
 
-def spawn(make_context: Callable[[SyncChannel], InitContext], enter: Callable[[], None],
-          steps: tuple[Step, ...]) -> Spawned:
+def _answer_userns(channel: SyncChannel, pid: int,
+                   write_id_maps: Callable[[int], None] | None) -> None:
+    try:
+        if write_id_maps is None:
+            raise RuntimeCreateError("no uid/gid maps for the new user namespace")
+        write_id_maps(pid)
+    except RuntimeCreateError as exc:
+        channel.send({"type": "error", "message": exc.message})
+        return
+    channel.send({"type": "id-maps-written"})
+
+
+def _receive_pid(channel: SyncChannel, intermediate: int,
+                 write_id_maps: Callable[[int], None] | None) -> dict[str, Any] | None:
+    """The intermediate's report (its child's pid, or an error), answering its request for
+    user namespace maps on the way."""
+    while True:
+        message = channel.receive()
+        if message is None or message.get("type") != "userns":
+            return message
+        _answer_userns(channel, intermediate, write_id_maps)
+
+
+def spawn(make_context: Callable[[SyncChannel], InitContext],
+          enter: Callable[[SyncChannel], None], steps: tuple[Step, ...],
+          write_id_maps: Callable[[int], None] | None = None) -> Spawned:
     """Fork the intermediate; return once it reported the child's host pid and exited.
-    The child waits for ``Spawned.release()`` before its first step."""
+    The child waits for ``Spawned.release()`` before its first step. ``write_id_maps`` is
+    called with the intermediate's pid when it made a new user namespace."""
     parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     parent_fd, child_fd = parent_sock.detach(), child_sock.detach()
     ctx = make_context(SyncChannel(child_fd))
@@ -156,7 +191,7 @@ def spawn(make_context: Callable[[SyncChannel], InitContext], enter: Callable[[]
     os.close(child_fd)
     channel = SyncChannel(parent_fd)
     try:
-        message = channel.receive()
+        message = _receive_pid(channel, intermediate, write_id_maps)
     except SyncError as exc:
         channel.close()
         raise RuntimeCreateError(str(exc)) from exc

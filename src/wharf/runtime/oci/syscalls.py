@@ -9,6 +9,7 @@ Protocol: they work unprivileged on a temp directory, so steps use ``os`` for th
 from __future__ import annotations
 
 import ctypes
+import errno
 import fcntl
 import os
 import resource
@@ -64,7 +65,15 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_RAISE = 2
 SECCOMP_MODE_FILTER = 2
-CLOSE_RANGE_CLOEXEC = 0x4
+OPEN_TREE_CLONE = 0x1
+AT_EMPTY_PATH = 0x1000
+AT_RECURSIVE = 0x8000
+MOVE_MOUNT_F_EMPTY_PATH = 0x4
+MOVE_MOUNT_T_EMPTY_PATH = 0x40
+# the new mount API has one number on every architecture
+SYS_OPEN_TREE = 428
+SYS_MOVE_MOUNT = 429
+SYS_MOUNT_SETATTR = 442
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 
@@ -92,6 +101,10 @@ class Syscalls(Protocol):
         self, source: str | None, target: str, fstype: str | None, flags: int, data: str | None
     ) -> None: ...
     def umount2(self, target: str, flags: int) -> None: ...
+    def open_tree(self, path: str, recursive: bool) -> int: ...
+    def move_mount(self, tree_fd: int, target_fd: int) -> None: ...
+    def mount_setattr(self, fd: int, recursive: bool, attr_set: int, attr_clear: int
+                      ) -> None: ...
     def pivot_root(self, new_root: str, put_old: str) -> None: ...
     def chroot(self, path: str) -> None: ...
     def chdir(self, path: str) -> None: ...
@@ -111,7 +124,7 @@ class Syscalls(Protocol):
     def setresgid(self, gid: int) -> None: ...
     def setresuid(self, uid: int) -> None: ...
     def umask(self, mask: int) -> None: ...
-    def close_range_cloexec(self, first: int) -> None: ...
+    def close_range(self, first: int, last: int) -> None: ...
     def seccomp_load(self, program: bytes) -> None: ...
     def execve(self, path: str, args: list[str], env: list[str]) -> None: ...
 
@@ -126,6 +139,11 @@ class _CapData(ctypes.Structure):
         ("permitted", ctypes.c_uint32),
         ("inheritable", ctypes.c_uint32),
     ]
+
+
+class _MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
 
 
 class _SockFprog(ctypes.Structure):
@@ -173,6 +191,26 @@ class LinuxSyscalls:
 
     def umount2(self, target: str, flags: int) -> None:
         _check(self._libc.umount2(_b(target), flags), f"umount {target}")
+
+    def open_tree(self, path: str, recursive: bool) -> int:
+        """A detached copy of the mount tree at ``path`` (a bind mount not yet attached)."""
+        flags = OPEN_TREE_CLONE | os.O_CLOEXEC | (AT_RECURSIVE if recursive else 0)
+        result = self._libc.syscall(SYS_OPEN_TREE, -100, _b(path), ctypes.c_uint(flags))
+        _check(result, f"open_tree {path}")
+        return int(result)
+
+    def move_mount(self, tree_fd: int, target_fd: int) -> None:
+        """Attach the detached tree ``tree_fd`` onto what ``target_fd`` is open on."""
+        result = self._libc.syscall(SYS_MOVE_MOUNT, tree_fd, b"", target_fd, b"",
+                                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+        _check(result, "move_mount")
+
+    def mount_setattr(self, fd: int, recursive: bool, attr_set: int, attr_clear: int) -> None:
+        attr = _MountAttr(attr_set, attr_clear, 0, 0)
+        flags = AT_EMPTY_PATH | (AT_RECURSIVE if recursive else 0)
+        result = self._libc.syscall(SYS_MOUNT_SETATTR, fd, b"", ctypes.c_uint(flags),
+                                    ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)))
+        _check(result, "mount_setattr")
 
     def pivot_root(self, new_root: str, put_old: str) -> None:
         result = self._libc.syscall(self._nr.pivot_root, _b(new_root), _b(put_old))
@@ -247,9 +285,12 @@ class LinuxSyscalls:
     def umask(self, mask: int) -> None:
         os.umask(mask)
 
-    def close_range_cloexec(self, first: int) -> None:
+    def close_range(self, first: int, last: int) -> None:
         result = self._libc.syscall(self._nr.close_range, ctypes.c_uint(first),
-                                    ctypes.c_uint(0xFFFFFFFF), ctypes.c_uint(CLOSE_RANGE_CLOEXEC))
+                                    ctypes.c_uint(last), ctypes.c_uint(0))
+        if result < 0 and ctypes.get_errno() == errno.ENOSYS:  # Linux < 5.9
+            os.closerange(first, min(last + 1, os.sysconf("SC_OPEN_MAX")))
+            return
         _check(result, "close_range")
 
     def seccomp_load(self, program: bytes) -> None:

@@ -3,6 +3,8 @@
 ``INIT_STEPS`` run in the container's init after its namespaces exist; ``EXEC_STEPS`` in a
 process exec'd into a running container (namespaces already joined). Seccomp goes on early
 only without no_new_privs (loading needs CAP_SYS_ADMIN then); otherwise last before execve.
+Every fd not passed on is closed before seccomp (a profile may forbid close_range) and before
+the cwd is entered (CVE-2024-21626).
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ INIT_STEPS: tuple[Step, ...] = (
     Step("masked_paths", rootfs.masked_paths),
     Step("readonly_root", rootfs.readonly_root),
     Step("hostname", rootfs.set_hostname),
+    Step("close_fds", process.close_fds),
     Step("rlimits", process.set_rlimits),
     Step("no_new_privs", process.set_no_new_privs),
     Step("seccomp_early", process.load_seccomp_early),
-    Step("close_fds", process.close_fds),
     Step("bounding_set", process.drop_bounding_set),
     Step("user", process.switch_user),
     Step("capabilities", process.set_capabilities),
@@ -42,10 +44,10 @@ INIT_STEPS: tuple[Step, ...] = (
 
 EXEC_STEPS: tuple[Step, ...] = (
     Step("console", process.setup_exec_console),
+    Step("close_fds", process.close_fds),
     Step("rlimits", process.set_rlimits),
     Step("no_new_privs", process.set_no_new_privs),
     Step("seccomp_early", process.load_seccomp_early),
-    Step("close_fds", process.close_fds),
     Step("bounding_set", process.drop_bounding_set),
     Step("user", process.switch_user),
     Step("capabilities", process.set_capabilities),

@@ -63,11 +63,32 @@ def load_seccomp_late(ctx: InitContext) -> None:
         ctx.sys.seccomp_load(ctx.seccomp_program)
 
 
+LAST_FD = 0xFFFFFFFF
+
+
+def _gaps(first: int, keep: list[int]) -> list[tuple[int, int]]:
+    """The ranges from ``first`` up that hold none of ``keep`` (sorted)."""
+    ranges: list[tuple[int, int]] = []
+    start = first
+    for fd in keep:
+        if fd > start:
+            ranges.append((start, fd - 1))
+        start = max(start, fd + 1)
+    ranges.append((start, LAST_FD))
+    return ranges
+
+
 def close_fds(ctx: InitContext) -> None:
-    """Every fd above the preserved ones closes at execve (CVE-2024-21626); the preserved
-    ones (3 .. 3+N-1) are made inheritable."""
+    """Close every fd but stdio, the preserved ones (3 .. 3+N-1, made inheritable) and the
+    runtime's own (sync socket, exec fifo: close-on-exec): closed now, not only marked
+    close-on-exec, so no host fd is reachable through /proc/self/fd while the cwd is entered
+    (CVE-2024-21626); and before seccomp, which may forbid close_range."""
     first_closed = 3 + ctx.preserve_fds
-    ctx.sys.close_range_cloexec(first_closed)
+    own = [fd for fd in (ctx.sync.fd, ctx.fifo_fd, ctx.console_fd) if fd is not None]
+    for low, high in _gaps(first_closed, sorted(fd for fd in own if fd >= first_closed)):
+        ctx.sys.close_range(low, high)
+    for fd in own:
+        os.set_inheritable(fd, False)
     for fd in range(3, first_closed):
         try:
             os.set_inheritable(fd, True)
@@ -107,11 +128,23 @@ def set_capabilities(ctx: InitContext) -> None:
 
 
 def change_cwd(ctx: InitContext) -> None:
+    """Enter ``process.cwd``, resolved by the kernel in the container's root (after
+    pivot_root, or the joined mount namespace's root for exec), then check the kernel agrees
+    it is inside: a magic link (``/proc/self/fd/N``) to a directory outside would leave us
+    out of the root (CVE-2024-21626). Every host fd is closed by now, so none is reachable;
+    the check catches a preserved one. Plain chdir and getcwd: after seccomp, only calls every
+    profile allows (runc's way)."""
     try:
-        ctx.sys.chdir(str(resolve_in_root(ctx.root, ctx.process.cwd)))
+        ctx.sys.chdir(ctx.process.cwd)
     except OSError as exc:
         raise RuntimeCreateError(f"chdir to cwd (\"{ctx.process.cwd}\") set in config.json "
                                  f"failed: {exc.strerror}") from exc
+    try:
+        os.getcwd()  # glibc fails with ENOENT for a cwd not reachable from our root
+    except OSError as exc:
+        raise RuntimeCreateError("current working directory is outside of container mount "
+                                 "namespace root -- possible container breakout "
+                                 "detected") from exc
 
 
 def set_umask(ctx: InitContext) -> None:
