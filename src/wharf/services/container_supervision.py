@@ -11,16 +11,20 @@ import logging
 import shutil
 
 from wharf.core.errors import Conflict, NotFound, NotModified, WharfError
+from wharf.core.logopts import log_rotation
+from wharf.core.shimconfig import ShimConfig
 from wharf.core.timefmt import now_rfc3339
+from wharf.lib.atomicfile import write_atomic
 from wharf.services import container_config as cc
 from wharf.services.container_base import ContainerServiceBase
 from wharf.services.container_record import ContainerRecord, ContainerState
 from wharf.services.container_support import user_error
-from wharf.services.protocols import ExitStatusLike, ShimPort, ShimRequest
+from wharf.services.protocols import ExitStatusLike, ShimPort
 
 log = logging.getLogger(__name__)
 
 EXIT_UNKNOWN = 128
+STOP_ALL_CONCURRENCY = 16
 
 
 class ContainerSupervision(ContainerServiceBase):
@@ -55,9 +59,10 @@ class ContainerSupervision(ContainerServiceBase):
             )
             fields = cc.spec_fields(record.id, rootfs, record.config, record.host_config, etc)
             spec = deps.spec.build(fields)
-            (container_dir / "config.json").write_text(json.dumps(spec))
+            write_atomic(container_dir / "config.json", json.dumps(spec).encode(), 0o600,
+                         durable=False)  # rewritten at every start; never seen half-written
             (container_dir / "exit.json").unlink(missing_ok=True)
-            shim = await deps.shims.launch(self._shim_request(record))
+            shim = await deps.shims.launch(self._shim_config(record))
             await self._connect_pending_attaches(record.id, shim)
             pid = await shim.start()
         except BaseException as err:
@@ -73,9 +78,11 @@ class ContainerSupervision(ContainerServiceBase):
         self._emit(record, "start")
         live.watcher = asyncio.create_task(self._watch(record.id, shim))
 
-    def _shim_request(self, record: ContainerRecord) -> ShimRequest:
+    def _shim_config(self, record: ContainerRecord) -> ShimConfig:
         paths = self._deps.paths
-        return ShimRequest(
+        log_config = record.host_config.get("LogConfig") or {}
+        rotation = log_rotation(self._deps.log_opts, dict(log_config.get("Config") or {}))
+        return ShimConfig(
             id=record.id,
             bundle=paths.container_dir(record.id),
             runtime=self._deps.runtimes[record.runtime],
@@ -84,6 +91,8 @@ class ContainerSupervision(ContainerServiceBase):
             open_stdin=bool(record.config.get("OpenStdin")),
             stdin_once=bool(record.config.get("StdinOnce")),
             log_path=paths.log_path(record.id),
+            log_max_size=rotation.max_size,
+            log_max_files=rotation.max_files,
         )
 
     def _record_start_failure(self, record: ContainerRecord, message: str) -> None:
@@ -212,6 +221,25 @@ class ContainerSupervision(ContainerServiceBase):
         live = self.live(record.id)
         live.shim = shim
         live.watcher = asyncio.create_task(self._watch(record.id, shim))
+
+    async def stop_all(self, concurrency: int = STOP_ALL_CONCURRENCY) -> None:
+        """Stop every running container, each with its stop signal and timeout, at most
+        ``concurrency`` at a time (the daemon's shutdown without live-restore)."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def stop(record: ContainerRecord) -> None:
+            async with gate:
+                stop_signal = cc.parse_signal(record.config.get("StopSignal"))
+                timeout = record.config.get("StopTimeout")
+                timeout = cc.DEFAULT_STOP_TIMEOUT if timeout is None else int(timeout)
+                try:
+                    await self._stop_running(record, stop_signal, timeout)
+                except Exception as err:
+                    log.warning("stopping %s at shutdown: %s", record.id, err)
+                    return
+                self._emit(record, "stop")
+
+        await asyncio.gather(*(stop(r) for r in self.all() if r.state.running))
 
     async def shutdown(self) -> None:
         """Stop watching (containers keep running: live-restore)."""

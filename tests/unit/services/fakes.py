@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from wharf.core.errors import NotFound, RuntimeFailure
+from wharf.core.shimconfig import ShimConfig
 from wharf.core.timefmt import now_rfc3339
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
 from wharf.services.events import EventBus
-from wharf.services.protocols import ShimRequest
 
 BUSYBOX_ID = "sha256:" + "b" * 64
 
@@ -113,7 +113,7 @@ class FakeStream:
 class FakeShim:
     """Runs ``echo``, ``cat`` (stdin → stdout), ``sh -c 'exit N'``, ``sleep``; kill ends it."""
 
-    def __init__(self, request: ShimRequest, spec: dict[str, Any]) -> None:
+    def __init__(self, request: ShimConfig, spec: dict[str, Any]) -> None:
         self.request = request
         self.args: list[str] = spec["process"]["args"]
         self.exited: asyncio.Future[FakeExit] = asyncio.get_running_loop().create_future()
@@ -194,7 +194,7 @@ class FakeLauncher:
         self.alive: dict[Path, FakeShim] = {}
         self.exit_files: dict[Path, FakeExit] = {}
 
-    async def launch(self, request: ShimRequest) -> FakeShim:
+    async def launch(self, request: ShimConfig) -> FakeShim:
         spec = json.loads((request.bundle / "config.json").read_text())
         shim = FakeShim(request, spec)
         self.shims[request.id] = shim
@@ -263,6 +263,7 @@ class World:
     cgroups: FakeCgroups = field(default_factory=FakeCgroups)
     store: FakeStore = field(default_factory=FakeStore)
     events: EventBus = field(default_factory=EventBus)
+    log_opts: dict[str, str] = field(default_factory=dict)
     rootfs: FakeRootfs = field(init=False)
 
     def __post_init__(self) -> None:
@@ -275,7 +276,7 @@ class World:
             paths=ContainerPaths(self.root / "data"), images=self.images, rootfs=self.rootfs,
             shims=self.launcher, spec=self.spec, cgroups=self.cgroups, store=self.store,
             events=self.events, runtimes={"wharf": "wharf", "runc": "/usr/sbin/runc"},
-            host_resolv_conf=self.root / "resolv.conf",
+            host_resolv_conf=self.root / "resolv.conf", log_opts=self.log_opts,
         )
 
     def containers(self) -> ContainerService:
