@@ -12,11 +12,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 from wharf.core.errors import InvalidParameter
 
-__all__ = ["DEFAULT_LOG_OPTS", "ROTATION_KEYS", "LogRotation", "log_rotation", "parse_size"]
+__all__ = [
+    "DEFAULT_LOG_OPTS",
+    "ROTATION_KEYS",
+    "LogRotation",
+    "log_rotation",
+    "parse_size",
+    "rotated_log_path",
+]
 
 ROTATION_KEYS: Final = frozenset({"max-size", "max-file"})
 DEFAULT_LOG_OPTS: Final[Mapping[str, str]] = {"max-size": "20m", "max-file": "5"}
@@ -59,3 +67,8 @@ def log_rotation(*layers: Mapping[str, str]) -> LogRotation:
     if max_files < 1:
         raise InvalidParameter("max-file cannot be less than 1")
     return LogRotation(max_size, max_files)
+
+
+def rotated_log_path(path: Path, n: int) -> Path:
+    """The ``n``-th older file of the log at ``path`` (``<path>.n``; ``n`` = 0 is the log)."""
+    return path.with_name(f"{path.name}.{n}") if n else path

@@ -77,7 +77,7 @@ class Shim:
         self._started_at = ZERO_TIME
         self._finished_at = ZERO_TIME
         self._finalized_at = 0.0
-        self._log = JsonLogWriter(config.log_path, config.log_max_size)
+        self._log = JsonLogWriter(config.log_path, config.log_max_size, config.log_max_files)
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 
     # ---- set-up and the loop --------------------------------------------------------------
