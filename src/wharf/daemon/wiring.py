@@ -103,6 +103,10 @@ class HostCgroups:
             cgroup.kill_all(signal.SIGKILL)
         cgroup.remove()
 
+    def exists(self, cgroups_path: str) -> bool:
+        cgroup = open_cgroup(cgroups_path, self._layout)
+        return any(directory.is_dir() for directory in cgroup.mount_sources().values())
+
 
 class Shims:
     """``runtime.shimclient`` behind the service's ShimLauncherPort."""
@@ -118,6 +122,9 @@ class Shims:
 
     def read_exit_status(self, container_dir: Path) -> ExitStatusLike | None:
         return read_exit_status(container_dir)
+
+    async def destroy(self, container_dir: Path) -> None:
+        await self._launcher.destroy(container_dir)
 
 
 @dataclass

@@ -1,6 +1,5 @@
-"""Running containers: start (through a shim), watch for the exit and record it, reconnect
-to the shims of running containers when the daemon starts (live-restore), and clean up after a
-shim that was lost."""
+"""Running containers: start (through a shim), watch for the exit and record it, and clean up
+after a shim that was lost. (The daemon's start and stop: ``container_lifecycle``.)"""
 
 from __future__ import annotations
 
@@ -24,7 +23,6 @@ from wharf.services.protocols import ExitStatusLike, ShimPort
 log = logging.getLogger(__name__)
 
 EXIT_UNKNOWN = 128
-STOP_ALL_CONCURRENCY = 16
 
 
 class ContainerSupervision(ContainerServiceBase):
@@ -191,59 +189,3 @@ class ContainerSupervision(ContainerServiceBase):
         if not going:  # (a removal unmounts it with the rest of its files)
             with contextlib.suppress(Exception):
                 self._deps.rootfs.unmount(container_id)
-
-    # ---- restore (daemon start) ---------------------------------------------------------
-    async def restore(self) -> None:
-        """Load every record; reconnect to the shims of running containers (live-restore)."""
-        for text in self._deps.store.load_all():
-            try:
-                record = ContainerRecord.from_json(text)
-            except (ValueError, TypeError, KeyError) as err:
-                log.error("skipping an unreadable container record: %s", err)
-                continue
-            self._registry.add(record)
-            if record.state.status == "removing":  # a removal cut short: finish it, as dockerd
-                record.state.status = "dead"
-                with contextlib.suppress(WharfError):
-                    await self.remove(record.id, force=True, volumes=False)
-            elif record.state.running:
-                await self._reattach(record)
-            elif record.has_been_started:
-                with contextlib.suppress(Exception):  # a mount left by a crash
-                    self._deps.rootfs.unmount(record.id)
-
-    async def _reattach(self, record: ContainerRecord) -> None:
-        container_dir = self._deps.paths.container_dir(record.id)
-        shim = await self._deps.shims.connect(container_dir)
-        if shim is None:
-            await self._on_exit(record.id, await self._after_lost_shim(record.id))
-            return
-        live = self.live(record.id)
-        live.shim = shim
-        live.watcher = asyncio.create_task(self._watch(record.id, shim))
-
-    async def stop_all(self, concurrency: int = STOP_ALL_CONCURRENCY) -> None:
-        """Stop every running container, each with its stop signal and timeout, at most
-        ``concurrency`` at a time (the daemon's shutdown without live-restore)."""
-        gate = asyncio.Semaphore(concurrency)
-
-        async def stop(record: ContainerRecord) -> None:
-            async with gate:
-                stop_signal = cc.parse_signal(record.config.get("StopSignal"))
-                timeout = record.config.get("StopTimeout")
-                timeout = cc.DEFAULT_STOP_TIMEOUT if timeout is None else int(timeout)
-                try:
-                    await self._stop_running(record, stop_signal, timeout)
-                except Exception as err:
-                    log.warning("stopping %s at shutdown: %s", record.id, err)
-                    return
-                self._emit(record, "stop")
-
-        await asyncio.gather(*(stop(r) for r in self.all() if r.state.running))
-
-    async def shutdown(self) -> None:
-        """Stop watching (containers keep running: live-restore)."""
-        tasks = [live.watcher for live in self._live.values() if live.watcher]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

@@ -15,6 +15,7 @@ from wharf.services.protocols import (
     CgroupsPort,
     ContainerStorePort,
     ImageLookup,
+    OrphanSnapshotSweeper,
     RootfsPort,
     ShimLauncherPort,
     ShimPort,
@@ -52,6 +53,7 @@ class ContainerDeps:
     default_runtime: str = "wharf"
     host_resolv_conf: Path = Path("/etc/resolv.conf")
     log_opts: Mapping[str, str] = field(default_factory=dict)  # daemon's json-file defaults
+    snapshot_sweeper: OrphanSnapshotSweeper | None = None  # called by the start-up reconcile
 
 
 @dataclass

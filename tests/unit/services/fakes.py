@@ -122,8 +122,10 @@ class FakeShim:
         self.resized: list[tuple[int, int, str]] = []
         self.execs: list[dict[str, Any]] = []
         self.ignore_term = False
+        self.started = False
 
     async def start(self) -> int:
+        self.started = True
         argv = self.args
         if argv[0] == "nosuchcommand":
             self._exit(127)
@@ -175,7 +177,10 @@ class FakeShim:
         return await asyncio.shield(self.exited)
 
     async def state(self) -> dict[str, Any]:
-        return {"status": "exited" if self.exited.done() else "running"}
+        if not self.started:
+            return {"status": "created", "pid": 0}
+        return {"status": "exited" if self.exited.done() else "running", "pid": 4242,
+                "started_at": "2024-01-01T00:00:00.000000000Z"}
 
     async def kill(self, signal: int, all_processes: bool = False) -> None:
         self.signals.append(signal)
@@ -193,6 +198,7 @@ class FakeLauncher:
         self.shims: dict[str, FakeShim] = {}
         self.alive: dict[Path, FakeShim] = {}
         self.exit_files: dict[Path, FakeExit] = {}
+        self.destroyed: list[Path] = []
 
     async def launch(self, request: ShimConfig) -> FakeShim:
         spec = json.loads((request.bundle / "config.json").read_text())
@@ -206,6 +212,10 @@ class FakeLauncher:
 
     def read_exit_status(self, container_dir: Path) -> FakeExit | None:
         return self.exit_files.get(container_dir)
+
+    async def destroy(self, container_dir: Path) -> None:
+        self.destroyed.append(container_dir)
+        self.alive.pop(container_dir, None)
 
 
 class FakeSpec:
@@ -226,6 +236,7 @@ class FakeCgroups:
     def __init__(self) -> None:
         self.frozen: set[str] = set()
         self.destroyed: list[str] = []
+        self.existing: set[str] = set()
 
     def freeze(self, cgroups_path: str) -> None:
         self.frozen.add(cgroups_path)
@@ -238,6 +249,10 @@ class FakeCgroups:
 
     def destroy(self, cgroups_path: str) -> None:
         self.destroyed.append(cgroups_path)
+        self.existing.discard(cgroups_path)
+
+    def exists(self, cgroups_path: str) -> bool:
+        return cgroups_path in self.existing
 
 
 class FakeStore:
