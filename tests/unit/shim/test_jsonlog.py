@@ -83,3 +83,17 @@ def test_appends_to_existing_log(tmp_path: Path) -> None:
         log.write("stdout", text)
         log.close()
     assert [e["log"] for e in read(path)] == ["first\n", "second\n"]
+
+
+def test_one_big_write_is_spread_over_files_none_past_max_size(tmp_path: Path) -> None:
+    path = tmp_path / "b.log"
+    log = JsonLogWriter(path, max_size=4000, max_files=50)
+    log.write("stdout", b"".join(f"row {i:05d}\n".encode() for i in range(3000)))
+    log.close()
+    files = list(tmp_path.iterdir())
+    assert len(files) > 10 and all(p.stat().st_size <= 4000 for p in files)
+    order = [path, *(tmp_path / f"b.log.{n}" for n in range(1, 50))]
+    kept = [e["log"] for p in reversed(order) if p.exists() for e in read(p)]
+    assert kept[-1] == "row 02999\n"
+    first = int(kept[0].split()[1])
+    assert kept == [f"row {i:05d}\n" for i in range(first, 3000)]

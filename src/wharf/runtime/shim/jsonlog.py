@@ -92,10 +92,26 @@ class JsonLogWriter:
         os.close(self._fd)
 
     def _append(self, data: bytes) -> None:
+        """Append whole entries; with rotation on, a file is rotated before the entry that
+        would take it past ``max_size`` (so no file passes it, unless by one long entry)."""
         if not data:
             return
-        if self._max_size > 0 and self._size > 0 and self._size + len(data) > self._max_size:
-            self._rotate()
+        if self._max_size <= 0 or self._size + len(data) <= self._max_size:
+            self._write(data)
+            return
+        start = 0
+        while start < len(data):
+            room = max(self._max_size - self._size, 0)
+            end = data.rfind(b"\n", start, start + room) + 1  # the entries that fit
+            if end <= start:
+                if self._size > 0:
+                    self._rotate()
+                    continue
+                end = data.index(b"\n", start) + 1  # one entry longer than max_size
+            self._write(data[start:end])
+            start = end
+
+    def _write(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view) :]
