@@ -25,7 +25,7 @@ from aiohttp import web
 
 from wharf.api.server import TLSFiles, build_app, server_ssl_context
 from wharf.daemon.config import ConfigError, DaemonConfig, TcpListener, UnixListener, load_config
-from wharf.daemon.listeners import bind_unix_socket, private_directory
+from wharf.daemon.listeners import bind_unix_socket, private_directory, require_one_thread
 from wharf.daemon.wiring import build_daemon
 
 log = logging.getLogger("wharfd")
@@ -71,6 +71,7 @@ def write_pidfile(path: Path) -> None:
 
 def bind_unix_listeners(config: DaemonConfig) -> dict[Path, socket.socket]:
     """Every unix listener bound (mode 0660 from the start); call before threads exist."""
+    require_one_thread()
     bound: dict[Path, socket.socket] = {}
     try:
         for listener in config.listeners:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from wharf.daemon.listeners import bind_unix_socket, private_directory
+from wharf.daemon.listeners import bind_unix_socket, private_directory, require_one_thread
 
 
 @pytest.fixture()
@@ -36,13 +36,13 @@ def test_socket_is_bound_with_mode_0660_whatever_the_umask(tmp_path: Path,
     assert os.umask(0) == 0, "the process umask was not restored"
 
 
-def test_binding_refuses_once_threads_exist(tmp_path: Path) -> None:
+def test_wharfd_refuses_to_bind_once_threads_exist() -> None:
     release = threading.Event()
     worker = threading.Thread(target=release.wait)
     worker.start()
     try:
         with pytest.raises(RuntimeError, match="before any thread"):
-            bind_unix_socket(tmp_path / "x.sock")
+            require_one_thread()
     finally:
         release.set()
         worker.join()
