@@ -176,23 +176,50 @@ class LogReader:
         self._handles = []
 
 
+class LogStream:
+    """The selected lines of an opened log; with ``follow``, then new ones until the container
+    stops. Its files are open from :func:`open_log` on: a removal of the container meanwhile
+    (docker-py reads ``run``'s output after removing the container) does not empty it."""
+
+    def __init__(self, reader: LogReader, options: LogOptions,
+                 running: Callable[[], bool]) -> None:
+        self._reader = reader
+        self._options = options
+        self._running = running
+
+    def __aiter__(self) -> AsyncIterator[LogLine]:
+        return self._lines()
+
+    async def _lines(self) -> AsyncIterator[LogLine]:
+        while True:
+            still_running = self._running()
+            batch = await asyncio.to_thread(self._reader.read_batch)
+            if batch is None:
+                if not (self._options.follow and still_running):
+                    return
+                await asyncio.sleep(FOLLOW_POLL_SECONDS)
+                continue
+            for line in batch:
+                yield line
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+async def open_log(path: Path, options: LogOptions, running: Callable[[], bool]) -> LogStream:
+    """Open the log's files now (before answering the request); read them by iterating."""
+    return LogStream(await asyncio.to_thread(LogReader, path, options), options, running)
+
+
 async def read_log(
     path: Path,
     options: LogOptions,
     running: Callable[[], bool],
 ) -> AsyncIterator[LogLine]:
     """The selected lines; with ``follow``, then new ones until the container stops."""
-    reader = await asyncio.to_thread(LogReader, path, options)
+    stream = await open_log(path, options, running)
     try:
-        while True:
-            still_running = running()
-            batch = await asyncio.to_thread(reader.read_batch)
-            if batch is None:
-                if not (options.follow and still_running):
-                    return
-                await asyncio.sleep(FOLLOW_POLL_SECONDS)
-                continue
-            for line in batch:
-                yield line
+        async for line in stream:
+            yield line
     finally:
-        reader.close()
+        stream.close()

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import time
 import tracemalloc
 from pathlib import Path
 
 from wharf.runtime.shim.jsonlog import JsonLogWriter
-from wharf.services.logs import LogOptions, read_log
+from wharf.services.logs import LogOptions, open_log, read_log
 
 STAMP = "2024-01-01T00:00:00.000000000Z"
 
@@ -128,3 +129,21 @@ def test_reading_a_big_log_streams_in_bounded_memory(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 4 * 1024 * 1024, f"reading held {peak} bytes"
+
+
+def test_an_opened_log_survives_the_removal_of_its_container(tmp_path: Path) -> None:
+    """docker-py's ``run(remove=True)`` removes the container before it reads the logs it
+    asked for: what the request opened must still be read."""
+    path = tmp_path / "c" / "c-json.log"
+    path.parent.mkdir()
+    path.write_bytes(entry("hello\n"))
+
+    async def scenario() -> list[bytes]:
+        stream = await open_log(path, LogOptions(follow=True), lambda: False)
+        try:
+            shutil.rmtree(path.parent)  # the container's directory is removed
+            return [line.data async for line in stream]
+        finally:
+            stream.close()
+
+    assert asyncio.run(scenario()) == [b"hello\n"]

@@ -32,7 +32,7 @@ from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerService
 from wharf.services.events import parse_event_time
 from wharf.services.filters import ContainerQuery
-from wharf.services.logs import STDERR, LogLine, LogOptions, read_log
+from wharf.services.logs import STDERR, LogLine, LogOptions, open_log, read_log
 from wharf.services.protocols import StreamPort
 from wharf.services.top import top
 
@@ -156,16 +156,19 @@ class ContainerRoutes:
         tty = record.tty
         content_type = ("application/vnd.docker.raw-stream" if tty
                         else "application/vnd.docker.multiplexed-stream")
-        response = web.StreamResponse(headers={"Content-Type": content_type})
-        await response.prepare(request)
+        lines = await open_log(self._c.log_path(record), options, lambda: record.state.running)
+        try:  # the files are open before the answer starts, as dockerd does
+            response = web.StreamResponse(headers={"Content-Type": content_type})
+            await response.prepare(request)
 
-        async def send_lines() -> None:
-            lines = read_log(self._c.log_path(record), options, lambda: record.state.running)
-            async for line in lines:
-                kind = FRAME_STDERR if line.stream == STDERR else FRAME_STDOUT
-                await response.write(line.data if tty else encode_frame(kind, line.data))
+            async def send_lines() -> None:
+                async for line in lines:
+                    kind = FRAME_STDERR if line.stream == STDERR else FRAME_STDOUT
+                    await response.write(line.data if tty else encode_frame(kind, line.data))
 
-        await until_disconnected(request, send_lines())
+            await until_disconnected(request, send_lines())
+        finally:
+            lines.close()
         with contextlib.suppress(ConnectionError):
             await response.write_eof()
         return response
