@@ -5,14 +5,20 @@ both directions are raw bytes on the connection; others get ``200`` and the outp
 aiohttp hands the connection over: the status line is written directly to the transport and
 the transport gets our own protocol, which (unlike aiohttp's) keeps the socket open after the
 client half-closes, so stdin EOF reaches the container while its output still flows back.
+
+Input is back-pressured: at most ``INPUT_HIGH_WATER`` bytes of the client's input wait in the
+daemon; past that the socket is not read until the process's side (the shim, which stops
+taking input while the container does not read its stdin) has taken them. Input a stream does
+not want (no stdin) is read and dropped, so a disconnect is still noticed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -25,7 +31,8 @@ from wharf.services.protocols import StreamPort
 RAW_STREAM = "application/vnd.docker.raw-stream"
 MULTIPLEXED_STREAM = "application/vnd.docker.multiplexed-stream"
 FRAME_STDOUT, FRAME_STDERR, FRAME_EXIT, FRAME_ERROR = 1, 2, 3, 4
-
+INPUT_HIGH_WATER = 1024 * 1024
+INPUT_LOW_WATER = 256 * 1024
 
 
 
@@ -35,31 +42,65 @@ def wants_upgrade(request: web.Request) -> bool:
 
 
 class _RawProtocol(asyncio.Protocol):
-    """Receives the client's bytes after the hand-over; ``None`` in the queue means EOF."""
+    """Receives the client's bytes after the hand-over; :meth:`read` returns ``None`` at EOF.
+    Reading the socket pauses while more than ``INPUT_HIGH_WATER`` bytes wait."""
 
-    def __init__(self) -> None:
-        self.incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
+    def __init__(self, transport: asyncio.Transport, accept_input: bool) -> None:
+        self._transport = transport
+        self._accept_input = accept_input
+        self._incoming: collections.deque[bytes | None] = collections.deque()
+        self._buffered = 0
+        self._reading_paused = False
+        self._arrived = asyncio.Event()
         self.lost = asyncio.Event()
         self._can_write = asyncio.Event()
         self._can_write.set()
 
+    @property
+    def buffered(self) -> int:
+        return self._buffered
+
+    def _push(self, data: bytes | None) -> None:
+        if data is not None:
+            if not self._accept_input or not data:
+                return
+            self._buffered += len(data)
+            if self._buffered > INPUT_HIGH_WATER and not self._reading_paused:
+                self._reading_paused = True
+                with contextlib.suppress(RuntimeError):
+                    self._transport.pause_reading()
+        self._incoming.append(data)
+        self._arrived.set()
+
+    async def read(self) -> bytes | None:
+        while not self._incoming:
+            self._arrived.clear()
+            await self._arrived.wait()
+        data = self._incoming.popleft()
+        if data is not None:
+            self._buffered -= len(data)
+            if self._reading_paused and self._buffered <= INPUT_LOW_WATER:
+                self._reading_paused = False
+                with contextlib.suppress(RuntimeError):
+                    self._transport.resume_reading()
+        return data
+
     def feed_data(self, data: bytes) -> tuple[bool, bytes]:  # aiohttp payload-parser protocol
-        if data:
-            self.incoming.put_nowait(data)
+        self._push(data)
         return False, b""
 
     def feed_eof(self) -> None:
-        self.incoming.put_nowait(None)
+        self._push(None)
 
     def data_received(self, data: bytes) -> None:
-        self.incoming.put_nowait(data)
+        self._push(data)
 
     def eof_received(self) -> bool:
-        self.incoming.put_nowait(None)
+        self._push(None)
         return True  # keep the socket open: the client only half-closed
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.incoming.put_nowait(None)
+        self._push(None)
         self.lost.set()
         self._can_write.set()
 
@@ -97,17 +138,19 @@ def _status_head(request: web.Request, tty: bool, upgrade: bool) -> bytes:
 
 async def serve_stream(
     request: web.Request, open_stream: Callable[[], Awaitable[StreamPort | None]], *,
-    tty: bool, stdin: bool, prelude: Iterable[tuple[int, bytes]] = (),
+    tty: bool, stdin: bool, prelude: AsyncIterable[tuple[int, bytes]] | None = None,
     report_errors: bool = True,
 ) -> web.StreamResponse:
     """Answer 101 (or 200), hand the connection over, then open the process's stream (which
     may wait, e.g. for the container to start) and pump it both ways until the process ends.
+    ``prelude``: frames sent first (attach's logs), written as the client takes them.
     ``report_errors``: write the shim's error frames (an exec that failed) to the client."""
     transport = request.transport
     if transport is None:
         raise ConnectionResetError("the client went away")
+    assert isinstance(transport, asyncio.Transport)
     upgrade = wants_upgrade(request)
-    raw = _RawProtocol()
+    raw = _RawProtocol(transport, accept_input=stdin and upgrade)
     if upgrade:
         request.protocol.set_parser(raw)  # type: ignore[arg-type]  # takes any early bytes
     transport.write(_status_head(request, tty, upgrade))
@@ -115,8 +158,12 @@ async def serve_stream(
     transport.resume_reading()
     stream: StreamPort | None = None
     try:
-        for stream_type, payload in prelude:
-            transport.write(payload if tty else encode_frame(stream_type, payload))
+        if prelude is not None:
+            async for stream_type, payload in prelude:
+                if raw.lost.is_set():
+                    return _HijackedResponse(status=101 if upgrade else 200)
+                transport.write(payload if tty else encode_frame(stream_type, payload))
+                await raw.drain()
         try:
             stream = await _unless_lost(raw, open_stream())
         except WharfError as err:  # the status line is out: the error goes in the stream
@@ -203,7 +250,7 @@ def _error_text(payload: bytes) -> str:
 
 async def _copy_input(raw: _RawProtocol, stream: StreamPort) -> None:
     while True:
-        data = await raw.incoming.get()
+        data = await raw.read()
         if data is None:
             with contextlib.suppress(OSError):
                 await stream.close_stdin()

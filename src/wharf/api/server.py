@@ -5,6 +5,12 @@ Routes are declared unversioned by ``wharf.api.routes.<resource>.routes(...)`` a
 ``/v1.NN`` prefix. A middleware checks the prefix (1.24-1.47, Docker's wording otherwise),
 turns :mod:`wharf.core.errors` into ``{"message": ...}`` answers and every response gets the
 headers Docker clients read to negotiate (``Api-Version``, ``Server``, ``Ostype``, ...).
+
+A request body read whole (JSON) may be at most ``MAX_JSON_BODY`` bytes once decoded: aiohttp
+decompresses a ``Content-Encoding`` body in bounded chunks and counts the decompressed bytes
+against that cap, so a compression bomb ends with a 413 as soon as it passes it. (dockerd sets
+no cap on most JSON bodies; wharf does: no Engine API JSON body comes near 4 MiB.) Streamed
+uploads (image load/import) have no cap but a stall timeout (:mod:`wharf.api.uploads`).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from wharf.core.errors import InvalidParameter, WharfError
 ENGINE_VERSION = "27.0.0-wharf"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+MAX_JSON_BODY = 4 * 1024 * 1024
 
 _VERSION_PREFIX = r"/{api_version:v[0-9]+\.[0-9]+}"
 _VERSION_KEY = "api_version"
@@ -96,6 +104,10 @@ async def _errors_middleware(request: web.Request, handler: Handler) -> web.Stre
         return page_not_found()
     except web.HTTPMethodNotAllowed:
         return page_not_found()
+    except web.HTTPRequestEntityTooLarge:
+        return web.json_response(
+            {"message": f"request body too large: the limit is {MAX_JSON_BODY} bytes"},
+            status=413)
 
 
 async def _add_identity_headers(_request: web.Request, response: web.StreamResponse) -> None:
@@ -105,10 +117,11 @@ async def _add_identity_headers(_request: web.Request, response: web.StreamRespo
 
 
 def build_app(
-    routes: Iterable[RouteDef], identity: ServerIdentity | None = None
+    routes: Iterable[RouteDef], identity: ServerIdentity | None = None,
+    max_body: int = MAX_JSON_BODY,
 ) -> web.Application:
     """The aiohttp application serving ``routes`` bare and under ``/v1.NN``."""
-    app = web.Application(middlewares=[_errors_middleware], client_max_size=0)
+    app = web.Application(middlewares=[_errors_middleware], client_max_size=max_body)
     app[IDENTITY_KEY] = identity or ServerIdentity()
     app.on_response_prepare.append(_add_identity_headers)
     for route in routes:

@@ -1,8 +1,9 @@
 """wharfd's configuration: dockerd's flags and ``daemon.json`` keys, merged like dockerd does.
 
 A key may come from a flag or from the file, never both (dockerd refuses that too); unknown
-keys in the file are errors. Plain TCP is only allowed on a loopback address; anything else
-needs TLS.
+keys in the file are errors. TCP off a loopback address needs ``--tlsverify`` (TLS with
+verified client certificates): whoever reaches the API is root on the host, so a server
+certificate alone (``--tls``) or plain TCP are only allowed on loopback.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from wharf.core.errors import InvalidParameter
+from wharf.core.logopts import ROTATION_KEYS, log_rotation
 
 DEFAULT_CONFIG_FILE = Path("/etc/wharf/daemon.json")
 DEFAULT_DATA_ROOT = Path("/var/lib/wharf")
@@ -67,7 +71,7 @@ class DaemonConfig:
     exec_root: Path = DEFAULT_EXEC_ROOT
     pidfile: Path | None = DEFAULT_PIDFILE
     log_level: str = "info"
-    live_restore: bool = True
+    live_restore: bool = False  # Docker's default: stopping the daemon stops its containers
     tls: TLSConfig | None = None
     default_runtime: str = "wharf"
     runtimes: dict[str, str] = field(default_factory=lambda: dict(BUILTIN_RUNTIMES))
@@ -75,6 +79,7 @@ class DaemonConfig:
     insecure_registries: list[str] = field(default_factory=list)
     bip: str = ""
     default_address_pools: list[dict[str, Any]] = field(default_factory=list)
+    log_opts: dict[str, str] = field(default_factory=dict)  # json-file defaults (max-size/-file)
 
 
 # daemon.json key → (argparse dest, flag as the user writes it)
@@ -85,6 +90,7 @@ _FILE_KEYS: dict[str, str] = {
     "tlskey": "tlskey", "default-runtime": "default_runtime", "runtimes": "runtimes",
     "registry-mirrors": "registry_mirrors", "insecure-registries": "insecure_registries",
     "bip": "bip", "default-address-pools": "default_address_pools", "debug": "debug",
+    "log-opts": "log_opts",
 }
 
 
@@ -126,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registry-mirror", dest="registry_mirrors", action="append")
     p.add_argument("--insecure-registry", dest="insecure_registries", action="append")
     p.add_argument("--bip", dest="bip")
+    p.add_argument("--log-opt", dest="log_opts", action="append",
+                   help="default json-file log option (max-size=20m, max-file=5)")
     return p
 
 
@@ -197,6 +205,27 @@ def _runtimes(value: Any) -> dict[str, str]:
     return runtimes
 
 
+def _log_opts(value: Any) -> dict[str, str]:
+    """daemon.json ``{"max-size": "10m"}`` or ``--log-opt max-size=10m`` (repeated)."""
+    if isinstance(value, dict):
+        opts = {str(k): str(v) for k, v in value.items()}
+    else:
+        opts = {}
+        for item in value or []:
+            key, sep, val = str(item).partition("=")
+            if not sep:
+                raise ConfigError(f"invalid log-opt {item!r}: expected key=value")
+            opts[key] = val
+    unknown = sorted(set(opts) - ROTATION_KEYS)
+    if unknown:
+        raise ConfigError(f"unknown log opt '{unknown[0]}' for json-file log driver")
+    try:
+        log_rotation(opts)
+    except InvalidParameter as err:
+        raise ConfigError(f"invalid log-opts: {err}") from None
+    return opts
+
+
 def _tls(merged: dict[str, Any]) -> TLSConfig | None:
     verify = bool(merged.get("tlsverify", False))
     if not (verify or merged.get("tls", False)):
@@ -208,6 +237,22 @@ def _tls(merged: dict[str, Any]) -> TLSConfig | None:
         if path is not None and not Path(path).is_file():
             raise ConfigError(f"could not load TLS files: {path} does not exist")
     return TLSConfig(cert, key, Path(ca_value) if ca_value else None, verify)
+
+
+def _check_tcp_exposure(listener: Listener, tls: TLSConfig | None) -> None:
+    """Off loopback, only clients with a certificate signed by our CA may reach the API."""
+    if not isinstance(listener, TcpListener) or listener.loopback:
+        return
+    where = f"tcp://{listener.host}:{listener.port}"
+    if tls is None:
+        raise ConfigError(
+            f"refusing to listen on {where} without TLS: plain TCP is only allowed on a "
+            "loopback address (use --tlsverify)")
+    if not tls.verify or tls.ca is None:
+        raise ConfigError(
+            f"refusing to listen on {where} with --tls but without --tlsverify: anyone who "
+            "can connect would be root on this host; verify client certificates "
+            "(--tlsverify --tlscacert) or listen on a loopback address")
 
 
 def load_config(argv: Sequence[str]) -> DaemonConfig:
@@ -224,10 +269,7 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         hosts = [hosts]
     listeners = [parse_listener(str(h), tls is not None) for h in hosts]
     for listener in listeners:
-        if isinstance(listener, TcpListener) and not listener.loopback and tls is None:
-            raise ConfigError(
-                f"refusing to listen on tcp://{listener.host}:{listener.port} without TLS: "
-                "plain TCP is only allowed on a loopback address (use --tlsverify)")
+        _check_tcp_exposure(listener, tls)
     runtimes = _runtimes(merged.get("runtimes"))
     default_runtime = str(merged.get("default_runtime") or "wharf")
     if default_runtime not in runtimes:
@@ -240,7 +282,7 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         exec_root=Path(merged.get("exec_root") or DEFAULT_EXEC_ROOT),
         pidfile=Path(pidfile) if pidfile else DEFAULT_PIDFILE,
         log_level=log_level,
-        live_restore=bool(merged.get("live_restore", True)),
+        live_restore=bool(merged.get("live_restore", False)),
         tls=tls,
         default_runtime=default_runtime,
         runtimes=runtimes,
@@ -248,4 +290,5 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         insecure_registries=list(merged.get("insecure_registries") or []),
         bip=str(merged.get("bip") or ""),
         default_address_pools=list(merged.get("default_address_pools") or []),
+        log_opts=_log_opts(merged.get("log_opts")),
     )

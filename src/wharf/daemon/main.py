@@ -1,7 +1,10 @@
 """``wharfd``: parse the configuration, build the daemon, serve the API until SIGTERM/SIGINT.
 
-Shutting down leaves containers running (live-restore): their shims own them; the next
-wharfd reconnects.
+The unix sockets are bound first, while the process is one thread (their mode comes from the
+umask: see :mod:`wharf.daemon.listeners`). On SIGTERM the daemon stops its running containers,
+as dockerd does, unless ``--live-restore`` is on: then they keep running under their shims and
+the next wharfd reconnects to them. (A SIGKILLed daemon leaves them running either way; the
+next start adopts them.)
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -21,6 +25,7 @@ from aiohttp import web
 
 from wharf.api.server import TLSFiles, build_app, server_ssl_context
 from wharf.daemon.config import ConfigError, DaemonConfig, TcpListener, UnixListener, load_config
+from wharf.daemon.listeners import bind_unix_socket, private_directory, require_one_thread
 from wharf.daemon.wiring import build_daemon
 
 log = logging.getLogger("wharfd")
@@ -64,48 +69,58 @@ def write_pidfile(path: Path) -> None:
     path.write_text(f"{os.getpid()}\n")
 
 
-async def _start_sites(runner: web.AppRunner, config: DaemonConfig) -> list[Path]:
-    sockets: list[Path] = []
+def bind_unix_listeners(config: DaemonConfig) -> dict[Path, socket.socket]:
+    """Every unix listener bound (mode 0660 from the start); call before threads exist."""
+    require_one_thread()
+    bound: dict[Path, socket.socket] = {}
+    try:
+        for listener in config.listeners:
+            if isinstance(listener, UnixListener):
+                bound[listener.path] = bind_unix_socket(listener.path)
+    except BaseException:
+        for sock in bound.values():
+            sock.close()
+        raise
+    return bound
+
+
+async def _start_sites(runner: web.AppRunner, config: DaemonConfig,
+                       unix_sockets: dict[Path, socket.socket]) -> None:
     ssl_context = None
     if config.tls is not None:
         ssl_context = server_ssl_context(TLSFiles(config.tls.cert, config.tls.key,
                                                   config.tls.ca, config.tls.verify))
     for listener in config.listeners:
         if isinstance(listener, UnixListener):
-            listener.path.parent.mkdir(parents=True, exist_ok=True)
-            listener.path.unlink(missing_ok=True)
-            site: web.BaseSite = web.UnixSite(runner, str(listener.path))
+            site: web.BaseSite = web.SockSite(runner, unix_sockets[listener.path])
             await site.start()
-            os.chmod(listener.path, 0o660)
-            sockets.append(listener.path)
         elif isinstance(listener, TcpListener):
             site = web.TCPSite(runner, listener.host, listener.port, ssl_context=ssl_context)
             await site.start()
         log.info("API listening on %s", listener)
-    return sockets
 
 
-async def serve(config: DaemonConfig) -> None:
+async def serve(config: DaemonConfig, unix_sockets: dict[Path, socket.socket]) -> None:
     daemon = await build_daemon(config)
     runner = web.AppRunner(build_app(daemon.routes), handle_signals=False,
                            shutdown_timeout=1.0)
     await runner.setup()
-    sockets: list[Path] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        sockets = await _start_sites(runner, config)
+        await _start_sites(runner, config, unix_sockets)
         log.info("wharfd ready (data root %s)", config.data_root)
         await stop.wait()
-        log.info("shutting down; containers keep running (live-restore)")
+        log.info("shutting down; %s", "containers keep running (live-restore)"
+                 if config.live_restore else "stopping the running containers")
     finally:
         await runner.cleanup()
         log.debug("API closed")
-        await daemon.close()
+        await daemon.close(stop_containers=not config.live_restore)
         log.debug("daemon closed")
-        for path in sockets:
+        for path in unix_sockets:
             path.unlink(missing_ok=True)
 
 
@@ -116,14 +131,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"wharfd: {err}\n")
         return 1
     setup_logging(config.log_level)
+    unix_sockets: dict[Path, socket.socket] = {}
     try:
         if config.pidfile is not None:
             write_pidfile(config.pidfile)
-        asyncio.run(serve(config))
-    except ConfigError as err:
+        private_directory(config.exec_root)
+        unix_sockets = bind_unix_listeners(config)
+        asyncio.run(serve(config, unix_sockets))
+    except (ConfigError, OSError) as err:
         log.error("%s", err)
         return 1
     finally:
+        for sock in unix_sockets.values():
+            sock.close()
         if config.pidfile is not None:
             with contextlib.suppress(OSError, ValueError):
                 if int(config.pidfile.read_text().strip()) == os.getpid():

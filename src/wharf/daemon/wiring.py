@@ -24,16 +24,18 @@ from wharf.api.routes import system as system_routes
 from wharf.api.server import RouteDef
 from wharf.core.errors import NotFound
 from wharf.core.metadata import ContainerRow, ContainerRows
+from wharf.core.shimconfig import ShimConfig
 from wharf.daemon.config import DaemonConfig
+from wharf.daemon.listeners import private_directory
 from wharf.runtime import spec as runtime_spec
 from wharf.runtime.cgroups import detect_layout, open_cgroup
-from wharf.runtime.shim_client import ShimConfig, ShimLauncher, read_exit_status
+from wharf.runtime.shim_client import ShimLauncher, read_exit_status
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
 from wharf.services.events import EventBus
 from wharf.services.exec import ExecService
 from wharf.services.images import ImageService
-from wharf.services.protocols import ExitStatusLike, ShimPort, ShimRequest
+from wharf.services.protocols import ExitStatusLike, ShimPort
 from wharf.services.rootfs import RootfsService
 from wharf.services.system import DaemonFacts, SystemService
 from wharf.store.content import ContentStore
@@ -104,6 +106,10 @@ class HostCgroups:
             cgroup.kill_all(signal.SIGKILL)
         cgroup.remove()
 
+    def exists(self, cgroups_path: str) -> bool:
+        cgroup = open_cgroup(cgroups_path, self._layout)
+        return any(directory.is_dir() for directory in cgroup.mount_sources().values())
+
 
 class Shims:
     """``runtime.shimclient`` behind the service's ShimLauncherPort."""
@@ -111,18 +117,17 @@ class Shims:
     def __init__(self, launcher: ShimLauncher) -> None:
         self._launcher = launcher
 
-    async def launch(self, request: ShimRequest) -> ShimPort:
-        return await self._launcher.launch(ShimConfig(
-            id=request.id, bundle=request.bundle, runtime=request.runtime,
-            runtime_root=request.runtime_root, tty=request.tty,
-            open_stdin=request.open_stdin, stdin_once=request.stdin_once,
-            log_path=request.log_path))
+    async def launch(self, config: ShimConfig) -> ShimPort:
+        return await self._launcher.launch(config)
 
     async def connect(self, container_dir: Path) -> ShimPort | None:
         return await self._launcher.connect(container_dir)
 
     def read_exit_status(self, container_dir: Path) -> ExitStatusLike | None:
         return read_exit_status(container_dir)
+
+    async def destroy(self, container_dir: Path) -> None:
+        await self._launcher.destroy(container_dir)
 
 
 @dataclass
@@ -140,8 +145,11 @@ class Daemon:
     shim_server: asyncio.subprocess.Process | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
-    async def close(self) -> None:
-        """Stop watching containers (they keep running: live-restore) and close the stores."""
+    async def close(self, stop_containers: bool = False) -> None:
+        """Stop the running containers when asked (no live-restore), stop watching the rest
+        (they keep running under their shims) and close the stores."""
+        if stop_containers:
+            await self.containers.stop_all()
         await self.containers.shutdown()
         if self.shim_server is not None and self.shim_server.returncode is None:
             self.shim_server.terminate()
@@ -182,7 +190,7 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
     root.mkdir(parents=True, exist_ok=True, mode=0o711)
     (root / "containers").mkdir(exist_ok=True, mode=0o710)
     (root / "runtime").mkdir(exist_ok=True, mode=0o700)
-    config.exec_root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_directory(config.exec_root)
     db = MetadataStore(root / "metadata.db")
     snapshots = open_snapshotter(root)
     events = EventBus()
@@ -211,6 +219,7 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
         paths=ContainerPaths(root), images=images, rootfs=rootfs, shims=Shims(launcher),
         spec=RuntimeSpec(), cgroups=cgroups, store=MetadataContainerStore(db), events=events,
         runtimes=config.runtimes, default_runtime=config.default_runtime,
+        log_opts=config.log_opts,
     ))
     await containers.restore()
     await asyncio.to_thread(images.collect_garbage)  # leftovers of a crash mid-pull/-rm

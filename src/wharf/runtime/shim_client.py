@@ -13,7 +13,9 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from wharf.runtime.shim.protocol import (
     HEADER_SIZE,
     LOG_FILE,
     MAX_FRAME,
+    PID_FILE,
     SHIM_CONFIG_FILE,
     SOCKET_FILE,
     ShimConfig,
@@ -40,6 +43,7 @@ __all__ = [
 ]
 
 LAUNCH_TIMEOUT = 15.0
+KILL_TIMEOUT = 5.0
 REQUEST_TIMEOUT = 90.0  # start and exec run the OCI runtime, which is bounded at 60 s
 MAX_LINE = 1024 * 1024
 
@@ -243,6 +247,19 @@ class ShimLauncher:
         writer.close()
         return ShimClient(container_dir)
 
+    async def destroy(self, container_dir: Path) -> None:
+        """SIGKILL the shim of ``container_dir`` if it still runs (a container nobody wants:
+        the caller then kills the container's cgroup) and remove its socket."""
+        pid = live_shim_pid(container_dir)
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + KILL_TIMEOUT
+            while _running(pid) and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+        with contextlib.suppress(FileNotFoundError):
+            (container_dir / SOCKET_FILE).unlink()
+
     async def _spawn(self, container_dir: Path) -> None:
         read_fd, write_fd = os.pipe()
         log_fd = os.open(
@@ -292,6 +309,41 @@ class ShimLauncher:
             _expect_listening(await reader.readline(), container_dir)
         finally:
             writer.close()
+
+
+def live_shim_pid(container_dir: Path) -> int | None:
+    """The pid in shim.pid if that process is still the shim that wrote it: a shim (by its
+    command line) that started before the file was written (not a later process that was
+    given the same pid)."""
+    try:
+        pid_file = container_dir / PID_FILE
+        pid = int(pid_file.read_text().strip())
+        written = pid_file.stat().st_mtime
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        started = _process_start_time(pid)
+    except (OSError, ValueError):
+        return None
+    if b"wharf.runtime.shim" not in cmdline or started > written + 1.0:
+        return None
+    return pid if _running(pid) else None
+
+
+def _process_start_time(pid: int) -> float:
+    """When ``pid`` started, in seconds since the epoch (``/proc/<pid>/stat`` field 22)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    ticks = int(fields[19])
+    with open("/proc/stat") as stat:
+        boot = next(int(line.split()[1]) for line in stat if line.startswith("btime "))
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting for its parent."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
 
 
 def _log_tail(container_dir: Path) -> str:

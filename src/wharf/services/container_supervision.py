@@ -1,6 +1,5 @@
-"""Running containers: start (through a shim), watch for the exit and record it, reconnect
-to the shims of running containers when the daemon starts (live-restore), and clean up after a
-shim that was lost."""
+"""Running containers: start (through a shim), watch for the exit and record it, and clean up
+after a shim that was lost. (The daemon's start and stop: ``container_lifecycle``.)"""
 
 from __future__ import annotations
 
@@ -11,12 +10,15 @@ import logging
 import shutil
 
 from wharf.core.errors import Conflict, NotFound, NotModified, WharfError
+from wharf.core.logopts import log_rotation
+from wharf.core.shimconfig import ShimConfig
 from wharf.core.timefmt import now_rfc3339
+from wharf.lib.atomicfile import write_atomic
 from wharf.services import container_config as cc
 from wharf.services.container_base import ContainerServiceBase
 from wharf.services.container_record import ContainerRecord, ContainerState
 from wharf.services.container_support import user_error
-from wharf.services.protocols import ExitStatusLike, ShimPort, ShimRequest
+from wharf.services.protocols import ExitStatusLike, ShimPort
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +57,10 @@ class ContainerSupervision(ContainerServiceBase):
             )
             fields = cc.spec_fields(record.id, rootfs, record.config, record.host_config, etc)
             spec = deps.spec.build(fields)
-            (container_dir / "config.json").write_text(json.dumps(spec))
+            write_atomic(container_dir / "config.json", json.dumps(spec).encode(), 0o600,
+                         durable=False)  # rewritten at every start; never seen half-written
             (container_dir / "exit.json").unlink(missing_ok=True)
-            shim = await deps.shims.launch(self._shim_request(record))
+            shim = await deps.shims.launch(self._shim_config(record))
             await self._connect_pending_attaches(record.id, shim)
             pid = await shim.start()
         except BaseException as err:
@@ -73,9 +76,11 @@ class ContainerSupervision(ContainerServiceBase):
         self._emit(record, "start")
         live.watcher = asyncio.create_task(self._watch(record.id, shim))
 
-    def _shim_request(self, record: ContainerRecord) -> ShimRequest:
+    def _shim_config(self, record: ContainerRecord) -> ShimConfig:
         paths = self._deps.paths
-        return ShimRequest(
+        log_config = record.host_config.get("LogConfig") or {}
+        rotation = log_rotation(self._deps.log_opts, dict(log_config.get("Config") or {}))
+        return ShimConfig(
             id=record.id,
             bundle=paths.container_dir(record.id),
             runtime=self._deps.runtimes[record.runtime],
@@ -84,6 +89,8 @@ class ContainerSupervision(ContainerServiceBase):
             open_stdin=bool(record.config.get("OpenStdin")),
             stdin_once=bool(record.config.get("StdinOnce")),
             log_path=paths.log_path(record.id),
+            log_max_size=rotation.max_size,
+            log_max_files=rotation.max_files,
         )
 
     def _record_start_failure(self, record: ContainerRecord, message: str) -> None:
@@ -182,40 +189,3 @@ class ContainerSupervision(ContainerServiceBase):
         if not going:  # (a removal unmounts it with the rest of its files)
             with contextlib.suppress(Exception):
                 self._deps.rootfs.unmount(container_id)
-
-    # ---- restore (daemon start) ---------------------------------------------------------
-    async def restore(self) -> None:
-        """Load every record; reconnect to the shims of running containers (live-restore)."""
-        for text in self._deps.store.load_all():
-            try:
-                record = ContainerRecord.from_json(text)
-            except (ValueError, TypeError, KeyError) as err:
-                log.error("skipping an unreadable container record: %s", err)
-                continue
-            self._registry.add(record)
-            if record.state.status == "removing":  # a removal cut short: finish it, as dockerd
-                record.state.status = "dead"
-                with contextlib.suppress(WharfError):
-                    await self.remove(record.id, force=True, volumes=False)
-            elif record.state.running:
-                await self._reattach(record)
-            elif record.has_been_started:
-                with contextlib.suppress(Exception):  # a mount left by a crash
-                    self._deps.rootfs.unmount(record.id)
-
-    async def _reattach(self, record: ContainerRecord) -> None:
-        container_dir = self._deps.paths.container_dir(record.id)
-        shim = await self._deps.shims.connect(container_dir)
-        if shim is None:
-            await self._on_exit(record.id, await self._after_lost_shim(record.id))
-            return
-        live = self.live(record.id)
-        live.shim = shim
-        live.watcher = asyncio.create_task(self._watch(record.id, shim))
-
-    async def shutdown(self) -> None:
-        """Stop watching (containers keep running: live-restore)."""
-        tasks = [live.watcher for live in self._live.values() if live.watcher]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

@@ -51,6 +51,7 @@ class ContainerDeps:
     runtimes: Mapping[str, str]  # name → "wharf" or a binary path
     default_runtime: str = "wharf"
     host_resolv_conf: Path = Path("/etc/resolv.conf")
+    log_opts: Mapping[str, str] = field(default_factory=dict)  # daemon's json-file defaults
 
 
 @dataclass

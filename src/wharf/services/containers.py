@@ -26,9 +26,9 @@ from wharf.core.errors import (
 )
 from wharf.core.timefmt import now_rfc3339
 from wharf.services import container_config as cc
+from wharf.services.container_lifecycle import ContainerLifecycle
 from wharf.services.container_record import ContainerRecord
 from wharf.services.container_signals import ContainerSignals
-from wharf.services.container_supervision import ContainerSupervision
 from wharf.services.container_support import (
     ContainerDeps,
     ContainerPaths,
@@ -41,7 +41,7 @@ from wharf.services.protocols import StreamPort
 log = logging.getLogger(__name__)
 
 
-class ContainerService(ContainerSupervision, ContainerSignals):
+class ContainerService(ContainerLifecycle, ContainerSignals):
     """Every container the daemon knows, and what can be done to them."""
 
     # ---- create -------------------------------------------------------------------------

@@ -8,10 +8,10 @@ ShimStream, cgroups).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from wharf.core.shimconfig import ShimConfig
 from wharf.services.container_record import ContainerRecord
 
 
@@ -70,24 +70,11 @@ class ShimPort(Protocol):
     async def resize(self, height: int, width: int, exec_id: str = "") -> None: ...
 
 
-@dataclass(frozen=True)
-class ShimRequest:
-    """What the shim is asked to run (``shimclient.ShimConfig``'s fields, i.e. shim.json)."""
-
-    id: str
-    bundle: Path
-    runtime: str
-    runtime_root: Path
-    tty: bool
-    open_stdin: bool
-    stdin_once: bool
-    log_path: Path
-
-
 class ShimLauncherPort(Protocol):
-    async def launch(self, request: ShimRequest) -> ShimPort: ...
+    async def launch(self, config: ShimConfig) -> ShimPort: ...
     async def connect(self, container_dir: Path) -> ShimPort | None: ...
     def read_exit_status(self, container_dir: Path) -> ExitStatusLike | None: ...
+    async def destroy(self, container_dir: Path) -> None: ...  # SIGKILL the shim, if alive
 
 
 class SpecPort(Protocol):
@@ -103,6 +90,7 @@ class CgroupsPort(Protocol):
     def thaw(self, cgroups_path: str) -> None: ...
     def pids(self, cgroups_path: str) -> list[int]: ...
     def destroy(self, cgroups_path: str) -> None: ...  # SIGKILL everything in it, remove it
+    def exists(self, cgroups_path: str) -> bool: ...
 
 
 class ContainerStorePort(Protocol):

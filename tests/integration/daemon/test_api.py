@@ -119,14 +119,15 @@ def test_detached_exec_stop_rm_with_docker_py(client: docker.DockerClient) -> No
 
 
 def test_restarted_daemon_keeps_the_container_and_records_its_exit(tmp_path: Path) -> None:
-    with wharfd_running(tmp_path / "first") as first:
+    with wharfd_running(tmp_path / "first", "--live-restore") as first:
         import_busybox(first)
         cid = create(first, unique("live"), Cmd=["sh", "-c", "sleep 2; exit 6"])
         first.json("POST", f"/containers/{cid}/start")
         first.proc.terminate()
         first.proc.wait(timeout=30)
         # the same data root again: the container is still running under its shim
-        second = start_wharfd(tmp_path / "first", log_name="wharfd-second.log")
+        second = start_wharfd(tmp_path / "first", "--live-restore",
+                              log_name="wharfd-second.log")
         try:
             state = second.json("GET", f"/containers/{cid}/json")["State"]  # type: ignore[index]
             assert state["Running"] is True

@@ -20,7 +20,8 @@ def test_defaults(tmp_path: Path) -> None:
     config = load_config(_file(tmp_path, {}))
     assert config.listeners == [UnixListener(Path("/run/wharf/wharf.sock"))]
     assert config.data_root == Path("/var/lib/wharf")
-    assert config.live_restore is True
+    assert config.live_restore is False  # Docker's default
+    assert config.log_opts == {}
     assert config.default_runtime == "wharf"
     assert set(config.runtimes) >= {"wharf", "runc", "crun"}
 
@@ -28,7 +29,7 @@ def test_defaults(tmp_path: Path) -> None:
 def test_flags_and_file_merge(tmp_path: Path) -> None:
     args = _file(tmp_path, {"data-root": "/srv/w", "registry-mirrors": ["https://m"],
                             "runtimes": {"kata": {"path": "/bin/kata"}},
-                            "live-restore": False})
+                            "live-restore": True})
     config = load_config([*args, "-H", "unix:///tmp/a.sock", "-H", "tcp://127.0.0.1:2375",
                           "--log-level", "debug"])
     assert config.listeners == [UnixListener(Path("/tmp/a.sock")),
@@ -36,7 +37,7 @@ def test_flags_and_file_merge(tmp_path: Path) -> None:
     assert config.data_root == Path("/srv/w")
     assert config.registry_mirrors == ["https://m"]
     assert config.runtimes["kata"] == "/bin/kata"
-    assert config.live_restore is False
+    assert config.live_restore is True
     assert config.log_level == "debug"
 
 
@@ -93,3 +94,58 @@ def test_add_runtime_and_unknown_default(tmp_path: Path) -> None:
 def test_invalid_host(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="invalid bind address"):
         load_config([*_file(tmp_path, {}), "-H", "ftp://x"])
+
+
+def _tls_args(tmp_path: Path, *, verify: bool, ca: bool = True) -> list[str]:
+    for name in ("ca.pem", "c.pem", "k.pem"):
+        (tmp_path / name).write_text("x")
+    args = ["--tlsverify" if verify else "--tls", "--tlscert", str(tmp_path / "c.pem"),
+            "--tlskey", str(tmp_path / "k.pem")]
+    return [*args, "--tlscacert", str(tmp_path / "ca.pem")] if ca else args
+
+
+@pytest.mark.parametrize("host", ["tcp://0.0.0.0:2376", "tcp://:2376", "tcp://192.0.2.7:2376",
+                                  "tcp://[::]:2376", "tcp://example.org:2376"])
+def test_tls_without_client_verification_off_loopback_is_refused(
+        tmp_path: Path, host: str) -> None:
+    args = _file(tmp_path, {})
+    with pytest.raises(ConfigError, match="without --tlsverify"):
+        load_config([*args, "-H", host, *_tls_args(tmp_path, verify=False, ca=False)])
+    with pytest.raises(ConfigError, match="without --tlsverify"):  # a CA alone verifies nothing
+        load_config([*args, "-H", host, *_tls_args(tmp_path, verify=False, ca=True)])
+
+
+def test_tls_without_client_verification_on_loopback_is_allowed(tmp_path: Path) -> None:
+    args = _file(tmp_path, {})
+    for host in ("tcp://127.0.0.1:2376", "tcp://localhost:2376", "tcp://[::1]:2376"):
+        config = load_config([*args, "-H", host, *_tls_args(tmp_path, verify=False)])
+        assert config.tls is not None and not config.tls.verify
+
+
+def test_tls_settings_from_daemon_json_are_checked_the_same_way(tmp_path: Path) -> None:
+    for name in ("ca.pem", "c.pem", "k.pem"):
+        (tmp_path / name).write_text("x")
+    settings = {"hosts": ["tcp://0.0.0.0:2376"], "tls": True,
+                "tlscert": str(tmp_path / "c.pem"), "tlskey": str(tmp_path / "k.pem")}
+    with pytest.raises(ConfigError, match="without --tlsverify"):
+        load_config(_file(tmp_path, settings))
+    settings.update(tlsverify=True, tlscacert=str(tmp_path / "ca.pem"))
+    assert load_config(_file(tmp_path, settings)).tls is not None
+
+
+def test_log_opts_from_flags_and_file(tmp_path: Path) -> None:
+    config = load_config([*_file(tmp_path, {}), "--log-opt", "max-size=1m",
+                          "--log-opt", "max-file=3"])
+    assert config.log_opts == {"max-size": "1m", "max-file": "3"}
+    config = load_config(_file(tmp_path, {"log-opts": {"max-size": "10k"}}))
+    assert config.log_opts == {"max-size": "10k"}
+
+
+@pytest.mark.parametrize("opt, message", [
+    ("max-size=lots", "invalid size"), ("max-file=0", "less than 1"),
+    ("max-file=x", "invalid max-file"), ("compress=true", "unknown log opt 'compress'"),
+    ("max-size", "expected key=value"),
+])
+def test_bad_log_opts_are_refused(tmp_path: Path, opt: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config([*_file(tmp_path, {}), "--log-opt", opt])

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from wharf.core.errors import NotFound, RuntimeFailure
+from wharf.core.shimconfig import ShimConfig
 from wharf.core.timefmt import now_rfc3339
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
 from wharf.services.events import EventBus
-from wharf.services.protocols import ShimRequest
 
 BUSYBOX_ID = "sha256:" + "b" * 64
 
@@ -81,6 +81,11 @@ class FakeRootfs:
     def graph_driver(self, container_id: str) -> dict[str, Any]:
         return {"Name": "overlay2", "Data": {"MergedDir": str(self.root / container_id)}}
 
+    def remove_orphans(self, known_ids: set[str]) -> list[str]:
+        orphans = sorted(self.created - known_ids)
+        self.created -= set(orphans)
+        return orphans
+
 
 @dataclass
 class FakeExit:
@@ -113,7 +118,7 @@ class FakeStream:
 class FakeShim:
     """Runs ``echo``, ``cat`` (stdin → stdout), ``sh -c 'exit N'``, ``sleep``; kill ends it."""
 
-    def __init__(self, request: ShimRequest, spec: dict[str, Any]) -> None:
+    def __init__(self, request: ShimConfig, spec: dict[str, Any]) -> None:
         self.request = request
         self.args: list[str] = spec["process"]["args"]
         self.exited: asyncio.Future[FakeExit] = asyncio.get_running_loop().create_future()
@@ -122,8 +127,10 @@ class FakeShim:
         self.resized: list[tuple[int, int, str]] = []
         self.execs: list[dict[str, Any]] = []
         self.ignore_term = False
+        self.started = False
 
     async def start(self) -> int:
+        self.started = True
         argv = self.args
         if argv[0] == "nosuchcommand":
             self._exit(127)
@@ -175,7 +182,10 @@ class FakeShim:
         return await asyncio.shield(self.exited)
 
     async def state(self) -> dict[str, Any]:
-        return {"status": "exited" if self.exited.done() else "running"}
+        if not self.started:
+            return {"status": "created", "pid": 0}
+        return {"status": "exited" if self.exited.done() else "running", "pid": 4242,
+                "started_at": "2024-01-01T00:00:00.000000000Z"}
 
     async def kill(self, signal: int, all_processes: bool = False) -> None:
         self.signals.append(signal)
@@ -193,8 +203,9 @@ class FakeLauncher:
         self.shims: dict[str, FakeShim] = {}
         self.alive: dict[Path, FakeShim] = {}
         self.exit_files: dict[Path, FakeExit] = {}
+        self.destroyed: list[Path] = []
 
-    async def launch(self, request: ShimRequest) -> FakeShim:
+    async def launch(self, request: ShimConfig) -> FakeShim:
         spec = json.loads((request.bundle / "config.json").read_text())
         shim = FakeShim(request, spec)
         self.shims[request.id] = shim
@@ -206,6 +217,10 @@ class FakeLauncher:
 
     def read_exit_status(self, container_dir: Path) -> FakeExit | None:
         return self.exit_files.get(container_dir)
+
+    async def destroy(self, container_dir: Path) -> None:
+        self.destroyed.append(container_dir)
+        self.alive.pop(container_dir, None)
 
 
 class FakeSpec:
@@ -226,6 +241,7 @@ class FakeCgroups:
     def __init__(self) -> None:
         self.frozen: set[str] = set()
         self.destroyed: list[str] = []
+        self.existing: set[str] = set()
 
     def freeze(self, cgroups_path: str) -> None:
         self.frozen.add(cgroups_path)
@@ -238,6 +254,10 @@ class FakeCgroups:
 
     def destroy(self, cgroups_path: str) -> None:
         self.destroyed.append(cgroups_path)
+        self.existing.discard(cgroups_path)
+
+    def exists(self, cgroups_path: str) -> bool:
+        return cgroups_path in self.existing
 
 
 class FakeStore:
@@ -263,6 +283,7 @@ class World:
     cgroups: FakeCgroups = field(default_factory=FakeCgroups)
     store: FakeStore = field(default_factory=FakeStore)
     events: EventBus = field(default_factory=EventBus)
+    log_opts: dict[str, str] = field(default_factory=dict)
     rootfs: FakeRootfs = field(init=False)
 
     def __post_init__(self) -> None:
@@ -275,7 +296,7 @@ class World:
             paths=ContainerPaths(self.root / "data"), images=self.images, rootfs=self.rootfs,
             shims=self.launcher, spec=self.spec, cgroups=self.cgroups, store=self.store,
             events=self.events, runtimes={"wharf": "wharf", "runc": "/usr/sbin/runc"},
-            host_resolv_conf=self.root / "resolv.conf",
+            host_resolv_conf=self.root / "resolv.conf", log_opts=self.log_opts,
         )
 
     def containers(self) -> ContainerService:

@@ -43,13 +43,37 @@ def test_long_partial_line_is_flushed_in_pieces(tmp_path: Path) -> None:
 
 
 def test_rotation(tmp_path: Path) -> None:
-    log = JsonLogWriter(tmp_path / "r.log", max_size=200)
+    log = JsonLogWriter(tmp_path / "r.log", max_size=200, max_files=2)
     for i in range(10):
         log.write("stdout", f"line {i}\n".encode())
     log.close()
     assert (tmp_path / "r.log.1").exists()
     assert (tmp_path / "r.log").stat().st_size <= 200
     assert read(tmp_path / "r.log")[-1]["log"] == "line 9\n"
+
+
+def test_rotation_keeps_max_files_oldest_last(tmp_path: Path) -> None:
+    path = tmp_path / "k.log"
+    log = JsonLogWriter(path, max_size=300, max_files=3)
+    for i in range(100):
+        log.write("stdout", f"line {i:03d}\n".encode())
+    log.close()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["k.log", "k.log.1", "k.log.2"]
+    assert all(p.stat().st_size <= 300 for p in tmp_path.iterdir())
+    lines = [e["log"] for name in ("k.log.2", "k.log.1", "k.log") for e in read(tmp_path / name)]
+    last = int(lines[0].split()[1])
+    assert lines == [f"line {i:03d}\n" for i in range(last, 100)]  # in order, no gap
+
+
+def test_rotation_with_one_file_starts_over(tmp_path: Path) -> None:
+    path = tmp_path / "o.log"
+    log = JsonLogWriter(path, max_size=300, max_files=1)
+    for i in range(100):
+        log.write("stdout", f"line {i:03d}\n".encode())
+    log.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["o.log"]
+    assert path.stat().st_size <= 300 and read(path)[-1]["log"] == "line 099\n"
 
 
 def test_appends_to_existing_log(tmp_path: Path) -> None:
@@ -59,3 +83,17 @@ def test_appends_to_existing_log(tmp_path: Path) -> None:
         log.write("stdout", text)
         log.close()
     assert [e["log"] for e in read(path)] == ["first\n", "second\n"]
+
+
+def test_one_big_write_is_spread_over_files_none_past_max_size(tmp_path: Path) -> None:
+    path = tmp_path / "b.log"
+    log = JsonLogWriter(path, max_size=4000, max_files=50)
+    log.write("stdout", b"".join(f"row {i:05d}\n".encode() for i in range(3000)))
+    log.close()
+    files = list(tmp_path.iterdir())
+    assert len(files) > 10 and all(p.stat().st_size <= 4000 for p in files)
+    order = [path, *(tmp_path / f"b.log.{n}" for n in range(1, 50))]
+    kept = [e["log"] for p in reversed(order) if p.exists() for e in read(p)]
+    assert kept[-1] == "row 02999\n"
+    first = int(kept[0].split()[1])
+    assert kept == [f"row {i:05d}\n" for i in range(first, 3000)]

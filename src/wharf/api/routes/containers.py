@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from aiohttp import web
@@ -32,7 +32,7 @@ from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerService
 from wharf.services.events import parse_event_time
 from wharf.services.filters import ContainerQuery
-from wharf.services.logs import STDERR, LogOptions, read_log
+from wharf.services.logs import STDERR, LogLine, LogOptions, open_log, read_log
 from wharf.services.protocols import StreamPort
 from wharf.services.top import top
 
@@ -156,16 +156,19 @@ class ContainerRoutes:
         tty = record.tty
         content_type = ("application/vnd.docker.raw-stream" if tty
                         else "application/vnd.docker.multiplexed-stream")
-        response = web.StreamResponse(headers={"Content-Type": content_type})
-        await response.prepare(request)
+        lines = await open_log(self._c.log_path(record), options, lambda: record.state.running)
+        try:  # the files are open before the answer starts, as dockerd does
+            response = web.StreamResponse(headers={"Content-Type": content_type})
+            await response.prepare(request)
 
-        async def send_lines() -> None:
-            lines = read_log(self._c.log_path(record), options, lambda: record.state.running)
-            async for line in lines:
-                kind = FRAME_STDERR if line.stream == STDERR else FRAME_STDOUT
-                await response.write(line.data if tty else encode_frame(kind, line.data))
+            async def send_lines() -> None:
+                async for line in lines:
+                    kind = FRAME_STDERR if line.stream == STDERR else FRAME_STDOUT
+                    await response.write(line.data if tty else encode_frame(kind, line.data))
 
-        await until_disconnected(request, send_lines())
+            await until_disconnected(request, send_lines())
+        finally:
+            lines.close()
         with contextlib.suppress(ConnectionError):
             await response.write_eof()
         return response
@@ -173,13 +176,11 @@ class ContainerRoutes:
     async def attach(self, request: web.Request) -> web.StreamResponse:
         ref = request.match_info["id"]
         record = self._c.attachable(ref)  # errors before the connection is handed over
-        prelude: list[tuple[int, bytes]] = []
-        if query_bool(request, "logs"):
+        prelude = None
+        if query_bool(request, "logs"):  # streamed from the log as the client takes it
             options = LogOptions(stdout=query_bool(request, "stdout"),
                                  stderr=query_bool(request, "stderr"))
-            async for line in read_log(self._c.log_path(record), options, lambda: False):
-                prelude.append((FRAME_STDERR if line.stream == STDERR else FRAME_STDOUT,
-                                line.data))
+            prelude = _log_frames(read_log(self._c.log_path(record), options, lambda: False))
         want_stream = query_bool(request, "stream")
 
         async def open_stream() -> StreamPort | None:
@@ -192,6 +193,11 @@ class ContainerRoutes:
         return await serve_stream(request, open_stream, tty=record.tty,
                                   stdin=query_bool(request, "stdin"), prelude=prelude,
                                   report_errors=False)
+
+
+async def _log_frames(lines: AsyncIterator[LogLine]) -> AsyncIterator[tuple[int, bytes]]:
+    async for line in lines:
+        yield FRAME_STDERR if line.stream == STDERR else FRAME_STDOUT, line.data
 
 
 def _log_options(request: web.Request) -> LogOptions:

@@ -11,31 +11,18 @@ from aiohttp import web
 
 from wharf.api.schemas import json_response, query_bool, query_filters
 from wharf.api.server import RouteDef, requested_api_version
+from wharf.api.uploads import UPLOAD_STALL_TIMEOUT, UploadReader
 from wharf.core.apiversion import version_tuple
 from wharf.core.errors import InvalidParameter, NotImplementedByWharf
 from wharf.services.image_archive import load_images, save_images
 from wharf.services.image_views import DEFAULT_CONTAINER_CONFIG
 from wharf.services.images import ImageService
 
-_READ_CHUNK = 1 << 20
-
-
-class _BodyReader:
-    """A blocking ``read`` over the request body, for the import running in a worker thread."""
-
-    def __init__(self, request: web.Request, loop: asyncio.AbstractEventLoop) -> None:
-        self._content = request.content
-        self._loop = loop
-
-    def read(self, size: int = -1) -> bytes:
-        want = _READ_CHUNK if size is None or size < 0 else size
-        future = asyncio.run_coroutine_threadsafe(self._content.read(want), self._loop)
-        return future.result()
-
 
 class ImageRoutes:
-    def __init__(self, images: ImageService) -> None:
+    def __init__(self, images: ImageService, upload_stall_timeout: float) -> None:
         self._images = images
+        self._stall = upload_stall_timeout
 
     async def list(self, request: web.Request) -> web.Response:
         listed = await asyncio.to_thread(
@@ -89,7 +76,7 @@ class ImageRoutes:
         return response
 
     async def load(self, request: web.Request) -> web.Response:
-        body = _BodyReader(request, asyncio.get_running_loop())
+        body = UploadReader(request, asyncio.get_running_loop(), self._stall)
         messages = await asyncio.to_thread(load_images, self._images, cast(BinaryIO, body))
         return _progress_response(*({"stream": m + "\n"} for m in messages))
 
@@ -104,7 +91,7 @@ class ImageRoutes:
                     "pipe it to the request body with fromSrc=- (docker import - <repo>)"
                 )
             raise InvalidParameter("fromImage or fromSrc is required")
-        body = _BodyReader(request, asyncio.get_running_loop())
+        body = UploadReader(request, asyncio.get_running_loop(), self._stall)
         image = await asyncio.to_thread(
             self._images.import_tar,
             cast(BinaryIO, body),
@@ -155,8 +142,9 @@ def _progress_response(*messages: dict[str, Any]) -> web.Response:
     return web.Response(body=body.encode(), headers={"Content-Type": "application/json"})
 
 
-def routes(images: ImageService) -> list[RouteDef]:
-    r = ImageRoutes(images)
+def routes(images: ImageService,
+           upload_stall_timeout: float = UPLOAD_STALL_TIMEOUT) -> list[RouteDef]:
+    r = ImageRoutes(images, upload_stall_timeout)
     return [
         RouteDef("GET", "/images/json", r.list),
         RouteDef("POST", "/images/create", r.create),

@@ -3,7 +3,10 @@
 ``{"log": "text\\n", "stream": "stdout", "time": "<RFC3339Nano UTC>"}``. Output is split at
 newlines (the newline stays in ``log``); a line longer than ``MAX_LINE`` is written in pieces
 without a newline, as Docker's log copier does, and whatever is left at end of stream is flushed
-as is. With ``max_size`` > 0 the file is rotated to ``<path>.1`` when it would grow past it.
+as is. With ``max_size`` > 0 the file is rotated when a write would take it past that size, as
+Docker's json-file does: ``<path>.N-2`` → ``<path>.N-1`` ... ``<path>`` → ``<path>.1``, so at
+most ``max_files`` files exist, the oldest with the highest number; with one file the log
+starts over. Readers follow by name and notice the rotation by the inode.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Final
 
+from wharf.core.logopts import rotated_log_path
 from wharf.core.timefmt import rfc3339_nano
 
 __all__ = ["MAX_LINE", "JsonLogWriter", "encode_entry"]
@@ -43,9 +47,10 @@ def _cut(line: bytes, size: int) -> list[bytes]:
 class JsonLogWriter:
     """Appends the output of the streams of one container to its json-file log."""
 
-    def __init__(self, path: Path, max_size: int = 0) -> None:
+    def __init__(self, path: Path, max_size: int = 0, max_files: int = 1) -> None:
         self._path = path
         self._max_size = max_size
+        self._max_files = max(1, max_files)
         self._partial: dict[str, bytearray] = {}
         self._fd = self._open()
         self._size = os.fstat(self._fd).st_size
@@ -87,10 +92,26 @@ class JsonLogWriter:
         os.close(self._fd)
 
     def _append(self, data: bytes) -> None:
+        """Append whole entries; with rotation on, a file is rotated before the entry that
+        would take it past ``max_size`` (so no file passes it, unless by one long entry)."""
         if not data:
             return
-        if self._max_size > 0 and self._size > 0 and self._size + len(data) > self._max_size:
-            self._rotate()
+        if self._max_size <= 0 or self._size + len(data) <= self._max_size:
+            self._write(data)
+            return
+        start = 0
+        while start < len(data):
+            room = max(self._max_size - self._size, 0)
+            end = data.rfind(b"\n", start, start + room) + 1  # the entries that fit
+            if end <= start:
+                if self._size > 0:
+                    self._rotate()
+                    continue
+                end = data.index(b"\n", start) + 1  # one entry longer than max_size
+            self._write(data[start:end])
+            start = end
+
+    def _write(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view) :]
@@ -98,6 +119,14 @@ class JsonLogWriter:
 
     def _rotate(self) -> None:
         os.close(self._fd)
-        os.replace(self._path, self._path.with_name(self._path.name + ".1"))
+        if self._max_files == 1:
+            os.unlink(self._path)
+        else:
+            for n in range(self._max_files - 1, 1, -1):
+                older = rotated_log_path(self._path, n - 1)
+                if older.exists():
+                    os.replace(older, rotated_log_path(self._path, n))
+            os.replace(self._path, rotated_log_path(self._path, 1))
         self._fd = self._open()
         self._size = 0
+

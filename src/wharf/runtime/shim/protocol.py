@@ -6,11 +6,10 @@ Kept free of asyncio and of heavy imports: the shim imports it at start-up.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
+from wharf.core.shimconfig import ShimConfig
 from wharf.lib.atomicfile import write_atomic
 from wharf.lib.stdcopy import HEADER_SIZE, MAX_FRAME, FrameDecoder, encode_frame
 
@@ -52,49 +51,3 @@ def replace_file(path: Path, data: bytes, mode: int = 0o600, durable: bool = Fal
     contract: tmp + fsync + rename), once, when the container has exited.
     """
     write_atomic(path, data, mode, durable=durable)
-
-
-@dataclass(frozen=True)
-class ShimConfig:
-    """The content of shim.json: how a shim runs one container."""
-
-    id: str
-    bundle: Path
-    runtime: str
-    runtime_root: Path
-    tty: bool
-    open_stdin: bool
-    stdin_once: bool
-    log_path: Path
-    log_max_size: int = 0
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "id": self.id,
-                "bundle": str(self.bundle),
-                "runtime": self.runtime,
-                "runtime_root": str(self.runtime_root),
-                "tty": self.tty,
-                "open_stdin": self.open_stdin,
-                "stdin_once": self.stdin_once,
-                "log_path": str(self.log_path),
-                "log_max_size": self.log_max_size,
-            }
-        )
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> ShimConfig:
-        raw: dict[str, Any] = json.loads(text)
-        return cls(
-            id=str(raw["id"]),
-            bundle=Path(raw["bundle"]),
-            runtime=str(raw.get("runtime") or "runc"),
-            runtime_root=Path(raw["runtime_root"]),
-            tty=bool(raw.get("tty", False)),
-            open_stdin=bool(raw.get("open_stdin", False)),
-            stdin_once=bool(raw.get("stdin_once", False)),
-            log_path=Path(raw["log_path"]),
-            log_max_size=int(raw.get("log_max_size") or 0),
-        )
-
