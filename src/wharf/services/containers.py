@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import shutil
-import signal as signal_module
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -119,7 +118,7 @@ class ContainerService(ContainerSupervision, ContainerSignals):
                 )
             self.live(record.id).removing = True
             try:
-                await self._stop_running(record, signal_module.SIGKILL, 10)
+                await self._kill_and_wait(record)
             finally:
                 self.live(record.id).removing = False
         if record.state.running:

@@ -111,7 +111,8 @@ class FakeStream:
 
 
 class FakeShim:
-    """Runs ``echo``, ``cat`` (stdin → stdout), ``sh -c 'exit N'``, ``sleep``; kill ends it."""
+    """Runs ``echo``, ``cat`` (stdin → stdout), ``sh -c 'exit N'``, ``sleep``; kill ends it
+    (``stubborn`` ignores SIGTERM, ``unkillable`` every signal)."""
 
     def __init__(self, request: ShimRequest, spec: dict[str, Any]) -> None:
         self.request = request
@@ -122,6 +123,7 @@ class FakeShim:
         self.resized: list[tuple[int, int, str]] = []
         self.execs: list[dict[str, Any]] = []
         self.ignore_term = False
+        self.ignore_kill = False
 
     async def start(self) -> int:
         argv = self.args
@@ -137,6 +139,8 @@ class FakeShim:
             asyncio.get_running_loop().create_task(self._cat())
         elif argv[0] == "stubborn":
             self.ignore_term = True
+        elif argv[0] == "unkillable":  # in uninterruptible sleep: even SIGKILL waits
+            self.ignore_kill = True
         return 4242
 
     async def _cat(self) -> None:
@@ -179,7 +183,7 @@ class FakeShim:
 
     async def kill(self, signal: int, all_processes: bool = False) -> None:
         self.signals.append(signal)
-        if signal == 15 and self.ignore_term:
+        if (signal == 15 and self.ignore_term) or self.ignore_kill:
             return
         if signal in (9, 15, 2):
             self._exit(128 + signal)
