@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
+import socket
+import struct
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -25,7 +28,9 @@ from wharf.services.protocols import StreamPort
 RAW_STREAM = "application/vnd.docker.raw-stream"
 MULTIPLEXED_STREAM = "application/vnd.docker.multiplexed-stream"
 FRAME_STDOUT, FRAME_STDERR, FRAME_EXIT, FRAME_ERROR = 1, 2, 3, 4
-
+SIOCOUTQ = 0x5411  # bytes the peer has not read yet (on a unix socket)
+HEAD_READ_WAIT = 0.5  # seconds: at most this long for the client to read the status head
+HEAD_READ_POLL = 0.001
 
 
 
@@ -115,6 +120,7 @@ async def serve_stream(
     transport.resume_reading()
     stream: StreamPort | None = None
     try:
+        await _until_head_read(transport)
         for stream_type, payload in prelude:
             transport.write(payload if tty else encode_frame(stream_type, payload))
         try:
@@ -133,6 +139,27 @@ async def serve_stream(
         transport.close()
         request.protocol.force_close()
     return _HijackedResponse(status=101 if upgrade else 200)
+
+
+async def _until_head_read(transport: asyncio.BaseTransport) -> None:
+    """Wait (bounded) until a unix-socket client has read the status head. Clients that
+    read the head through a buffered reader and the body from the raw socket (docker-py's
+    attach and exec) lose body bytes that arrived with the head: logs sent at once
+    (``attach?logs=1&stream=0``) came back empty."""
+    sock = transport.get_extra_info("socket")
+    if sock is None or sock.family != socket.AF_UNIX:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + HEAD_READ_WAIT
+    while loop.time() < deadline and not transport.is_closing():
+        assert isinstance(transport, asyncio.WriteTransport)
+        try:
+            unread = struct.unpack("i", fcntl.ioctl(sock.fileno(), SIOCOUTQ, b"\0" * 4))[0]
+        except OSError:
+            return
+        if unread == 0 and transport.get_write_buffer_size() == 0:
+            return
+        await asyncio.sleep(HEAD_READ_POLL)
 
 
 async def _unless_lost(
