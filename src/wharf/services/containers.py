@@ -182,6 +182,11 @@ class ContainerService(ContainerSupervision, ContainerSignals):
         live.pending_attaches.append(((stdin, stdout, stderr), future))
         return await future
 
+    def detached(self, container_id: str) -> None:
+        """A client detached with the detach keys (the container keeps running)."""
+        with contextlib.suppress(NotFound):
+            self._emit(self.get(container_id), "detach")
+
     async def resize(self, ref: str, height: int, width: int) -> None:
         record = self.get(ref)
         await self.shim_of(record).resize(height, width)

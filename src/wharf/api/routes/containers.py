@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from wharf.api.detach import detach_keys, watched
 from wharf.api.hijack import FRAME_STDERR, FRAME_STDOUT, serve_stream
 from wharf.api.schemas import (
     container_inspect,
@@ -173,25 +175,36 @@ class ContainerRoutes:
     async def attach(self, request: web.Request) -> web.StreamResponse:
         ref = request.match_info["id"]
         record = self._c.attachable(ref)  # errors before the connection is handed over
-        prelude: list[tuple[int, bytes]] = []
-        if query_bool(request, "logs"):
-            options = LogOptions(stdout=query_bool(request, "stdout"),
-                                 stderr=query_bool(request, "stderr"))
-            async for line in read_log(self._c.log_path(record), options, lambda: False):
-                prelude.append((FRAME_STDERR if line.stream == STDERR else FRAME_STDOUT,
-                                line.data))
-        want_stream = query_bool(request, "stream")
+        keys = detach_keys(request.query.get("detachKeys", ""))
+        prelude = await _attach_log(request, self._c.log_path(record))
+        return await serve_stream(request, self._attach_opener(request, record, keys),
+                                  tty=record.tty, stdin=query_bool(request, "stdin"),
+                                  prelude=prelude, report_errors=False)
+
+    def _attach_opener(self, request: web.Request, record: ContainerRecord,
+                       keys: bytes) -> Callable[[], Awaitable[StreamPort | None]]:
+        """Opens the live stream when ``stream=1`` (watched for the detach keys)."""
+        stdin = query_bool(request, "stdin")
 
         async def open_stream() -> StreamPort | None:
-            if not want_stream:
+            if not query_bool(request, "stream"):
                 return None
-            return await self._c.attach(ref, query_bool(request, "stdin"),
-                                        query_bool(request, "stdout"),
-                                        query_bool(request, "stderr"))
+            stream = await self._c.attach(record.id, stdin, query_bool(request, "stdout"),
+                                          query_bool(request, "stderr"))
+            return watched(stream, keys, tty=record.tty, stdin=stdin,
+                           on_detach=lambda: self._c.detached(record.id))
 
-        return await serve_stream(request, open_stream, tty=record.tty,
-                                  stdin=query_bool(request, "stdin"), prelude=prelude,
-                                  report_errors=False)
+        return open_stream
+
+
+async def _attach_log(request: web.Request, log_path: Path) -> list[tuple[int, bytes]]:
+    """With ``logs=1``: what the container has logged so far, as (stream, bytes)."""
+    if not query_bool(request, "logs"):
+        return []
+    options = LogOptions(stdout=query_bool(request, "stdout"),
+                         stderr=query_bool(request, "stderr"))
+    return [(FRAME_STDERR if line.stream == STDERR else FRAME_STDOUT, line.data)
+            async for line in read_log(log_path, options, lambda: False)]
 
 
 def _log_options(request: web.Request) -> LogOptions:
