@@ -26,6 +26,7 @@ from wharf.api.schemas import (
     read_json_object,
 )
 from wharf.api.server import RouteDef, until_disconnected
+from wharf.api.wsattach import serve_websocket
 from wharf.core.errors import InvalidParameter, WharfError
 from wharf.core.filters import label_matches
 from wharf.core.timefmt import parse_rfc3339
@@ -181,6 +182,13 @@ class ContainerRoutes:
                                   tty=record.tty, stdin=query_bool(request, "stdin"),
                                   prelude=prelude, report_errors=False)
 
+    async def attach_ws(self, request: web.Request) -> web.StreamResponse:
+        record = self._c.attachable(request.match_info["id"])
+        keys = detach_keys(request.query.get("detachKeys", ""))
+        prelude = [data for _, data in await _attach_log(request, self._c.log_path(record))]
+        return await serve_websocket(request, self._attach_opener(request, record, keys),
+                                     prelude=prelude, stdin=query_bool(request, "stdin"))
+
     def _attach_opener(self, request: web.Request, record: ContainerRecord,
                        keys: bytes) -> Callable[[], Awaitable[StreamPort | None]]:
         """Opens the live stream when ``stream=1`` (watched for the detach keys)."""
@@ -238,6 +246,7 @@ def routes(containers: ContainerService) -> list[RouteDef]:
         RouteDef("POST", "/containers/{id}/rename", r.rename),
         RouteDef("POST", "/containers/{id}/resize", r.resize),
         RouteDef("POST", "/containers/{id}/attach", r.attach),
+        RouteDef("GET", "/containers/{id}/attach/ws", r.attach_ws),
         RouteDef("GET", "/containers/{id}/logs", r.logs),
         RouteDef("GET", "/containers/{id}/top", r.top),
         RouteDef("GET", "/containers/{id}/changes", r.changes),
