@@ -26,6 +26,7 @@ class FakeImage:
     id: str
     config: dict[str, Any]
     repo_tags: list[str]
+    size: int = 4_000_000
 
 
 class FakeImages:
@@ -80,6 +81,12 @@ class FakeRootfs:
 
     def graph_driver(self, container_id: str) -> dict[str, Any]:
         return {"Name": "overlay2", "Data": {"MergedDir": str(self.root / container_id)}}
+
+    def size(self, container_id: str) -> int:
+        if container_id not in self.created:
+            raise NotFound(f"no filesystem for container {container_id}")
+        merged = self.root / container_id / "merged"
+        return sum(p.stat().st_size for p in merged.rglob("*") if p.is_file())
 
 
 @dataclass

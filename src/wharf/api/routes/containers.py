@@ -53,14 +53,19 @@ class ContainerRoutes:
         query = ContainerQuery(query_filters(request), all_=query_bool(request, "all"),
                                limit=query_int(request, "limit", -1) or -1)
         now = time.time()
-        return json_response([container_summary(r, now) for r in query.select(self._c.all())])
+        records = query.select(self._c.all())
+        summaries = [container_summary(r, now) for r in records]
+        if query_bool(request, "size"):
+            for summary, size in zip(summaries, await self._c.sizes(records), strict=True):
+                summary.update({k: v for k, v in size.items() if v})  # dockerd: omitempty
+        return json_response(summaries)
 
     async def inspect(self, request: web.Request) -> web.Response:
         record = self._c.get(request.match_info["id"])
         payload = container_inspect(record, self._c.container_dir(record),
                                     self._c.exec_ids(record.id))
         if query_bool(request, "size"):
-            payload.update({"SizeRw": 0, "SizeRootFs": 0})
+            payload.update((await self._c.sizes([record]))[0])
         return json_response(payload)
 
     async def start(self, request: web.Request) -> web.Response:

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 from wharf.core.errors import NotFound
 from wharf.lib.archive import apply_layer, changes_between, diff_trees, tar_tree
 from wharf.lib.atomicfile import fsync_dir, write_text_atomic
+from wharf.lib.disk_usage import files_size
 from wharf.store.snapshots import _mount
 from wharf.store.snapshots.initlayer import INIT_PATHS, populate_init_layer
 
@@ -158,6 +159,11 @@ class NativeSnapshotter:
     def diff(self, container_id: str, out: BinaryIO) -> None:
         merged = self._cdir(container_id) / "merged"
         diff_trees(self._base_dir(container_id), merged, out, ignore=INIT_PATHS)
+
+    def size(self, container_id: str) -> int:
+        """The added and modified entries' bytes (Docker's vfs: the diff against the image)."""
+        written = [path for path, kind in self.changes(container_id) if kind != 2]
+        return files_size(self._cdir(container_id) / "merged", written)
 
     def graph_driver(self, container_id: str) -> dict[str, Any]:
         return {"Data": {"Dir": str(self._cdir(container_id) / "merged")}, "Name": self.name}
