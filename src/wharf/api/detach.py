@@ -34,7 +34,7 @@ class DetachableStream:
                  on_detach: Callable[[], None] | None = None) -> None:
         self._stream = stream
         self._detector = EscapeDetector(keys)
-        self.on_detach = on_detach
+        self._on_detach = on_detach
         self.detached = asyncio.Event()
         self._detaching: asyncio.Task[Any] | None = None
         self._reading: asyncio.Task[tuple[int, bytes] | None] | None = None
@@ -59,8 +59,8 @@ class DetachableStream:
             await self._stream.write(forward)
         if self._detector.detached and not self.detached.is_set():
             self.detached.set()
-            if self.on_detach is not None:
-                self.on_detach()
+            if self._on_detach is not None:
+                self._on_detach()
 
     async def close_stdin(self) -> None:
         if self.detached.is_set():

@@ -139,7 +139,7 @@ class ExecService:
         keys = body.get("DetachKeys") or ""
         if keys:
             try:
-                parse_detach_keys(keys)
+                parse_detach_keys(str(keys))
             except ValueError:
                 raise InvalidParameter(f"Invalid escape keys ({keys}) provided") from None
         record = ExecRecord(
@@ -154,7 +154,7 @@ class ExecService:
             attach_stdout=bool(body.get("AttachStdout")),
             attach_stderr=bool(body.get("AttachStderr")),
             privileged=bool(body.get("Privileged")),
-            detach_keys=keys,
+            detach_keys=str(keys),
         )
         self._execs[record.id] = record
         self._containers.live(container.id).exec_ids.append(record.id)
@@ -254,4 +254,3 @@ class ExecService:
             **extra,
         }
         self._events.publish("container", action, container.id, attributes)
-
