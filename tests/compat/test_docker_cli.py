@@ -177,3 +177,16 @@ def test_image_events(wharfd: Daemon) -> None:
                         "--format", "{{.Action}} {{.Actor.Attributes.name}}").stdout.decode()
     assert f"tag {ref}" in out
     assert "untag" in out
+
+
+def test_tty_output_keeps_onlcr_as_on_dockerd(wharfd: Daemon) -> None:
+    """dockerd (containerd's shim, runc with a console socket) leaves ONLCR on the container's
+    pty: ``docker run -t`` and ``exec -t`` print "hi\\r\\n" (the docker CLI's raw terminal
+    passes it through). Only runc's own foreground console clears it (tests/.../runtime_oci)."""
+    assert wharfd.docker("run", "--rm", "-t", "busybox", "echo", "hi").stdout == b"hi\r\n"
+    name = unique("onlcr")
+    wharfd.docker("run", "-d", "--name", name, "busybox", "sleep", "60")
+    try:
+        assert wharfd.docker("exec", "-t", name, "echo", "hi").stdout == b"hi\r\n"
+    finally:
+        wharfd.docker("rm", "-f", name, check=False)

@@ -144,6 +144,19 @@ def test_interactive_tty_through_console_socket(dockerd: Daemon) -> None:
         dockerd.docker("rm", "-f", container_id)
 
 
+@pytest.mark.parametrize("runtime", ["wharf", "runc"])
+def test_tty_output_through_console_socket_keeps_onlcr(dockerd: Daemon, runtime: str) -> None:
+    """Through containerd's console socket the container's pty keeps ONLCR, with runc as
+    with wharf-runtime: "hi\r\n" for ``run -t`` and ``exec -t`` (what wharfd serves too)."""
+    run = ("run", "--runtime", runtime, "--network", "none")
+    assert dockerd.docker(*run, "--rm", "-t", "busybox", "echo", "hi").stdout == b"hi\r\n"
+    container_id = dockerd.docker(*run, "-d", "busybox", "sleep", "60").stdout.decode().strip()
+    try:
+        assert dockerd.docker("exec", "-t", container_id, "echo", "hi").stdout == b"hi\r\n"
+    finally:
+        dockerd.docker("rm", "-f", container_id)
+
+
 def test_oom_kill_is_reported(dockerd: Daemon) -> None:
     container_id = dockerd.docker("create", *RUN[1:], "--memory", "16m", "--memory-swap", "16m",
                                   "busybox", "sh", "-c", "head -c 64m /dev/zero | tail")

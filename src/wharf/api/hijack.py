@@ -17,7 +17,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import fcntl
 import json
+import socket
+import struct
 from collections.abc import AsyncIterable, Awaitable, Callable
 from typing import Any
 
@@ -33,6 +36,9 @@ MULTIPLEXED_STREAM = "application/vnd.docker.multiplexed-stream"
 FRAME_STDOUT, FRAME_STDERR, FRAME_EXIT, FRAME_ERROR = 1, 2, 3, 4
 INPUT_HIGH_WATER = 1024 * 1024
 INPUT_LOW_WATER = 256 * 1024
+SIOCOUTQ = 0x5411  # bytes the peer has not read yet (on a unix socket)
+HEAD_READ_WAIT = 0.5  # seconds: at most this long for the client to read the status head
+HEAD_READ_POLL = 0.001
 
 
 
@@ -158,6 +164,7 @@ async def serve_stream(
     transport.resume_reading()
     stream: StreamPort | None = None
     try:
+        await _until_head_read(transport)
         if prelude is not None:
             async for stream_type, payload in prelude:
                 if raw.lost.is_set():
@@ -180,6 +187,27 @@ async def serve_stream(
         transport.close()
         request.protocol.force_close()
     return _HijackedResponse(status=101 if upgrade else 200)
+
+
+async def _until_head_read(transport: asyncio.BaseTransport) -> None:
+    """Wait (bounded) until a unix-socket client has read the status head. Clients that
+    read the head through a buffered reader and the body from the raw socket (docker-py's
+    attach and exec) lose body bytes that arrived with the head: logs sent at once
+    (``attach?logs=1&stream=0``) came back empty."""
+    sock = transport.get_extra_info("socket")
+    if sock is None or sock.family != socket.AF_UNIX:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + HEAD_READ_WAIT
+    while loop.time() < deadline and not transport.is_closing():
+        assert isinstance(transport, asyncio.WriteTransport)
+        try:
+            unread = struct.unpack("i", fcntl.ioctl(sock.fileno(), SIOCOUTQ, b"\0" * 4))[0]
+        except OSError:
+            return
+        if unread == 0 and transport.get_write_buffer_size() == 0:
+            return
+        await asyncio.sleep(HEAD_READ_POLL)
 
 
 async def _unless_lost(

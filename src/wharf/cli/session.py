@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 
 from wharf.client.streams import STDERR, SYSTEMERR, Demuxer, StreamError
 from wharf.client.transport import HijackedStream
+from wharf.core.detachkeys import DEFAULT_DETACH_KEYS, EscapeDetector, parse_detach_keys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,19 +24,23 @@ if TYPE_CHECKING:
 
 READ_SIZE = 32768
 PROXIED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+DETACHED_MESSAGE = "read escape sequence"  # docker's words when attach or exec is detached
 
 
 class StreamSession:
     """One attached session: the hijacked stream and the local stdio it is wired to."""
 
     def __init__(self, stream: HijackedStream, tty: bool, stdin: BinaryIO | None,
-                 stdout: BinaryIO, stderr: BinaryIO, close_stdin_on_eof: bool = True) -> None:
+                 stdout: BinaryIO, stderr: BinaryIO, close_stdin_on_eof: bool = True,
+                 detach_keys: str = "") -> None:
         self.stream = stream
         self.tty = tty
         self.stdin = stdin  # None: send nothing (and half-close at once)
         self.stdout = stdout
         self.stderr = stderr
         self.close_stdin_on_eof = close_stdin_on_eof
+        self.detach_keys = detach_keys  # "": the default sequence
+        self.detached = False  # the user typed the detach keys (the process keeps running)
 
     def run(self) -> None:
         """Copy both ways until the daemon ends the output stream."""
@@ -47,13 +52,32 @@ class StreamSession:
 
     def _copy_input(self) -> None:
         assert self.stdin is not None
+        detector = self._detector()
         try:
-            for data in read_chunks(self.stdin):
-                self.stream.send(data)
+            for chunk in read_chunks(self.stdin):
+                data = detector.feed(chunk) if detector is not None else chunk
+                if data:
+                    self.stream.send(data)
+                if detector is not None and detector.detached:
+                    self.detached = True
+                    self.stream.shut_down()  # the output loop ends; nothing more is sent
+                    return
+            if detector is not None and (held := detector.flush()):
+                self.stream.send(held)
         except OSError:
             return
         if self.close_stdin_on_eof:
             self.stream.close_write()
+
+    def _detector(self) -> EscapeDetector | None:
+        """The detach keys are watched on TTY input, as docker does (other input is
+        data). A spec the daemon will refuse anyway is not watched here."""
+        if not self.tty:
+            return None
+        try:
+            return EscapeDetector(parse_detach_keys(self.detach_keys or DEFAULT_DETACH_KEYS))
+        except ValueError:
+            return None
 
     def _copy_output(self) -> None:
         demuxer = None if self.tty else Demuxer()

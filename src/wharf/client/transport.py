@@ -99,6 +99,13 @@ class HijackedStream:
     def close_write(self) -> None:
         wire.half_close(self.sock)
 
+    def shut_down(self) -> None:
+        """End both directions now (a reader blocked on the stream sees its end)."""
+        try:
+            self.sock.shutdown(_socket.SHUT_RDWR)
+        except OSError:  # already closed
+            return
+
     def read_some(self) -> bytes:
         return self.response.read_some()
 

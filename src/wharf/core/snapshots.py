@@ -63,6 +63,10 @@ class SnapshotterProtocol(Protocol):
         """Write the container's changes as an OCI layer tar (for commit)."""
         ...
 
+    def size(self, container_id: str) -> int:
+        """Bytes the container wrote (Docker's ``SizeRw``): what its writable layer holds."""
+        ...
+
     def graph_driver(self, container_id: str) -> dict[str, Any]: ...
     def image_graph_driver(self, chain_ids: list[str]) -> dict[str, Any]:
         """Docker's GraphDriver for an image made of these layers (bottom first)."""

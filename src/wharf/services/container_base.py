@@ -65,3 +65,6 @@ class ContainerServiceBase:
     async def _stop_running(self, record: ContainerRecord, stop_signal: int,
                             timeout: int) -> None:
         raise NotImplementedError  # container_signals.ContainerSignals
+
+    async def _kill_and_wait(self, record: ContainerRecord) -> None:
+        raise NotImplementedError  # container_signals.ContainerSignals

@@ -4,29 +4,60 @@ exit, pause and unpause."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal as signal_module
 
-from wharf.core.errors import Conflict, InvalidParameter, NotModified
+from wharf.core.errors import Conflict, InvalidParameter, NotModified, RuntimeFailure, WharfError
 from wharf.services import container_config as cc
 from wharf.services.container_base import ContainerServiceBase
 from wharf.services.container_record import ContainerRecord
 from wharf.services.container_support import wait_event
 
+log = logging.getLogger(__name__)
+
+KILL_WAIT_SECONDS = 10.0  # after SIGKILL, as dockerd waits before it gives up
+KILL_RACE_SECONDS = 2.0  # a SIGKILL that failed: the container may be exiting on its own
+
 
 class ContainerSignals(ContainerServiceBase):
     # ---- signals ------------------------------------------------------------------------
     async def kill(self, ref: str, signal: str | None) -> None:
+        """Send ``signal`` (SIGKILL by default). SIGKILL answers only once the exit is recorded
+        (state saved, ``die`` emitted), as dockerd's kill does: ``kill`` then ``rm`` never
+        races. Any other signal answers once delivered."""
         record = self.get(ref)
         number = cc.parse_signal(signal, signal_module.SIGKILL)
         try:
             shim = self.shim_of(record)
         except Conflict as err:
             raise Conflict(f"Cannot kill container: {ref}: {err.message}") from None
-        if record.state.paused and number == signal_module.SIGKILL:
+        if number != signal_module.SIGKILL:
+            await shim.kill(number)
+            self._emit(record, "kill", signal=str(number))
+            return
+        try:
+            await self._kill_and_wait(record)
+        except RuntimeFailure as err:
+            raise RuntimeFailure(f"Cannot kill container: {ref}: {err.message}") from None
+
+    async def _kill_and_wait(self, record: ContainerRecord) -> None:
+        """SIGKILL every process of the container and wait (bounded) until its exit is
+        recorded."""
+        live = self.live(record.id)
+        shim = live.shim
+        if record.state.paused:
             with contextlib.suppress(Exception):
                 self._deps.cgroups.thaw(cc.cgroups_path(record.id))
-        await shim.kill(number)
-        self._emit(record, "kill", signal=str(number))
+        if shim is not None:
+            try:
+                await shim.kill(signal_module.SIGKILL, all_processes=True)
+            except WharfError as err:  # it may have exited meanwhile
+                if not await wait_event(live.exited, KILL_RACE_SECONDS):
+                    raise err from None
+                return
+            self._emit(record, "kill", signal=str(int(signal_module.SIGKILL)))
+        if not await wait_event(live.exited, KILL_WAIT_SECONDS):
+            raise RuntimeFailure("tried to kill container, but did not receive an exit event")
 
     async def stop(self, ref: str, timeout: int | None, signal: str | None = None) -> None:
         record = self.get(ref)
@@ -40,6 +71,8 @@ class ContainerSignals(ContainerServiceBase):
         self._emit(record, "stop")
 
     async def _stop_running(self, record: ContainerRecord, stop_signal: int, timeout: int) -> None:
+        """Send the stop signal, wait ``timeout`` seconds (forever when negative), then SIGKILL;
+        return only once the exit is recorded (dockerd's ``containerStop``)."""
         live = self.live(record.id)
         shim = live.shim
         if shim is None:
@@ -47,16 +80,17 @@ class ContainerSignals(ContainerServiceBase):
         if record.state.paused:
             with contextlib.suppress(Exception):
                 self._deps.cgroups.thaw(cc.cgroups_path(record.id))
-        with contextlib.suppress(Exception):
+        try:
             await shim.kill(stop_signal)
             self._emit(record, "kill", signal=str(stop_signal))
-        if timeout < 0 or await wait_event(live.exited, float(timeout)):
+        except WharfError as err:  # dockerd then goes straight to SIGKILL
+            log.info("sending signal %d to %s failed (%s): killing it", stop_signal, record.id,
+                     err.message)
+            timeout = 0
+        if timeout < 0:
             await live.exited.wait()
-            return
-        with contextlib.suppress(Exception):
-            await shim.kill(signal_module.SIGKILL, all_processes=True)
-            self._emit(record, "kill", signal=str(int(signal_module.SIGKILL)))
-        await wait_event(live.exited, 30.0)
+        elif not await wait_event(live.exited, float(timeout)):
+            await self._kill_and_wait(record)
 
     async def restart(self, ref: str, timeout: int | None) -> None:
         record = self.get(ref)

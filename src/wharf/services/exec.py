@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import json
 import secrets
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from wharf.core.errors import Conflict, NotFound
+from wharf.core.detachkeys import parse_detach_keys
+from wharf.core.errors import Conflict, InvalidParameter, NotFound
 from wharf.services.container_config import merge_env
 from wharf.services.containers import ContainerService
 from wharf.services.events import EventBus
@@ -61,15 +63,27 @@ class ExecRecord:
 
 
 class ExecStream:
-    """The exec's stream from the shim; records the exit when its exit frame passes."""
+    """The exec's stream from the shim; records the exit when its exit frame passes.
+
+    A read is never cut: a reader that is cancelled leaves the read in flight for the next
+    one. Closed while the process still runs (its client left or detached), the stream is
+    read to its end in the background, so the exit is still recorded."""
 
     def __init__(self, service: ExecService, record: ExecRecord, stream: StreamPort) -> None:
         self._service = service
         self._record = record
         self._stream = stream
+        self._next: asyncio.Task[tuple[int, bytes] | None] | None = None
+        self._draining = False
 
     async def read_frame(self) -> tuple[int, bytes] | None:
-        frame = await self._stream.read_frame()
+        if self._next is None:
+            self._next = asyncio.ensure_future(self._stream.read_frame())
+        try:
+            frame = await asyncio.shield(self._next)
+        finally:
+            if self._next.done():
+                self._next = None
         if frame is None:
             self._service.finish(self._record, None)
         elif frame[0] == FRAME_EXIT:
@@ -85,7 +99,21 @@ class ExecStream:
     async def close_stdin(self) -> None:
         await self._stream.close_stdin()
 
+    async def drain(self) -> None:
+        """Read to the end of the stream (the output goes nowhere), then close it."""
+        self._draining = True
+        try:
+            while await self.read_frame() is not None:
+                pass
+        finally:
+            self.close()
+
     def close(self) -> None:
+        if self._record.running and not self._draining:
+            self._service.keep(self.drain())
+            return
+        if self._next is not None:
+            self._next.cancel()
         self._stream.close()
 
 
@@ -108,6 +136,12 @@ class ExecService:
             cmd = [cmd]
         if not cmd:
             raise Conflict("No exec command specified")
+        keys = body.get("DetachKeys") or ""
+        if keys:
+            try:
+                parse_detach_keys(str(keys))
+            except ValueError:
+                raise InvalidParameter(f"Invalid escape keys ({keys}) provided") from None
         record = ExecRecord(
             id=secrets.token_hex(32),
             container_id=container.id,
@@ -120,7 +154,7 @@ class ExecService:
             attach_stdout=bool(body.get("AttachStdout")),
             attach_stderr=bool(body.get("AttachStderr")),
             privileged=bool(body.get("Privileged")),
-            detach_keys=body.get("DetachKeys") or "",
+            detach_keys=str(keys),
         )
         self._execs[record.id] = record
         self._containers.live(container.id).exec_ids.append(record.id)
@@ -163,9 +197,7 @@ class ExecService:
         self._emit(record, "exec_start: " + " ".join(record.cmd))
         exec_stream = ExecStream(self, record, stream)
         if detach:
-            task = asyncio.create_task(_drain(exec_stream))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self.keep(exec_stream.drain())
         return exec_stream
 
     def finish(self, record: ExecRecord, exit_code: int | None) -> None:
@@ -175,6 +207,17 @@ class ExecService:
         record.exit_code = exit_code if exit_code is not None else 126
         record.done.set()
         self._emit(record, "exec_die", exitCode=str(record.exit_code))
+
+    def detached(self, record: ExecRecord) -> None:
+        """The client detached with the detach keys (the process keeps running)."""
+        with contextlib.suppress(NotFound):
+            self._emit(record, "exec_detach")
+
+    def keep(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` in the background (held until it ends)."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def resize(self, exec_id: str, height: int, width: int) -> None:
         record = self.get(exec_id)
@@ -211,11 +254,3 @@ class ExecService:
             **extra,
         }
         self._events.publish("container", action, container.id, attributes)
-
-
-async def _drain(stream: ExecStream) -> None:
-    try:
-        while await stream.read_frame() is not None:
-            pass
-    finally:
-        stream.close()

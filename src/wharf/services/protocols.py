@@ -22,6 +22,8 @@ class ImageLike(Protocol):
     def config(self) -> dict[str, Any]: ...
     @property
     def repo_tags(self) -> list[str]: ...
+    @property
+    def size(self) -> int: ...
 
 
 class ImageLookup(Protocol):
@@ -38,6 +40,7 @@ class RootfsPort(Protocol):
     def export(self, container_id: str) -> Iterator[bytes]: ...
     def graph_driver(self, container_id: str) -> dict[str, Any]: ...
     def remove_orphans(self, known_ids: set[str]) -> list[str]: ...  # at start: no record
+    def size(self, container_id: str) -> int: ...  # bytes written (walks the rw layer)
 
 
 class ExitStatusLike(Protocol):

@@ -97,6 +97,11 @@ class RootfsService:
             while chunk := spool.read(_CHUNK):
                 yield chunk
 
+    def size(self, container_id: str) -> int:
+        """Bytes the container wrote (``SizeRw``); walks its writable layer."""
+        self._require(container_id)
+        return self._snapshots.size(container_id)
+
     def graph_driver(self, container_id: str) -> dict[str, Any]:
         self._require(container_id)
         return self._snapshots.graph_driver(container_id)

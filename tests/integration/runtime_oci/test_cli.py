@@ -4,6 +4,7 @@ comparison."""
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -152,3 +153,40 @@ def test_foreground_exec_with_tty(make_bundle: MakeBundle, state_root: Path,
     assert result.returncode == 2, result.stderr
     assert result.stdout.strip() == "/dev/pts/0"
     assert wharf_runtime(state_root, "delete", "--force", container_id).returncode == 0
+
+
+def on_a_terminal(command: list[str], stdout: Path | None = None) -> bytes:
+    """What ``command``, run on a terminal of its own (``script``'s), writes to it, or to the
+    file ``stdout`` (its stdin staying the terminal)."""
+    line = shlex.join(command) + (f" > {shlex.quote(str(stdout))}" if stdout else "")
+    result = subprocess.run(["script", "-qec", line, "/dev/null"], stdin=subprocess.DEVNULL,
+                            capture_output=True, timeout=30, check=False)
+    assert result.returncode == 0, result
+    output = stdout.read_bytes() if stdout is not None else result.stdout
+    return output.replace(b"^@", b"")  # the container's echo of a NUL script may type
+
+
+@pytest.mark.parametrize("to_file", [False, True], ids=["terminal", "file"])
+def test_foreground_terminal_output_like_runc(make_bundle: MakeBundle, state_root: Path,
+                                              container_id: str, tmp_path: Path,
+                                              to_file: bool) -> None:
+    """runc's own console (foreground, no --console-socket) clears ONLCR on the container's
+    pty and keeps output processing on the caller's raw terminal: "hi\n" leaves the runtime,
+    the terminal shows "hi\r\n". (dockerd's console-socket path, through the shim, keeps
+    ONLCR in the container; the docker CLI's raw terminal has no output processing.)"""
+    bundle = make_bundle(docker_config(["echo", "hi"], container_id, terminal=True))
+    runtime = [sys.executable, "-m", "wharf.runtime.oci.main", "--root", str(state_root)]
+    out = (tmp_path / "ours.out", tmp_path / "runc.out") if to_file else (None, None)
+    ours = on_a_terminal([*runtime, "run", "--bundle", str(bundle), container_id], out[0])
+    runc = on_a_terminal(["runc", "--root", str(tmp_path / "runc"), "run", "--bundle",
+                          str(bundle), container_id + "-runc"], out[1])
+    assert ours == runc == (b"hi\n" if to_file else b"hi\r\n")
+    exec_bundle = make_bundle(docker_config(["sleep", "30"], container_id + "-x"))
+    assert wharf_runtime_detached(state_root, "run", "--detach", "--bundle", str(exec_bundle),
+                                  container_id + "-x") == 0
+    try:
+        exec_out = tmp_path / "exec.out" if to_file else None
+        assert on_a_terminal([*runtime, "exec", "--tty", container_id + "-x", "echo", "hi"],
+                             exec_out) == ours
+    finally:
+        wharf_runtime(state_root, "delete", "--force", container_id + "-x")

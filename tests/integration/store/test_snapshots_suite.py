@@ -145,6 +145,22 @@ def test_diff_replays_onto_the_image(snap: SnapshotterProtocol, tmp_path: Path) 
     assert (replay / "etc/os").read_text() == "v2"
 
 
+def test_size_counts_what_the_container_wrote(snap: SnapshotterProtocol) -> None:
+    """Docker's SizeRw: written files and symlinks (a hard-linked file once), not the image,
+    deletions or directories; a new container has 0 (its init layer does not count)."""
+    chain = image(snap)
+    snap.create_container("c1", chain)
+    assert snap.size("c1") == 0
+    root = snap.mount("c1")
+    (root / "big").write_bytes(b"x" * 1000)
+    os.link(root / "big", root / "big-link")
+    os.symlink("/big", root / "sym")  # 4 bytes: its target
+    (root / "etc/os").write_text("v2")  # copied up / modified: its new size
+    (root / "etc/extra").unlink()
+    (root / "newdir").mkdir()
+    assert snap.size("c1") == 1000 + 4 + 2
+
+
 def test_remove_and_graph_driver(snap: SnapshotterProtocol) -> None:
     chain = image(snap)
     snap.create_container("c1", chain)

@@ -26,6 +26,7 @@ class FakeImage:
     id: str
     config: dict[str, Any]
     repo_tags: list[str]
+    size: int = 4_000_000
 
 
 class FakeImages:
@@ -86,6 +87,12 @@ class FakeRootfs:
         self.created -= set(orphans)
         return orphans
 
+    def size(self, container_id: str) -> int:
+        if container_id not in self.created:
+            raise NotFound(f"no filesystem for container {container_id}")
+        merged = self.root / container_id / "merged"
+        return sum(p.stat().st_size for p in merged.rglob("*") if p.is_file())
+
 
 @dataclass
 class FakeExit:
@@ -116,7 +123,8 @@ class FakeStream:
 
 
 class FakeShim:
-    """Runs ``echo``, ``cat`` (stdin → stdout), ``sh -c 'exit N'``, ``sleep``; kill ends it."""
+    """Runs ``echo``, ``cat`` (stdin → stdout), ``sh -c 'exit N'``, ``sleep``; kill ends it
+    (``stubborn`` ignores SIGTERM, ``unkillable`` every signal)."""
 
     def __init__(self, request: ShimConfig, spec: dict[str, Any]) -> None:
         self.request = request
@@ -128,6 +136,7 @@ class FakeShim:
         self.execs: list[dict[str, Any]] = []
         self.ignore_term = False
         self.started = False
+        self.ignore_kill = False
 
     async def start(self) -> int:
         self.started = True
@@ -144,6 +153,8 @@ class FakeShim:
             asyncio.get_running_loop().create_task(self._cat())
         elif argv[0] == "stubborn":
             self.ignore_term = True
+        elif argv[0] == "unkillable":  # in uninterruptible sleep: even SIGKILL waits
+            self.ignore_kill = True
         return 4242
 
     async def _cat(self) -> None:
@@ -189,7 +200,7 @@ class FakeShim:
 
     async def kill(self, signal: int, all_processes: bool = False) -> None:
         self.signals.append(signal)
-        if signal == 15 and self.ignore_term:
+        if (signal == 15 and self.ignore_term) or self.ignore_kill:
             return
         if signal in (9, 15, 2):
             self._exit(128 + signal)

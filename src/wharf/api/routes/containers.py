@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from wharf.api.detach import detach_keys, watched
 from wharf.api.hijack import FRAME_STDERR, FRAME_STDOUT, serve_stream
 from wharf.api.schemas import (
     container_inspect,
@@ -24,6 +26,7 @@ from wharf.api.schemas import (
     read_json_object,
 )
 from wharf.api.server import RouteDef, until_disconnected
+from wharf.api.wsattach import serve_websocket
 from wharf.core.errors import InvalidParameter, WharfError
 from wharf.core.filters import label_matches
 from wharf.core.timefmt import parse_rfc3339
@@ -32,7 +35,7 @@ from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerService
 from wharf.services.events import parse_event_time
 from wharf.services.filters import ContainerQuery
-from wharf.services.logs import STDERR, LogLine, LogOptions, open_log, read_log
+from wharf.services.logs import STDERR, LogOptions, open_log, read_log
 from wharf.services.protocols import StreamPort
 from wharf.services.top import top
 
@@ -50,14 +53,19 @@ class ContainerRoutes:
         query = ContainerQuery(query_filters(request), all_=query_bool(request, "all"),
                                limit=query_int(request, "limit", -1) or -1)
         now = time.time()
-        return json_response([container_summary(r, now) for r in query.select(self._c.all())])
+        records = query.select(self._c.all())
+        summaries = [container_summary(r, now) for r in records]
+        if query_bool(request, "size"):
+            for summary, size in zip(summaries, await self._c.sizes(records), strict=True):
+                summary.update({k: v for k, v in size.items() if v})  # dockerd: omitempty
+        return json_response(summaries)
 
     async def inspect(self, request: web.Request) -> web.Response:
         record = self._c.get(request.match_info["id"])
         payload = container_inspect(record, self._c.container_dir(record),
                                     self._c.exec_ids(record.id))
         if query_bool(request, "size"):
-            payload.update({"SizeRw": 0, "SizeRootFs": 0})
+            payload.update((await self._c.sizes([record]))[0])
         return json_response(payload)
 
     async def start(self, request: web.Request) -> web.Response:
@@ -176,27 +184,43 @@ class ContainerRoutes:
     async def attach(self, request: web.Request) -> web.StreamResponse:
         ref = request.match_info["id"]
         record = self._c.attachable(ref)  # errors before the connection is handed over
-        prelude = None
-        if query_bool(request, "logs"):  # streamed from the log as the client takes it
-            options = LogOptions(stdout=query_bool(request, "stdout"),
-                                 stderr=query_bool(request, "stderr"))
-            prelude = _log_frames(read_log(self._c.log_path(record), options, lambda: False))
-        want_stream = query_bool(request, "stream")
-
-        async def open_stream() -> StreamPort | None:
-            if not want_stream:
-                return None
-            return await self._c.attach(ref, query_bool(request, "stdin"),
-                                        query_bool(request, "stdout"),
-                                        query_bool(request, "stderr"))
-
-        return await serve_stream(request, open_stream, tty=record.tty,
-                                  stdin=query_bool(request, "stdin"), prelude=prelude,
+        keys = detach_keys(request.query.get("detachKeys", ""))
+        return await serve_stream(request, self._attach_opener(request, record, keys),
+                                  tty=record.tty, stdin=query_bool(request, "stdin"),
+                                  prelude=_attach_log(request, self._c.log_path(record)),
                                   report_errors=False)
 
+    async def attach_ws(self, request: web.Request) -> web.StreamResponse:
+        record = self._c.attachable(request.match_info["id"])
+        keys = detach_keys(request.query.get("detachKeys", ""))
+        prelude = _attach_log(request, self._c.log_path(record))
+        return await serve_websocket(request, self._attach_opener(request, record, keys),
+                                     prelude=prelude, stdin=query_bool(request, "stdin"))
 
-async def _log_frames(lines: AsyncIterator[LogLine]) -> AsyncIterator[tuple[int, bytes]]:
-    async for line in lines:
+    def _attach_opener(self, request: web.Request, record: ContainerRecord,
+                       keys: bytes) -> Callable[[], Awaitable[StreamPort | None]]:
+        """Opens the live stream when ``stream=1`` (watched for the detach keys)."""
+        stdin = query_bool(request, "stdin")
+
+        async def open_stream() -> StreamPort | None:
+            if not query_bool(request, "stream"):
+                return None
+            stream = await self._c.attach(record.id, stdin, query_bool(request, "stdout"),
+                                          query_bool(request, "stderr"))
+            return watched(stream, keys, tty=record.tty, stdin=stdin,
+                           on_detach=lambda: self._c.detached(record.id))
+
+        return open_stream
+
+
+async def _attach_log(request: web.Request, log_path: Path) -> AsyncIterator[tuple[int, bytes]]:
+    """With ``logs=1``: what the container has logged so far, as (stream, bytes), read from
+    the log as the client takes it (never the whole log in memory)."""
+    if not query_bool(request, "logs"):
+        return
+    options = LogOptions(stdout=query_bool(request, "stdout"),
+                         stderr=query_bool(request, "stderr"))
+    async for line in read_log(log_path, options, lambda: False):
         yield FRAME_STDERR if line.stream == STDERR else FRAME_STDOUT, line.data
 
 
@@ -231,6 +255,7 @@ def routes(containers: ContainerService) -> list[RouteDef]:
         RouteDef("POST", "/containers/{id}/rename", r.rename),
         RouteDef("POST", "/containers/{id}/resize", r.resize),
         RouteDef("POST", "/containers/{id}/attach", r.attach),
+        RouteDef("GET", "/containers/{id}/attach/ws", r.attach_ws),
         RouteDef("GET", "/containers/{id}/logs", r.logs),
         RouteDef("GET", "/containers/{id}/top", r.top),
         RouteDef("GET", "/containers/{id}/changes", r.changes),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from wharf.api.detach import detach_keys, watched
 from wharf.api.hijack import serve_stream
 from wharf.api.schemas import json_response, query_int, read_json_object
 from wharf.api.server import RouteDef
@@ -30,9 +31,12 @@ class ExecRoutes:
             await self._e.start(exec_id, True, tty_override)
             return web.Response(status=200)
         record = self._e.check_startable(exec_id, tty_override)
+        keys = detach_keys(record.detach_keys, "escape")
 
-        async def start_exec() -> StreamPort:  # after the 101: its output must follow it
-            return await self._e.start(exec_id, False, tty_override)
+        async def start_exec() -> StreamPort | None:  # after the 101: its output must follow it
+            stream = await self._e.start(exec_id, False, tty_override)
+            return watched(stream, keys, tty=record.tty, stdin=record.attach_stdin,
+                           on_detach=lambda: self._e.detached(record))
 
         return await serve_stream(request, start_exec, tty=record.tty,
                                   stdin=record.attach_stdin)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from wharf.cli.clientconfig import detach_keys_setting
 from wharf.cli.command import Command, CommandFailed, Context
 from wharf.cli.flags import BOOL, LIST, STRING, Flag, Parsed
 from wharf.cli.runconfig import parse_env
-from wharf.cli.session import StreamSession, follow_terminal_size, is_terminal, raw_terminal
+from wharf.cli.session import (
+    DETACHED_MESSAGE,
+    StreamSession,
+    follow_terminal_size,
+    is_terminal,
+    raw_terminal,
+)
 from wharf.client.api import Client
 from wharf.client.transport import Transport
 
@@ -23,8 +30,9 @@ def exec_config(opts: Parsed, env: dict[str, str] | Any) -> dict[str, Any]:
         "AttachStderr": not detach, "Env": parse_env(opts["env"], opts["env-file"], env),
         "WorkingDir": opts["workdir"], "Cmd": opts.args[1:],
     }
-    if opts["detach-keys"]:
-        config["DetachKeys"] = opts["detach-keys"]
+    detach_keys = detach_keys_setting(str(opts["detach-keys"]), env)
+    if detach_keys:
+        config["DetachKeys"] = detach_keys
     return config
 
 
@@ -34,7 +42,8 @@ def exec_command(ctx: Context, opts: Parsed) -> int:
     tty, interactive = bool(opts["tty"]), bool(opts["interactive"])
     if tty and interactive and not opts["detach"] and not is_terminal(ctx.stdin):
         raise CommandFailed(1, "the input device is not a TTY")
-    exec_id = client.exec.create(container, exec_config(opts, ctx.env))
+    config = exec_config(opts, ctx.env)
+    exec_id = client.exec.create(container, config)
     if opts["detach"]:
         client.exec.start_detached(exec_id, tty)
         return 0
@@ -44,11 +53,14 @@ def exec_command(ctx: Context, opts: Parsed) -> int:
     def resize(height: int, width: int) -> None:
         helper.exec.resize(exec_id, height, width)
 
+    session = StreamSession(stream, tty, ctx.stdin if interactive else None, ctx.stdout,
+                            ctx.stderr, detach_keys=str(config.get("DetachKeys") or ""))
     with raw_terminal(ctx.stdin, tty and interactive), \
             follow_terminal_size(ctx.stdout, resize, tty):
-        StreamSession(stream, tty, ctx.stdin if interactive else None, ctx.stdout,
-                      ctx.stderr).run()
+        session.run()
     stream.close()
+    if session.detached:
+        raise CommandFailed(1, DETACHED_MESSAGE)
     exit_code = client.exec.inspect(exec_id).get("ExitCode")
     return int(exit_code or 0)
 

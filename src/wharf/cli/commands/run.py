@@ -8,11 +8,13 @@ failures exit 126 (cannot invoke), 127 (not found) or 125, like docker.
 
 from __future__ import annotations
 
+from wharf.cli.clientconfig import detach_keys_setting
 from wharf.cli.command import Command, CommandFailed, Context, describe_error
 from wharf.cli.flags import BOOL, STRING, Flag, Parsed
 from wharf.cli.references import split_repo_tag
 from wharf.cli.runconfig import CREATE_FLAGS, RUN_ONLY_FLAGS, attach_streams, build_create_body
 from wharf.cli.session import (
+    DETACHED_MESSAGE,
     StreamSession,
     follow_terminal_size,
     is_terminal,
@@ -89,11 +91,12 @@ def side_client(client: Client) -> Client:
 
 def attach_and_start(ctx: Context, container_id: str, *, stdin: bool, stdout: bool,
                      stderr: bool, tty: bool, auto_remove: bool, sig_proxy: bool,
-                     detach_keys: str | None, start: bool = True) -> int:
-    """Attach, wait-request, start, stream; the container's exit status."""
+                     detach_keys: str, start: bool = True) -> int:
+    """Attach, wait-request, start, stream; the container's exit status (0 when the user
+    detached with the detach keys: the container keeps running, as with docker)."""
     client = ctx.client()
     stream = client.containers.attach(container_id, stdin=stdin, stdout=stdout, stderr=stderr,
-                                      detach_keys=detach_keys)
+                                      detach_keys=detach_keys or None)
     pending = client.containers.wait_request(container_id,
                                              "removed" if auto_remove else "next-exit")
     try:
@@ -103,13 +106,17 @@ def attach_and_start(ctx: Context, container_id: str, *, stdin: bool, stdout: bo
             helper = side_client(client)
             with follow_terminal_size(ctx.stdout, _resizer(helper, container_id), tty), \
                     proxy_signals(_killer(helper, container_id), sig_proxy and not tty):
-                StreamSession(stream, tty, ctx.stdin if stdin else None, ctx.stdout,
-                              ctx.stderr).run()
+                session = StreamSession(stream, tty, ctx.stdin if stdin else None, ctx.stdout,
+                                        ctx.stderr, detach_keys=detach_keys)
+                session.run()
     except WharfError:
         stream.close()
         pending.conn.close()
         raise
     stream.close()
+    if session.detached:
+        pending.conn.close()
+        return 0
     return _exit_status(ctx, client.containers.wait_result(pending))
 
 
@@ -143,7 +150,8 @@ def run(ctx: Context, opts: Parsed) -> int:
         return attach_and_start(ctx, container_id, stdin=stdin, stdout=stdout, stderr=stderr,
                                 tty=bool(opts["tty"]), auto_remove=bool(opts["rm"]),
                                 sig_proxy=bool(opts["sig-proxy"]),
-                                detach_keys=str(opts["detach-keys"]) or None)
+                                detach_keys=detach_keys_setting(str(opts["detach-keys"]),
+                                                                ctx.env))
     except WharfError as exc:
         raise _run_failure(ctx, exc) from exc
 
@@ -189,7 +197,8 @@ def start(ctx: Context, opts: Parsed) -> int:
     return attach_and_start(ctx, str(info["Id"]), stdin=stdin, stdout=True, stderr=True,
                             tty=tty, auto_remove=bool((info.get("HostConfig") or {})
                                                       .get("AutoRemove")),
-                            sig_proxy=not tty, detach_keys=str(opts["detach-keys"]) or None)
+                            sig_proxy=not tty,
+                            detach_keys=detach_keys_setting(str(opts["detach-keys"]), ctx.env))
 
 
 def attach(ctx: Context, opts: Parsed) -> int:
@@ -206,14 +215,19 @@ def attach(ctx: Context, opts: Parsed) -> int:
     if tty and stdin and not is_terminal(ctx.stdin):
         raise CommandFailed(1, "the input device is not a TTY")
     container_id = str(info["Id"])
+    detach_keys = detach_keys_setting(str(opts["detach-keys"]), ctx.env)
     stream = client.containers.attach(container_id, stdin=stdin, stdout=True, stderr=True,
-                                      detach_keys=str(opts["detach-keys"]) or None)
+                                      detach_keys=detach_keys or None)
     helper = side_client(client)
+    session = StreamSession(stream, tty, ctx.stdin if stdin else None, ctx.stdout, ctx.stderr,
+                            detach_keys=detach_keys)
     with raw_terminal(ctx.stdin, tty and stdin), \
             follow_terminal_size(ctx.stdout, _resizer(helper, container_id), tty), \
             proxy_signals(_killer(helper, container_id), bool(opts["sig-proxy"]) and not tty):
-        StreamSession(stream, tty, ctx.stdin if stdin else None, ctx.stdout, ctx.stderr).run()
+        session.run()
     stream.close()
+    if session.detached:
+        raise CommandFailed(1, DETACHED_MESSAGE)
     final = client.containers.inspect(container_id).get("State") or {}
     return 0 if final.get("Running") else int(final.get("ExitCode") or 0)
 

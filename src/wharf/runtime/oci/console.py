@@ -40,6 +40,15 @@ def make_controlling_terminal(slave_path: str) -> None:
         os.close(slave)
 
 
+def clear_onlcr(fd: int) -> None:
+    """Turn off ONLCR ("\n" → "\r\n" on output) on the PTY of ``fd``, as runc does on the
+    console it holds itself: the bytes copied to the caller's own terminal, which maps them
+    again, keep their "\n"."""
+    attributes = termios.tcgetattr(fd)
+    attributes[1] &= ~termios.ONLCR  # oflag
+    termios.tcsetattr(fd, termios.TCSANOW, attributes)
+
+
 def send_fd(sock_fd: int, fd: int, name: str) -> None:
     """Send ``fd`` over the connected unix socket ``sock_fd`` with SCM_RIGHTS."""
     with socket.socket(fileno=os.dup(sock_fd)) as sock:

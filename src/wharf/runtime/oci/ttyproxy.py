@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wharf.runtime.oci.console import receive_fd
+from wharf.runtime.oci.console import clear_onlcr, receive_fd
 
 ACCEPT_TIMEOUT = 30.0
 
@@ -34,7 +34,9 @@ class ConsoleReceiver:
             with contextlib.suppress(OSError):
                 connection, _ = self._server.accept()
                 with connection:
-                    self._received.append(receive_fd(connection)[1])
+                    master = receive_fd(connection)[1]
+                    clear_onlcr(master)
+                    self._received.append(master)
 
         self._thread = threading.Thread(target=accept, daemon=True)
         self._thread.start()
@@ -73,6 +75,9 @@ def raw_stdin() -> Iterator[None]:
         return
     saved = termios.tcgetattr(0)
     tty.setraw(0)
+    raw = termios.tcgetattr(0)  # as runc's console: raw input, output still post-processed
+    raw[1] |= termios.OPOST  # (the container's pty has ONLCR off: this terminal maps "\n")
+    termios.tcsetattr(0, termios.TCSANOW, raw)
     try:
         yield
     finally:

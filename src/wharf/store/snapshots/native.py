@@ -23,6 +23,7 @@ from wharf.core.errors import NotFound
 from wharf.lib import mount as _mount
 from wharf.lib.archive import apply_layer, changes_between, diff_trees, tar_tree
 from wharf.lib.atomicfile import fsync_dir, write_text_atomic
+from wharf.lib.disk_usage import files_size
 from wharf.store.snapshots.initlayer import INIT_PATHS, populate_init_layer
 
 __all__ = ["NativeSnapshotter"]
@@ -161,6 +162,11 @@ class NativeSnapshotter:
     def diff(self, container_id: str, out: BinaryIO) -> None:
         merged = self._cdir(container_id) / "merged"
         diff_trees(self._base_dir(container_id), merged, out, ignore=INIT_PATHS)
+
+    def size(self, container_id: str) -> int:
+        """The added and modified entries' bytes (Docker's vfs: the diff against the image)."""
+        written = [path for path, kind in self.changes(container_id) if kind != 2]
+        return files_size(self._cdir(container_id) / "merged", written)
 
     def graph_driver(self, container_id: str) -> dict[str, Any]:
         return {"Data": {"Dir": str(self._cdir(container_id) / "merged")}, "Name": self.name}

@@ -27,6 +27,7 @@ from wharf.core.errors import NotFound
 from wharf.lib import mount as _mount
 from wharf.lib.archive import apply_layer, changes_overlay_upper, diff_overlay_upper
 from wharf.lib.atomicfile import fsync_dir, write_text_atomic
+from wharf.lib.disk_usage import tree_size
 from wharf.store.snapshots.initlayer import populate_init_layer
 
 __all__ = ["OverlaySnapshotter", "overlay_supported"]
@@ -236,6 +237,10 @@ class OverlaySnapshotter:
     def diff(self, container_id: str, out: BinaryIO) -> None:
         self._lowers(container_id)
         diff_overlay_upper(self._cdir(container_id) / "upper", out)
+
+    def size(self, container_id: str) -> int:
+        self._lowers(container_id)
+        return tree_size(self._cdir(container_id) / "upper")
 
     def graph_driver(self, container_id: str) -> dict[str, Any]:
         cdir = self._cdir(container_id)
