@@ -13,6 +13,7 @@ from typing import Any
 
 from wharf.core.errors import NotFound, RuntimeFailure
 from wharf.core.timefmt import now_rfc3339
+from wharf.runtime import spec as runtime_spec
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
 from wharf.services.events import EventBus
@@ -220,6 +221,10 @@ class FakeSpec:
 
     def privileged_capabilities(self) -> list[str]:
         return ["CAP_SYS_ADMIN", "CAP_CHOWN"]
+
+    def check_security(self, privileged: bool, cap_add: list[str], cap_drop: list[str],
+                       security_opt: list[str]) -> None:
+        runtime_spec.check_security(privileged, cap_add, cap_drop, security_opt)
 
 
 class FakeCgroups:
