@@ -129,5 +129,5 @@ def field_error(message: str) -> str:
         return f"invalid JSON: {message}"
     what = match["what"].replace(" | null", "")
     what = what[:1].lower() + what[1:]
-    path = match["path"].lstrip(".").replace("[...]", "[key]") or "body"
+    path = match["path"].lstrip(".") or "body"
     return f"invalid value for {path}: {what}"

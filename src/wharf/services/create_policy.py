@@ -52,6 +52,11 @@ def _restart_ok(value: Any) -> bool:
     return isinstance(value, dict) and value.get("Name") in (None, "", "no")
 
 
+def _binds_refusal(value: Any) -> str:
+    named = next(b for b in value if not b.startswith("/"))
+    return f"named volumes (--volume {named}) are not supported yet"
+
+
 _LOG_OPTS_DONE = ("max-size", "max-file")
 
 
@@ -70,17 +75,18 @@ def _log_refusal(value: Any) -> str:
 
 
 def _healthcheck_ok(value: Any) -> bool:
-    """``--no-healthcheck`` (``Test: ["NONE"]``): wharf runs no health checks."""
-    return isinstance(value, dict) and value.get("Test") == ["NONE"]
+    """None set, or ``--no-healthcheck`` (``Test: ["NONE"]``): wharf runs no health checks."""
+    return isinstance(value, dict) and value.get("Test") in (None, [], ["NONE"]) and all_zero(
+        {k: v for k, v in value.items() if k != "Test"})
 
 
 def _mounts_ok(value: Any) -> bool:
     """Binds; of their options only the propagation (the others are a later issue)."""
     return isinstance(value, list) and all(
         isinstance(m, dict) and m.get("Type", "bind") == "bind"
-        and is_zero(m.get("VolumeOptions")) and is_zero(m.get("TmpfsOptions"))
-        and is_zero({k: v for k, v in (m.get("BindOptions") or {}).items()
-                     if k != "Propagation"})
+        and all_zero(m.get("VolumeOptions")) and all_zero(m.get("TmpfsOptions"))
+        and all_zero({k: v for k, v in (m.get("BindOptions") or {}).items()
+                      if k != "Propagation"})
         for m in value)
 
 
@@ -93,7 +99,7 @@ def _endpoints_ok(value: Any) -> bool:
     """Entries that only name the default network, with no settings (the docker CLI sends
     one for ``--network``)."""
     return isinstance(value, dict) and all(
-        name in ("default", "bridge", "none", "host") and is_zero(settings)
+        name in ("default", "bridge", "none", "host") and all_zero(settings)
         for name, settings in value.items())
 
 
@@ -177,8 +183,7 @@ _RESOURCES: dict[str, FieldPolicy] = {
 _HOST: dict[str, FieldPolicy] = {
     **_RESOURCES,
     "Binds": FieldPolicy(IMPLEMENTED, "--volume", "host-path binds (ro/rw)",
-                         accepts=_binds_ok, refusal="named volumes (--volume name:/path) are "
-                         "not supported yet"),
+                         accepts=_binds_ok, refusal=_binds_refusal),
     "ContainerIDFile": FieldPolicy(NOOP, "--cidfile", "the docker CLI writes the file; dockerd "
                                    "does nothing with it"),
     "LogConfig": FieldPolicy(IMPLEMENTED, "--log-driver", "json-file with max-size/max-file",
@@ -258,10 +263,15 @@ POLICY: Mapping[str, Mapping[str, FieldPolicy]] = {
 
 
 def is_zero(value: Any) -> bool:
-    """Go's zero value (or nothing sent): null, 0, "", false, empty; objects all of zeros."""
-    if isinstance(value, dict):
-        return all(is_zero(v) for v in value.values())
-    return value is None or value is False or value == 0 or value in ("", [])
+    """Go's zero value (or nothing sent): null, 0, "", false, an empty list or map."""
+    return value is None or value is False or value == 0 or value in ("", [], {})
+
+
+def all_zero(obj: Any) -> bool:
+    """A struct (as a JSON object) whose every field is its zero value."""
+    if isinstance(obj, dict):
+        return all(all_zero(v) if isinstance(v, dict) else is_zero(v) for v in obj.values())
+    return is_zero(obj)
 
 
 def refuse_unsupported(body: Mapping[str, Any]) -> None:
