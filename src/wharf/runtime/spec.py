@@ -265,8 +265,9 @@ def _mounts(inp: SpecInput) -> list[dict[str, Any]]:
 
 
 def _host_ipc_mount(mount: dict[str, Any]) -> dict[str, Any]:
-    """``--ipc host``: the host's /dev/shm and /dev/mqueue, as dockerd binds them."""
-    if mount["destination"] in ("/dev/shm", "/dev/mqueue"):
+    """``--ipc host``: the host's /dev/shm, as dockerd binds it (an mqueue mount in the host's
+    IPC namespace is the host's queues already)."""
+    if mount["destination"] == "/dev/shm":
         return {"destination": mount["destination"], "type": "bind",
                 "source": mount["destination"], "options": ["rbind", "nosuid", "noexec", "nodev"]}
     return mount
