@@ -201,8 +201,9 @@ _HOST: dict[str, FieldPolicy] = {
     "VolumesFrom": FieldPolicy(REFUSED, "--volumes-from", "volumes: a later issue"),
     "Mounts": FieldPolicy(IMPLEMENTED, "--mount", "type=bind", accepts=_mounts_ok,
                           refusal="--mount other than type=bind is not supported yet"),
-    "ConsoleSize": FieldPolicy(IMPLEMENTED, "", "the initial TTY size (OCI "
-                               "process.consoleSize)"),
+    "ConsoleSize": FieldPolicy(IMPLEMENTED, "", "the initial TTY size as OCI "
+                               "process.consoleSize: runc and crun apply it; wharf-runtime "
+                               "does not read it yet (the docker CLI resizes after start)"),
     "Annotations": FieldPolicy(IMPLEMENTED, "--annotation", "OCI annotations in config.json"),
     "CapAdd": FieldPolicy(IMPLEMENTED, "--cap-add", "capabilities added"),
     "CapDrop": FieldPolicy(IMPLEMENTED, "--cap-drop", "capabilities dropped"),
