@@ -391,7 +391,8 @@ def check_security(privileged: bool, cap_add: list[str], cap_drop: list[str],
     """What ``build_spec`` would refuse of these settings, refused now (at create)."""
     caps = effective_caps(privileged, cap_add, cap_drop)
     sec = _parse_security_opts(security_opt, privileged)
-    if sec.seccomp_profile is not None:
+    custom = any(opt.startswith(("seccomp=", "seccomp:")) for opt in security_opt)
+    if custom and sec.seccomp_profile is not None:  # Docker's own profile is known good
         _seccomp(sec.seccomp_profile, caps)
 
 
