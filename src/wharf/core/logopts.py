@@ -3,8 +3,8 @@
 Three layers, later ones winning: wharf's defaults (20 MiB, 5 files: Docker keeps json-file
 logs unbounded by default, the classic disk-full outage; wharf does not), the daemon's
 ``log-opts`` (daemon.json, ``--log-opt``), then the container's ``HostConfig.LogConfig.Config``.
-Sizes are go-units ``RAMInBytes`` (``k``/``m``/``g`` are powers of 1024), as json-file parses
-them. ``max-size: "-1"`` turns rotation off.
+Sizes are go-units ``FromHumanSize`` (decimal: ``k``/``m``/``g`` are powers of 1000), as
+json-file parses them. ``max-size: "-1"`` turns rotation off (wharf's; Docker's default).
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ __all__ = [
 ROTATION_KEYS: Final = frozenset({"max-size", "max-file"})
 DEFAULT_LOG_OPTS: Final[Mapping[str, str]] = {"max-size": "20m", "max-file": "5"}
 
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([kmgtp]?)(i?b)?$", re.IGNORECASE)
-_UNITS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([kmgtpKMGTP]?)[bB]?$")
 
 
 @dataclass(frozen=True)
@@ -43,12 +42,13 @@ class LogRotation:
 
 
 def parse_size(text: str) -> int:
-    """``"20m"`` → 20971520 (go-units RAMInBytes)."""
+    """``"20m"`` → 20000000 (go-units FromHumanSize, as json-file reads ``max-size``); 400 with
+    its message for anything else."""
     match = _SIZE.match(text.strip())
-    if not match:
+    if match is None:
         raise InvalidParameter(f"invalid size: '{text}'")
-    number, unit = float(match.group(1)), match.group(2).lower()
-    return int(number * 1024 ** _UNITS[unit])
+    number, unit = float(match[1]), match[2].lower()
+    return int(number * 1000 ** ("kmgtp".index(unit) + 1 if unit else 0))
 
 
 def log_rotation(*layers: Mapping[str, str]) -> LogRotation:

@@ -78,6 +78,10 @@ class RuntimeSpec:
     def privileged_capabilities(self) -> list[str]:
         return runtime_spec.effective_caps(True, [], [])
 
+    def check_security(self, privileged: bool, cap_add: list[str], cap_drop: list[str],
+                       security_opt: list[str]) -> None:
+        runtime_spec.check_security(privileged, cap_add, cap_drop, security_opt)
+
 
 class HostCgroups:
     """Freezer and pid listing through ``runtime.cgroups`` (layout detected once)."""

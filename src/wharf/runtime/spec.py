@@ -3,8 +3,11 @@
 ``build_spec`` turns Docker's Config + HostConfig (already defaulted by the container service,
 as :class:`SpecInput`) into the dict the runtime reads. The defaults and their reasons are in
 ``wharf.runtime.defaults`` and SECURITY.md; the only file system access is reading the rootfs's
-``/etc/passwd`` and ``/etc/group`` (``wharf.runtime.users``), a seccomp profile file named by
-``--security-opt seccomp=<path>``, and the host's ``/dev`` for a privileged container.
+``/etc/passwd`` and ``/etc/group`` (``wharf.runtime.users``) and the host's ``/dev`` for a
+privileged container. A seccomp profile arrives as JSON (the docker CLI reads the file and sends
+its content, as dockerd expects): the daemon never opens a path a client names.
+``check_security`` runs at create the parts that can refuse a request (capabilities, security
+options, the seccomp profile), so a bad value is a 400 then, not a failed start.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from wharf.core.errors import InvalidParameter, RuntimeFailure
 from wharf.runtime import defaults
 from wharf.runtime.seccomp_profile import default_profile, to_oci
 from wharf.runtime.seccomp_profile import host as seccomp_host
-from wharf.runtime.users import lookup_user, resolve_user
+from wharf.runtime.seccomp_types import check_profile
+from wharf.runtime.users import lookup_groups, lookup_user, resolve_user
 
 __all__ = [
     "SpecInput",
     "build_spec",
+    "check_security",
     "default_spec",
     "effective_caps",
     "host_devices",
@@ -34,6 +39,7 @@ __all__ = [
 
 OCI_VERSION = "1.0.2"
 MAX_PROFILE_BYTES = 1024 * 1024
+HOST_SHAREABLE = ("pid", "ipc", "uts", "network", "cgroup")
 
 
 @dataclass
@@ -67,12 +73,21 @@ class SpecInput:
     cgroups_path: str = ""
     shm_size: int = 0
     init: bool = False
+    group_add: list[str] = field(default_factory=list)
+    domainname: str = ""
+    oom_score_adj: int | None = None
+    host_namespaces: list[str] = field(default_factory=list)  # of HOST_SHAREABLE
+    annotations: dict[str, str] = field(default_factory=dict)
+    masked_paths: list[str] | None = None  # None: Docker's defaults
+    readonly_paths: list[str] | None = None
+    console_size: tuple[int, int] | None = None  # (height, width)
 
 
 @dataclass(frozen=True)
 class _SecurityOptions:
     seccomp_profile: dict[str, Any] | None  # None = unconfined
     no_new_privileges: bool
+    unconfined_paths: bool = False  # systempaths=unconfined
 
 
 # ---- capabilities ---------------------------------------------------------------------------
@@ -122,41 +137,64 @@ def effective_caps(privileged: bool, cap_add: list[str], cap_drop: list[str]) ->
 # ---- security options -----------------------------------------------------------------------
 
 
-def _load_profile(value: str) -> dict[str, Any]:
-    text = value
-    if not value.lstrip().startswith("{"):
-        try:
-            with open(value, "rb") as f:
-                text = f.read(MAX_PROFILE_BYTES + 1).decode()
-        except OSError as e:
-            raise InvalidParameter(f"opening seccomp profile ({value}) failed: {e}") from e
-        if len(text) > MAX_PROFILE_BYTES:
-            raise InvalidParameter(f"seccomp profile {value} is too large")
+def _load_profile(text: str) -> dict[str, Any]:
+    """The profile's JSON, as the docker CLI sends it (dockerd does not read files either:
+    ``seccomp=/path`` sent raw fails to parse, as it does there)."""
+    if len(text) > MAX_PROFILE_BYTES:
+        raise InvalidParameter("Decoding seccomp profile failed: the profile is too large")
     try:
         profile = json.loads(text)
     except ValueError as e:
-        raise InvalidParameter(f"decoding seccomp profile failed: {e}") from e
+        raise InvalidParameter(f"Decoding seccomp profile failed: {e}") from e
     if not isinstance(profile, dict):
-        raise InvalidParameter("decoding seccomp profile failed: not a JSON object")
+        raise InvalidParameter("Decoding seccomp profile failed: not a JSON object")
     return profile
 
 
+_BOOL_WORDS = {"1": True, "t": True, "T": True, "true": True, "TRUE": True, "True": True,
+               "0": False, "f": False, "F": False, "false": False, "FALSE": False,
+               "False": False}  # Go's strconv.ParseBool
+
+
 def _parse_security_opts(opts: list[str], privileged: bool) -> _SecurityOptions:
+    """moby's ``parseSecurityOpt`` (and its messages) for what wharf implements; AppArmor
+    profiles and SELinux labels other than "off" are refused, not ignored."""
     profile: dict[str, Any] | None = None if privileged else default_profile()
-    no_new_privs = False
-    for index, opt in enumerate(opts, start=1):
+    no_new_privs = unconfined_paths = False
+    for opt in opts:
+        if opt == "no-new-privileges":
+            no_new_privs = True
+            continue
+        if opt == "disable":  # the old spelling of label=disable
+            continue
         key, sep, value = opt.partition("=") if "=" in opt else opt.partition(":")
+        if not sep:
+            raise InvalidParameter(f"invalid --security-opt 1: {opt!r}")
         if key == "no-new-privileges":
-            if sep and value not in ("true", "false"):
-                raise InvalidParameter(f"invalid --security-opt {index}: {opt!r}")
-            no_new_privs = value != "false"
-        elif key == "seccomp" and sep:
+            if value not in _BOOL_WORDS:
+                raise InvalidParameter(f"invalid --security-opt 2: {opt!r}")
+            no_new_privs = _BOOL_WORDS[value]
+        elif key == "seccomp":
             profile = None if value == "unconfined" else _load_profile(value)
-        elif key in ("label", "apparmor", "systempaths", "writable-cgroups") and sep:
-            continue  # no SELinux/AppArmor in wharf; accepted for compatibility
+        elif key == "systempaths":
+            if value != "unconfined":
+                raise InvalidParameter(f"invalid --security-opt 2: {opt!r}")
+            unconfined_paths = True
+        elif key in ("apparmor", "label", "writable-cgroups"):
+            _refuse_unless_off(key, value, opt)
         else:
-            raise InvalidParameter(f"invalid --security-opt {index}: {opt!r}")
-    return _SecurityOptions(None if privileged else profile, no_new_privs)
+            raise InvalidParameter(f"invalid --security-opt 2: {opt!r}")
+    return _SecurityOptions(None if privileged else profile, no_new_privs, unconfined_paths)
+
+
+def _refuse_unless_off(key: str, value: str, opt: str) -> None:
+    """wharf confines with neither AppArmor nor SELinux and mounts cgroups read-only: asking
+    for exactly that is fine; anything else would be silently ignored, so it is refused."""
+    if (key, value) in (("apparmor", "unconfined"), ("label", "disable")):
+        return
+    if key == "writable-cgroups" and value in _BOOL_WORDS and not _BOOL_WORDS[value]:
+        return
+    raise InvalidParameter(f"--security-opt {opt} is not supported yet")
 
 
 # ---- process --------------------------------------------------------------------------------
@@ -180,9 +218,11 @@ def _env(inp: SpecInput, home: str) -> list[str]:
 def _process(inp: SpecInput, caps: list[str], no_new_privs: bool) -> dict[str, Any]:
     user = lookup_user(inp.rootfs, inp.user)
     oci_user: dict[str, Any] = {"uid": user.uid, "gid": user.gid}
-    if user.extra_gids:
-        oci_user["additionalGids"] = user.extra_gids
-    return {
+    extra_gids = list(user.extra_gids)
+    extra_gids += [g for g in lookup_groups(inp.rootfs, inp.group_add) if g not in extra_gids]
+    if extra_gids:
+        oci_user["additionalGids"] = extra_gids
+    process: dict[str, Any] = {
         "terminal": inp.tty,
         "user": oci_user,
         "args": [INIT_PATH, "--", *inp.args] if inp.init else list(inp.args),
@@ -191,6 +231,11 @@ def _process(inp: SpecInput, caps: list[str], no_new_privs: bool) -> dict[str, A
         "capabilities": {"bounding": caps, "effective": caps, "permitted": caps},
         "noNewPrivileges": no_new_privs,
     }
+    if inp.oom_score_adj is not None:
+        process["oomScoreAdj"] = inp.oom_score_adj
+    if inp.tty and inp.console_size and all(inp.console_size):
+        process["consoleSize"] = {"height": inp.console_size[0], "width": inp.console_size[1]}
+    return process
 
 
 # ---- mounts and linux -----------------------------------------------------------------------
@@ -210,13 +255,22 @@ def _mounts(inp: SpecInput) -> list[dict[str, Any]]:
         user_mounts.append(_init_mount())
     taken = {m["destination"].rstrip("/") or "/" for m in user_mounts}
     kept = [
-        m
+        _host_ipc_mount(m) if "ipc" in inp.host_namespaces else m
         for m in defaults.default_mounts(inp.privileged, inp.shm_size)
         if m["destination"] not in taken
         and not (m["destination"].startswith("/dev/") and "/dev" in taken)
     ]
     user_mounts.sort(key=lambda m: len([p for p in m["destination"].split("/") if p]))
     return kept + user_mounts
+
+
+def _host_ipc_mount(mount: dict[str, Any]) -> dict[str, Any]:
+    """``--ipc host``: the host's /dev/shm, as dockerd binds it (an mqueue mount in the host's
+    IPC namespace is the host's queues already)."""
+    if mount["destination"] == "/dev/shm":
+        return {"destination": mount["destination"], "type": "bind",
+                "source": mount["destination"], "options": ["rbind", "nosuid", "noexec", "nodev"]}
+    return mount
 
 
 INIT_PATH = "/sbin/docker-init"
@@ -293,32 +347,53 @@ def host_devices(dev: Path = Path("/dev"), limit: int = 4096) -> list[dict[str, 
     return devices
 
 
-def _namespaces(netns_path: str | None) -> list[dict[str, str]]:
-    namespaces = [{"type": t} for t in defaults.NAMESPACES]
-    if netns_path:
-        namespaces[-1] = {"type": "network", "path": netns_path}
-    if Path("/sys/fs/cgroup/cgroup.controllers").exists():
+def _namespaces(netns_path: str | None, host: list[str] | None = None) -> list[dict[str, str]]:
+    """New namespaces but those shared with the host (``--pid host`` and the like)."""
+    shared = set(host or ())
+    namespaces = [{"type": t} for t in defaults.NAMESPACES if t not in shared]
+    if netns_path and "network" not in shared:
+        namespaces = [ns for ns in namespaces if ns["type"] != "network"]
+        namespaces.append({"type": "network", "path": netns_path})
+    if "cgroup" not in shared and Path("/sys/fs/cgroup/cgroup.controllers").exists():
         namespaces.append({"type": "cgroup"})  # Docker's default on cgroup v2 hosts
     return namespaces
 
 
 def _linux(inp: SpecInput, caps: list[str], sec: _SecurityOptions) -> dict[str, Any]:
+    unconfined = inp.privileged or sec.unconfined_paths
+    masked = defaults.MASKED_PATHS if inp.masked_paths is None else inp.masked_paths
+    readonly = defaults.READONLY_PATHS if inp.readonly_paths is None else inp.readonly_paths
     linux: dict[str, Any] = {
         "resources": _resources(inp),
-        "namespaces": _namespaces(inp.netns_path),
-        "maskedPaths": [] if inp.privileged else list(defaults.MASKED_PATHS),
-        "readonlyPaths": [] if inp.privileged else list(defaults.READONLY_PATHS),
+        "namespaces": _namespaces(inp.netns_path, inp.host_namespaces),
+        "maskedPaths": [] if unconfined else list(masked),
+        "readonlyPaths": [] if unconfined else list(readonly),
     }
     if inp.privileged:
         linux["devices"] = host_devices()
     if inp.cgroups_path:
         linux["cgroupsPath"] = inp.cgroups_path
     if sec.seccomp_profile is not None:
-        try:
-            linux["seccomp"] = to_oci(sec.seccomp_profile, caps, seccomp_host())
-        except (KeyError, TypeError, ValueError) as e:
-            raise InvalidParameter(f"invalid seccomp profile: {e}") from e
+        linux["seccomp"] = _seccomp(sec.seccomp_profile, caps)
     return linux
+
+
+def _seccomp(profile: dict[str, Any], caps: list[str]) -> dict[str, Any]:
+    check_profile(profile)
+    try:
+        return to_oci(profile, caps, seccomp_host())
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise InvalidParameter(f"invalid seccomp profile: {e}") from e
+
+
+def check_security(privileged: bool, cap_add: list[str], cap_drop: list[str],
+                   security_opt: list[str]) -> None:
+    """What ``build_spec`` would refuse of these settings, refused now (at create)."""
+    caps = effective_caps(privileged, cap_add, cap_drop)
+    sec = _parse_security_opts(security_opt, privileged)
+    custom = any(opt.startswith(("seccomp=", "seccomp:")) for opt in security_opt)
+    if custom and sec.seccomp_profile is not None:  # Docker's own profile is known good
+        _seccomp(sec.seccomp_profile, caps)
 
 
 def build_spec(inp: SpecInput) -> dict[str, Any]:
@@ -327,14 +402,20 @@ def build_spec(inp: SpecInput) -> dict[str, Any]:
         raise InvalidParameter("no command specified")
     caps = effective_caps(inp.privileged, inp.cap_add, inp.cap_drop)
     sec = _parse_security_opts(inp.security_opt, inp.privileged)
-    return {
+    spec: dict[str, Any] = {
         "ociVersion": OCI_VERSION,
         "process": _process(inp, caps, sec.no_new_privileges),
         "root": {"path": str(inp.rootfs), "readonly": inp.readonly_rootfs},
-        "hostname": inp.hostname,
         "mounts": _mounts(inp),
         "linux": _linux(inp, caps, sec),
     }
+    if "uts" not in inp.host_namespaces:  # the host's own names are not the container's
+        spec["hostname"] = inp.hostname
+        if inp.domainname:
+            spec["domainname"] = inp.domainname
+    if inp.annotations:
+        spec["annotations"] = dict(inp.annotations)
+    return spec
 
 
 def default_spec(

@@ -135,3 +135,17 @@ def resolve_user(rootfs: Path, user: str) -> tuple[int, int, list[int]]:
     """uid, gid and supplementary gids of ``user`` inside ``rootfs`` (docs/contracts.md)."""
     found = lookup_user(rootfs, user)
     return found.uid, found.gid, found.extra_gids
+
+
+def lookup_groups(rootfs: Path, groups: list[str]) -> list[int]:
+    """``--group-add``: each a group name from the image's /etc/group or a numeric gid."""
+    gids: list[int] = []
+    for group in groups:
+        gid = _find_group(rootfs, group)
+        if gid is None:
+            gid = _id(group)
+        if gid is None:
+            raise RuntimeFailure(f"unable to find group {group}: no matching entries in group file")
+        if gid not in gids:
+            gids.append(gid)
+    return gids

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import signal as signal_module
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ def merge_config(user: dict[str, Any], image_config: dict[str, Any]) -> dict[str
     else:
         config["Entrypoint"] = image_config.get("Entrypoint")
         config["Cmd"] = user_cmd if user_cmd else image_config.get("Cmd")
+    if isinstance(config.get("Shell"), str):
+        config["Shell"] = [config["Shell"]]
     config["Env"] = merge_env(list(image_config.get("Env") or []), list(user.get("Env") or []))
     config["WorkingDir"] = user.get("WorkingDir") or image_config.get("WorkingDir") or ""
     config["User"] = user.get("User") or image_config.get("User") or ""
@@ -62,6 +65,24 @@ def merge_config(user: dict[str, Any], image_config: dict[str, Any]) -> dict[str
     ):
         config.setdefault(key, default)
     return config
+
+
+def str_slice(value: Any) -> list[str]:
+    """moby's StrSlice as a list: a string is one element, null none."""
+    if isinstance(value, str):
+        return [value]
+    return list(value or [])
+
+
+def container_hostname(config: dict[str, Any], host_config: dict[str, Any],
+                       container_id: str) -> str:
+    """The asked hostname; else the host's (``--uts host``, ``--network host``, as dockerd);
+    else the short id."""
+    if config.get("Hostname"):
+        return str(config["Hostname"])
+    if "uts" in host_namespaces(host_config) or "network" in host_namespaces(host_config):
+        return socket.gethostname()
+    return container_id[:12]
 
 
 def command_line(config: dict[str, Any]) -> tuple[str, list[str]]:
@@ -138,6 +159,15 @@ def default_host_config(host_config: dict[str, Any], default_runtime: str) -> di
         merged["ShmSize"] = DEFAULT_SHM_SIZE
     if not merged.get("Runtime"):
         merged["Runtime"] = default_runtime
+    for key in ("CapAdd", "CapDrop"):
+        if merged.get(key) is not None:
+            merged[key] = str_slice(merged[key]) or None
+    log_config = dict(merged.get("LogConfig") or {})
+    merged["LogConfig"] = {"Type": log_config.get("Type") or "json-file",
+                           "Config": dict(log_config.get("Config") or {})}
+    restart = dict(merged.get("RestartPolicy") or {})
+    merged["RestartPolicy"] = {"Name": restart.get("Name") or "no",
+                               "MaximumRetryCount": int(restart.get("MaximumRetryCount") or 0)}
     return merged
 
 
@@ -158,20 +188,63 @@ def parse_signal(value: str | int | None, default: int = signal_module.SIGTERM) 
         raise InvalidParameter(f"Invalid signal: {value}") from None
 
 
+_PROPAGATION = ("private", "rprivate", "shared", "rshared", "slave", "rslave")
+_CONSISTENCY = ("consistent", "cached", "delegated")  # macOS only: dockerd ignores them
+
+
 def bind_mounts(host_config: dict[str, Any]) -> list[dict[str, Any]]:
-    """OCI mounts for ``Binds`` (``/host:/ctr[:ro]``) and ``Mounts`` of type bind."""
-    mounts: list[dict[str, Any]] = []
-    for bind in host_config.get("Binds") or []:
-        parts = bind.split(":")
-        if len(parts) < 2 or not parts[0].startswith("/"):
-            raise InvalidParameter(f"invalid volume specification: '{bind}'")
-        mode = "ro" if len(parts) > 2 and "ro" in parts[2].split(",") else "rw"
-        mounts.append(_bind(parts[0], parts[1], mode == "ro"))
+    """OCI mounts for ``Binds`` (``/host:/ctr[:opts]``) and ``Mounts`` of type bind."""
+    mounts = [parse_bind(bind) for bind in host_config.get("Binds") or []]
     for mount in host_config.get("Mounts") or []:
         if mount.get("Type", "bind") != "bind":
             raise InvalidParameter(f"mount type {mount.get('Type')!r} is not supported yet")
-        mounts.append(_bind(mount["Source"], mount["Target"], bool(mount.get("ReadOnly"))))
+        source, target = mount.get("Source") or "", mount.get("Target") or ""
+        if not source:
+            raise InvalidParameter(
+                'invalid mount config for type "bind": field Source must not be empty')
+        _check_target("bind", target)
+        propagation = (mount.get("BindOptions") or {}).get("Propagation") or ""
+        mounts.append(_with_propagation(_bind(source, target, bool(mount.get("ReadOnly"))),
+                                        propagation))
     return mounts
+
+
+def parse_bind(spec: str) -> dict[str, Any]:
+    """``/host:/container[:ro|rw,propagation,...]`` as dockerd's linux parser reads it."""
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        raise InvalidParameter(f"invalid volume specification: '{spec}'")
+    if not parts[0].startswith("/"):
+        raise InvalidParameter(
+            f"named volumes (--volume {parts[0]}:{parts[1]}) are not supported yet")
+    _check_target("bind", parts[1], spec)
+    read_only, propagation = False, ""
+    for option in (parts[2].split(",") if len(parts) == 3 else []):
+        if option in ("ro", "rw"):
+            read_only = option == "ro"
+        elif option in _PROPAGATION:
+            propagation = option
+        elif option in ("z", "Z"):
+            raise InvalidParameter(f"SELinux relabeling (:{option}) is not supported yet")
+        elif option not in _CONSISTENCY:
+            raise InvalidParameter(f"invalid mode: {option}")
+    return _with_propagation(_bind(parts[0], parts[1], read_only), propagation)
+
+
+def _check_target(kind: str, target: str, spec: str = "") -> None:
+    if not target.startswith("/"):
+        prefix = f"invalid volume specification: '{spec}': " if spec else ""
+        raise InvalidParameter(f'{prefix}invalid mount config for type "{kind}": invalid '
+                               f"mount path: '{target}' mount path must be absolute")
+    if target.rstrip("/") == "":
+        raise InvalidParameter(f'invalid mount config for type "{kind}": invalid specification:'
+                               " destination can't be '/'")
+
+
+def _with_propagation(mount: dict[str, Any], propagation: str) -> dict[str, Any]:
+    if propagation:
+        mount["options"].append(propagation)
+    return mount
 
 
 def _bind(source: str, target: str, read_only: bool) -> dict[str, Any]:
@@ -253,7 +326,28 @@ def spec_fields(
         "cgroups_path": cgroups_path(container_id),
         "shm_size": int(host_config.get("ShmSize") or DEFAULT_SHM_SIZE),
         "init": bool(host_config.get("Init")),
+        "group_add": list(host_config.get("GroupAdd") or []),
+        "domainname": config.get("Domainname") or "",
+        "oom_score_adj": int(host_config.get("OomScoreAdj") or 0),
+        "host_namespaces": host_namespaces(host_config),
+        "annotations": dict(host_config.get("Annotations") or {}),
+        "masked_paths": host_config.get("MaskedPaths"),
+        "readonly_paths": host_config.get("ReadonlyPaths"),
+        "console_size": _console_size(host_config.get("ConsoleSize")),
     }
+
+
+def host_namespaces(host_config: dict[str, Any]) -> list[str]:
+    """The namespaces shared with the host: ``--network host``, ``--pid host``, ..."""
+    modes = {"network": "NetworkMode", "pid": "PidMode", "ipc": "IpcMode", "uts": "UTSMode",
+             "cgroup": "CgroupnsMode"}
+    return [kind for kind, key in modes.items() if host_config.get(key) == "host"]
+
+
+def _console_size(value: Any) -> tuple[int, int] | None:
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return int(value[0]), int(value[1])
+    return None
 
 
 def cgroups_path(container_id: str) -> str:

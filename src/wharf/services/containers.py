@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from wharf.core.errors import (
     Conflict,
     InvalidParameter,
@@ -25,6 +27,7 @@ from wharf.core.errors import (
 )
 from wharf.core.timefmt import now_rfc3339
 from wharf.services import container_config as cc
+from wharf.services import create_checks, create_policy
 from wharf.services.container_lifecycle import ContainerLifecycle
 from wharf.services.container_record import ContainerRecord
 from wharf.services.container_signals import ContainerSignals
@@ -34,6 +37,7 @@ from wharf.services.container_support import (
     LiveState,
     mount_point,
 )
+from wharf.services.engine_types import ContainerCreateBody
 from wharf.services.names import new_container_id, random_name, validate_name
 from wharf.services.protocols import StreamPort
 
@@ -44,55 +48,74 @@ class ContainerService(ContainerLifecycle, ContainerSignals):
     """Every container the daemon knows, and what can be done to them."""
 
     # ---- create -------------------------------------------------------------------------
-    def create(self, name: str, body: dict[str, Any]) -> tuple[ContainerRecord, list[str]]:
-        """A new container from Docker's create body; returns it and the warnings."""
-        host_config = dict(body.pop("HostConfig", None) or {})
-        networking = dict(body.pop("NetworkingConfig", None) or {})
-        if name:
-            name = validate_name(name)
-            self._registry.reserve_name(name)
-        runtime = host_config.get("Runtime") or self._deps.default_runtime
+    def create(self, name: str, body: ContainerCreateBody) -> tuple[ContainerRecord, list[str]]:
+        """A new container from Docker's create body; returns it and the warnings.
+
+        Docker's own checks first (``create_checks``, its messages), then what wharf does not
+        implement yet (``create_policy``): either is a 400 before anything is made."""
+        warnings = create_checks.verify(body)
+        request = msgspec.to_builtins(body)
+        create_policy.refuse_unsupported(request)
+        host_config = dict(request.pop("HostConfig", None) or {})
+        networking = dict(request.pop("NetworkingConfig", None) or {})
+        top_level_runtime = request.pop("Runtime", None)
+        runtime = host_config.get("Runtime") or top_level_runtime or self._deps.default_runtime
         if runtime not in self._deps.runtimes:
             raise InvalidParameter(f"unknown or invalid runtime name: {runtime}")
-        image_ref = str(body.get("Image") or "")
+        host_config["Runtime"] = runtime
+        self._check_security(host_config)
+        image_ref = str(request.get("Image") or "")
         if not image_ref:
             raise InvalidParameter("config cannot be empty in order to create a container")
+        if name:
+            name = validate_name(name)
         image = self._deps.images.resolve(image_ref)
-        config = cc.merge_config(body, dict(image.config.get("config") or image.config))
+        config = cc.merge_config(request, dict(image.config.get("config") or image.config))
         path, args = cc.command_line(config)
+        host_config = cc.default_host_config(host_config, self._deps.default_runtime)
+        mounts = [mount_point(m) for m in cc.bind_mounts(host_config)]
+        if name:
+            self._registry.reserve_name(name)
         container_id = new_container_id()
-        config.setdefault("Hostname", "")
-        if not config["Hostname"]:
-            config["Hostname"] = container_id[:12]
-        name = name or random_name(self._registry.name_taken)
+        config["Hostname"] = cc.container_hostname(config, host_config, container_id)
         record = ContainerRecord(
             id=container_id,
-            name=name,
+            name=name or random_name(self._registry.name_taken),
             created=now_rfc3339(),
             image_id=image.id,
             path=path,
             args=args,
             config=config,
-            host_config=cc.default_host_config(host_config, self._deps.default_runtime),
+            host_config=host_config,
             networking_config=networking,
             runtime=runtime,
+            mounts=mounts,
         )
-        container_dir = self._deps.paths.container_dir(container_id)
+        self._make(record, image)
+        self._emit(record, "create")
+        return record, warnings
+
+    def _check_security(self, host_config: dict[str, Any]) -> None:
+        """Capabilities, security options and the seccomp profile, refused now if bad."""
+        self._deps.spec.check_security(
+            bool(host_config.get("Privileged")), cc.str_slice(host_config.get("CapAdd")),
+            cc.str_slice(host_config.get("CapDrop")), list(host_config.get("SecurityOpt") or []))
+
+    def _make(self, record: ContainerRecord, image: Any) -> None:
+        """The container's directory, rootfs and stored record (none of them on failure)."""
+        container_dir = self._deps.paths.container_dir(record.id)
         container_dir.mkdir(parents=True, mode=0o710)
         try:
-            self._deps.rootfs.create(container_id, image)
-            record.graph_driver = self._deps.rootfs.graph_driver(container_id)
-            record.mounts = [mount_point(m) for m in cc.bind_mounts(record.host_config)]
+            self._deps.rootfs.create(record.id, image)
+            record.graph_driver = self._deps.rootfs.graph_driver(record.id)
             self._registry.add(record)
             self._save(record)
         except BaseException:
-            self._registry.discard(container_id)
+            self._registry.discard(record.id)
             with contextlib.suppress(Exception):
-                self._deps.rootfs.remove(container_id)
+                self._deps.rootfs.remove(record.id)
             shutil.rmtree(container_dir, ignore_errors=True)
             raise
-        self._emit(record, "create")
-        return record, []
 
     # ---- rename / remove / prune --------------------------------------------------------
     def rename(self, ref: str, new_name: str) -> None:

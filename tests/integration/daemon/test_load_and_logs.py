@@ -73,7 +73,7 @@ def test_a_log_past_max_size_is_rotated_and_read_back_in_order(tmp_path: Path) -
         log = daemon.data_root / "containers" / cid / f"{cid}-json.log"
         files = sorted(p.name for p in log.parent.glob(log.name + "*"))
         assert files == [log.name, log.name + ".1", log.name + ".2"]
-        assert all(p.stat().st_size <= 20 * 1024 for p in log.parent.glob(log.name + "*"))
+        assert all(p.stat().st_size <= 20_000 for p in log.parent.glob(log.name + "*"))
         lines = daemon.docker("logs", cid).stdout.decode().split()
         first = int(lines[0].removeprefix("line-"))
         assert first > 0  # the oldest lines were rotated away

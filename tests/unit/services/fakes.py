@@ -11,11 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from wharf.core.errors import NotFound, RuntimeFailure
 from wharf.core.shimconfig import ShimConfig
 from wharf.core.timefmt import now_rfc3339
+from wharf.runtime import spec as runtime_spec
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
+from wharf.services.engine_types import ContainerCreateBody
 from wharf.services.events import EventBus
 
 BUSYBOX_ID = "sha256:" + "b" * 64
@@ -247,6 +251,10 @@ class FakeSpec:
     def privileged_capabilities(self) -> list[str]:
         return ["CAP_SYS_ADMIN", "CAP_CHOWN"]
 
+    def check_security(self, privileged: bool, cap_add: list[str], cap_drop: list[str],
+                       security_opt: list[str]) -> None:
+        runtime_spec.check_security(privileged, cap_add, cap_drop, security_opt)
+
 
 class FakeCgroups:
     def __init__(self) -> None:
@@ -316,3 +324,8 @@ class World:
 
 def frame(kind: int, payload: bytes) -> bytes:
     return struct.pack(">BxxxL", kind, len(payload)) + payload
+
+
+def body(fields: dict[str, object]) -> ContainerCreateBody:
+    """A create request as the API hands it to the service (decoded, typed)."""
+    return msgspec.convert(fields, ContainerCreateBody)

@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tests.unit.services.fakes import World
+from tests.unit.services.fakes import World, body
 
 from wharf.core.errors import RuntimeFailure
 from wharf.services import container_signals
@@ -22,7 +22,7 @@ def test_sigkill_returns_after_the_exit_is_recorded(tmp_path: Path) -> None:
     async def scenario() -> None:
         world = World(tmp_path)
         service = world.containers()
-        record, _ = service.create("killed", {"Image": "busybox", "Cmd": ["sleep", "9"]})
+        record, _ = service.create("killed", body({"Image": "busybox", "Cmd": ["sleep", "9"]}))
         await service.start(record.id)
         await service.kill(record.id, None)
         assert record.state.status == "exited" and record.state.exit_code == 137
@@ -38,7 +38,7 @@ def test_other_signals_return_once_delivered(tmp_path: Path) -> None:
     async def scenario() -> None:
         world = World(tmp_path)
         service = world.containers()
-        record, _ = service.create("termed", {"Image": "busybox", "Cmd": ["stubborn"]})
+        record, _ = service.create("termed", body({"Image": "busybox", "Cmd": ["stubborn"]}))
         await service.start(record.id)
         await service.kill(record.id, "TERM")
         assert world.launcher.shims[record.id].signals == [15]
@@ -54,7 +54,7 @@ def test_stop_returns_after_the_exit_is_recorded(tmp_path: Path) -> None:
     async def scenario() -> None:
         world = World(tmp_path)
         service = world.containers()
-        record, _ = service.create("stopped", {"Image": "busybox", "Cmd": ["stubborn"]})
+        record, _ = service.create("stopped", body({"Image": "busybox", "Cmd": ["stubborn"]}))
         await service.start(record.id)
         await service.stop(record.id, 0)
         assert world.launcher.shims[record.id].signals == [15, 9]
@@ -72,7 +72,7 @@ def test_kill_gives_up_after_a_bounded_wait(tmp_path: Path,
     async def scenario() -> None:
         world = World(tmp_path)
         service = world.containers()
-        record, _ = service.create("unkillable", {"Image": "busybox", "Cmd": ["unkillable"]})
+        record, _ = service.create("unkillable", body({"Image": "busybox", "Cmd": ["unkillable"]}))
         await service.start(record.id)
         with pytest.raises(RuntimeFailure, match="did not receive an exit event"):
             await service.kill(record.id, None)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.unit.services.fakes import World
+from tests.unit.services.fakes import World, body
 
 
 def test_sizes_and_space_reclaimed(tmp_path: Path) -> None:
     async def scenario() -> None:
         world = World(tmp_path)
         service = world.containers()
-        record, _ = service.create("writer", {"Image": "busybox", "Cmd": ["true"],
-                                              "Labels": {"prune": "me"}})
-        kept, _ = service.create("kept", {"Image": "busybox", "Cmd": ["true"]})
+        record, _ = service.create("writer", body({"Image": "busybox", "Cmd": ["true"],
+                                              "Labels": {"prune": "me"}}))
+        kept, _ = service.create("kept", body({"Image": "busybox", "Cmd": ["true"]}))
         (tmp_path / "overlay" / record.id / "merged" / "file").write_bytes(b"x" * 100)
         assert await service.sizes([record, kept]) == [
             {"SizeRw": 100, "SizeRootFs": 4_000_100}, {"SizeRw": 0, "SizeRootFs": 4_000_000}]

@@ -6,7 +6,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from tests.unit.services.fakes import FakeExit, World
+from tests.unit.services.fakes import FakeExit, World, body
 
 from wharf.core.timefmt import parse_rfc3339, seconds_rfc3339
 from wharf.services.container_config import merge_config, parse_signal, resolv_conf_for_container
@@ -45,7 +45,7 @@ def test_start_writes_bundle_and_etc_files(tmp_path: Path) -> None:
     async def scenario() -> None:
         world = World(tmp_path)
         service = world.containers()
-        record, _ = service.create("web", {"Image": "busybox", "Cmd": ["sleep", "9"]})
+        record, _ = service.create("web", body({"Image": "busybox", "Cmd": ["sleep", "9"]}))
         await service.start(record.id)
         bundle = tmp_path / "data" / "containers" / record.id
         spec = json.loads((bundle / "config.json").read_text())
@@ -68,8 +68,8 @@ def test_auto_remove_after_exit(tmp_path: Path) -> None:
     async def scenario() -> None:
         world = World(tmp_path)
         service = world.containers()
-        record, _ = service.create("", {"Image": "busybox", "Cmd": ["echo", "x"],
-                                        "HostConfig": {"AutoRemove": True}})
+        record, _ = service.create("", body({"Image": "busybox", "Cmd": ["echo", "x"],
+                                        "HostConfig": {"AutoRemove": True}}))
         waiter = asyncio.create_task(service.wait(record.id, "removed"))
         await asyncio.sleep(0)
         await service.start(record.id)
@@ -85,8 +85,8 @@ def test_restore_reattaches_running_and_records_exits_of_gone_shims(tmp_path: Pa
     async def scenario() -> None:
         world = World(tmp_path)
         first = world.containers()
-        alive, _ = first.create("alive", {"Image": "busybox", "Cmd": ["sleep", "9"]})
-        gone, _ = first.create("gone", {"Image": "busybox", "Cmd": ["sleep", "9"]})
+        alive, _ = first.create("alive", body({"Image": "busybox", "Cmd": ["sleep", "9"]}))
+        gone, _ = first.create("gone", body({"Image": "busybox", "Cmd": ["sleep", "9"]}))
         await first.start(alive.id)
         await first.start(gone.id)
         await first.shutdown()  # the daemon stops; the containers keep running
@@ -113,7 +113,7 @@ def test_restore_reattaches_running_and_records_exits_of_gone_shims(tmp_path: Pa
 
 def test_record_round_trip_tolerates_unknown_keys(tmp_path: Path) -> None:
     world = World(tmp_path)
-    record, _ = world.containers().create("rt", {"Image": "busybox"})
+    record, _ = world.containers().create("rt", body({"Image": "busybox"}))
     data = json.loads(record.to_json())
     data["future_field"] = 1
     data["state"]["future_state"] = True
@@ -125,7 +125,7 @@ def test_restore_finishes_a_removal_cut_short(tmp_path: Path) -> None:
     async def scenario() -> None:
         world = World(tmp_path)
         first = world.containers()
-        record, _ = first.create("half", {"Image": "busybox", "Cmd": ["true"]})
+        record, _ = first.create("half", body({"Image": "busybox", "Cmd": ["true"]}))
         record.state.status = "removing"  # the daemon died between marking and deleting
         world.store.save(record)
 
@@ -142,7 +142,7 @@ def test_forced_removal_of_a_running_container(tmp_path: Path) -> None:
     async def scenario() -> None:
         world = World(tmp_path)
         service = world.containers()
-        record, _ = service.create("busy", {"Image": "busybox", "Cmd": ["sleep", "9"]})
+        record, _ = service.create("busy", body({"Image": "busybox", "Cmd": ["sleep", "9"]}))
         await service.start(record.id)
         waiter = asyncio.create_task(service.wait(record.id, "removed"))
         await asyncio.sleep(0)

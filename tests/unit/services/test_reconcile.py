@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.unit.services.fakes import FakeShim, World
+from tests.unit.services.fakes import FakeShim, World, body
 
 from wharf.core.shimconfig import ShimConfig
 from wharf.services.container_config import cgroups_path
@@ -29,7 +29,7 @@ def test_a_started_container_whose_running_state_was_not_saved_is_adopted(
     async def scenario() -> None:
         world = World(tmp_path)
         first = world.containers()
-        record, _ = first.create("web", {"Image": "busybox", "Cmd": ["sleep", "9"]})
+        record, _ = first.create("web", body({"Image": "busybox", "Cmd": ["sleep", "9"]}))
         shim = launched_shim(world, record.id)
         await shim.start()  # ... and the daemon died before saving "running"
 
@@ -49,7 +49,7 @@ def test_a_started_container_whose_running_state_was_not_saved_is_adopted(
 def test_a_shim_launched_but_never_started_is_killed(tmp_path: Path) -> None:
     async def scenario() -> None:
         world = World(tmp_path)
-        record, _ = world.containers().create("web", {"Image": "busybox", "Cmd": ["true"]})
+        record, _ = world.containers().create("web", body({"Image": "busybox", "Cmd": ["true"]}))
         launched_shim(world, record.id)
         world.cgroups.existing.add(cgroups_path(record.id))
         second = ContainerService(world.deps())
@@ -67,7 +67,7 @@ def test_a_shim_launched_but_never_started_is_killed(tmp_path: Path) -> None:
 def test_everything_of_a_container_without_record_is_removed(tmp_path: Path) -> None:
     async def scenario() -> None:
         world = World(tmp_path)
-        kept, _ = world.containers().create("kept", {"Image": "busybox", "Cmd": ["true"]})
+        kept, _ = world.containers().create("kept", body({"Image": "busybox", "Cmd": ["true"]}))
         orphan = "ab" * 32
         bundle = tmp_path / "data" / "containers" / orphan
         bundle.mkdir(parents=True)

@@ -7,10 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from wharf.core.errors import InvalidParameter
+from wharf.core.errors import InvalidParameter, RuntimeFailure
 from wharf.lib.bootstrap import build_busybox_rootfs
 from wharf.runtime import defaults
-from wharf.runtime.spec import SpecInput, build_spec, default_spec, effective_caps
+from wharf.runtime.spec import (
+    SpecInput,
+    build_spec,
+    check_security,
+    default_spec,
+    effective_caps,
+)
 
 pytestmark = pytest.mark.root  # the busybox rootfs keeps its files' owners (chown)
 
@@ -137,19 +143,71 @@ def test_network_namespace_path(rootfs: Path) -> None:
 
 def test_security_options(rootfs: Path, tmp_path: Path) -> None:
     assert "seccomp" not in spec_for(rootfs, security_opt=["seccomp=unconfined"])["linux"]
-    spec = spec_for(rootfs, security_opt=["no-new-privileges", "label=disable", "apparmor=x"])
+    spec = spec_for(rootfs, security_opt=["no-new-privileges", "label=disable",
+                                          "apparmor=unconfined"])
     assert spec["process"]["noNewPrivileges"] is True
     assert spec_for(rootfs, security_opt=["no-new-privileges:true"])["process"]["noNewPrivileges"]
+    assert not spec_for(rootfs, security_opt=["no-new-privileges=false"])["process"][
+        "noNewPrivileges"]
     profile = {"defaultAction": "SCMP_ACT_ALLOW",
                "syscalls": [{"names": ["chmod"], "action": "SCMP_ACT_ERRNO"}]}
     inline = spec_for(rootfs, security_opt=["seccomp=" + json.dumps(profile)])
     assert inline["linux"]["seccomp"]["syscalls"] == profile["syscalls"]
-    path = tmp_path / "profile.json"
-    path.write_text(json.dumps(profile))
-    from_file = spec_for(rootfs, security_opt=[f"seccomp={path}"])
-    assert from_file["linux"]["seccomp"]["defaultAction"] == "SCMP_ACT_ALLOW"
     with pytest.raises(InvalidParameter, match="invalid --security-opt 1"):
         spec_for(rootfs, security_opt=["bogus"])
+    with pytest.raises(InvalidParameter, match="invalid --security-opt 2"):
+        spec_for(rootfs, security_opt=["bogus=1"])
+
+
+def test_seccomp_profile_is_json_never_a_path(rootfs: Path, tmp_path: Path) -> None:
+    """dockerd never opens a file a client names: the CLI sends the profile's content."""
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps({"defaultAction": "SCMP_ACT_ALLOW"}))
+    for value in (str(path), "/etc/passwd"):
+        with pytest.raises(InvalidParameter, match="Decoding seccomp profile failed"):
+            spec_for(rootfs, security_opt=[f"seccomp={value}"])
+    with pytest.raises(InvalidParameter, match="invalid seccomp profile"):
+        check_security(False, [], [], ['seccomp={"defaultAction": 5}'])
+
+
+@pytest.mark.parametrize("opt", ["apparmor=docker-default", "apparmor=x", "label=user:u",
+                                 "label=level:s0", "writable-cgroups=true"])
+def test_confinement_wharf_lacks_is_refused(rootfs: Path, opt: str) -> None:
+    with pytest.raises(InvalidParameter, match=f"--security-opt {opt} is not supported yet"):
+        spec_for(rootfs, security_opt=[opt])
+    with pytest.raises(InvalidParameter, match="not supported yet"):
+        check_security(False, [], [], [opt])
+
+
+def test_systempaths_unconfined_and_replaced_path_lists(rootfs: Path) -> None:
+    linux = spec_for(rootfs, security_opt=["systempaths=unconfined"])["linux"]
+    assert linux["maskedPaths"] == [] and linux["readonlyPaths"] == []
+    linux = spec_for(rootfs, masked_paths=["/etc/x"], readonly_paths=[])["linux"]
+    assert linux["maskedPaths"] == ["/etc/x"] and linux["readonlyPaths"] == []
+    assert spec_for(rootfs)["linux"]["maskedPaths"] == list(defaults.MASKED_PATHS)
+
+
+def test_host_namespaces_are_not_unshared(rootfs: Path) -> None:
+    spec = spec_for(rootfs, hostname="box", domainname="d",
+                    host_namespaces=["pid", "ipc", "uts", "network", "cgroup"])
+    kinds = {ns["type"] for ns in spec["linux"]["namespaces"]}
+    assert kinds == {"mount"}
+    assert "hostname" not in spec and "domainname" not in spec
+    shm = next(m for m in spec["mounts"] if m["destination"] == "/dev/shm")
+    assert shm["type"] == "bind" and shm["source"] == "/dev/shm"
+    spec = spec_for(rootfs, hostname="box", domainname="d")
+    assert spec["hostname"] == "box" and spec["domainname"] == "d"
+
+
+def test_group_add_oom_score_annotations_console(rootfs: Path) -> None:
+    spec = spec_for(rootfs, user="nobody", group_add=["mail", "4242"], oom_score_adj=300,
+                    annotations={"a": "b"}, tty=True, console_size=(33, 77))
+    assert spec["process"]["user"]["additionalGids"] == [12, 4242]
+    assert spec["process"]["oomScoreAdj"] == 300
+    assert spec["annotations"] == {"a": "b"}
+    assert spec["process"]["consoleSize"] == {"height": 33, "width": 77}
+    with pytest.raises(RuntimeFailure, match="unable to find group nosuch"):
+        spec_for(rootfs, group_add=["nosuch"])
 
 
 def test_user_is_resolved_in_spec(rootfs: Path) -> None:

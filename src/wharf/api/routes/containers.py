@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from wharf.api.decode import BodyDecoder
 from wharf.api.detach import detach_keys, watched
 from wharf.api.hijack import FRAME_STDERR, FRAME_STDOUT, serve_stream
 from wharf.api.schemas import (
@@ -23,7 +24,6 @@ from wharf.api.schemas import (
     query_bool,
     query_filters,
     query_int,
-    read_json_object,
 )
 from wharf.api.server import RouteDef, until_disconnected
 from wharf.api.wsattach import serve_websocket
@@ -33,11 +33,14 @@ from wharf.core.timefmt import parse_rfc3339
 from wharf.lib.stdcopy import encode_frame
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerService
+from wharf.services.engine_types import ContainerCreateBody
 from wharf.services.events import parse_event_time
 from wharf.services.filters import ContainerQuery
 from wharf.services.logs import STDERR, LogOptions, open_log, read_log
 from wharf.services.protocols import StreamPort
 from wharf.services.top import top
+
+CREATE_BODY = BodyDecoder(ContainerCreateBody)
 
 
 class ContainerRoutes:
@@ -45,7 +48,7 @@ class ContainerRoutes:
         self._c = containers
 
     async def create(self, request: web.Request) -> web.Response:
-        body = await read_json_object(request, required=True)
+        body = await CREATE_BODY.read(request, required=True)
         record, warnings = self._c.create(request.query.get("name", ""), body)
         return json_response({"Id": record.id, "Warnings": warnings}, status=201)
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import msgspec
 from aiohttp import web
 
+from wharf.api.decode import BodyDecoder
 from wharf.api.detach import detach_keys, watched
 from wharf.api.hijack import serve_stream
-from wharf.api.schemas import json_response, query_int, read_json_object
+from wharf.api.schemas import json_response, query_int
 from wharf.api.server import RouteDef
+from wharf.services.engine_types import ExecConfig, ExecStartConfig
 from wharf.services.exec import ExecService
 from wharf.services.protocols import StreamPort
+
+EXEC_CONFIG = BodyDecoder(ExecConfig)
+EXEC_START = BodyDecoder(ExecStartConfig)
 
 
 class ExecRoutes:
@@ -17,16 +23,15 @@ class ExecRoutes:
         self._e = execs
 
     async def create(self, request: web.Request) -> web.Response:
-        body = await read_json_object(request, required=True)
-        record = self._e.create(request.match_info["id"], body)
+        body = await EXEC_CONFIG.read(request, required=True)
+        record = self._e.create(request.match_info["id"], msgspec.to_builtins(body))
         return json_response({"Id": record.id}, status=201)
 
     async def start(self, request: web.Request) -> web.StreamResponse:
-        body = await read_json_object(request)
+        body = await EXEC_START.read(request)
         exec_id = request.match_info["id"]
-        detach = bool(body.get("Detach"))
-        tty = body.get("Tty")
-        tty_override = bool(tty) if tty is not None else None
+        detach = bool(body.detach)
+        tty_override = body.tty
         if detach:
             await self._e.start(exec_id, True, tty_override)
             return web.Response(status=200)
