@@ -82,13 +82,15 @@ def preload() -> None:
 
 def run(state_root: Path, container_id: str, bundle: Path, *,
         console_socket: str | None = None, pid_file: Path | None = None,
-        preserve_fds: int = 0, no_pivot: bool = False) -> int:
+        preserve_fds: int = 0, no_pivot: bool = False,
+        console_clear_onlcr: bool = False) -> int:
     """create + start; returns the init's host pid."""
     from wharf.runtime.oci.create import create
     from wharf.runtime.oci.lifecycle import delete, start
 
     pid = create(state_root, container_id, bundle, console_socket=console_socket,
-                 pid_file=pid_file, preserve_fds=preserve_fds, no_pivot=no_pivot)
+                 pid_file=pid_file, preserve_fds=preserve_fds, no_pivot=no_pivot,
+                 console_clear_onlcr=console_clear_onlcr)
     try:
         start(state_root, container_id)
     except BaseException:

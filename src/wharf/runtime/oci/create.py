@@ -94,7 +94,7 @@ def _enter(syscalls: Syscalls, cgroup: Cgroup, plan: NamespacePlan,
 
 def _start_init(state_root: Path, container_id: str, config: ContainerConfig,
                 work: _Creation, console_socket: str | None, preserve_fds: int,
-                no_pivot: bool) -> Spawned:
+                no_pivot: bool, clear_onlcr: bool) -> Spawned:
     layout = detect_layout()
     cgroup = open_host_cgroup(normalize_cgroups_path(config.cgroups_path, container_id), layout)
     work.cgroup = cgroup
@@ -118,7 +118,8 @@ def _start_init(state_root: Path, container_id: str, config: ContainerConfig,
             config=config, process=config.process, sys=syscalls, sync=sync,
             last_cap=last_cap(), seccomp_program=program, cgroup_version=layout.version,
             cgroup_mounts=cgroup_mounts(layout, cgroup), console_fd=work.console_fd,
-            fifo_fd=work.fifo_fd, preserve_fds=preserve_fds, no_pivot=no_pivot,
+            clear_onlcr=clear_onlcr, fifo_fd=work.fifo_fd, preserve_fds=preserve_fds,
+            no_pivot=no_pivot,
         )
 
     return spawn(make_context, lambda sync: _enter(syscalls, cgroup, plan, config, sync),
@@ -128,7 +129,8 @@ def _start_init(state_root: Path, container_id: str, config: ContainerConfig,
 
 def create(state_root: Path, container_id: str, bundle: Path, *,
            console_socket: str | None = None, pid_file: Path | None = None,
-           preserve_fds: int = 0, no_pivot: bool = False) -> int:
+           preserve_fds: int = 0, no_pivot: bool = False,
+           console_clear_onlcr: bool = False) -> int:
     """Create the container: its init waits before execve until ``start``. Returns its
     host pid. The caller reaps it (set PR_SET_CHILD_SUBREAPER first)."""
     directory = container_dir(state_root, container_id)
@@ -141,7 +143,8 @@ def create(state_root: Path, container_id: str, bundle: Path, *,
     work = _Creation(directory)
     try:
         work.spawned = spawned = _start_init(state_root, container_id, config, work,
-                                             console_socket, preserve_fds, no_pivot)
+                                             console_socket, preserve_fds, no_pivot,
+                                             console_clear_onlcr)
         work.close_fds()
         state = ContainerState(
             id=container_id, pid=spawned.pid, bundle=str(bundle.resolve()),

@@ -40,7 +40,8 @@ def wait_exit_code(pid: int) -> int:
 
 def exec_process(state_root: Path, container_id: str, process: dict[str, Any], *,
                  console_socket: str | None = None, pid_file: Path | None = None,
-                 detach: bool = True, preserve_fds: int = 0) -> int:
+                 detach: bool = True, preserve_fds: int = 0,
+                 console_clear_onlcr: bool = False) -> int:
     """Run the OCI ``process`` in the container; returns its host pid. With
     ``detach=False`` waits for it and returns its exit code instead (the caller must be its
     parent's subreaper, as for the init)."""
@@ -61,7 +62,8 @@ def exec_process(state_root: Path, container_id: str, process: dict[str, Any], *
     def make_context(sync: SyncChannel) -> InitContext:
         return InitContext(config=config, process=parsed, sys=syscalls, sync=sync,
                            last_cap=last_cap(), seccomp_program=program,
-                           console_fd=console_fd, preserve_fds=preserve_fds)
+                           console_fd=console_fd, preserve_fds=preserve_fds,
+                           clear_onlcr=console_clear_onlcr)
 
     try:
         spawned = spawn(make_context, lambda _sync: _enter(syscalls, cgroup, plan), EXEC_STEPS)

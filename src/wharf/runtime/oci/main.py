@@ -185,7 +185,8 @@ def cmd_run(root: Path, args: argparse.Namespace) -> int:
         options = _create_kwargs(args)
 
         def start(console: str) -> int:
-            return oci.run(root, args.id, bundle, **{**options, "console_socket": console})
+            return oci.run(root, args.id, bundle, **{**options, "console_socket": console},
+                           console_clear_onlcr=True)
 
         code = _run_with_terminal(start)
     else:
@@ -213,7 +214,8 @@ def cmd_exec(root: Path, args: argparse.Namespace) -> int:
     if not args.detach and not args.console_socket and process.get("terminal"):
         def start(console: str) -> int:
             return oci.exec_process(root, args.id, process, console_socket=console,
-                                    pid_file=pid_file, preserve_fds=args.preserve_fds)
+                                    pid_file=pid_file, preserve_fds=args.preserve_fds,
+                                    console_clear_onlcr=True)
 
         return _run_with_terminal(start)
     pid = oci.exec_process(root, args.id, process, console_socket=args.console_socket,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wharf.runtime.oci.console import clear_onlcr, receive_fd
+from wharf.runtime.oci.console import receive_fd
 
 ACCEPT_TIMEOUT = 30.0
 
@@ -34,9 +34,7 @@ class ConsoleReceiver:
             with contextlib.suppress(OSError):
                 connection, _ = self._server.accept()
                 with connection:
-                    master = receive_fd(connection)[1]
-                    clear_onlcr(master)
-                    self._received.append(master)
+                    self._received.append(receive_fd(connection)[1])
 
         self._thread = threading.Thread(target=accept, daemon=True)
         self._thread.start()

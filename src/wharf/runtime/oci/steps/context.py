@@ -36,6 +36,7 @@ class InitContext:
     cgroup_version: int = 1
     cgroup_mounts: tuple[CgroupMount, ...] = ()
     console_fd: int | None = None
+    clear_onlcr: bool = False  # the runtime's own foreground console (runc's ClearONLCR)
     fifo_fd: int | None = None
     preserve_fds: int = 0
     no_pivot: bool = False

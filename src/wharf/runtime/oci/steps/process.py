@@ -21,6 +21,8 @@ def setup_console(ctx: InitContext, bind_console: bool = True) -> None:
         return
     pty = console.open_pty(str(resolve_in_root(ctx.root, "/dev/pts/ptmx")))
     try:
+        if ctx.clear_onlcr:  # before the process can write a byte: no race with the reader
+            console.clear_onlcr(pty.master)
         if bind_console:
             dev_console = resolve_in_root(ctx.root, "/dev/console")
             if not dev_console.exists():
