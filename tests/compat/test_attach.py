@@ -6,24 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import aiohttp
 import docker
-import pytest
 
 from tests.support.daemons import Daemon
 
 ROUNDS = 10
-
-
-@pytest.fixture
-def api(wharfd: Daemon) -> Iterator[docker.APIClient]:
-    client = docker.APIClient(base_url=wharfd.host)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def test_attach_without_stream_returns_the_log_and_ends(api: docker.APIClient) -> None:

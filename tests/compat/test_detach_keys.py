@@ -18,16 +18,6 @@ import pytest
 from tests.support.daemons import DOCKER_CLI, VENV_BIN, Daemon
 from tests.support.ptyrun import Typed, run_on_pty
 
-
-@pytest.fixture
-def api(wharfd: Daemon) -> Iterator[docker.APIClient]:
-    client = docker.APIClient(base_url=wharfd.host)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
 # ---- detach keys, seen by the daemon (a raw hijacked connection, as docker-py has) ----------
 
 def hijack(daemon: Daemon, path: str, body: bytes = b"") -> tuple[socket.socket, bytes]:

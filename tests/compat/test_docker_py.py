@@ -3,21 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import docker
-import pytest
-
-from tests.support.daemons import Daemon
-
-
-@pytest.fixture
-def client(wharfd: Daemon) -> Iterator[docker.DockerClient]:
-    cli = docker.DockerClient(base_url=wharfd.host)
-    try:
-        yield cli
-    finally:
-        cli.close()
 
 
 def test_run_returns_output(client: docker.DockerClient) -> None:

@@ -20,15 +20,6 @@ WRITTEN = 1000000 + 4
 
 
 @pytest.fixture
-def api(wharfd: Daemon) -> Iterator[docker.APIClient]:
-    client = docker.APIClient(base_url=wharfd.host)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture
 def writer(wharfd: Daemon) -> Iterator[str]:
     name = f"size-{uuid.uuid4().hex[:8]}"
     wharfd.docker("run", "--name", name, "--label", f"size-test={name}", "busybox", "sh", "-c",

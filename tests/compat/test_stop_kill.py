@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import uuid
-from collections.abc import Iterator
 
 import docker
 import pytest
@@ -14,15 +13,6 @@ import pytest
 from tests.support.daemons import DOCKER_CLI, Daemon
 
 ROUNDS = 20
-
-
-@pytest.fixture
-def api(wharfd: Daemon) -> Iterator[docker.APIClient]:
-    client = docker.APIClient(base_url=wharfd.host)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def started(api: docker.APIClient, command: list[str]) -> str:
