@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The engine's main job, as a user would see it: start wharfd, make base images offline, run
-# containers. `scripts/demo.sh stop` stops the wharfd it started (containers keep running:
-# live-restore).
+# containers. `scripts/demo.sh stop` stops the wharfd it started (its containers stop with it,
+# as Docker's do without live-restore).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -465,6 +465,15 @@ def test_docker_py_defaults_pass(wharfd: Daemon) -> None:
         assert b"12" in groups
         with pytest.raises(docker.errors.APIError, match="--tmpfs is not supported yet"):
             client.containers.run("busybox", ["true"], tmpfs={"/x": ""}, remove=True)
+        # docker-py sends Runtime at the top level of the create body, as dockerd honours it
+        created = client.api.create_container("busybox", ["true"], runtime="runc")
+        try:
+            assert client.api.inspect_container(created["Id"])["HostConfig"]["Runtime"] == "runc"
+        finally:
+            client.api.remove_container(created["Id"], force=True)
+        with pytest.raises(docker.errors.APIError, match="no log driver named 'nope'"):
+            client.containers.create("busybox", ["true"],
+                                     log_config=docker.types.LogConfig(type="nope"))
     finally:
         client.close()
 
