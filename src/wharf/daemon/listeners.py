@@ -18,6 +18,7 @@ __all__ = ["SOCKET_MODE", "bind_unix_socket", "private_directory", "require_one_
 
 SOCKET_MODE = 0o660
 PRIVATE_MODE = 0o700
+LISTEN_BACKLOG = 128
 
 
 def private_directory(path: Path) -> None:
@@ -34,7 +35,9 @@ def require_one_thread() -> None:
 
 def bind_unix_socket(path: Path, mode: int = SOCKET_MODE) -> socket.socket:
     """A unix stream socket bound at ``path`` with ``mode`` from its first instant (sets the
-    process's umask for the ``bind``: see :func:`require_one_thread`)."""
+    process's umask for the ``bind``: see :func:`require_one_thread`), already listening: a
+    client that connects while the daemon is still starting waits in the backlog until the API
+    serves, instead of being refused."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -46,4 +49,5 @@ def bind_unix_socket(path: Path, mode: int = SOCKET_MODE) -> socket.socket:
         raise
     finally:
         os.umask(previous)
+    sock.listen(LISTEN_BACKLOG)
     return sock

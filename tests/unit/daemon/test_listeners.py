@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import threading
 from collections.abc import Iterator
@@ -34,6 +35,21 @@ def test_socket_is_bound_with_mode_0660_whatever_the_umask(tmp_path: Path,
     finally:
         sock.close()
     assert os.umask(0) == 0, "the process umask was not restored"
+
+
+def test_a_client_that_comes_early_waits_instead_of_being_refused(tmp_path: Path) -> None:
+    """Bound before the daemon serves: the socket listens at once, so a connection made while
+    wharfd is still starting is queued (it would get ECONNREFUSED otherwise)."""
+    path = tmp_path / "wharf.sock"
+    server = bind_unix_socket(path)
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            client.settimeout(5)
+            client.connect(str(path))
+            accepted, _ = server.accept()
+            accepted.close()
+    finally:
+        server.close()
 
 
 def test_wharfd_refuses_to_bind_once_threads_exist() -> None:
