@@ -194,6 +194,8 @@ def makedirs_in_root(root: Path, path: str, mode: int = 0o755) -> int:
     fd, and every open resolves inside the root, so a symlink swapped in meanwhile can only
     redirect creation to another place inside the root.
     """
+    with contextlib.suppress(FileNotFoundError):  # it exists already: the one open it takes
+        return open_in_root(root, path, os.O_PATH | os.O_DIRECTORY)
     target = resolve_in_root(root, path).relative_to(root).as_posix()
     parts = [] if target == "." else target.split("/")
     for depth in range(1, len(parts) + 1):

@@ -29,7 +29,6 @@ import fcntl
 import os
 import shutil
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -81,6 +80,8 @@ def _escape_lowerdir(path: str) -> str:
 
 def overlay_interpreter(binary: Path) -> int:
     """An O_PATH fd of ``binary`` seen through a private, read-only overlayfs mount."""
+    import tempfile  # here, not at the top: forked shims would carry it (and random) for nothing
+
     empty = tempfile.mkdtemp(prefix="wharf-sealed-")  # the second lower layer overlayfs needs
     try:
         context = _syscall("fsopen overlay", SYS_FSOPEN, b"overlay", FSOPEN_CLOEXEC)

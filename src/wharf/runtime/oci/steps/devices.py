@@ -109,7 +109,7 @@ def create_dev_symlinks(ctx: InitContext) -> None:
     if (ctx.proc / "kcore").exists():
         links.append(("/proc/kcore", "/dev/core"))
     links.append(("pts/ptmx", "/dev/ptmx"))
-    for target, link in links:
-        parent, name = _parent_in_root(ctx, link)
-        with held(parent), contextlib.suppress(FileExistsError):
-            os.symlink(target, name, dir_fd=parent)
+    with held(makedirs_in_root(ctx.root, "dev")) as dev:  # the new tmpfs: every link is in it
+        for target, link in links:
+            with contextlib.suppress(FileExistsError):
+                os.symlink(target, link.removeprefix("/dev/"), dir_fd=dev)

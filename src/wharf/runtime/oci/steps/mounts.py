@@ -138,12 +138,23 @@ def _mount_cgroup(ctx: InitContext, relative: str, options: MountOptions) -> Non
     with dir_target(ctx, relative) as fd:
         ctx.sys.mount("tmpfs", fd_path(fd), "tmpfs", options.flags & ~sc.MS_RDONLY, "mode=755")
     bind = MountOptions(flags=options.flags | sc.MS_BIND, propagation=(), data="")
-    for cgroup in ctx.cgroup_mounts:
-        with dir_target(ctx, f"{relative}/{cgroup.name}") as fd:
-            bind_onto(ctx, str(cgroup.host_dir), fd, bind, recursive=False)
+    # the tmpfs is new and only this mount namespace sees it: its directories are made and
+    # opened relative to it, without walking the path from the root once per hierarchy
+    with held(open_in_root(ctx.root, relative, os.O_DIRECTORY | os.O_RDONLY)) as tmpfs:
+        for cgroup in ctx.cgroup_mounts:
+            with held(_subdirectory(tmpfs, cgroup.name)) as fd:
+                bind_onto(ctx, str(cgroup.host_dir), fd, bind, recursive=False)
     if options.flags & sc.MS_RDONLY:
         with open_target(ctx, relative) as fd:
             ctx.sys.mount(None, fd_path(fd), None, sc.MS_REMOUNT | options.flags, "mode=755")
+
+
+def _subdirectory(parent: int, name: str) -> int:
+    """``parent/name`` made if missing, opened ``O_PATH`` without following a symlink."""
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(name, 0o755, dir_fd=parent)
+    return os.open(name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                   dir_fd=parent)
 
 
 def _mount_cgroup_v2(ctx: InitContext, relative: str, options: MountOptions) -> None:
