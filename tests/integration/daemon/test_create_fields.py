@@ -25,6 +25,7 @@ import pytest
 from tests.support.daemons import Daemon
 
 from wharf.core.capabilities import CAPABILITY_NUMBERS
+from wharf.runtime.cgroups import detect_layout
 from wharf.services import engine_types
 from wharf.services.create_policy import IMPLEMENTED, NOOP, POLICY, REFUSED
 
@@ -227,15 +228,16 @@ def start_until_marked(wharfd: Daemon, body: dict[str, Any], tty: bool = False,
 
 
 def cgroup_file(pid: int, controller: str, v1_name: str, v2_name: str) -> str:
-    """A cgroup file of ``pid``'s cgroup, read on the host (v1 or v2)."""
+    """A cgroup file of ``pid``'s cgroup, read on the host (v1 or v2; in a CI container the
+    paths /proc names are taken relative to each mount's root)."""
+    layout = detect_layout()
     for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
         _, controllers, path = line.split(":", 2)
-        if controllers == "":
-            return (Path("/sys/fs/cgroup") / path.lstrip("/") / v2_name).read_text().strip()
-        if controller in controllers.split(","):
-            base = Path("/sys/fs/cgroup") / controllers / path.lstrip("/")
-            if not base.exists():
-                base = Path("/sys/fs/cgroup") / controller / path.lstrip("/")
+        if layout.version == 2 and controllers == "" and layout.unified is not None:
+            return (layout.unified / layout.visible_path("", path) / v2_name).read_text().strip()
+        if layout.version == 1 and controller in controllers.split(","):
+            key = ",".join(sorted(controllers.split(",")))
+            base = layout.hierarchies[key] / layout.visible_path(key, path)
             return (base / v1_name).read_text().strip()
     raise AssertionError(f"no {controller} cgroup for {pid}")
 

@@ -1,8 +1,9 @@
 """Property-based fuzzing of request bodies and query strings, from the v1.47 swagger: whatever
 arrives, wharfd answers below 500 (real routes and services, fake lower layers, in process).
 
-Bodies are drawn from the schemas (right types, with wrong types, nulls, odd integers and
-strings mixed in at every level); each test is bounded by a fixed number of examples.
+Bodies are drawn from the request models generated from the swagger (``services/engine_types``,
+kept equal to it by ``test_create_policy``): right types, with wrong types, nulls, odd integers
+and strings mixed in at every level; each test is bounded by a fixed number of examples.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import pytest
-import yaml
+import msgspec
 from aiohttp import ClientTimeout
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.unit.api.harness import Api, api
-from tests.unit.services.test_create_policy import generator
+
+from wharf.services import engine_types
 
 EXAMPLES = 400
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
@@ -40,66 +41,42 @@ WORDS = st.sampled_from(["", "/", "/tmp", "rel", "a:b", "no", "host", "none", "b
 INTS = st.sampled_from([0, -1, 1, 1000, 6 * 1024 * 1024, 2**31, 2**63 - 1, -(2**63)])
 
 
-@pytest.fixture(scope="module")
-def swagger() -> dict[str, Any]:
-    path = generator().find_spec()
-    assert path is not None
-    return dict(yaml.safe_load(path.read_text()))
-
-
-def schema_values(spec: dict[str, Any], schema: dict[str, Any], depth: int = 0) -> Any:
-    """Values for ``schema``, mostly well typed, sometimes anything JSON."""
-    if "$ref" in schema:
-        schema = spec["definitions"][schema["$ref"].rsplit("/", 1)[1]]
+def model_values(model: msgspec.inspect.Type, depth: int = 0) -> Any:
+    """Values for a request model (the msgspec types generated from the swagger): mostly well
+    typed, sometimes anything JSON, at every level."""
     if depth > 4:
         return ANY_JSON
-    typed = _typed(spec, schema, depth)
+    typed = _typed(model, depth)
     return st.one_of(typed, typed, typed, ANY_JSON)
 
 
-def _typed(spec: dict[str, Any], schema: dict[str, Any], depth: int) -> Any:
-    props: dict[str, Any] = dict(schema.get("properties") or {})
-    for part in schema.get("allOf") or []:
-        if "$ref" in part:
-            ref = spec["definitions"][part["$ref"].rsplit("/", 1)[1]]
-            if ref.get("type") == "string":
-                return st.text(max_size=10) | WORDS
-            props.update(_all_properties(spec, ref))
-        props.update(part.get("properties") or {})
-    kind = schema.get("type")
-    if props:
+def _typed(model: msgspec.inspect.Type, depth: int) -> Any:
+    inspect = msgspec.inspect
+    if isinstance(model, inspect.StructType):
         return st.fixed_dictionaries({}, optional={
-            name: schema_values(spec, sub, depth + 1) for name, sub in props.items()})
-    if kind == "string":
-        return st.sampled_from(schema["enum"]) | WORDS if "enum" in schema else \
-            st.text(max_size=10) | WORDS
-    if kind == "integer":
+            field.encode_name: model_values(field.type, depth + 1) for field in model.fields})
+    if isinstance(model, inspect.UnionType):
+        return st.one_of(*(_typed(member, depth) for member in model.types))
+    if isinstance(model, inspect.LiteralType):
+        return st.sampled_from(list(model.values)) | WORDS
+    if isinstance(model, inspect.StrType):
+        return st.text(max_size=10) | WORDS
+    if isinstance(model, inspect.IntType):
         return st.integers(-(2**64), 2**64) | INTS
-    if kind == "boolean":
+    if isinstance(model, inspect.BoolType):
         return st.booleans()
-    if kind == "array":
-        return st.lists(schema_values(spec, schema.get("items") or {}, depth + 1), max_size=3)
-    if kind == "object" or "additionalProperties" in schema:
-        extra = schema.get("additionalProperties")
-        values = schema_values(spec, extra, depth + 1) if isinstance(extra, dict) else ANY_JSON
-        return st.dictionaries(st.text(max_size=8) | WORDS, values, max_size=3)
+    if isinstance(model, inspect.NoneType):
+        return st.none()
+    if isinstance(model, inspect.ListType | inspect.VarTupleType | inspect.SetType):
+        return st.lists(model_values(model.item_type, depth + 1), max_size=3)
+    if isinstance(model, inspect.DictType):
+        return st.dictionaries(st.text(max_size=8) | WORDS,
+                               model_values(model.value_type, depth + 1), max_size=3)
     return ANY_JSON
 
 
-def _all_properties(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    props = dict(schema.get("properties") or {})
-    for part in schema.get("allOf") or []:
-        if "$ref" in part:
-            props.update(_all_properties(spec, spec["definitions"][part["$ref"].rsplit("/", 1)[1]]))
-        props.update(part.get("properties") or {})
-    return props
-
-
-def body_schema(spec: dict[str, Any], path: str) -> dict[str, Any]:
-    for param in spec["paths"][path]["post"]["parameters"]:
-        if param.get("in") == "body":
-            return dict(param["schema"])
-    raise KeyError(path)
+def body_values(model: type) -> Any:
+    return model_values(msgspec.inspect.type_info(model))
 
 
 @contextmanager
@@ -132,8 +109,8 @@ def encoded(value: Any) -> bytes:
     return json.dumps(value).encode()
 
 
-def test_create_bodies_never_get_a_5xx(swagger: dict[str, Any]) -> None:
-    bodies = schema_values(swagger, body_schema(swagger, "/containers/create"))
+def test_create_bodies_never_get_a_5xx() -> None:
+    bodies = body_values(engine_types.ContainerCreateBody)
     statuses: Counter[int] = Counter()
     with live_api() as (loop, a):
         @FUZZ
@@ -150,9 +127,9 @@ def test_create_bodies_never_get_a_5xx(swagger: dict[str, Any]) -> None:
     assert statuses[201] > 0 and statuses[400] > EXAMPLES // 2, statuses
 
 
-def test_exec_bodies_never_get_a_5xx(swagger: dict[str, Any]) -> None:
-    create_bodies = schema_values(swagger, body_schema(swagger, "/containers/{id}/exec"))
-    start_bodies = schema_values(swagger, body_schema(swagger, "/exec/{id}/start"))
+def test_exec_bodies_never_get_a_5xx() -> None:
+    create_bodies = body_values(engine_types.ExecConfig)
+    start_bodies = body_values(engine_types.ExecStartConfig)
     with live_api() as (loop, a):
         cid = loop.run_until_complete(a.create("fuzzed", Cmd=["sleep", "60"]))
         send(loop, a, "POST", f"/containers/{cid}/start")
