@@ -202,8 +202,8 @@ _HOST: dict[str, FieldPolicy] = {
     "Mounts": FieldPolicy(IMPLEMENTED, "--mount", "type=bind", accepts=_mounts_ok,
                           refusal="--mount other than type=bind is not supported yet"),
     "ConsoleSize": FieldPolicy(IMPLEMENTED, "", "the initial TTY size as OCI "
-                               "process.consoleSize: runc and crun apply it; wharf-runtime "
-                               "does not read it yet (the docker CLI resizes after start)"),
+                               "process.consoleSize, set on the PTY before the process starts "
+                               "(wharf-runtime, runc and crun)"),
     "Annotations": FieldPolicy(IMPLEMENTED, "--annotation", "OCI annotations in config.json"),
     "CapAdd": FieldPolicy(IMPLEMENTED, "--cap-add", "capabilities added"),
     "CapDrop": FieldPolicy(IMPLEMENTED, "--cap-drop", "capabilities dropped"),

@@ -404,16 +404,17 @@ def test_host_namespaces_and_privileged(wharfd: Daemon) -> None:
         remove(wharfd, cid)
 
 
-def test_top_level_runtime_and_console_size(wharfd: Daemon) -> None:
-    """docker-py's top-level Runtime picks runc, which applies ConsoleSize (wharf-runtime
-    does not yet: the size would read 0 0 there)."""
-    body = {"Image": "busybox", "Runtime": "runc", "Tty": True,
+@pytest.mark.parametrize("runtime", ["wharf", "runc"])
+def test_top_level_runtime_and_console_size(wharfd: Daemon, runtime: str) -> None:
+    """docker-py's top-level Runtime picks the runtime; each applies ConsoleSize before the
+    process starts."""
+    body = {"Image": "busybox", "Runtime": runtime, "Tty": True,
             "Cmd": ["sh", "-c", "echo size=$(stty size); echo END"],
             "HostConfig": {"ConsoleSize": [33, 77]}}
     cid, seen = start_until_marked(wharfd, body, tty=True)
     try:
         assert seen["size"] == "33 77"
-        assert inspect(wharfd, cid)["HostConfig"]["Runtime"] == "runc"
+        assert inspect(wharfd, cid)["HostConfig"]["Runtime"] == runtime
     finally:
         remove(wharfd, cid)
 

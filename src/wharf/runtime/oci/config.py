@@ -84,6 +84,7 @@ class Process:
     rlimits: tuple[Rlimit, ...] = ()
     no_new_privileges: bool = False
     oom_score_adj: int | None = None
+    console_size: tuple[int, int] | None = None  # (height, width) of the terminal at start
 
     def path_env(self) -> str:
         for item in self.env:
@@ -160,7 +161,16 @@ def parse_process(raw: dict[str, Any]) -> Process:
                       for r in raw.get("rlimits") or ()),
         no_new_privileges=bool(raw.get("noNewPrivileges", False)),
         oom_score_adj=raw.get("oomScoreAdj"),
+        console_size=_console_size(raw.get("consoleSize")),
     )
+
+
+def _console_size(raw: Any) -> tuple[int, int] | None:
+    """OCI ``process.consoleSize`` ({"height", "width"}), None when absent or empty."""
+    if not isinstance(raw, dict):
+        return None
+    height, width = int(raw.get("height") or 0), int(raw.get("width") or 0)
+    return (height, width) if height and width else None
 
 
 def _parse_device(raw: dict[str, Any]) -> Device:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import termios
 
 from wharf.lib.securepath import resolve_in_root
 from wharf.runtime.oci import console
@@ -23,6 +24,8 @@ def setup_console(ctx: InitContext, bind_console: bool = True) -> None:
     try:
         if ctx.clear_onlcr:  # before the process can write a byte: no race with the reader
             console.clear_onlcr(pty.master)
+        if ctx.process.console_size is not None:  # the size it starts with (runc's too)
+            termios.tcsetwinsize(pty.master, ctx.process.console_size)
         if bind_console:
             dev_console = resolve_in_root(ctx.root, "/dev/console")
             if not dev_console.exists():
