@@ -132,6 +132,8 @@ def _mount_points() -> Iterator[bytes]:
 
 
 def _unescape(field: bytes) -> bytes:
+    if b"\\" not in field:  # the common case: nothing escaped (no byte-by-byte walk)
+        return field
     out = bytearray()
     i = 0
     while i < len(field):

@@ -41,8 +41,10 @@ class ContainerSignals(ContainerServiceBase):
             raise RuntimeFailure(f"Cannot kill container: {ref}: {err.message}") from None
 
     async def _kill_and_wait(self, record: ContainerRecord) -> None:
-        """SIGKILL every process of the container and wait (bounded) until its exit is
-        recorded."""
+        """SIGKILL the container and wait (bounded) until its exit is recorded. With a pid
+        namespace of its own, killing its init ends every process in it (the kernel does);
+        sharing the host's, each process is killed through the cgroup (runc's ``kill --all``,
+        which freezes the cgroup first: not worth it otherwise)."""
         live = self.live(record.id)
         shim = live.shim
         if record.state.paused:
@@ -50,7 +52,8 @@ class ContainerSignals(ContainerServiceBase):
                 self._deps.cgroups.thaw(cc.cgroups_path(record.id))
         if shim is not None:
             try:
-                await shim.kill(signal_module.SIGKILL, all_processes=True)
+                await shim.kill(signal_module.SIGKILL,
+                                all_processes=record.host_config.get("PidMode") == "host")
             except WharfError as err:  # it may have exited meanwhile
                 if not await wait_event(live.exited, KILL_RACE_SECONDS):
                     raise err from None
