@@ -161,7 +161,10 @@ async def serve_stream(
         request.protocol.set_parser(raw)  # type: ignore[arg-type]  # takes any early bytes
     transport.write(_status_head(request, tty, upgrade))
     transport.set_protocol(raw)
-    transport.resume_reading()
+    if getattr(request.protocol, "peer_closed_write", False):
+        raw.eof_received()  # the client half-closed before the hand-over: its input ends
+    else:
+        transport.resume_reading()
     stream: StreamPort | None = None
     try:
         await _until_head_read(transport)
@@ -283,4 +286,7 @@ async def _copy_input(raw: _RawProtocol, stream: StreamPort) -> None:
             with contextlib.suppress(OSError):
                 await stream.close_stdin()
             return
-        await stream.write(data)
+        try:
+            await stream.write(data)
+        except OSError:  # the process's input is gone (it ended): its output still flows
+            return

@@ -116,6 +116,38 @@ async def _add_identity_headers(_request: web.Request, response: web.StreamRespo
         response.headers[name] = value
 
 
+class HalfClosingRequestHandler(web.RequestHandler):
+    """aiohttp's connection handler, but a client's half-close does not close the connection.
+
+    A docker client half-closes a hijacked attach/exec stream when its own stdin ends, and may
+    do so right after the request, before the handler has taken the connection over; aiohttp
+    answers an EOF by closing the transport, which lost the stream's output. Here the
+    connection stays open: an ordinary request is answered and then closed, and the hijack
+    learns of the EOF from ``peer_closed_write``."""
+
+    peer_closed_write = False
+
+    def eof_received(self) -> bool:  # type: ignore[override]  # True: keep the write side
+        self.peer_closed_write = True
+        self.close()  # no further requests on it: closed once the current one is answered
+        return True
+
+
+class _HalfClosingServer(web.Server):
+    def __call__(self) -> web.RequestHandler:
+        return HalfClosingRequestHandler(self, loop=self._loop, **self._kwargs)
+
+
+def serve_half_closing(runner: web.AppRunner) -> None:
+    """Make the connections ``runner`` accepts from now on ``HalfClosingRequestHandler``s
+    (call after ``setup``). aiohttp has no hook for the handler class, and discourages
+    subclassing its Application: the runner's server becomes the subclass that only chooses
+    the handler class."""
+    server = runner.server
+    assert server is not None, "serve_half_closing() before the runner's setup()"
+    server.__class__ = _HalfClosingServer
+
+
 def build_app(
     routes: Iterable[RouteDef], identity: ServerIdentity | None = None,
     max_body: int = MAX_JSON_BODY,
@@ -133,15 +165,22 @@ def build_app(
 DISCONNECT_POLL_SECONDS = 1.0
 
 
+def client_gone(request: web.Request) -> bool:
+    """The connection is closed, or the client closed its side (as Go's server, a stream that
+    is not hijacked takes a client's EOF for its leaving)."""
+    transport = request.transport
+    return transport is None or transport.is_closing() or bool(
+        getattr(request.protocol, "peer_closed_write", False))
+
+
 async def until_disconnected(request: web.Request, work: Awaitable[None]) -> None:
     """Run ``work`` (a long stream: events, logs --follow, wait) but stop it when the client
-    goes away; aiohttp does not cancel handlers on a disconnect."""
+    goes away (:func:`client_gone`); aiohttp does not cancel handlers on a disconnect."""
     task = asyncio.ensure_future(work)
     try:
         while not task.done():
             await asyncio.wait({task}, timeout=DISCONNECT_POLL_SECONDS)
-            transport = request.transport
-            if not task.done() and (transport is None or transport.is_closing()):
+            if not task.done() and client_gone(request):
                 task.cancel()
     finally:
         if not task.done():

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from wharf.api.server import TLSFiles, build_app, server_ssl_context
+from wharf.api.server import TLSFiles, build_app, serve_half_closing, server_ssl_context
 from wharf.daemon.config import ConfigError, DaemonConfig, TcpListener, UnixListener, load_config
 from wharf.daemon.listeners import bind_unix_socket, private_directory, require_one_thread
 from wharf.daemon.wiring import build_daemon
@@ -105,6 +105,7 @@ async def serve(config: DaemonConfig, unix_sockets: dict[Path, socket.socket]) -
     runner = web.AppRunner(build_app(daemon.routes), handle_signals=False,
                            shutdown_timeout=1.0)
     await runner.setup()
+    serve_half_closing(runner)  # a docker client's half-close must not cut its stream
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

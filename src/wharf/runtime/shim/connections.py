@@ -65,6 +65,10 @@ class Connections(ShimState):
         return True
 
     def _on_client_data(self, client: Client, data: bytes) -> None:
+        if client.closing_until is not None:  # finished: only its end is awaited
+            if not data:
+                self._drop(client)
+            return
         if client.answered:
             if not data:
                 self._end_input(client)

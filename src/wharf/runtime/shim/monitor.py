@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import time
 
 from wharf.core.timefmt import rfc3339_nano
@@ -32,7 +33,7 @@ from wharf.runtime.shim.protocol import (
     encode_frame,
     replace_file,
 )
-from wharf.runtime.shim.records import Process
+from wharf.runtime.shim.records import Client, Process
 from wharf.runtime.shim.requests import FAILED_START_CODE, Requests
 from wharf.runtime.shim.runtimes import RuntimeCallError
 from wharf.runtime.shim.state import HIGH_WATER
@@ -40,6 +41,7 @@ from wharf.runtime.shim.state import HIGH_WATER
 __all__ = ["Shim"]
 
 DRAIN_TIMEOUT = 3.0  # output read after a process exits (its orphans may hold the pipe)
+CLOSE_WAIT = 2.0  # how long a finished client may still send input before it is cut off
 LINGER_TIMEOUT = 5.0  # for clients to take their last frames once the container is gone
 MAX_UNCLAIMED = 1024
 
@@ -81,11 +83,11 @@ class Shim(Requests, Connections, ProcessIO):
     def _done(self) -> bool:
         if not self._finalized_at:
             return False
-        busy = any(c.out for c in self._clients) or bool(self._execs)
+        busy = any(c.out or c.closing_until for c in self._clients) or bool(self._execs)
         return not busy or time.monotonic() > self._finalized_at + LINGER_TIMEOUT
 
     def _timeout(self) -> float | None:
-        if self._finalized_at:
+        if self._finalized_at or any(c.closing_until for c in self._clients):
             return 0.1
         if self._init.reaped_at or any(p.reaped_at for p in self._execs):
             return 0.05
@@ -169,7 +171,21 @@ class Shim(Requests, Connections, ProcessIO):
             self._finalize()
         for client in list(self._clients):
             if client.close_when_flushed and not client.out:
-                self._drop(client)
+                self._close_gracefully(client, now)
+
+    def _close_gracefully(self, client: Client, now: float) -> None:
+        """Half-close a finished client, then read (and drop) what it still sends until it
+        closes too. Closing a socket with unread input resets the connection, and a reset
+        makes the peer lose the frames it had not read yet (the exit frame among them): a
+        client typing while its exec ends must still get its output and exit code."""
+        if client.closing_until is None:
+            with contextlib.suppress(OSError):
+                client.sock.shutdown(socket.SHUT_WR)
+            client.closing_until = now + CLOSE_WAIT
+            client.stdin_target = None
+            client.reading = True
+        elif now > client.closing_until:
+            self._drop(client)
 
     # ---- the end ------------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ class Client:
     streams: frozenset[str] = frozenset()  # attach: "stdout"/"stderr" wanted
     stdin_target: Process | None = None
     close_when_flushed: bool = False
+    closing_until: float | None = None  # half-closed by us: its input is read and dropped
 
     @property
     def fd(self) -> int:
