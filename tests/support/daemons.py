@@ -204,6 +204,13 @@ def wharfd_running(tmp: Path, *extra_args: str) -> Iterator[Daemon]:
         shut_down_wharfd(daemon, tmp)
 
 
+def state_of(daemon: Daemon, container: str) -> dict[str, object]:
+    """The ``State`` object of a container's inspect."""
+    inspected = daemon.json("GET", f"/containers/{container}/json")
+    assert isinstance(inspected, dict)
+    return dict(inspected["State"])
+
+
 def import_busybox(daemon: Daemon, ref: str = "busybox:latest") -> None:
     repo, tag = ref.rsplit(":", 1)
     changes = "CMD%20%5B%22sh%22%5D"  # CMD ["sh"]

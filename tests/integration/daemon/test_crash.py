@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from tests.support.daemons import Daemon, import_busybox, shut_down_wharfd, start_wharfd
+from tests.support.daemons import Daemon, import_busybox, shut_down_wharfd, start_wharfd, state_of
 
 pytestmark = pytest.mark.root
 
@@ -46,12 +46,6 @@ def running(pid: int) -> bool:
     except OSError:
         return False
     return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
-
-
-def state_of(daemon: Daemon, cid: str) -> dict[str, object]:
-    inspected = daemon.json("GET", f"/containers/{cid}/json")
-    assert isinstance(inspected, dict)
-    return dict(inspected["State"])
 
 
 def test_sigkilled_daemon_comes_back_with_every_record(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from tests.support.daemons import Daemon, import_busybox, shut_down_wharfd, start_wharfd
+from tests.support.daemons import Daemon, import_busybox, shut_down_wharfd, start_wharfd, state_of
 
 pytestmark = pytest.mark.root
 
@@ -36,12 +36,6 @@ def alive(pid: int) -> bool:
 def sigterm(daemon: Daemon) -> None:
     daemon.proc.terminate()
     assert daemon.proc.wait(timeout=60) == 0, daemon.log_tail()
-
-
-def state_of(daemon: Daemon, cid: str) -> dict[str, object]:
-    inspected = daemon.json("GET", f"/containers/{cid}/json")
-    assert isinstance(inspected, dict)
-    return dict(inspected["State"])
 
 
 def test_sigterm_without_live_restore_stops_every_container(tmp_path: Path) -> None:
