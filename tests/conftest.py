@@ -43,11 +43,11 @@ def remove_empty_parent_cgroups(keep: set[str]) -> None:
 def host_left_as_found() -> Iterator[None]:
     parents_before = {name for name in TEST_PARENTS
                       if any(CGROUP_ROOT.glob(f"*/{name}")) or (CGROUP_ROOT / name).exists()}
-    if os.environ.get("WHARF_HOST_CHECK") == "0":  # test sessions running side by side
-        yield
-        return
-    before = hostcheck.snapshot()
+    checked = os.environ.get("WHARF_HOST_CHECK") != "0"  # off: sessions side by side
+    before = hostcheck.snapshot() if checked else None
     yield
     remove_empty_parent_cgroups(keep=parents_before)
+    if before is None:
+        return
     left = hostcheck.changes(before, hostcheck.snapshot())
     assert not left, "the tests changed the host:\n  " + "\n  ".join(left)
