@@ -2,7 +2,7 @@
 
 Docker's conventions live here so routes stay one line per step: booleans as dockerd's
 ``BoolValue`` reads them, integers with its error wording, ``filters`` in both of its JSON
-forms, bodies that must be JSON objects.
+forms (bodies decode through ``api.decode``).
 """
 
 from __future__ import annotations
@@ -62,24 +62,6 @@ def parse_filters(raw: str) -> dict[str, list[str]]:
         else:
             raise InvalidParameter(f"invalid filter: values of {name!r} must be a list or map")
     return result
-
-
-async def read_json_object(request: web.Request, *, required: bool = False) -> dict[str, Any]:
-    """The body as a JSON object; empty → ``{}`` (or 400 when ``required``)."""
-    raw = await request.read()
-    if not raw.strip():
-        if required:
-            raise InvalidParameter("invalid JSON: request body is empty")
-        return {}
-    try:
-        decoded = json.loads(raw)
-    except ValueError as err:
-        raise InvalidParameter(f"invalid JSON: {err}") from None
-    if decoded is None:
-        return {}
-    if not isinstance(decoded, dict):
-        raise InvalidParameter("invalid JSON: the request body must be a JSON object")
-    return decoded
 
 
 def json_response(payload: Any, status: int = 200) -> web.Response:
