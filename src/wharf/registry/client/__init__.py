@@ -1,0 +1,1 @@
+"""Registry client: the daemon side of pull, push, search and login."""

@@ -1,0 +1,1 @@
+"""Registry server: an OCI distribution registry (``wharf registry serve``)."""
