@@ -60,7 +60,11 @@ def write_layout(path: Path, seed: int, layer_sizes: list[int]) -> Layout:
             "rootfs": {"type": "layers", "diff_ids": diff_ids},
         }
     ).encode()
-    config_descriptor = {"mediaType": MEDIA_CONFIG, "digest": _put(blobs, config), "size": len(config)}
+    config_descriptor = {
+        "mediaType": MEDIA_CONFIG,
+        "digest": _put(blobs, config),
+        "size": len(config),
+    }
     manifest = json.dumps(
         {
             "schemaVersion": 2,

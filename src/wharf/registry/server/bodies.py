@@ -1,7 +1,9 @@
 """Request bodies read in bounded memory, bounded size and bounded time.
 
 A body larger than its limit is a 413, a body that stops arriving for ``idle_timeout`` seconds
-is aborted (the connection is freed), and a body shorter than its Content-Length is SIZE_INVALID.
+is aborted (the connection is freed), a body shorter than its Content-Length is SIZE_INVALID,
+and a connection lost in the middle of a body is BLOB_UPLOAD_INVALID (no traceback: clients do
+that).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 from typing import BinaryIO
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from wharf.core.digest import Hasher
 from wharf.registry.server.errors import RegistryError
@@ -70,6 +73,8 @@ async def _next_chunk(request: web.Request, idle_timeout: float) -> bytes:
         raise RegistryError(
             "BLOB_UPLOAD_INVALID", f"no body data for {idle_timeout:g}s", status=408
         ) from exc
+    except (ConnectionError, HttpProcessingError) as exc:
+        raise RegistryError("BLOB_UPLOAD_INVALID", f"body cut short: {exc}") from exc
 
 
 def _declared_length(request: web.Request) -> int | None:
