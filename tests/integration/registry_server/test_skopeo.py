@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 import subprocess
 from pathlib import Path
 
@@ -76,6 +77,8 @@ def test_skopeo_round_trip_is_byte_identical(tmp_path: Path) -> None:
                 f"oci:{tmp_path / 'back'}:latest",
             )
         )
+        served.process.send_signal(signal.SIGINT)
+        assert served.process.wait(15) == 0
     assert _manifest_digest(tmp_path / "back") == layout.manifest_digest
     assert _blob_hashes(tmp_path / "back") == _blob_hashes(layout.path)
     # every stored blob is what its name says
@@ -194,4 +197,6 @@ def test_content_survives_a_restart_and_sigterm_ends_the_server_cleanly(tmp_path
                 f"oci:{tmp_path / 'back'}:latest",
             )
         )
+        served.process.send_signal(signal.SIGINT)
+        assert served.process.wait(15) == 0
     assert _manifest_digest(tmp_path / "back") == layout.manifest_digest

@@ -192,3 +192,25 @@ def test_an_upload_survives_a_restart_and_is_verified_from_disk(tmp_path: Path) 
             assert resp.status == 201, await resp.text()
 
     asyncio.run(scenario())
+
+
+def test_bodies_in_chunked_transfer_encoding_are_taken_not_dropped(tmp_path: Path) -> None:
+    async def chunks(*parts: bytes) -> object:
+        for part in parts:
+            yield part
+
+    async def scenario(reg: Reg) -> None:
+        resp = await reg.client.post("/v2/r/blobs/uploads/", data=chunks(b"body"))
+        assert resp.status == 400  # a body without ?digest= is refused, even chunked
+        url = await _start(reg)
+        assert (await reg.client.patch(url, data=chunks(b"one ", b"two "))).status == 202
+        data = b"one two three"
+        resp = await reg.client.put(f"{url}?digest={digest_of(data)}", data=chunks(b"three"))
+        assert resp.status == 201, await resp.text()
+        assert await (await reg.client.get(f"/v2/r/blobs/{digest_of(data)}")).read() == data
+        resp = await reg.client.post(
+            f"/v2/r/blobs/uploads/?digest={digest_of(b'mono')}", data=chunks(b"mo", b"no")
+        )
+        assert resp.status == 201
+
+    run(tmp_path, scenario)

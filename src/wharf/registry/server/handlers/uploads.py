@@ -33,7 +33,7 @@ async def start_upload(
     algorithm = query.get("digest-algorithm", "sha256")
     if algorithm != "sha256":
         raise RegistryError("DIGEST_INVALID", f"unsupported digest algorithm {algorithm[:40]!r}")
-    if request.content_length:
+    if request.body_exists:
         raise RegistryError("BLOB_UPLOAD_INVALID", "a POST with a body needs ?digest=")
     return _accepted(request, registry.uploads.start(route.name), 202)
 
@@ -55,7 +55,7 @@ async def finish_upload(
     digest = parse_digest(request.query["digest"])
     upload = registry.uploads.get(route.name, route.arg)
     async with upload.lock:
-        if request.content_length or request.headers.get("Content-Range"):
+        if request.body_exists or "Content-Range" in request.headers:
             await _append(registry, request, upload)
         await _publish(registry, upload, digest)
     return _created(request, route.name, digest)
