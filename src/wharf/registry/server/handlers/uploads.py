@@ -108,7 +108,7 @@ async def _append(registry: Registry, request: web.Request, upload: Upload) -> N
     size = upload.size()
     _check_range(request, size)
     if upload.hasher is None or upload.hashed != size:
-        upload.digest()
+        await asyncio.to_thread(upload.digest)  # re-hash what is on disk, off the event loop
     assert upload.hasher is not None
     try:
         with upload.data.open("ab") as out:
@@ -142,7 +142,7 @@ def _check_range(request: web.Request, size: int) -> None:
 async def _publish(registry: Registry, upload: Upload, digest: Digest) -> None:
     """Verify the upload against ``digest`` and make it the blob; DIGEST_INVALID (and the
     upload dropped) on a mismatch."""
-    actual = upload.digest()
+    actual = await asyncio.to_thread(upload.digest)
     if actual != digest:
         registry.uploads.remove(upload)
         raise RegistryError(
