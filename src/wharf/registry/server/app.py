@@ -65,8 +65,11 @@ def make_app(registry: Registry, htpasswd: Htpasswd | None = None) -> web.Applic
 async def _dispatch(request: web.Request) -> web.StreamResponse:
     route = parse_route(request.path)
     if route is None:
-        raise RegistryError("NAME_UNKNOWN", f"no endpoint {request.path[:200]}", status=404)
-    handler = _HANDLERS[route.kind].get(request.method)
+        raise RegistryError("UNSUPPORTED", f"no endpoint {request.path[:200]}", status=404)
+    methods = _HANDLERS[route.kind]
+    handler = methods.get(request.method)
+    if handler is None and request.method == "HEAD":
+        handler = methods.get("GET")  # aiohttp sends the headers only
     if handler is None:
         raise RegistryError("UNSUPPORTED", f"{request.method} is not allowed on this endpoint")
     return await handler(request.app[_REGISTRY_KEY], request, route)

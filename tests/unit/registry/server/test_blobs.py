@@ -116,5 +116,10 @@ def test_unknown_paths_are_404_and_wrong_methods_405(tmp_path: Path) -> None:
         assert await error_code(resp) == "UNSUPPORTED"
         resp = await reg.client.delete("/v2/")
         assert resp.status == 405
+        resp = await reg.client.head("/v2/")
+        assert resp.status == 200
+        resp = await reg.client.get(f"/v2/r/referrers/sha256:{'a' * 64}")
+        assert resp.status == 404  # no referrers API: clients fall back to the tag scheme
+        assert await error_code(resp) == "UNSUPPORTED"
 
     run(tmp_path, scenario)
