@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import signal
 import sys
@@ -61,6 +62,8 @@ async def serve(registry: Registry, htpasswd: Htpasswd | None, host: str, port: 
     try:
         site = web.TCPSite(runner, host, port, reuse_address=True)
         await site.start()
+        if not _is_loopback(host):
+            log.warning("serving plain HTTP beyond loopback: put TLS in front of %s", host)
         for address in runner.addresses:
             bound_host, bound_port = address[0], address[1]
             shown = f"[{bound_host}]" if ":" in bound_host else bound_host
@@ -69,6 +72,13 @@ async def serve(registry: Registry, htpasswd: Htpasswd | None, host: str, port: 
         log.info("shutting down")
     finally:
         await runner.cleanup()
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 async def _until_signalled() -> None:

@@ -141,6 +141,7 @@ def test_put_by_digest_checks_the_digest_and_applies_tag_queries(tmp_path: Path)
             headers={"Content-Type": OCI_MANIFEST},
         )
         assert resp.status == 201
+        assert resp.headers.getall("OCI-Tag") == ["a", "b"]
         assert (await (await reg.client.get("/v2/r/tags/list")).json())["tags"] == ["a", "b"]
         resp = await reg.put_manifest("r", "-bad-tag", body)
         assert await error_code(resp) == "MANIFEST_INVALID"
@@ -213,5 +214,17 @@ def test_retagging_moves_the_tag(tmp_path: Path) -> None:
         new, _ = await reg.push_image("r", "latest", [b"new"])
         resp = await reg.client.head("/v2/r/manifests/latest")
         assert resp.headers["Docker-Content-Digest"] == new
+
+    run(tmp_path, scenario)
+
+
+def test_a_subject_naming_an_absent_manifest_is_accepted(tmp_path: Path) -> None:
+    async def scenario(reg: Reg) -> None:
+        document = json.loads(await reg.image_manifest("r", [b"l"]))
+        subject = {"mediaType": OCI_MANIFEST, "digest": digest_of(b"later"), "size": 5}
+        body = json.dumps({**document, "subject": subject}).encode()
+        resp = await reg.put_manifest("r", digest_of(body), body)
+        assert resp.status == 201
+        assert "OCI-Subject" not in resp.headers  # no referrers API: clients use the tag scheme
 
     run(tmp_path, scenario)

@@ -51,7 +51,11 @@ async def put_manifest(
         "Location": url_for(request, f"/v2/{route.name}/manifests/{digest}"),
         "Docker-Content-Digest": str(digest),
     }
-    return empty_response(201, headers)
+    response = empty_response(201, headers)
+    if is_digest_reference(route.arg):
+        for tag in tags:  # the spec's answer to ?tag=: one OCI-Tag header per tag set
+            response.headers.add("OCI-Tag", tag)
+    return response
 
 
 async def delete_manifest(
