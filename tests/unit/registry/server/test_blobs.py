@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from tests.unit.registry.server.harness import Reg, digest_of, error_code, run
+
+from wharf.registry.server.handlers.blob_stream import ByteRange, RangeNotSatisfiable, parse_range
 
 
 def test_base_endpoint_answers_with_the_api_version_header(tmp_path: Path) -> None:
@@ -121,5 +124,47 @@ def test_unknown_paths_are_404_and_wrong_methods_405(tmp_path: Path) -> None:
         resp = await reg.client.get(f"/v2/r/referrers/sha256:{'a' * 64}")
         assert resp.status == 404  # no referrers API: clients fall back to the tag scheme
         assert await error_code(resp) == "UNSUPPORTED"
+
+    run(tmp_path, scenario)
+
+
+def test_parse_range_forms() -> None:
+    assert parse_range(None, 100) is None
+    assert parse_range("bytes=0-9", 100) == ByteRange(0, 9)
+    assert parse_range("bytes=90-", 100) == ByteRange(90, 99)
+    assert parse_range("bytes=90-500", 100) == ByteRange(90, 99)
+    assert parse_range("bytes=-10", 100) == ByteRange(90, 99)
+    assert parse_range("bytes=-500", 100) == ByteRange(0, 99)
+    assert parse_range("bytes=0-1,5-6", 100) is None  # several ranges: the whole blob
+    assert parse_range("items=0-1", 100) is None
+    for unsatisfiable in ("bytes=100-", "bytes=5-3", "bytes=-0"):
+        with pytest.raises(RangeNotSatisfiable):
+            parse_range(unsatisfiable, 100)
+
+
+def test_if_range_honours_the_range_only_for_this_blobs_etag(tmp_path: Path) -> None:
+    data = bytes(range(256))
+
+    async def scenario(reg: Reg) -> None:
+        digest = await reg.push_blob("r", data)
+        url = f"/v2/r/blobs/{digest}"
+        resp = await reg.client.get(url, headers={"Range": "bytes=10-", "If-Range": f'"{digest}"'})
+        assert resp.status == 206
+        assert await resp.read() == data[10:]
+        resp = await reg.client.get(url, headers={"Range": "bytes=10-", "If-Range": '"other"'})
+        assert resp.status == 200
+        assert await resp.read() == data
+
+    run(tmp_path, scenario)
+
+
+def test_an_empty_blob_is_served(tmp_path: Path) -> None:
+    async def scenario(reg: Reg) -> None:
+        digest = await reg.push_blob("r", b"")
+        resp = await reg.client.get(f"/v2/r/blobs/{digest}")
+        assert resp.status == 200
+        assert await resp.read() == b""
+        resp = await reg.client.get(f"/v2/r/blobs/{digest}", headers={"Range": "bytes=0-"})
+        assert resp.status == 416
 
     run(tmp_path, scenario)

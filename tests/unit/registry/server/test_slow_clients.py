@@ -60,3 +60,30 @@ def test_a_body_cut_short_leaves_the_upload_as_it_was(tmp_path: Path) -> None:
         assert (tmp_path / "uploads" / url.rsplit("/", 1)[1] / "data").read_bytes() == b"kept"
 
     run(tmp_path, scenario, idle_timeout=IDLE_TIMEOUT)
+
+
+def test_a_client_that_stops_reading_a_blob_is_cut_off(tmp_path: Path) -> None:
+    data = bytes(range(256)) * (128 * 1024)  # 32 MiB: more than the socket buffers hold
+
+    async def scenario(reg: Reg) -> None:
+        digest = await reg.push_blob("r", data)
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(reg.client.host, reg.client.port), 5
+        )
+        try:
+            writer.write(f"GET /v2/r/blobs/{digest} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            await writer.drain()
+            await asyncio.sleep(IDLE_TIMEOUT * 4)  # read nothing while the server waits
+            received = 0
+            try:
+                while chunk := await asyncio.wait_for(reader.read(1 << 20), 10):
+                    received += len(chunk)
+            except ConnectionResetError:
+                pass
+            assert received < len(data)  # the connection ended before the whole blob
+        finally:
+            writer.close()
+        resp = await reg.client.get(f"/v2/r/blobs/{digest}")
+        assert len(await resp.read()) == len(data)  # and the registry still serves
+
+    run(tmp_path, scenario, idle_timeout=IDLE_TIMEOUT)

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from wharf.core.digest import Digest
 from wharf.registry.server.errors import RegistryError
+from wharf.registry.server.handlers.blob_stream import send_file
 from wharf.registry.server.paths import Route, parse_digest
 from wharf.registry.server.state import Registry, empty_response
 
@@ -16,12 +17,18 @@ async def get_blob(registry: Registry, request: web.Request, route: Route) -> we
     """The blob's bytes (GET, Range honoured with 206/416) or its size (HEAD)."""
     digest = parse_digest(route.arg)
     size = _visible_size(registry, route.name, digest)
-    headers = {"Docker-Content-Digest": str(digest), "Content-Type": "application/octet-stream"}
+    headers = {
+        "Docker-Content-Digest": str(digest),
+        "Content-Type": "application/octet-stream",
+        "Etag": f'"{digest}"',
+    }
     if request.method == "HEAD":
         headers["Content-Length"] = str(size)
         headers["Accept-Ranges"] = "bytes"
         return web.Response(status=200, headers=headers)
-    return web.FileResponse(registry.blobs.path(digest), headers=headers)
+    return await send_file(
+        request, registry.blobs.path(digest), headers, registry.blob_limits.idle_timeout
+    )
 
 
 async def delete_blob(registry: Registry, request: web.Request, route: Route) -> web.StreamResponse:
