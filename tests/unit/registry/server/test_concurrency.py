@@ -57,3 +57,16 @@ def test_chunks_racing_on_one_session_are_serialized(tmp_path: Path) -> None:
         assert status.headers["Range"] == "0-99999"
 
     run(tmp_path, scenario)
+
+
+def test_two_finishing_puts_on_one_session_one_wins_one_is_unknown(tmp_path: Path) -> None:
+    async def scenario(reg: Reg) -> None:
+        resp = await reg.client.post("/v2/r/blobs/uploads/")
+        url = resp.headers["Location"]
+        url = url[url.index("/v2/") :]
+        await reg.client.patch(url, data=b"payload")
+        finish = f"{url}?digest={digest_of(b'payload')}"
+        answers = await asyncio.gather(reg.client.put(finish), reg.client.put(finish))
+        assert sorted(answer.status for answer in answers) == [201, 404]
+
+    run(tmp_path, scenario)

@@ -43,6 +43,7 @@ async def patch_upload(
 ) -> web.StreamResponse:
     upload = registry.uploads.get(route.name, route.arg)
     async with upload.lock:
+        registry.uploads.check_open(upload)
         await _append(registry, request, upload)
         return _accepted(request, upload, 202)
 
@@ -55,6 +56,7 @@ async def finish_upload(
     digest = parse_digest(request.query["digest"])
     upload = registry.uploads.get(route.name, route.arg)
     async with upload.lock:
+        registry.uploads.check_open(upload)
         if request.body_exists or "Content-Range" in request.headers:
             await _append(registry, request, upload)
         await _publish(registry, upload, digest)
@@ -73,6 +75,7 @@ async def cancel_upload(
 ) -> web.StreamResponse:
     upload = registry.uploads.get(route.name, route.arg)
     async with upload.lock:
+        registry.uploads.check_open(upload)
         registry.uploads.remove(upload)
     return empty_response(204, {})
 

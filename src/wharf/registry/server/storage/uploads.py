@@ -88,6 +88,12 @@ class UploadStore:
         self._open.move_to_end(upload_id)
         return upload
 
+    def check_open(self, upload: Upload) -> None:
+        """BLOB_UPLOAD_UNKNOWN when ``upload`` ended (finished or cancelled by a request that
+        held its lock first)."""
+        if not upload.data.is_file():
+            raise RegistryError("BLOB_UPLOAD_UNKNOWN", detail={"uuid": upload.id})
+
     def remove(self, upload: Upload) -> None:
         self._open.pop(upload.id, None)
         shutil.rmtree(upload.directory, ignore_errors=True)
