@@ -125,5 +125,8 @@ class UploadStore:
 
     def _track(self, upload: Upload) -> None:
         self._open[upload.id] = upload
-        while len(self._open) > MAX_TRACKED:
-            self._open.popitem(last=False)
+        for upload_id in list(self._open):  # oldest first; a session in use stays tracked
+            if len(self._open) <= MAX_TRACKED:
+                break
+            if not self._open[upload_id].lock.locked():
+                del self._open[upload_id]
