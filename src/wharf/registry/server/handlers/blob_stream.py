@@ -1,4 +1,4 @@
-"""Sending a blob: one byte range (``Range: bytes=a-b``, ``a-``, ``-n``) or the whole file,
+"""Sending a blob (or a manifest's bytes): one byte range (``Range: bytes=a-b``, ``a-``, ``-n``) or the whole file,
 written in chunks with a timeout on each write, so a client that stops reading frees the
 connection instead of holding it forever (the upload side has the same bound)."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-__all__ = ["ByteRange", "parse_range", "send_file"]
+__all__ = ["ByteRange", "parse_range", "send_bytes", "send_file"]
 
 log = logging.getLogger("wharf.registry.server")
 
@@ -95,3 +95,20 @@ async def _write_part(
             left -= len(chunk)
             await asyncio.wait_for(response.write(chunk), write_timeout)
     await asyncio.wait_for(response.write_eof(), write_timeout)
+
+
+async def send_bytes(
+    request: web.Request, body: bytes, headers: dict[str, str], write_timeout: float
+) -> web.StreamResponse:
+    """A 200 with ``body`` (a manifest: up to 4 MiB), under the same write timeout."""
+    response = web.StreamResponse(status=200, headers=headers)
+    response.content_length = len(body)
+    await response.prepare(request)
+    try:
+        await asyncio.wait_for(response.write(body), write_timeout)
+        await asyncio.wait_for(response.write_eof(), write_timeout)
+    except (TimeoutError, ConnectionError) as exc:
+        log.info("%s %s: client stopped reading (%s)", request.method, request.path, exc)
+        if request.transport is not None:
+            request.transport.abort()
+    return response

@@ -7,6 +7,7 @@ from aiohttp import web
 from wharf.core.digest import Digest
 from wharf.registry.server.bodies import read_body
 from wharf.registry.server.errors import RegistryError
+from wharf.registry.server.handlers.blob_stream import send_bytes
 from wharf.registry.server.manifest_check import CheckedManifest, check_manifest
 from wharf.registry.server.paths import Route, is_digest_reference, parse_digest, validate_tag
 from wharf.registry.server.state import Registry, empty_response, url_for
@@ -30,7 +31,7 @@ async def get_manifest(
     }
     if request.method == "HEAD":
         return web.Response(status=200, headers={**headers, "Content-Length": str(len(body))})
-    return web.Response(status=200, body=body, headers=headers)
+    return await send_bytes(request, body, headers, registry.manifest_limits.idle_timeout)
 
 
 async def put_manifest(
