@@ -156,10 +156,10 @@ class TokenIssuer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 self._reply("GET", parse_qs(urlsplit(self.path).query))
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 self._reply("POST", parse_qs(self.rfile.read(length).decode()))
 

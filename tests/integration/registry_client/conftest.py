@@ -5,8 +5,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.integration.registry_client.cncf import REGISTRY_BINARY, TokenIssuer, start_registry
+
 from wharf.registry.client import RegistryClient, RegistryConfig
 
 

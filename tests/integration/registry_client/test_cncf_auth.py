@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.integration.registry_client.cncf import PASSWORD, USER, TokenIssuer
 from tests.integration.registry_client.images import push_image, random_layer
+
 from wharf.core.errors import NotFound, Unauthorized
 from wharf.core.reference import parse_reference
 from wharf.registry.client import Credentials, RegistryClient
@@ -19,7 +19,7 @@ def test_htpasswd_push_pull_and_login(client: RegistryClient, htpasswd_registry:
     manifest = push_image(client, ref, [random_layer(50_000)], GOOD)
     assert client.resolve(ref, GOOD).manifest.data == manifest
     assert client.login(f"http://{htpasswd_registry}", GOOD) == ""
-    with pytest.raises(Unauthorized, match="login attempt to .* failed with status: 401"):
+    with pytest.raises(Unauthorized, match=r"login attempt to .* failed with status: 401"):
         client.login(htpasswd_registry, BAD)
 
 
@@ -29,7 +29,7 @@ def test_htpasswd_refuses_anonymous_and_wrong_password(
     ref = parse_reference(f"{htpasswd_registry}/team/secret:1")
     push_image(client, ref, [random_layer(100)], GOOD)
     for creds in (Credentials(), BAD):
-        with pytest.raises(NotFound, match="pull access denied for .*/team/secret"):
+        with pytest.raises(NotFound, match=r"pull access denied for .*/team/secret"):
             client.resolve(ref, creds)
 
 
@@ -55,7 +55,7 @@ def test_token_auth_denies_anonymous_and_wrong_password(
 ) -> None:
     ref = parse_reference(f"{token_registry}/team/tok:1")
     push_image(client, ref, [random_layer(100)], GOOD)
-    with pytest.raises(NotFound, match="pull access denied for .*/team/tok"):
+    with pytest.raises(NotFound, match=r"pull access denied for .*/team/tok"):
         client.resolve(ref)
     with pytest.raises(Unauthorized, match="incorrect username or password"):
         client.resolve(ref, BAD)

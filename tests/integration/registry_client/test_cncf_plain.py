@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.integration.registry_client.images import index_of, push_blob, push_image, random_layer
+
 from wharf.core.digest import Digest
 from wharf.core.errors import NotFound
 from wharf.core.oci import MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST

@@ -9,7 +9,7 @@ from typing import IO
 from urllib.parse import urlencode, urljoin
 
 from wharf.core.digest import Digest
-from wharf.core.errors import NotFound, RemoteFailure, WharfError
+from wharf.core.errors import InvalidParameter, NotFound, RemoteFailure, WharfError
 from wharf.core.reference import DEFAULT_TAG, Reference
 from wharf.registry.client.blobs import BlobStream, stream_from_response
 from wharf.registry.client.endpoints import Endpoint, RegistryConfig
@@ -74,6 +74,16 @@ def pull_error(ref: Reference, shown: str, response: Response) -> WharfError:
     return error_for_response(response.status, response.reason or "", body)
 
 
+def _announced_digest(header: str) -> Digest | None:
+    """The ``Docker-Content-Digest`` a registry sent, when it is a sha256 one."""
+    if not header.startswith("sha256:"):
+        return None
+    try:
+        return Digest.parse(header)
+    except InvalidParameter as error:
+        raise RemoteFailure(f"registry sent a malformed digest: {header!r}") from error
+
+
 def _page_tags(body: bytes) -> list[str]:
     try:
         data = json.loads(body)
@@ -131,8 +141,7 @@ class RepoOps:
         data = read_bounded(response, MAX_MANIFEST_SIZE, f"manifest {shown}")
         media_type = manifest_media_type(response.headers.get("Content-Type", ""), data, shown)
         if wanted is None:
-            header = response.headers.get("Docker-Content-Digest", "")
-            wanted = Digest.parse(header) if header.startswith("sha256:") else None
+            wanted = _announced_digest(response.headers.get("Docker-Content-Digest", ""))
         return FetchedManifest(verify_manifest(data, wanted), media_type, data)
 
     def get_small_blob(self, digest: Digest, limit: int) -> bytes:

@@ -20,6 +20,7 @@ import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
+    NameResolutionError,
     NewConnectionError,
     ProtocolError,
     ReadTimeoutError,
@@ -44,7 +45,9 @@ def describe_failure(method: str, url: str, error: Exception) -> str:
     """Docker's shape: ``Get "url": <what went wrong>``."""
     parts = urlsplit(url)
     reason: str
-    if isinstance(error, NewConnectionError | ConnectTimeoutError) or "refused" in str(error):
+    if isinstance(error, NameResolutionError):
+        reason = f"dial tcp: lookup {parts.hostname}: no such host"
+    elif isinstance(error, NewConnectionError | ConnectTimeoutError) or "refused" in str(error):
         cause = "connection refused" if "refused" in str(error) else "i/o timeout"
         reason = f"dial tcp {parts.netloc}: connect: {cause}"
     elif isinstance(error, ReadTimeoutError):
