@@ -13,6 +13,7 @@ import contextlib
 import json
 import secrets
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -193,13 +194,17 @@ def _auth_section(directory: Path, mode: str, issuer: TokenIssuer | None) -> str
     return ""
 
 
-def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
+def _wait_ready(port: int, process: subprocess.Popen[bytes], scheme: str) -> None:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"docker-registry exited with {process.returncode}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
+            url = f"{scheme}://127.0.0.1:{port}/v2/"
+            urllib.request.urlopen(url, timeout=1, context=context).close()
             return
         except urllib.error.HTTPError:
             return  # 401: up, and asking for credentials
@@ -208,11 +213,50 @@ def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("docker-registry did not start in time")
 
 
+def make_tls_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (it is also its own CA)."""
+    key, cert = directory / "tls.key", directory / "tls.crt"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return key, cert
+
+
+def _tls_section(tls: tuple[Path, Path] | None) -> str:
+    if tls is None:
+        return ""
+    return f"  tls:\n    certificate: {tls[1]}\n    key: {tls[0]}\n"
+
+
 @contextlib.contextmanager
 def start_registry(
-    directory: Path, mode: str = "none", issuer: TokenIssuer | None = None
+    directory: Path,
+    mode: str = "none",
+    issuer: TokenIssuer | None = None,
+    tls: tuple[Path, Path] | None = None,
 ) -> Iterator[str]:
-    """Run the registry; yields its ``127.0.0.1:port``."""
+    """Run the registry (``tls``: its key and certificate); yields its ``127.0.0.1:port``."""
+    directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = directory / "config.yml"
     config.write_text(
@@ -221,12 +265,13 @@ def start_registry(
         f"storage:\n  filesystem:\n    rootdirectory: {directory / 'root'}\n"
         "  delete:\n    enabled: true\n"
         f"http:\n  addr: 127.0.0.1:{port}\n  secret: {secrets.token_hex(16)}\n"
+        + _tls_section(tls)
         + _auth_section(directory, mode, issuer)
     )
     log = (directory / "registry.log").open("wb")
     process = subprocess.Popen([REGISTRY_BINARY, "serve", str(config)], stdout=log, stderr=log)
     try:
-        _wait_ready(port, process)
+        _wait_ready(port, process, "https" if tls else "http")
         yield f"127.0.0.1:{port}"
     finally:
         process.terminate()

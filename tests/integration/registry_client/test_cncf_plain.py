@@ -103,3 +103,16 @@ def test_ping_finds_the_plain_http_endpoint(client: RegistryClient, plain_regist
     endpoint = client.ping(plain_registry)
     assert endpoint.base_url == f"http://{plain_registry}"
     assert client.login(plain_registry, ANONYMOUS) == ""
+
+
+def test_head_manifest(client: RegistryClient, plain_registry: str) -> None:
+    ref = parse_reference(f"{plain_registry}/team/head:1")
+    manifest = push_image(client, ref, [random_layer(100)])
+    found = client.head_manifest(ref)
+    assert found is not None
+    assert (found.digest, found.size, found.media_type) == (
+        Digest.from_bytes(manifest),
+        len(manifest),
+        MEDIA_TYPE_OCI_MANIFEST,
+    )
+    assert client.head_manifest(parse_reference(f"{plain_registry}/team/head:2")) is None

@@ -9,7 +9,7 @@ from typing import IO, TypeVar
 
 from wharf.core.digest import Digest
 from wharf.core.errors import NotFound
-from wharf.core.oci import Manifest, Platform
+from wharf.core.oci import Descriptor, Manifest, Platform
 from wharf.core.reference import Reference
 from wharf.registry.client.auth import ANONYMOUS, Credentials, TokenCache
 from wharf.registry.client.blobs import BlobStream
@@ -100,6 +100,14 @@ class RegistryClient:
         ``digest`` names in ``ref``'s repository; byte-exact and verified."""
         auth = AuthContext(credentials, _pull_scope(ref))
         return self._try(ref.domain, True, lambda e: self._ops(e, ref, auth).get_manifest(digest))
+
+    def head_manifest(
+        self, ref: Reference, credentials: Credentials = ANONYMOUS
+    ) -> Descriptor | None:
+        """``HEAD`` what ``ref`` names on the upstream (no mirrors): its descriptor (media type,
+        digest, size), or None when the registry does not have it."""
+        auth = AuthContext(credentials, _pull_scope(ref))
+        return self._try(ref.domain, False, lambda e: self._ops(e, ref, auth).head_manifest())
 
     def resolve(
         self, ref: Reference, credentials: Credentials = ANONYMOUS, platform: Platform | None = None

@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urljoin
 
 from wharf.core.digest import Digest
 from wharf.core.errors import InvalidParameter, NotFound, RemoteFailure, WharfError
+from wharf.core.oci import Descriptor
 from wharf.core.reference import DEFAULT_TAG, Reference
 from wharf.registry.client.blobs import BlobStream, stream_from_response
 from wharf.registry.client.endpoints import Endpoint, RegistryConfig
@@ -143,6 +144,24 @@ class RepoOps:
         if wanted is None:
             wanted = _announced_digest(response.headers.get("Docker-Content-Digest", ""))
         return FetchedManifest(verify_manifest(data, wanted), media_type, data)
+
+    def head_manifest(self) -> Descriptor | None:
+        """``HEAD`` the manifest ``ref`` names: its descriptor, None when it is not there."""
+        target = self.ref.digest or self.ref.tag or DEFAULT_TAG
+        url = self._url(f"manifests/{target}")
+        response = self._send("HEAD", url, {"Accept": ACCEPT_MANIFESTS})
+        response.release_conn()
+        if response.status == 404:
+            return None
+        if response.status != 200:
+            raise error_for_response(response.status, response.reason or "", b"")
+        digest = _announced_digest(response.headers.get("Docker-Content-Digest", ""))
+        length = response.headers.get("Content-Length", "")
+        media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
+        if digest is None or not length.isdigit():
+            fetched = self.get_manifest(None)
+            return fetched.descriptor()
+        return Descriptor(media_type, digest, int(length))
 
     def get_small_blob(self, digest: Digest, limit: int) -> bytes:
         response = self._send("GET", self._url(f"blobs/{digest}"), stream=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ssl
 import threading
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO
@@ -20,6 +21,7 @@ import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
+    InsecureRequestWarning,
     NameResolutionError,
     NewConnectionError,
     ProtocolError,
@@ -33,6 +35,9 @@ from wharf.registry.client.endpoints import Endpoint, RegistryConfig
 __all__ = ["Body", "Response", "TlsFailure", "Transport", "describe_failure"]
 
 MAX_REDIRECTS = 5
+# Skipping verification is what an insecure registry means (configured, or on loopback); the
+# daemon must not log a warning per request for it.
+warnings.filterwarnings("ignore", category=InsecureRequestWarning)
 Body = bytes | IO[bytes] | Iterable[bytes] | None
 Response = urllib3.BaseHTTPResponse
 
