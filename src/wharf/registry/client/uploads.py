@@ -22,7 +22,7 @@ from wharf.registry.client.transport import Response
 __all__ = ["Progress", "UploadTarget", "upload_chunked", "upload_monolithic"]
 
 Progress = Callable[[int], None]
-READ_SIZE = 256 * 1024
+READ_SIZE = 1024 * 1024  # http.client would send a file object in 8 KiB writes
 
 
 def check(response: Response, *expected: int) -> Response:
@@ -106,7 +106,7 @@ def upload_monolithic(
     location = target.start()
     reader = _CountingReader(source, size, progress)
     headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
-    response = target.send("PUT", with_query(location, digest=str(digest)), headers, reader)
+    response = target.send("PUT", with_query(location, digest=str(digest)), headers, iter(reader))
     check(response, 201, 204).release_conn()
 
 
