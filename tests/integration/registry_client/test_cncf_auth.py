@@ -57,8 +57,12 @@ def test_token_auth_denies_anonymous_and_wrong_password(
     push_image(client, ref, [random_layer(100)], GOOD)
     with pytest.raises(NotFound, match=r"pull access denied for .*/team/tok"):
         client.resolve(ref)
-    with pytest.raises(Unauthorized, match="incorrect username or password"):
+    with pytest.raises(Unauthorized) as caught:
         client.resolve(ref, BAD)
+    assert str(caught.value) == (
+        f'Get "http://{token_registry}/v2/team/tok/manifests/1": '
+        "unauthorized: incorrect username or password"
+    )
 
 
 def test_token_login_returns_an_identity_token_that_pulls(
@@ -68,7 +72,10 @@ def test_token_login_returns_an_identity_token_that_pulls(
     manifest = push_image(client, ref, [random_layer(100)], GOOD)
     identity = client.login(token_registry, GOOD)
     assert identity == token_issuer.refresh_token
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthorized) as caught:
         client.login(token_registry, BAD)
+    assert str(caught.value) == (
+        f'Get "http://{token_registry}/v2/": unauthorized: incorrect username or password'
+    )
     assert client.resolve(ref, Credentials(identity_token=identity)).manifest.data == manifest
     assert token_issuer.requests[-1]["method"] == ["POST"]

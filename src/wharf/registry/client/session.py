@@ -78,7 +78,7 @@ class Session:
         sent = dict(headers or {})
         known = self._challenge(endpoint)
         if known is not None:
-            sent.update(self._authorization(endpoint, known, auth, fresh=False))
+            sent.update(self._authorize(endpoint, known, auth, method, url, fresh=False))
         response = self.transport.request(endpoint, method, url, sent, body, stream=stream)
         if response.status != 401 or not isinstance(body, bytes | None):
             return response
@@ -90,12 +90,30 @@ class Session:
         _read_all(response)
         with self._lock:
             self._challenges[endpoint] = challenge
-        sent.update(self._authorization(endpoint, challenge, auth, fresh=challenge == known))
+        fresh = challenge == known
+        sent.update(self._authorize(endpoint, challenge, auth, method, url, fresh=fresh))
         return self.transport.request(endpoint, method, url, sent, body, stream=stream)
 
     def _challenge(self, endpoint: Endpoint) -> Challenge | None:
         with self._lock:
             return self._challenges.get(endpoint)
+
+    def _authorize(
+        self,
+        endpoint: Endpoint,
+        challenge: Challenge,
+        auth: AuthContext,
+        method: str,
+        url: str,
+        *,
+        fresh: bool,
+    ) -> dict[str, str]:
+        """The Authorization header; a refused token request names the request it was for,
+        as Docker does (``Get "https://…/v2/…": unauthorized: incorrect username or password``)."""
+        try:
+            return self._authorization(endpoint, challenge, auth, fresh=fresh)
+        except Unauthorized as error:
+            raise Unauthorized(f'{method.capitalize()} "{url}": {error}') from error
 
     def _authorization(
         self, endpoint: Endpoint, challenge: Challenge, auth: AuthContext, *, fresh: bool
@@ -136,7 +154,7 @@ class Session:
             text = registry_error_text(response.status, response.reason or "", body)
             if "authentication required" in text and not credentials.anonymous:
                 text = "unauthorized: incorrect username or password"
-            raise Unauthorized(f'{request.method.capitalize()} "{challenge.realm}": {text}')
+            raise Unauthorized(text)
         if response.status != 200:
             text = registry_error_text(response.status, response.reason or "", body)
             raise RemoteFailure(f'{request.method.capitalize()} "{challenge.realm}": {text}')
@@ -158,7 +176,10 @@ class Session:
         if challenge.scheme == "basic":
             headers = {"Authorization": basic_header(credentials)}
         else:
-            token = self.fetch_token(endpoint, challenge, [], credentials, offline=True)
+            try:
+                token = self.fetch_token(endpoint, challenge, [], credentials, offline=True)
+            except Unauthorized as error:
+                raise Unauthorized(f'Get "{url}": {error}') from error
             refresh = token.refresh_token
             headers = {"Authorization": f"Bearer {token.token}"}
         check = self.transport.request(endpoint, "GET", url, headers)
