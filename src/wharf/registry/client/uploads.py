@@ -130,12 +130,20 @@ def upload_chunked(
         finish(response)
         location = location_of(response, location)
         sent += len(chunk)
+        _check_received(response, sent)
         if progress is not None:
             progress(sent)
     response = target.send(
         "PUT", with_query(location, digest=str(digest)), {"Content-Length": "0"}, b""
     )
     finish(check(response, 201, 204))
+
+
+def _check_received(response: Response, sent: int) -> None:
+    """A registry that says how much it holds (``Range: 0-<last>``) must hold what was sent."""
+    held = response.headers.get("Range", "")
+    if held and held != f"0-{sent - 1}" and held != f"bytes=0-{sent - 1}":
+        raise RemoteFailure(f"registry holds {held} of the upload after {sent} bytes were sent")
 
 
 def _read_exact(source: IO[bytes], amount: int) -> bytes:

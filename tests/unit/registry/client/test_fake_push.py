@@ -169,3 +169,23 @@ def test_push_denied_and_unauthorized(client: RegistryClient) -> None:
             client.upload_blob(parse_reference(f"{server.host}/a/b"), DIGEST, 3, io.BytesIO(b"abc"))
         with pytest.raises(Unauthorized, match="unauthorized: authentication required"):
             client.upload_blob(parse_reference(f"{server.host}/c/d"), DIGEST, 3, io.BytesIO(b"abc"))
+
+
+def test_a_registry_that_lost_a_chunk_fails_the_upload(client: RegistryClient) -> None:
+    async def start(request: web.Request) -> web.Response:
+        return web.Response(status=202, headers={"Location": "/v2/a/b/blobs/uploads/u1"})
+
+    async def forgetful(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(
+            status=202, headers={"Location": "/v2/a/b/blobs/uploads/u1", "Range": "0-9"}
+        )
+
+    routes = [
+        ("POST", "/v2/a/b/blobs/uploads/", start),
+        ("PATCH", "/v2/a/b/blobs/uploads/{id}", forgetful),
+    ]
+    with FakeServer(routes) as server:
+        ref = parse_reference(f"{server.host}/a/b")
+        with pytest.raises(RemoteFailure, match="holds 0-9"):
+            client.upload_blob(ref, DIGEST, len(BLOB), io.BytesIO(BLOB), chunk_size=50000)
