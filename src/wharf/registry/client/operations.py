@@ -13,7 +13,7 @@ from wharf.core.errors import InvalidParameter, NotFound, RemoteFailure, WharfEr
 from wharf.core.oci import Descriptor
 from wharf.core.reference import DEFAULT_TAG, Reference
 from wharf.registry.client.blobs import BlobStream, stream_from_response
-from wharf.registry.client.endpoints import Endpoint, RegistryConfig
+from wharf.registry.client.endpoints import Endpoint
 from wharf.registry.client.errors import error_details, error_for_response, registry_error_text
 from wharf.registry.client.manifests import (
     ACCEPT_MANIFESTS,
@@ -85,13 +85,11 @@ class RepoOps:
         endpoint: Endpoint,
         ref: Reference,
         auth: AuthContext,
-        config: RegistryConfig,
     ) -> None:
         self.session = session
         self.endpoint = endpoint
         self.ref = ref
         self.auth = auth
-        self.config = config
 
     @staticmethod
     def ping(session: Session, endpoint: Endpoint, auth: AuthContext) -> Endpoint:
