@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, BinaryIO, cast
+from collections.abc import Callable
+from typing import Any, BinaryIO, TypeVar, cast
 
 from aiohttp import web
 
@@ -13,10 +14,12 @@ from wharf.api.schemas import json_response, query_bool, query_filters
 from wharf.api.server import RouteDef, requested_api_version
 from wharf.api.uploads import UPLOAD_STALL_TIMEOUT, UploadReader
 from wharf.core.apiversion import version_tuple
-from wharf.core.errors import InvalidParameter, NotImplementedByWharf
+from wharf.core.errors import InvalidParameter, NotImplementedByWharf, WharfError
 from wharf.services.image_archive import load_images, save_images
 from wharf.services.image_views import DEFAULT_CONTAINER_CONFIG
 from wharf.services.images import ImageService
+
+_T = TypeVar("_T")
 
 
 class ImageRoutes:
@@ -75,10 +78,25 @@ class ImageRoutes:
         await response.write_eof()
         return response
 
-    async def load(self, request: web.Request) -> web.Response:
-        body = UploadReader(request, asyncio.get_running_loop(), self._stall)
-        messages = await asyncio.to_thread(load_images, self._images, cast(BinaryIO, body))
-        return _progress_response(*({"stream": m + "\n"} for m in messages))
+    async def load(self, request: web.Request) -> web.StreamResponse:
+        """``POST /images/load``: Docker's lines as ``stream`` messages; without ``quiet``,
+        ``Loading layer`` progress is streamed while the layers go in (an error after the
+        first message comes as ``errorDetail``, as dockerd does)."""
+        body = cast(BinaryIO, UploadReader(request, asyncio.get_running_loop(), self._stall))
+        if query_bool(request, "quiet"):
+            messages = await asyncio.to_thread(load_images, self._images, body)
+            return _progress_response(*({"stream": m + "\n"} for m in messages))
+        stream = _ProgressStream(request)
+        try:
+            lines = await stream.run(lambda report: load_images(self._images, body, report))
+        except WharfError as exc:
+            if not stream.started:
+                raise
+            await stream.send({"errorDetail": {"message": str(exc)}, "error": str(exc)})
+        else:
+            for line in lines:
+                await stream.send({"stream": line + "\n"})
+        return await stream.finish()
 
     async def create(self, request: web.Request) -> web.StreamResponse:
         source = request.query.get("fromSrc", "")
@@ -101,6 +119,50 @@ class ImageRoutes:
             request.query.get("message", ""),
         )
         return _progress_response({"status": image.id})
+
+
+class _ProgressStream:
+    """JSON messages from a worker thread, streamed as they come; the response starts with
+    the first one, so an error before it is still a plain HTTP error."""
+
+    def __init__(self, request: web.Request) -> None:
+        self._request = request
+        self._response: web.StreamResponse | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._response is not None
+
+    async def run(self, work: Callable[[Callable[[dict[str, Any]], None]], _T]) -> _T:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+        def report(message: dict[str, Any]) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, message)
+
+        def worker() -> _T:
+            try:
+                return work(report)
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        task = asyncio.ensure_future(asyncio.to_thread(worker))
+        while (message := await queue.get()) is not None:
+            await self.send(message)
+        return await task
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if self._response is None:
+            self._response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            await self._response.prepare(self._request)
+        await self._response.write(json.dumps(message, separators=(",", ":")).encode() + b"\r\n")
+
+    async def finish(self) -> web.StreamResponse:
+        if self._response is None:
+            self._response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            await self._response.prepare(self._request)
+        await self._response.write_eof()
+        return self._response
 
 
 def _name(request: web.Request) -> str:
