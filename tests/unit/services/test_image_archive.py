@@ -320,7 +320,7 @@ def test_load_rejects_bad_archives(images: ImageService) -> None:
     with pytest.raises(InvalidParameter, match="invalid reference format"):
         load_images(images, io.BytesIO(archive({"manifest.json": json.dumps(bad_tag).encode()})))
     old = archive({"repositories": b"{}", "abc/json": b"{}"})
-    with pytest.raises(InvalidParameter, match="before 1.10"):
+    with pytest.raises(InvalidParameter, match=r"before 1\.10"):
         load_images(images, io.BytesIO(old))
     with pytest.raises(InvalidParameter):
         load_images(images, io.BytesIO(b"not a tar at all" * 64))
