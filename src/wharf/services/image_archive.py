@@ -173,13 +173,15 @@ class _ArchiveWriter:
                 index.append({**descriptor, "annotations": annotations, **platform})
             if not entry.tags:
                 index.append({**descriptor, **platform})
-            legacy.append(
-                {
-                    "Config": f"blobs/sha256/{entry.image.id[7:]}",
-                    "RepoTags": [t.familiar() for t in entry.tags] or None,
-                    "Layers": [f"blobs/sha256/{d[7:]}" for d in diff_ids],
-                }
-            )
+            item: dict[str, Any] = {
+                "Config": f"blobs/sha256/{entry.image.id[7:]}",
+                "RepoTags": [t.familiar() for t in entry.tags] or None,
+                "Layers": [f"blobs/sha256/{d[7:]}" for d in diff_ids],
+            }
+            parent = self._images.parents.parent(entry.image.id)
+            if parent and any(other.image.id == parent for other in chosen):
+                item["Parent"] = parent  # only a parent saved alongside, as moby
+            legacy.append(item)
         doc = {"schemaVersion": 2, "mediaType": MEDIA_TYPE_OCI_INDEX, "manifests": index}
         self._tar.file("index.json", _go_json(doc))
         self._tar.file("manifest.json", _go_json(legacy) + b"\n")

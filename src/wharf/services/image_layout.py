@@ -52,6 +52,7 @@ class Entry:
     layers: list[tuple[str, Blob | None]]
     tags: list[str]
     config_descriptor: Blob | None = None
+    parent: str = ""  # manifest.json's Parent (an image id), when the archive records one
 
 
 class _Counting(io.RawIOBase):

@@ -88,7 +88,8 @@ def _docker_entry(item: Any) -> Entry:
         raise InvalidParameter("invalid image archive: manifest.json Layers must be paths")
     if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
         raise InvalidParameter("invalid image archive: manifest.json RepoTags must be strings")
-    return Entry(item["Config"], [(path, None) for path in layers], tags)
+    parent = item.get("Parent") if isinstance(item.get("Parent"), str) else ""
+    return Entry(item["Config"], [(path, None) for path in layers], tags, None, parent or "")
 
 
 @dataclass
@@ -104,9 +105,22 @@ class _Loader:
             image_id, messages = self._one(entry)
             loaded_ids.append(image_id)
             lines += messages
+        for entry, image_id in zip(entries, loaded_ids, strict=True):
+            if entry.parent in loaded_ids and entry.parent != image_id:
+                self._set_parent(image_id, entry.parent)
         if not any(line.startswith("Loaded image: ") for line in lines):
             lines += [f"Loaded image ID: {image_id}" for image_id in loaded_ids]
         return lines
+
+    def _set_parent(self, image_id: str, parent_id: str) -> None:
+        """moby's ``checkValidParent``: the child's history is the parent's plus one entry."""
+        child = self.images.resolve(image_id).config.get("history") or []
+        parent = self.images.resolve(parent_id).config.get("history") or []
+        if not isinstance(child, list) or not isinstance(parent, list):
+            return
+        if (child or parent) and (len(child) != len(parent) + 1 or child[: len(parent)] != parent):
+            raise InvalidParameter(f"image {parent_id} is not a valid parent for {image_id}")
+        self.images.parents.set(image_id, parent_id)
 
     def _one(self, entry: Entry) -> tuple[str, list[str]]:
         targets = [_tag_target(self.images, tag) for tag in entry.tags]

@@ -28,9 +28,18 @@ class ImageRoutes:
         self._stall = upload_stall_timeout
 
     async def list(self, request: web.Request) -> web.Response:
+        """``GET /images/json``; ``digests`` is accepted (RepoDigests are always there, as
+        dockerd's classic store); ``manifests`` (``docker images --tree``) is refused."""
+        if query_bool(request, "manifests"):
+            raise NotImplementedByWharf("listing image manifests (manifests=1) is not supported")
         listed = await asyncio.to_thread(
-            self._images.list, query_bool(request, "all"), query_filters(request)
+            self._images.list,
+            query_bool(request, "all"),
+            query_filters(request),
+            query_bool(request, "shared-size"),
         )
+        if _older_than(request, (1, 43)):
+            listed = [_with_none_references(summary) for summary in listed]
         if _older_than(request, (1, 44)):
             listed = [_with_virtual_size(summary) for summary in listed]
         return json_response(listed)
@@ -171,6 +180,13 @@ def _name(request: web.Request) -> str:
 
 def _older_than(request: web.Request, version: tuple[int, int]) -> bool:
     return version_tuple(requested_api_version(request)) < version
+
+
+def _with_none_references(doc: dict[str, Any]) -> dict[str, Any]:
+    """API < 1.43 shows an image without references as ``<none>:<none>``/``<none>@<none>``."""
+    if doc["RepoTags"] or doc["RepoDigests"]:
+        return doc
+    return {**doc, "RepoTags": ["<none>:<none>"], "RepoDigests": ["<none>@<none>"]}
 
 
 def _with_virtual_size(doc: dict[str, Any]) -> dict[str, Any]:
