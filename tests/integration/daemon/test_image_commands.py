@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.support.daemons import Daemon
 
 SKOPEO = shutil.which("skopeo")
