@@ -133,14 +133,21 @@ class _Loader:
             )
         store = self.images.store
         with store.lock:  # reused layers must not be removed before the image refers to them
-            layers = self._layers(entry, diff_ids)
-            image_id = store.store_image(config_bytes, layers)
+            created: list[LayerRecord] = []
+            try:
+                layers = self._layers(entry, diff_ids, created)
+                image_id = store.store_image(config_bytes, layers)
+            except BaseException:
+                _drop_layers(store, created)  # a failed image leaves no layer behind
+                raise
             messages = [self._tag(image_id, target) for target in targets]
             image = self.images.resolve(image_id)
         self.images.emit("load", image, image.id)
         return image_id, [line for pair in messages for line in pair]
 
-    def _layers(self, entry: Entry, diff_ids: list[str]) -> list[LayerRecord]:
+    def _layers(
+        self, entry: Entry, diff_ids: list[str], created: list[LayerRecord]
+    ) -> list[LayerRecord]:
         store = self.images.store
         layers: list[LayerRecord] = []
         for index, ((path, descriptor), diff_id) in enumerate(
@@ -163,6 +170,8 @@ class _Loader:
                 _discard(store, blob)
                 raise
             layers.append(store.unpack_layer(blob, diff_id, layers[-1] if layers else None))
+            if known is None:
+                created.append(layers[-1])
         return layers
 
     def _reporter(self, diff_id: str) -> Callable[[int, int], None] | None:
@@ -190,6 +199,17 @@ class _Loader:
             )
         db.set_tag(str(target), image_id)
         return [*out, f"Loaded image: {target.familiar()}"]
+
+
+def _drop_layers(store: ImageStore, created: list[LayerRecord]) -> None:
+    """Remove layers this load unpacked (top first), unless an image came to use them."""
+    used = {chain for record in store.db.list_images() for chain in record.chain_ids}
+    for layer in reversed(created):
+        if layer.chain_id in used:
+            continue
+        store.snapshots.remove_layer(layer.chain_id)
+        store.db.delete_layer(layer.chain_id)
+        _discard(store, Digest.parse(layer.blob_digest))
 
 
 def _discard(store: ImageStore, blob: Digest) -> None:

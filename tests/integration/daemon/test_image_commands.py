@@ -4,6 +4,8 @@ messages, image prune."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -163,3 +165,38 @@ def test_rmi_messages_and_prune(wharfd: Daemon, repo: str, work: Path) -> None:
     text = out.stdout.decode()
     assert f"untagged: {repo}:p" in text and f"deleted: {new_id}" in text
     assert "Total reclaimed space:" in text
+
+
+def _tar_bytes(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_load_streams_progress_then_an_error_and_keeps_nothing(wharfd: Daemon) -> None:
+    good = _tar_bytes({"good": b"g" * 4096})
+    bad = _tar_bytes({"bad": b"b"})
+    config = json.dumps({
+        "architecture": "amd64", "os": "linux", "config": {},
+        "rootfs": {"type": "layers",
+                   "diff_ids": ["sha256:" + hashlib.sha256(good).hexdigest(), "sha256:" + "1" * 64]},
+    }).encode()
+    manifest = [{"Config": "c.json", "RepoTags": ["half:1"], "Layers": ["1.tar", "2.tar"]}]
+    archive = _tar_bytes({"manifest.json": json.dumps(manifest).encode(), "c.json": config,
+                          "1.tar": good, "2.tar": bad})
+    layers_before = sorted(p.name for p in (wharfd.data_root).rglob("*") if p.is_dir())
+    status, body = wharfd.request("POST", "/images/load", archive,
+                                  {"Content-Type": "application/x-tar"})
+    assert status == 200
+    messages = [json.loads(line) for line in body.decode().splitlines()]
+    assert messages[0]["status"] == "Loading layer"
+    assert messages[-1]["errorDetail"]["message"].startswith("invalid diffID for layer 1")
+    assert wharfd.request("GET", "/images/half:1/json")[0] == 404
+    assert sorted(p.name for p in (wharfd.data_root).rglob("*") if p.is_dir()) == layers_before
+    status, body = wharfd.request("POST", "/images/load?quiet=1", archive,
+                                  {"Content-Type": "application/x-tar"})
+    assert status == 400 and b"invalid diffID for layer 1" in body  # quiet: a plain error

@@ -386,3 +386,17 @@ def test_load_what_skopeo_wrote_from_an_oci_layout(images: ImageService, tmp_pat
         "Loaded image: skopeo/img:2"
     ]
     assert images.resolve("skopeo/img:1").id == images.resolve("skopeo/img:2").id == config_id
+
+
+def test_a_failed_load_leaves_no_layer_behind(images: ImageService) -> None:
+    good, bad = layer_tar("a", b"good"), layer_tar("b", b"bad")
+    config = config_for([sha(good), "sha256:" + "1" * 64])
+    manifest = [{"Config": "c.json", "RepoTags": ["half:1"], "Layers": ["1.tar", "2.tar"]}]
+    data = archive({"manifest.json": json.dumps(manifest).encode(), "c.json": config,
+                    "1.tar": good, "2.tar": bad})
+    seen: list[dict[str, Any]] = []
+    with pytest.raises(InvalidParameter, match="invalid diffID for layer 1"):
+        load_images(images, io.BytesIO(data), seen.append)
+    assert seen  # the first layer had gone in (and reported progress) before the error
+    assert images.store.db.list_layers() == [] and list(images.store.content.walk()) == []
+    assert images.store.snapshots.layers() == []

@@ -156,8 +156,12 @@ class _ProgressStream:
                 loop.call_soon_threadsafe(queue.put_nowait, None)
 
         task = asyncio.ensure_future(asyncio.to_thread(worker))
-        while (message := await queue.get()) is not None:
-            await self.send(message)
+        try:
+            while (message := await queue.get()) is not None:
+                await self.send(message)
+        except BaseException:  # the client went away: the work still ends, unobserved
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())
+            raise
         return await task
 
     async def send(self, message: dict[str, Any]) -> None:
