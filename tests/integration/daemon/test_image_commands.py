@@ -180,10 +180,10 @@ def _tar_bytes(files: dict[str, bytes]) -> bytes:
 def test_load_streams_progress_then_an_error_and_keeps_nothing(wharfd: Daemon) -> None:
     good = _tar_bytes({"good": b"g" * 4096})
     bad = _tar_bytes({"bad": b"b"})
+    diff_ids = ["sha256:" + hashlib.sha256(good).hexdigest(), "sha256:" + "1" * 64]
     config = json.dumps({
         "architecture": "amd64", "os": "linux", "config": {},
-        "rootfs": {"type": "layers",
-                   "diff_ids": ["sha256:" + hashlib.sha256(good).hexdigest(), "sha256:" + "1" * 64]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
     }).encode()
     manifest = [{"Config": "c.json", "RepoTags": ["half:1"], "Layers": ["1.tar", "2.tar"]}]
     archive = _tar_bytes({"manifest.json": json.dumps(manifest).encode(), "c.json": config,
