@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.support.daemons import DOCKER_CLI, Daemon, busybox_tar, dockerd_running
 
 pytestmark = [
