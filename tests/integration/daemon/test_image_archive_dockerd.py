@@ -49,7 +49,7 @@ def build_in_dockerd(dockerd: Daemon, work: Path, tag: str) -> None:
     context = work / "context"
     context.mkdir()
     (context / "a.txt").write_text("a" * 3000)
-    (context / "b.txt").write_text("b")
+    (context / "b.txt").write_text(tag)  # one image per tag: no build cache shared
     (context / "Dockerfile").write_text(
         "FROM busybox:latest\nCOPY a.txt /a.txt\nLABEL stage=test\nCOPY b.txt /b.txt\n"
     )
@@ -72,9 +72,10 @@ def test_dockerd_save_loads_into_wharfd(dockerd: Daemon, wharfd: Daemon, work: P
         fmt = "{{.CreatedBy}}|{{.Comment}}"
         assert (wharfd.docker("history", "--no-trunc", "--format", fmt, "built:1").stdout
                 == dockerd.docker("history", "--no-trunc", "--format", fmt, "built:1").stdout)
-        assert wharfd.docker("run", "--rm", "built:1", "cat", "/b.txt").stdout == b"b"
+        assert wharfd.docker("run", "--rm", "built:1", "cat", "/b.txt").stdout == b"built:1"
     finally:
         wharfd.docker("rmi", "built:1", check=False)
+        dockerd.docker("rmi", "built:1", check=False)
 
 
 def test_wharfd_save_loads_into_dockerd(dockerd: Daemon, wharfd: Daemon, work: Path) -> None:
@@ -90,3 +91,50 @@ def test_wharfd_save_loads_into_dockerd(dockerd: Daemon, wharfd: Daemon, work: P
     finally:
         dockerd.docker("rmi", "from-wharf:1", check=False)
         wharfd.docker("rmi", "from-wharf:1", check=False)
+
+
+def test_a_parent_chain_behaves_as_in_dockerd(dockerd: Daemon, wharfd: Daemon, work: Path) -> None:
+    """The classic builder's step images, saved with their parents, keep the chain in wharfd:
+    images -a, history ids, the dependent-child refusal and rmi's records match dockerd's."""
+    build_in_dockerd(dockerd, work, "chain:top")
+    steps = dockerd.docker("images", "-aq", "--no-trunc", "--filter", "dangling=false").stdout
+    chain = [inspect(dockerd, "chain:top")]
+    while chain[-1]["Parent"]:
+        chain.append(inspect(dockerd, str(chain[-1]["Parent"])))
+    assert len(chain) == 4 and steps
+    names = [f"chain:step{i}" for i in range(1, 4)]
+    for image, name in zip(chain[1:], names, strict=True):
+        dockerd.docker("tag", str(image["Id"]), name)
+    saved = work / "chain.tar"
+    dockerd.docker("save", "-o", str(saved), "chain:top", *names)
+    wharfd.docker("load", "-i", str(saved))
+    try:
+        for daemon in (dockerd, wharfd):
+            for name in names:
+                daemon.docker("rmi", name)
+
+        def seen(daemon: Daemon, *args: str) -> list[str]:
+            return sorted(daemon.docker(*args).stdout.decode().split())
+
+        for args in (("images", "-aq", "--filter", "reference=chain"),
+                     ("history", "-q", "chain:top")):
+            assert seen(wharfd, *args) == seen(dockerd, *args)
+        all_ids = seen(wharfd, "images", "-aq", "--no-trunc")
+        assert chain[1]["Id"] in all_ids
+        assert chain[1]["Id"] not in seen(wharfd, "images", "-q", "--no-trunc")
+        for daemon in (dockerd, wharfd):
+            res = daemon.docker("rmi", "-f", str(chain[1]["Id"]), check=False)
+            assert res.stderr.decode().strip().endswith(
+                f"conflict: unable to delete {str(chain[1]['Id'])[7:19]} (cannot be forced) - "
+                "image has dependent child images")
+        theirs, ours = (d.docker("rmi", "chain:top").stdout.decode() for d in (dockerd, wharfd))
+        images_removed = [line for line in theirs.splitlines()
+                          if line.split(": ")[-1] in {str(c["Id"]) for c in chain}]
+        # dockerd keeps the base (it is its busybox:latest); in wharfd it was only chain:step3
+        assert images_removed == [f"Deleted: {c['Id']}" for c in chain[:3]]
+        assert ours.splitlines()[0] == "Untagged: chain:top"
+        assert [line for line in ours.splitlines() if "sha256:" in line and line.split(": ")[-1]
+                in {str(c["Id"]) for c in chain}] == [f"Deleted: {c['Id']}" for c in chain]
+    finally:
+        for daemon in (dockerd, wharfd):
+            daemon.docker("rmi", "chain:top", *names, check=False)
