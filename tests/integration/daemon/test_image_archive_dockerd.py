@@ -69,7 +69,7 @@ def test_dockerd_save_loads_into_wharfd(dockerd: Daemon, wharfd: Daemon, work: P
         theirs, ours = inspect(dockerd, "built:1"), inspect(wharfd, "built:1")
         assert ours["Id"] == theirs["Id"] and ours["RootFS"] == theirs["RootFS"]
         assert ours["Config"]["Labels"] == {"stage": "test"}  # type: ignore[index]
-        fmt = "{{.CreatedBy}}|{{.Comment}}"
+        fmt = "{{.CreatedBy}}|{{.Comment}}|{{.Size}}"
         assert (wharfd.docker("history", "--no-trunc", "--format", fmt, "built:1").stdout
                 == dockerd.docker("history", "--no-trunc", "--format", fmt, "built:1").stdout)
         assert wharfd.docker("run", "--rm", "built:1", "cat", "/b.txt").stdout == b"built:1"
