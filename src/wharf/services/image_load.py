@@ -32,6 +32,7 @@ from wharf.core.errors import InvalidParameter
 from wharf.core.metadata import LayerRecord
 from wharf.core.oci import chain_ids
 from wharf.core.reference import Reference
+from wharf.core.timefmt import rfc3339_nano
 from wharf.lib.archive import decompressed
 from wharf.services.image_layout import Entry, LayoutReader, entries_from_index
 from wharf.services.image_store import ImageStore
@@ -198,6 +199,7 @@ class _Loader:
                 f"{previous} to empty string"
             )
         db.set_tag(str(target), image_id)
+        db.set_last_tag_time(image_id, rfc3339_nano())
         return [*out, f"Loaded image: {target.familiar()}"]
 
 

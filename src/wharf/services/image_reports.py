@@ -63,6 +63,8 @@ def inspect(service: ImageService, ref: str) -> dict[str, Any]:
         "Parent": service.parents.parent(img.id),
         "Comment": img.config.get("comment", ""),
         "Created": img.created,
+        "Container": str(img.config.get("container") or ""),  # API < 1.45 only
+        "ContainerConfig": inspect_config(_object(img.config.get("container_config"))),
         "DockerVersion": img.config.get("docker_version", ""),
         "Author": img.config.get("author", ""),
         "Config": config,
@@ -78,6 +80,10 @@ def inspect(service: ImageService, ref: str) -> dict[str, Any]:
         },
         "Metadata": {"LastTagTime": (record and record.last_tag_time) or ZERO_TIME},
     }
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def history(service: ImageService, ref: str) -> list[dict[str, Any]]:

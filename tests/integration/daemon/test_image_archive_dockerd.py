@@ -73,6 +73,14 @@ def test_dockerd_save_loads_into_wharfd(dockerd: Daemon, wharfd: Daemon, work: P
         assert (wharfd.docker("history", "--no-trunc", "--format", fmt, "built:1").stdout
                 == dockerd.docker("history", "--no-trunc", "--format", fmt, "built:1").stdout)
         assert wharfd.docker("run", "--rm", "built:1", "cat", "/b.txt").stdout == b"built:1"
+        # the whole inspect document as dockerd 20.10 (API 1.41) gives it, but for where each
+        # engine keeps the files and the parent (dockerd has the build's step images)
+        theirs_41, ours_41 = (json.loads(d.request("GET", "/v1.41/images/built:1/json")[1])
+                              for d in (dockerd, wharfd))
+        assert list(ours_41) == list(theirs_41)
+        for key in ("GraphDriver", "Parent", "Metadata"):
+            del theirs_41[key], ours_41[key]
+        assert ours_41 == theirs_41
     finally:
         wharfd.docker("rmi", "built:1", check=False)
         dockerd.docker("rmi", "built:1", check=False)

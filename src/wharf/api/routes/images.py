@@ -16,7 +16,6 @@ from wharf.api.uploads import UPLOAD_STALL_TIMEOUT, UploadReader
 from wharf.core.apiversion import version_tuple
 from wharf.core.errors import InvalidParameter, NotImplementedByWharf, WharfError
 from wharf.services.image_archive import load_images, save_images
-from wharf.services.image_views import DEFAULT_CONTAINER_CONFIG
 from wharf.services.images import ImageService
 
 _T = TypeVar("_T")
@@ -205,15 +204,10 @@ def _with_virtual_size(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _inspect_for_version(doc: dict[str, Any], request: web.Request) -> dict[str, Any]:
     """Fields older API versions still carry: ``Container`` and ``ContainerConfig`` (< 1.45,
-    empty for images wharf makes) after ``Created``, ``VirtualSize`` (< 1.44)."""
-    if _older_than(request, (1, 45)):
-        out: dict[str, Any] = {}
-        for key, value in doc.items():
-            out[key] = value
-            if key == "Created":
-                out["Container"] = ""
-                out["ContainerConfig"] = dict(DEFAULT_CONTAINER_CONFIG)
-        doc = out
+    from the image config when a classic builder recorded them, else empty), ``VirtualSize``
+    (< 1.44)."""
+    if not _older_than(request, (1, 45)):
+        doc = {k: v for k, v in doc.items() if k not in ("Container", "ContainerConfig")}
     return _with_virtual_size(doc) if _older_than(request, (1, 44)) else doc
 
 
