@@ -81,6 +81,10 @@ def test_dockerd_save_loads_into_wharfd(dockerd: Daemon, wharfd: Daemon, work: P
         for key in ("GraphDriver", "Parent", "Metadata"):
             del theirs_41[key], ours_41[key]
         assert ours_41 == theirs_41
+        query = '/v1.41/images/json?filters={"reference":["built"]}'
+        theirs_list, ours_list = (json.loads(d.request("GET", query)[1]) for d in (dockerd, wharfd))
+        del theirs_list[0]["ParentId"], ours_list[0]["ParentId"]
+        assert ours_list == theirs_list
     finally:
         wharfd.docker("rmi", "built:1", check=False)
         dockerd.docker("rmi", "built:1", check=False)

@@ -186,9 +186,11 @@ def _older_than(request: web.Request, version: tuple[int, int]) -> bool:
 
 
 def _with_none_references(doc: dict[str, Any]) -> dict[str, Any]:
-    """API < 1.43 shows an image without references as ``<none>:<none>``/``<none>@<none>``."""
+    """API < 1.43 shows an image without references as ``<none>:<none>``/``<none>@<none>``,
+    and an empty list of one kind as null."""
     if doc["RepoTags"] or doc["RepoDigests"]:
-        return doc
+        return {**doc, "RepoTags": doc["RepoTags"] or None,
+                "RepoDigests": doc["RepoDigests"] or None}
     return {**doc, "RepoTags": ["<none>:<none>"], "RepoDigests": ["<none>@<none>"]}
 
 
