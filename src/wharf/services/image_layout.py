@@ -25,7 +25,7 @@ from wharf.core.oci import (
 from wharf.core.reference import parse_reference
 from wharf.services.image_configs import host_platform
 
-__all__ = ["Entry", "LayoutReader", "entries_from_index"]
+__all__ = ["Entry", "LayoutReader", "entries_from_index", "loading_progress"]
 
 _JSON_LIMIT = 8 << 20
 _LINK_HOPS = 16
@@ -249,3 +249,30 @@ def _tag_of(descriptor: Any) -> str:
     except InvalidParameter:
         return ""
     return parsed.familiar() if parsed.tag and not parsed.digest else ""
+
+
+# ---- progress ------------------------------------------------------------------------------
+
+
+def loading_progress(short_id: str, current: int, total: int) -> dict[str, Any]:
+    """Docker's ``Loading layer`` progress message (``docker load`` without ``-q``), its bar
+    drawn as dockerd draws one for a client that is not a terminal."""
+    filled = min(current * 100 // total // 2, 50) if total > 0 else 50
+    bar = f"[{'=' * filled}>{' ' * (50 - filled)}] {_human(current):>8}/{_human(total)}"
+    return {
+        "status": "Loading layer",
+        "progressDetail": {"current": current, "total": total},
+        "progress": bar,
+        "id": short_id,
+    }
+
+
+def _human(size: int) -> str:
+    """go-units HumanSize: decimal units, 4 significant digits."""
+    value, units = float(size), ["B", "kB", "MB", "GB", "TB", "PB"]
+    unit = 0
+    while value >= 1000 and unit < len(units) - 1:
+        value /= 1000
+        unit += 1
+    return f"{value:.4g}{units[unit]}"
+

@@ -34,7 +34,7 @@ from wharf.core.oci import chain_ids
 from wharf.core.reference import Reference
 from wharf.core.timefmt import rfc3339_nano
 from wharf.lib.archive import decompressed
-from wharf.services.image_layout import Entry, LayoutReader, entries_from_index
+from wharf.services.image_layout import Entry, LayoutReader, entries_from_index, loading_progress
 from wharf.services.image_store import ImageStore
 from wharf.services.images import ImageService
 
@@ -133,45 +133,84 @@ class _Loader:
                 f"got {len(diff_ids)}"
             )
         store = self.images.store
-        with store.lock:  # reused layers must not be removed before the image refers to them
-            created: list[LayerRecord] = []
-            try:
-                layers = self._layers(entry, diff_ids, created)
-                image_id = store.store_image(config_bytes, layers)
-            except BaseException:
-                _drop_layers(store, created)  # a failed image leaves no layer behind
-                raise
-            messages = [self._tag(image_id, target) for target in targets]
-            image = self.images.resolve(image_id)
+        blobs = self._ingest(entry, diff_ids)  # the slow part: no lock
+        try:
+            with store.lock:  # reused layers must not be removed before the image refers to them
+                created: list[LayerRecord] = []
+                try:
+                    layers = self._unpack(entry, diff_ids, blobs, created)
+                    image_id = store.store_image(config_bytes, layers)
+                except BaseException:
+                    _drop_layers(store, created)  # a failed image leaves no layer behind
+                    raise
+                messages = [self._tag(image_id, target) for target in targets]
+                image = self.images.resolve(image_id)
+        finally:
+            with store.lock:
+                for blob in blobs.values():
+                    _discard(store, blob)  # those no layer came to use
         self.images.emit("load", image, image.id)
         return image_id, [line for pair in messages for line in pair]
 
-    def _layers(
-        self, entry: Entry, diff_ids: list[str], created: list[LayerRecord]
+    def _present(self, chain: str) -> LayerRecord | None:
+        store = self.images.store
+        known = store.db.get_layer(chain)
+        return known if known is not None and store.snapshots.has_layer(chain) else None
+
+    def _ingest(self, entry: Entry, diff_ids: list[str]) -> dict[int, Digest]:
+        """Blobs of the layers not present, each checked against its diff id."""
+        chains = chain_ids(diff_ids)
+        blobs: dict[int, Digest] = {}
+        try:
+            for index, diff_id in enumerate(diff_ids):
+                if self._present(chains[index]) is None:
+                    blobs[index] = self._ingest_one(entry, index, diff_id)
+        except BaseException:
+            with self.images.store.lock:
+                for blob in blobs.values():
+                    _discard(self.images.store, blob)
+            raise
+        return blobs
+
+    def _ingest_one(self, entry: Entry, index: int, diff_id: str) -> Digest:
+        store = self.images.store
+        path, descriptor = entry.layers[index]
+        member = self.reader.layer(path, descriptor, self._reporter(diff_id))
+        blob, got = store.ingest_layer(cast(BinaryIO, member))
+        try:
+            self.reader.verify(path, descriptor, member)
+            if got != diff_id:
+                raise InvalidParameter(
+                    f'invalid diffID for layer {index}: expected "{diff_id}", got "{got}"'
+                )
+        except InvalidParameter:
+            with store.lock:
+                _discard(store, blob)
+            raise
+        return blob
+
+    def _unpack(
+        self,
+        entry: Entry,
+        diff_ids: list[str],
+        blobs: dict[int, Digest],
+        created: list[LayerRecord],
     ) -> list[LayerRecord]:
+        """The image's layers, under the store lock: present ones reused, the rest unpacked
+        (one that went away since it was found present is read from the archive again)."""
         store = self.images.store
         layers: list[LayerRecord] = []
-        for index, ((path, descriptor), diff_id) in enumerate(
-            zip(entry.layers, diff_ids, strict=True)
-        ):
-            chain = chain_ids(diff_ids[: index + 1])[-1]
-            known = store.db.get_layer(chain)
-            if known is not None and store.snapshots.has_layer(chain):
+        for index, chain in enumerate(chain_ids(diff_ids)):
+            known = self._present(chain)
+            if known is not None:
                 layers.append(known)
                 continue
-            member = self.reader.layer(path, descriptor, self._reporter(diff_id))
-            blob, got = store.ingest_layer(cast(BinaryIO, member))
-            try:
-                self.reader.verify(path, descriptor, member)
-                if got != diff_id:
-                    raise InvalidParameter(
-                        f'invalid diffID for layer {index}: expected "{diff_id}", got "{got}"'
-                    )
-            except InvalidParameter:
-                _discard(store, blob)
-                raise
-            layers.append(store.unpack_layer(blob, diff_id, layers[-1] if layers else None))
-            if known is None:
+            if index not in blobs:
+                blobs[index] = self._ingest_one(entry, index, diff_ids[index])
+            had_record = store.db.get_layer(chain) is not None
+            parent = layers[-1] if layers else None
+            layers.append(store.unpack_layer(blobs[index], diff_ids[index], parent))
+            if not had_record:
                 created.append(layers[-1])
         return layers
 
@@ -185,7 +224,7 @@ class _Loader:
         def on_read(current: int, total: int) -> None:
             if current - last[0] >= _PROGRESS_STEP or current == total:
                 last[0] = current
-                report(_progress_message(short, current, total))
+                report(loading_progress(short, current, total))
 
         return on_read
 
@@ -243,26 +282,3 @@ def _diff_ids(config_bytes: bytes) -> list[str]:
     if not isinstance(diff_ids, list) or not all(isinstance(d, str) for d in diff_ids):
         raise InvalidParameter("invalid image config: rootfs.diff_ids must be digests")
     return diff_ids
-
-
-def _progress_message(short_id: str, current: int, total: int) -> dict[str, Any]:
-    width = 50
-    filled = width * current // total if total else width
-    bar = "=" * filled + (">" if filled < width else "") + " " * max(width - filled - 1, 0)
-    return {
-        "status": "Loading layer",
-        "progressDetail": {"current": current, "total": total},
-        "progress": f"[{bar}] {_human(current)}/{_human(total)}",
-        "id": short_id,
-    }
-
-
-def _human(size: int) -> str:
-    """go-units HumanSize: decimal units, 4 significant digits."""
-    value, units = float(size), ["B", "kB", "MB", "GB", "TB", "PB"]
-    unit = 0
-    while value >= 1000 and unit < len(units) - 1:
-        value /= 1000
-        unit += 1
-    return f"{value:.4g}{units[unit]}"
-

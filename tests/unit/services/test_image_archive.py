@@ -400,3 +400,28 @@ def test_a_failed_load_leaves_no_layer_behind(images: ImageService) -> None:
     assert seen  # the first layer had gone in (and reported progress) before the error
     assert images.store.db.list_layers() == [] and list(images.store.content.walk()) == []
     assert images.store.snapshots.layers() == []
+
+
+def test_load_reads_layers_without_holding_the_image_lock(images: ImageService) -> None:
+    """A big load must not stall tag/rmi/pull: layers are read and checked outside the lock."""
+    import threading
+
+    images.import_tar(io.BytesIO(layer_tar("a", b"1" * 3_000_000)), "app", "v1")
+    data = b"".join(save_images(images, ["app:v1"]))
+    images.remove("app:v1")
+    free_while_reading: list[bool] = []
+
+    def try_lock(got: list[bool]) -> None:
+        got.append(images.store.lock.acquire(timeout=5))
+        if got[-1]:
+            images.store.lock.release()
+
+    def probe(message: dict[str, Any]) -> None:
+        got: list[bool] = []
+        other = threading.Thread(target=try_lock, args=(got,))
+        other.start()
+        other.join()
+        free_while_reading.append(got[0])
+
+    assert load_images(images, io.BytesIO(data), probe) == ["Loaded image: app:v1"]
+    assert free_while_reading and all(free_while_reading)
