@@ -17,6 +17,7 @@ in :mod:`wharf.services.image_load`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -57,7 +58,11 @@ def save_images(images: ImageService, refs: list[str]) -> Iterator[bytes]:
     chosen = _choose(images, refs)
     spool = tempfile.TemporaryFile(dir=images.scratch_dir)  # noqa: SIM115 - closed by _chunks
     try:
-        _ArchiveWriter(images, _TarSpool(spool)).write(chosen)
+        with contextlib.ExitStack() as pinned:
+            writer = _ArchiveWriter(images, _TarSpool(spool))
+            with images.store.lock:  # open every blob at once: a concurrent rmi cannot pull
+                writer.pin(chosen, pinned)  # a layer from under the archive (fds stay valid)
+            writer.write(chosen)
         spool.seek(0)
     except BaseException:
         spool.close()
@@ -157,6 +162,28 @@ class _ArchiveWriter:
         self._tar = tar
         self._layers: dict[str, int] = {}  # diff id -> size of its tar in the archive
         self._blobs: set[str] = set()
+        self._configs: dict[str, bytes] = {}  # image id -> config bytes
+        self._open: dict[str, tuple[str, BinaryIO]] = {}  # chain id -> (diff id, its blob)
+
+    def pin(self, chosen: list[_Chosen], stack: contextlib.ExitStack) -> None:
+        """Read the configs and open the layer blobs of every chosen image (callers hold the
+        store lock)."""
+        for entry in chosen:
+            image = entry.image
+            if not self._store.db.get_image(image.id):
+                raise NotFound(f"No such image: {image.id}")
+            self._configs[image.id] = self._store.content.read_bytes(
+                Digest.parse(image.id), JSON_LIMIT
+            )
+            for chain_id in image.chain_ids:
+                record = self._store.db.get_layer(chain_id)
+                if record is None or not record.blob_digest:
+                    raise NotFound(f"layer {chain_id} not found")
+                if chain_id not in self._open:
+                    blob = stack.enter_context(
+                        self._store.content.open(Digest.parse(record.blob_digest))
+                    )
+                    self._open[chain_id] = (record.diff_id, blob)
 
     def write(self, chosen: list[_Chosen]) -> None:
         self._tar.directory("blobs/")
@@ -193,7 +220,7 @@ class _ArchiveWriter:
     def _image(self, image: Image) -> tuple[list[str], dict[str, Any]]:
         """Write an image's blobs; returns its diff ids and its manifest's descriptor."""
         config_digest = Digest.parse(image.id)
-        config = self._store.content.read_bytes(config_digest, JSON_LIMIT)
+        config = self._configs[image.id]
         diff_ids = list((image.config.get("rootfs") or {}).get("diff_ids") or [])
         if not diff_ids:
             raise InvalidParameter("empty export - not implemented")
@@ -222,16 +249,11 @@ class _ArchiveWriter:
 
     def _layer(self, chain_id: str, mtime: int) -> dict[str, Any]:
         """The layer's uncompressed tar, once per archive, checked against its diff id."""
-        record = self._store.db.get_layer(chain_id)
-        if record is None or not record.blob_digest:
-            raise NotFound(f"layer {chain_id} not found")
-        diff_id = record.diff_id
+        diff_id, stream = self._open[chain_id]
         if diff_id not in self._layers:
-            blob = Digest.parse(record.blob_digest)
-            with self._store.content.open(blob) as stream:
-                plain = decompressed(stream, self._store.limits.layer_bytes)
-                name = f"blobs/sha256/{Digest.parse(diff_id).hex}"
-                size, got = self._tar.stream(name, plain, mtime)
+            plain = decompressed(stream, self._store.limits.layer_bytes)
+            name = f"blobs/sha256/{Digest.parse(diff_id).hex}"
+            size, got = self._tar.stream(name, plain, mtime)
             if f"sha256:{got}" != diff_id:
                 raise RuntimeFailure(f"layer {diff_id} is corrupt in the store (read sha256:{got})")
             self._layers[diff_id] = size

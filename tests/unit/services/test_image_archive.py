@@ -425,3 +425,24 @@ def test_load_reads_layers_without_holding_the_image_lock(images: ImageService) 
 
     assert load_images(images, io.BytesIO(data), probe) == ["Loaded image: app:v1"]
     assert free_while_reading and all(free_while_reading)
+
+
+def test_save_survives_the_image_being_removed_meanwhile(
+    images: ImageService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wharf.services import image_archive
+
+    image = images.import_tar(io.BytesIO(layer_tar("a", b"kept")), "app", "v1")
+    original = image_archive._TarSpool.directory
+    removed: list[object] = []
+
+    def remove_then_write(self: image_archive._TarSpool, name: str) -> None:
+        if not removed:  # the first thing written, after the blobs were opened
+            removed.append(images.remove("app:v1", force=True))
+            assert images.store.db.list_layers() == []
+        original(self, name)
+
+    monkeypatch.setattr(image_archive._TarSpool, "directory", remove_then_write)
+    files = members(b"".join(save_images(images, ["app:v1"])))
+    diff_id = image.config["rootfs"]["diff_ids"][0]  # type: ignore[index]
+    assert removed and sha(files[f"blobs/sha256/{diff_id[7:]}"]) == diff_id
