@@ -200,3 +200,21 @@ def test_load_streams_progress_then_an_error_and_keeps_nothing(wharfd: Daemon) -
     status, body = wharfd.request("POST", "/images/load?quiet=1", archive,
                                   {"Content-Type": "application/x-tar"})
     assert status == 400 and b"invalid diffID for layer 1" in body  # quiet: a plain error
+
+
+def test_docker_py_get_and_load(wharfd: Daemon, repo: str) -> None:
+    import docker
+
+    client = docker.DockerClient(base_url=wharfd.host, version="1.47", timeout=60)
+    try:
+        image = client.images.get("busybox:latest")
+        image.tag(repo, "py")
+        data = b"".join(client.images.get(f"{repo}:py").save(named=f"{repo}:py"))
+        client.images.remove(f"{repo}:py")
+        loaded = client.images.load(data)
+        assert [i.id for i in loaded] == [image.id]
+        assert f"{repo}:py" in client.images.get(image.id).tags
+        events = client.api.load_image(data, quiet=False)
+        assert any("Loaded image" in str(e.get("stream", "")) for e in events)
+    finally:
+        client.close()
