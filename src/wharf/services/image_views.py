@@ -245,9 +245,6 @@ class ImageFilter:
             return None
         return replace(img, repo_tags=tags, repo_digests=digests)
 
-    def matches(self, img: Image) -> bool:
-        return self.select(img, all_=True) is not None
-
     def _wanted(self, ref: str) -> bool:
         return not self._patterns or any(familiar_match(p, ref) for p in self._patterns)
 
