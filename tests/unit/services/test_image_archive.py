@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import zstandard
 
 from wharf.core.errors import InvalidParameter, NotFound
 from wharf.services.image_archive import load_images, save_images
@@ -225,9 +226,13 @@ def test_load_docker_legacy_archive_with_linked_layers(images: ImageService) -> 
 
 
 def oci_layout(layers: list[bytes], annotations: dict[str, str], nested: bool = False,
-               platform: dict[str, str] | None = None) -> dict[str, bytes]:
-    """An OCI image layout's files (gzip layers), optionally behind a nested index."""
-    compressed = [gzip.compress(layer, mtime=0) for layer in layers]
+               platform: dict[str, str] | None = None, zstd: bool = False) -> dict[str, bytes]:
+    """An OCI image layout's files (gzip or zstd layers), optionally behind a nested index."""
+    compressed = [
+        zstandard.ZstdCompressor().compress(layer) if zstd else gzip.compress(layer, mtime=0)
+        for layer in layers
+    ]
+    layer_type = f"application/vnd.oci.image.layer.v1.tar+{'zstd' if zstd else 'gzip'}"
     config = config_for([sha(layer) for layer in layers])
     manifest = json.dumps(
         {
@@ -236,8 +241,7 @@ def oci_layout(layers: list[bytes], annotations: dict[str, str], nested: bool = 
             "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
                        "digest": sha(config), "size": len(config)},
             "layers": [
-                {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                 "digest": sha(blob), "size": len(blob)}
+                {"mediaType": layer_type, "digest": sha(blob), "size": len(blob)}
                 for blob in compressed
             ],
         }
@@ -272,6 +276,14 @@ def test_load_oci_layout_names_and_nested_index(images: ImageService) -> None:
     [line] = load_images(images, io.BytesIO(archive(bare)))
     assert line.startswith("Loaded image ID: sha256:")
     assert images.resolve("app:8").id == images.resolve("example.com/ns/app:7").id
+
+
+def test_load_oci_layout_with_zstd_layers_then_save_plain_tars(images: ImageService) -> None:
+    layers = [layer_tar("a", b"1" * 1000), layer_tar("b", b"2")]
+    files = oci_layout(layers, {"io.containerd.image.name": "docker.io/library/z:1"}, zstd=True)
+    assert load_images(images, io.BytesIO(archive(files))) == ["Loaded image: z:1"]
+    saved = members(b"".join(save_images(images, ["z:1"])))
+    assert [saved[f"blobs/sha256/{sha(layer)[7:]}"] for layer in layers] == layers
 
 
 def test_load_oci_layout_verifies_every_blob(images: ImageService) -> None:
