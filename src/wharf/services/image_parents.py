@@ -8,15 +8,23 @@ Stored as facts in the metadata database's key-value table (child id -> parent i
 
 from __future__ import annotations
 
-from wharf.core.metadata import KeyValues
+from typing import Protocol
+
+from wharf.core.metadata import ImageRecords, KeyValues
 
 __all__ = ["ImageParents"]
 
 _NAMESPACE = "image-parents"
 
 
+class _Facts(ImageRecords, KeyValues, Protocol):
+    pass
+
+
 class ImageParents:
-    def __init__(self, db: KeyValues) -> None:
+    """Links whose child is gone (removed some other way) no longer count."""
+
+    def __init__(self, db: _Facts) -> None:
         self._db = db
 
     def parent(self, image_id: str) -> str:
@@ -30,8 +38,12 @@ class ImageParents:
         self._db.kv_delete(_NAMESPACE, image_id)
 
     def links(self) -> dict[str, str]:
-        """Every child id -> parent id."""
-        return dict(self._db.kv_list(_NAMESPACE))
+        """Every child id -> parent id, for the children on record."""
+        return {
+            child: parent
+            for child, parent in self._db.kv_list(_NAMESPACE)
+            if self._db.get_image(child) is not None
+        }
 
     def children(self, image_id: str) -> list[str]:
         return sorted(child for child, parent in self.links().items() if parent == image_id)

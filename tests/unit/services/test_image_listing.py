@@ -222,3 +222,11 @@ def test_save_and_load_keep_a_parent_saved_alongside(env: Env, tmp_path: Path) -
         assert [r["Id"] for r in other.images.history("app:1")] == [child.id, base.id]
     finally:
         db.close()
+
+
+def test_a_link_from_a_child_gone_another_way_does_not_pin_its_parent(env: Env) -> None:
+    base = env.images.import_tar(tar_of("a", b"base"))
+    child = child_of(env, base, b"child", "app", "1")
+    env.db.delete_image(child.id)  # as a crash or another path might leave it
+    assert env.images.parents.children(base.id) == []
+    assert [r["Deleted"] for r in env.images.remove(base.id)][0] == base.id
