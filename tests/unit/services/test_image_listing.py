@@ -229,4 +229,4 @@ def test_a_link_from_a_child_gone_another_way_does_not_pin_its_parent(env: Env) 
     child = child_of(env, base, b"child", "app", "1")
     env.db.delete_image(child.id)  # as a crash or another path might leave it
     assert env.images.parents.children(base.id) == []
-    assert [r["Deleted"] for r in env.images.remove(base.id)][0] == base.id
+    assert env.images.remove(base.id)[0] == {"Deleted": base.id}
