@@ -4,18 +4,18 @@ versions' shapes (real routes, real ImageService on a temporary data root)."""
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
+from typing import Any
 
 import pytest
-
 from tests.unit.store.test_images_api import Client, import_image, run
+
 from wharf.services.images import ImageService
 
 pytestmark = pytest.mark.root  # unpacking a layer keeps its files' owners (chown)
 
 
-async def listed(client: Client, query: str) -> list[dict[str, object]]:
+async def listed(client: Client, query: str) -> list[dict[str, Any]]:
     resp = await client.get(query)
     assert resp.status == 200, await resp.text()
     return list(json.loads(await resp.text()))
