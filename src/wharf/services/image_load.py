@@ -110,7 +110,7 @@ class _Loader:
             if entry.parent in loaded_ids and entry.parent != image_id:
                 self._set_parent(image_id, entry.parent)
         if not any(line.startswith("Loaded image: ") for line in lines):
-            lines += [f"Loaded image ID: {image_id}" for image_id in loaded_ids]
+            lines += [f"Loaded image ID: {image_id}" for image_id in dict.fromkeys(loaded_ids)]
         return lines
 
     def _set_parent(self, image_id: str, parent_id: str) -> None:
