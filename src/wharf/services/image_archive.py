@@ -100,12 +100,18 @@ def _named(images: ImageService, ref: str) -> list[tuple[Image, Reference | None
         return [(images.resolve(ref), None)]
     if parsed.tag is not None:
         return [(images.resolve(ref), parsed)]
-    tagged: list[tuple[Image, Reference | None]] = [
+    db = images.store.db
+    named: list[tuple[Image, Reference | None]] = [
         (images.resolve(key), found)
-        for key, _ in images.store.db.list_tags()
+        for key, _ in db.list_tags()
         if (found := parse_reference(key)).name == parsed.name
     ]
-    return tagged or [(images.resolve(ref), None)]  # no such repository: an id prefix
+    named += [  # a digest reference of the repository brings its image, untagged
+        (images.resolve(record.id), None)
+        for record in db.list_images()
+        if any(parse_reference(d).name == parsed.name for d in db.digests_of(record.id))
+    ]
+    return named or [(images.resolve(ref), None)]  # no such repository: an id prefix
 
 
 # ---- the archive ----------------------------------------------------------------------------

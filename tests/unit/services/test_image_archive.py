@@ -148,6 +148,9 @@ def test_save_follows_mobys_tag_rules(images: ImageService) -> None:
     assert saved_tags(image_id) == [None]  # by id: no tag, as docker
     assert saved_tags(image_id[7:19]) == [None]
     assert saved_tags("app:v2", "other:x") == [["app:v2", "other:x"]]
+    digested = images.import_tar(io.BytesIO(layer_tar("d", b"d")))
+    images.store.db.add_digest(f"docker.io/library/pinned@sha256:{'ab' * 32}", digested.id)
+    assert saved_tags("pinned") == [None]  # a repository known by digest only
     with pytest.raises(NotFound):
         save_images(images, ["missing:tag"])
 
