@@ -461,3 +461,17 @@ def test_save_survives_the_image_being_removed_meanwhile(
     files = members(b"".join(save_images(images, ["app:v1"])))
     diff_id = image.config["rootfs"]["diff_ids"][0]  # type: ignore[index]
     assert removed and sha(files[f"blobs/sha256/{diff_id[7:]}"]) == diff_id
+
+
+def test_the_oci_half_of_a_saved_archive_loads_on_its_own(images: ImageService) -> None:
+    """What save writes is a complete OCI layout too: without manifest.json, index.json and
+    its annotations alone bring back the same image and tags."""
+    image_id = two_layer_image(images)
+    files = members(b"".join(save_images(images, ["app"])))
+    del files["manifest.json"], files["repositories"]
+    for ref in ("app:v1", "app:v2"):
+        images.remove(ref)
+    assert sorted(load_images(images, io.BytesIO(archive(files)))) == [
+        "Loaded image: app:v1", "Loaded image: app:v2"
+    ]
+    assert images.resolve("app:v2").id == image_id
