@@ -7,7 +7,11 @@
   ``force``. With ``force`` the image is deleted under its stopped containers.
 - By id (full, ``sha256:``-prefixed, or a unique prefix): every reference is removed and the image
   deleted. Refused without ``force`` when several repositories refer to it or a stopped
-  container uses it; refused even with ``force`` while a running container uses it.
+  container uses it; refused even with ``force`` while a running container uses it or while
+  it is the parent of another image (``image has dependent child images``).
+- Deleting an image also deletes its parent when that is left untagged and unused (``prune``,
+  Docker's default; ``noprune`` keeps it), and so on up the chain, quietly stopping at the
+  first that must stay.
 
 An image deleted under a container keeps its layers (the container's filesystem stands on them)
 until the container is gone: see :meth:`ImageStore.release_layers`.
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from wharf.core.errors import Conflict
 from wharf.core.metadata import ReferenceStore
 from wharf.core.reference import parse_reference
+from wharf.services.image_parents import ImageParents
 from wharf.services.image_store import ImageStore
 from wharf.services.image_views import Image
 
@@ -64,8 +69,10 @@ class ImageDeleter:
     in_use: Callable[[str], list[str]]
     running: Callable[[str], bool]
     emit: Callable[[str, Image | None, str], None]
+    parents: ImageParents
+    resolve: Callable[[str], Image]
 
-    def by_name(self, img: Image, ref: str, force: bool) -> Records:
+    def by_name(self, img: Image, ref: str, force: bool, prune: bool = True) -> Records:
         parsed = parse_reference(ref)
         key = str(parsed if parsed.digest else parsed.with_default_tag())
         refs = self._refs(img.id)
@@ -81,9 +88,9 @@ class ImageDeleter:
             out += self._untag_orphan_digests(img, parsed.name)
         if self._refs(img.id):
             return out  # other references remain: the untag was the whole removal
-        return out + self._delete(img, force, quiet=True)
+        return out + self._delete(img, force, quiet=True, prune=prune)
 
-    def by_id(self, img: Image, force: bool) -> Records:
+    def by_id(self, img: Image, force: bool, prune: bool = True) -> Records:
         refs = self._refs(img.id)
         out: Records = []
         if single_reference(refs):
@@ -92,7 +99,7 @@ class ImageDeleter:
                 raise conflict.error(img.id)
             for key in refs:
                 out += self._untag(img, key)
-        return out + self._delete(img, force, quiet=False)
+        return out + self._delete(img, force, quiet=False, prune=prune)
 
     def untag_all(self, img: Image) -> Records:
         out: Records = []
@@ -100,8 +107,8 @@ class ImageDeleter:
             out += self._untag(img, key)
         return out
 
-    def _delete(self, img: Image, force: bool, quiet: bool) -> Records:
-        """moby's ``imageDeleteHelper`` (wharf records no parent images to prune)."""
+    def _delete(self, img: Image, force: bool, quiet: bool, prune: bool = True) -> Records:
+        """moby's ``imageDeleteHelper``: the image, then its parents left dangling."""
         conflict = self._conflict(img.id, force=force, check_references=True)
         if conflict is not None:
             if quiet and (not self._dangling(img.id) or conflict.used):
@@ -109,13 +116,35 @@ class ImageDeleter:
             raise conflict.error(img.id)
         out = self.untag_all(img)
         users = self.in_use(img.id)
+        parent = self.parents.parent(img.id)
         deleted, _ = self.store.delete_image(img.id, img.chain_ids, hold_layers=bool(users))
+        self.parents.forget(img.id)
         self.emit("delete", None, img.id)
-        return out + deleted
+        return out + deleted + (self._prune_parent(parent) if prune else [])
+
+    def _prune_parent(self, parent_id: str) -> Records:
+        """Parents go while they are dangling, unused and childless (no error otherwise)."""
+        out: Records = []
+        for _ in range(1000):  # a chain is finite; the bound guards against a corrupt cycle
+            if not parent_id or self.store.db.get_image(parent_id) is None:
+                break
+            parent = self.resolve(parent_id)
+            if self._refs(parent_id) or self._conflict(parent_id, force=False,
+                                                       check_references=True):
+                break
+            next_parent = self.parents.parent(parent_id)
+            deleted, _ = self.store.delete_image(parent_id, parent.chain_ids)
+            self.parents.forget(parent_id)
+            self.emit("delete", None, parent_id)
+            out += deleted
+            parent_id = next_parent
+        return out
 
     def _conflict(
         self, image_id: str, *, force: bool, check_references: bool
     ) -> _DeleteConflict | None:
+        if self.parents.children(image_id):
+            return _DeleteConflict(True, False, "image has dependent child images")
         users = self.in_use(image_id)
         running = [c for c in users if self.running(c)]
         if running:
@@ -134,7 +163,8 @@ class ImageDeleter:
         return self.db.tags_of(image_id) + self.db.digests_of(image_id)
 
     def _dangling(self, image_id: str) -> bool:
-        return not self._refs(image_id)
+        """moby's ``imageIsDangling``: no references and no children."""
+        return not self._refs(image_id) and not self.parents.children(image_id)
 
     def _untag(self, img: Image, key: str) -> Records:
         removed = self.db.remove_digest(key) if "@" in key else self.db.remove_tag(key)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from wharf.core.errors import InvalidParameter
@@ -18,10 +18,12 @@ __all__ = [
     "FILTERS",
     "Image",
     "ImageFilter",
+    "familiar_match",
     "glob_match",
     "inspect_config",
     "rfc3339_nano",
     "summary",
+    "unix_nanos",
     "unix_seconds",
     "until_timestamp",
 ]
@@ -99,15 +101,32 @@ class Image:
 
 
 def unix_seconds(created: str) -> int:
-    text = created.rstrip("Z").split(".")[0]
+    nanos = unix_nanos(created)
+    return 0 if nanos is None else nanos // 1_000_000_000
+
+
+_RFC3339 = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?\d*([Zz]|[+-]\d{2}:\d{2})?$"
+)
+
+
+def unix_nanos(created: str) -> int | None:
+    """An RFC 3339 time (any fraction, any offset) as nanoseconds since the epoch."""
+    match = _RFC3339.match(created.strip())
+    if match is None:
+        return None
+    day, clock, fraction, zone = match.groups()
+    offset = "+00:00" if zone in (None, "Z", "z") else zone
     try:
-        return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+        when = datetime.fromisoformat(f"{day}T{clock}{offset}")
     except ValueError:
-        return 0
+        return None
+    return int(when.timestamp()) * 1_000_000_000 + int((fraction or "0").ljust(9, "0"))
 
 
 def glob_match(pattern: str, text: str) -> bool:
-    """Go's ``path.Match``: ``*`` and ``?`` never match ``/``; ``[...]`` classes, ``\\`` escapes."""
+    """Go's ``path.Match``: ``*`` and ``?`` never match ``/``; ``[...]`` classes (``^`` negates,
+    ranges), ``\\`` escapes. A malformed pattern is an InvalidParameter, as Go's ErrBadPattern."""
     regex, i = [], 0
     while i < len(pattern):
         char = pattern[i]
@@ -115,20 +134,41 @@ def glob_match(pattern: str, text: str) -> bool:
             regex.append("[^/]*")
         elif char == "?":
             regex.append("[^/]")
-        elif char == "\\" and i + 1 < len(pattern):
+        elif char == "\\":
+            if i + 1 >= len(pattern):
+                raise InvalidParameter("syntax error in pattern")
             i += 1
             regex.append(re.escape(pattern[i]))
-        elif char == "[" and "]" in pattern[i + 1 :]:
-            end = pattern.index("]", i + 2 if pattern[i + 1 : i + 2] in ("^", "!") else i + 1)
-            body = pattern[i + 1 : end]
-            negate = body[:1] in ("^", "!")
-            body = body[1:] if negate else body
-            regex.append(f"[{'^/' if negate else ''}{body.replace(chr(92), chr(92) * 2)}]")
-            i = end
+        elif char == "[":
+            i, klass = _char_class(pattern, i)
+            regex.append(klass)
         else:
             regex.append(re.escape(char))
         i += 1
     return re.fullmatch("".join(regex), text) is not None
+
+
+def _char_class(pattern: str, start: int) -> tuple[int, str]:
+    """The class opening at ``start``: (index of its ``]``, its regex)."""
+    i = start + 1
+    negate = pattern[i : i + 1] == "^"
+    i += negate
+    parts: list[str] = []
+    while i < len(pattern) and pattern[i] != "]":
+        char = pattern[i]
+        if char == "\\":
+            i += 1
+            if i >= len(pattern):
+                break
+            char = pattern[i]
+        if char == "-" and parts and i + 1 < len(pattern) and pattern[i + 1] != "]":
+            parts.append("-")
+        else:
+            parts.append(re.escape(char))
+        i += 1
+    if i >= len(pattern) or not parts or parts[-1] == "-":
+        raise InvalidParameter("syntax error in pattern")
+    return i, f"[{'^/' if negate else ''}{''.join(parts)}]"
 
 
 def until_timestamp(value: str, now: float | None = None) -> int:
@@ -163,41 +203,63 @@ def summary(img: Image) -> dict[str, Any]:
 
 
 class ImageFilter:
-    """``GET /images/json`` filters (dangling, label, before, since, reference)."""
+    """``GET /images/json`` filters (dangling, label, before, since, reference, until), with
+    moby's rules: ``reference`` keeps only the references it matches (an image none match is
+    left out), ``dangling=true`` lists untagged images without children."""
 
     def __init__(self, filters: dict[str, list[str]], created_of: Callable[[str], str]) -> None:
         for key in filters:
             if key not in FILTERS:
                 raise InvalidParameter(f"invalid filter '{key}'")
         self._filters = filters
-        self._dangling: bool | None = None
+        self.dangling: bool | None = None
         for value in filters.get("dangling", []):
             if value.lower() not in ("true", "false", "1", "0"):
-                raise InvalidParameter(f"Invalid filter 'dangling={value}'")
-            self._dangling = value.lower() in ("true", "1")
-        self._before = [created_of(r) for r in filters.get("before", [])]
-        self._since = [created_of(r) for r in filters.get("since", [])]
-        self._until = [until_timestamp(v) for v in filters.get("until", [])]
+                raise InvalidParameter(f"invalid filter 'dangling={value}'")
+            self.dangling = value.lower() in ("true", "1")
+        self._before = [_instant(created_of(r)) for r in filters.get("before", [])]
+        self._since = [_instant(created_of(r)) for r in filters.get("since", [])]
+        self._until = [until_timestamp(v) * 1_000_000_000 for v in filters.get("until", [])]
+        self._patterns = filters.get("reference", [])
+        for pattern in self._patterns:
+            glob_match(pattern, "")  # a malformed pattern is an error, not "no match"
 
-    def matches(self, img: Image) -> bool:
-        if self._dangling is not None and self._dangling != (not img.repo_tags):
-            return False
-        if any(img.created >= b for b in self._before):
-            return False
-        if any(img.created <= s for s in self._since):
-            return False
-        if any(unix_seconds(img.created) > u for u in self._until):
-            return False
+    def select(self, img: Image, has_children: bool = False, all_: bool = False) -> Image | None:
+        """``img`` as listed (its references narrowed by ``reference``), or None."""
+        if self.dangling and has_children:
+            return None
+        created = _instant(img.created)
+        if any(created >= b for b in self._before) or any(created <= s for s in self._since):
+            return None
+        if any(created > u for u in self._until):
+            return None
         labels = (img.config.get("config") or {}).get("Labels") or {}
         if not all(label_matches(labels, wanted) for wanted in self._filters.get("label", [])):
-            return False
-        patterns = self._filters.get("reference", [])
-        return not patterns or any(self._ref_matches(p, img) for p in patterns)
+            return None
+        tags = [t for t in img.repo_tags if self._wanted(t)]
+        digests = [d for d in img.repo_digests if self._wanted(d)]
+        if self.dangling and tags:
+            return None
+        hidden = (not all_ and has_children) or self.dangling is False or bool(self._patterns)
+        if not tags and not digests and hidden:
+            return None
+        return replace(img, repo_tags=tags, repo_digests=digests)
 
-    @staticmethod
-    def _ref_matches(pattern: str, img: Image) -> bool:
-        for tagged in img.repo_tags:
-            name = tagged.rsplit(":", 1)[0] if ":" in tagged.rsplit("/", 1)[-1] else tagged
-            if glob_match(pattern, name) or glob_match(pattern, tagged):
-                return True
-        return False
+    def _wanted(self, ref: str) -> bool:
+        return not self._patterns or any(familiar_match(p, ref) for p in self._patterns)
+
+
+def familiar_match(pattern: str, ref: str) -> bool:
+    """distribution's ``FamiliarMatch``: the pattern against the familiar reference, then
+    against its familiar name alone."""
+    if glob_match(pattern, ref):
+        return True
+    name = ref.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    return glob_match(pattern, name)
+
+
+def _instant(created: str) -> int:
+    return unix_nanos(created) or 0

@@ -17,17 +17,19 @@ from typing import Any, BinaryIO
 from wharf.core.content import ContentStoreProtocol
 from wharf.core.digest import is_digest
 from wharf.core.errors import InvalidParameter, NotFound
-from wharf.core.filters import label_matches
 from wharf.core.metadata import ImageRecord, LayerRecord
 from wharf.core.oci import canonical_json
 from wharf.core.reference import Reference, parse_reference
 from wharf.core.snapshots import SnapshotterProtocol
-from wharf.core.timefmt import ZERO_TIME, rfc3339_nano
+from wharf.core.timefmt import rfc3339_nano
+from wharf.services import image_reports
 from wharf.services.image_changes import apply_changes
 from wharf.services.image_configs import commit_config, import_config
 from wharf.services.image_delete import ImageDeleter
+from wharf.services.image_parents import ImageParents
+from wharf.services.image_prune import prune_images
 from wharf.services.image_store import ImageLimits, ImageMetadata, ImageStore
-from wharf.services.image_views import Image, ImageFilter, inspect_config, summary, unix_seconds
+from wharf.services.image_views import Image
 
 __all__ = ["EventSink", "Image", "ImageLimits", "ImageService", "rfc3339_nano"]
 
@@ -35,11 +37,6 @@ EventSink = Callable[[str, str, dict[str, str]], object]
 """``(action, image id, attributes)``: an image event as dockerd reports it on ``/events``."""
 
 _SHORT_ID_RE = re.compile(r"^(?:sha256:)?[a-f0-9]{1,64}$")
-
-
-def _has_label(img: Image, wanted: list[str]) -> bool:
-    labels = (img.config.get("config") or {}).get("Labels") or {}
-    return any(label_matches(labels, item) for item in wanted)
 
 
 class ImageService:
@@ -73,12 +70,15 @@ class ImageService:
         self._on_event = on_event
         self._lock = self.store.lock  # every read-modify-write of images, tags and layers
         self.scratch_dir = scratch_dir  # temporary spools (save/load); None: the system's
+        self.parents = ImageParents(metadata)
         self._deleter = ImageDeleter(
             self.store,
             metadata,
             self._in_use,
             container_running or (lambda _container_id: False),
             self.emit,
+            self.parents,
+            self.resolve,
         )
 
     def emit(self, action: str, img: Image | None, name: str) -> None:
@@ -125,9 +125,12 @@ class ImageService:
         record = self._db.get_image(image_id) if image_id else None
         if record is None:
             raise NotFound(f"No such image: {ref_or_id}")
-        return self._image(record)
+        return self.image(record)
 
-    def _image(self, record: ImageRecord) -> Image:
+    def exists(self, image_id: str) -> bool:
+        return self._db.get_image(image_id) is not None
+
+    def image(self, record: ImageRecord) -> Image:
         config = self.store.load_config(record.config_digest)
         return Image(
             id=record.id,
@@ -139,70 +142,21 @@ class ImageService:
             chain_ids=list(record.chain_ids),
         )
 
-    # ---- list / inspect / history ----------------------------------------------------------
+    # ---- list / inspect / history (shapes in image_reports) ----------------------------------
 
     def list(
-        self, all_: bool = False, filters: dict[str, list[str]] | None = None
+        self,
+        all_: bool = False,
+        filters: dict[str, builtins.list[str]] | None = None,
+        shared_size: bool = False,
     ) -> builtins.list[dict[str, Any]]:
-        """``GET /images/json``, newest first. ``all_`` would add intermediate images, which
-        wharf does not record (no parent chain), so it changes nothing yet."""
-        filters = filters or {}
-        matcher = ImageFilter(filters, lambda ref: self.resolve(ref).created)
-        images = [self._image(r) for r in self._db.list_images()]
-        chosen = [img for img in images if matcher.matches(img)]
-        chosen.sort(key=lambda img: (img.created, img.id), reverse=True)
-        return [summary(img) for img in chosen]
+        return image_reports.list_images(self, all_, filters, shared_size)
 
     def inspect(self, ref: str) -> dict[str, Any]:
-        img = self.resolve(ref)
-        record = self._db.get_image(img.id)
-        config = inspect_config(img.config.get("config") or {})
-        return {
-            "Id": img.id,
-            "RepoTags": img.repo_tags,
-            "RepoDigests": img.repo_digests,
-            "Parent": "",
-            "Comment": img.config.get("comment", ""),
-            "Created": img.created,
-            "DockerVersion": "",
-            "Author": img.config.get("author", ""),
-            "Config": config,
-            "Architecture": img.config.get("architecture", ""),
-            **({"Variant": img.config["variant"]} if img.config.get("variant") else {}),
-            "Os": img.config.get("os", ""),
-            "Size": img.size,
-            "GraphDriver": self._snapshots.image_graph_driver(img.chain_ids),
-            "RootFS": {
-                "Type": "layers",
-                "Layers": list((img.config.get("rootfs") or {}).get("diff_ids") or []),
-            },
-            "Metadata": {"LastTagTime": (record and record.last_tag_time) or ZERO_TIME},
-        }
+        return image_reports.inspect(self, ref)
 
     def history(self, ref: str) -> builtins.list[dict[str, Any]]:
-        img = self.resolve(ref)
-        entries = list(img.config.get("history") or [])
-        layer_sizes = [self.store.layer_size(c) for c in img.chain_ids]
-        rows = []
-        for entry in entries:
-            size = 0
-            if not entry.get("empty_layer") and layer_sizes:
-                size = layer_sizes.pop(0)
-            rows.append(
-                {
-                    "Id": "<missing>",
-                    "Created": unix_seconds(str(entry.get("created", ""))),
-                    "CreatedBy": entry.get("created_by", ""),
-                    "Tags": None,
-                    "Size": size,
-                    "Comment": entry.get("comment", ""),
-                }
-            )
-        rows.reverse()
-        if rows:
-            rows[0]["Id"] = img.id
-            rows[0]["Tags"] = img.repo_tags or None
-        return rows
+        return image_reports.history(self, ref)
 
     # ---- tag / remove ----------------------------------------------------------------------
 
@@ -228,13 +182,12 @@ class ImageService:
     ) -> builtins.list[dict[str, str]]:
         """``docker rmi``: untag and/or delete, in Docker's order (``[{"Untagged": ...},
         {"Deleted": ...}]``); the rules are in :mod:`wharf.services.image_delete`."""
-        del prune  # wharf records no parent images, so there is nothing else to prune
         with self._lock:
             self.release_layers()
             img = self.resolve(ref)
             if self._is_id_ref(ref, img.id):
-                return self._deleter.by_id(img, force)
-            return self._deleter.by_name(img, ref, force)
+                return self._deleter.by_id(img, force, prune)
+            return self._deleter.by_name(img, ref, force, prune)
 
     def release_layers(self) -> builtins.list[str]:
         """Free the layers kept for images deleted under containers that are gone now
@@ -255,33 +208,16 @@ class ImageService:
         return self._db.get_tag(str(parsed.with_default_tag())) is not None
 
     def prune(self, filters: dict[str, builtins.list[str]] | None = None) -> dict[str, Any]:
-        """``POST /images/prune``: dangling images (all unused ones with ``dangling=false``)
-        that no container uses; ``until`` and ``label`` narrow the choice."""
-        filters = dict(filters or {})
-        for key in filters:
-            if key not in ("dangling", "until", "label", "label!"):
-                raise InvalidParameter(f"invalid filter '{key}'")
-        dangling_only = all(v.lower() not in ("false", "0") for v in filters.pop("dangling", []))
-        excluded = filters.pop("label!", [])
-        matcher = ImageFilter(filters, lambda ref: self.resolve(ref).created)
-        deleted: builtins.list[dict[str, str]] = []
-        reclaimed = 0
+        """``POST /images/prune`` (see :mod:`wharf.services.image_prune`)."""
         with self._lock:
-            reclaimed += self.store.release_layers(lambda i: bool(self._in_use(i)))[1]
-            for record in self._db.list_images():
-                img = self._image(record)
-                if (dangling_only and img.repo_tags) or not matcher.matches(img):
-                    continue
-                if _has_label(img, excluded) or self._in_use(img.id):
-                    continue
-                deleted += self._deleter.untag_all(img)
-                records, freed = self.store.delete_image(img.id, img.chain_ids)
-                self.emit("delete", None, img.id)
-                deleted += records
-                reclaimed += freed
+            return prune_images(self, self._deleter, filters or {})
+
+    def in_use(self, image_id: str) -> builtins.list[str]:
+        return self._in_use(image_id)
+
+    def emit_prune(self, reclaimed: int) -> None:
         if self._on_event is not None:
             self._on_event("prune", "", {"reclaimed": str(reclaimed)})
-        return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
 
     # ---- creating images -------------------------------------------------------------------
 
@@ -337,6 +273,8 @@ class ImageService:
         with self._lock:
             added = self.store.unpack_layer(blob, diff_id, parents[-1] if parents else None)
             image = self.store_image(canonical_json(config), [*parents, added], target)
+            if base is not None:
+                self.parents.set(image.id, base.id)
         if target is not None:
             self.emit("tag", image, target.familiar())
         return image

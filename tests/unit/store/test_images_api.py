@@ -139,9 +139,9 @@ def test_save_load_and_prune(tmp_path: Path) -> None:
         assert (await client.delete("/images/saved:1")).status == 200
         loaded = await client.post("/v1.47/images/load?quiet=0", data=data)
         assert loaded.status == 200 and loaded.headers["Content-Type"] == "application/json"
-        assert json.loads((await loaded.text()).splitlines()[0]) == {
-            "stream": "Loaded image: saved:1\n"
-        }
+        messages = [json.loads(line) for line in (await loaded.text()).splitlines()]
+        assert messages[-1] == {"stream": "Loaded image: saved:1\n"}
+        assert {m.get("status") for m in messages[:-1]} == {"Loading layer"}  # not quiet
         single = await client.get("/images/saved:1/get")
         assert await single.read() == data
         dangling = await import_image(client, "message=other")  # same layer, other config

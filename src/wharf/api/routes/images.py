@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, BinaryIO, cast
+from collections.abc import Callable
+from typing import Any, BinaryIO, TypeVar, cast
 
 from aiohttp import web
 
@@ -13,10 +14,11 @@ from wharf.api.schemas import json_response, query_bool, query_filters
 from wharf.api.server import RouteDef, requested_api_version
 from wharf.api.uploads import UPLOAD_STALL_TIMEOUT, UploadReader
 from wharf.core.apiversion import version_tuple
-from wharf.core.errors import InvalidParameter, NotImplementedByWharf
+from wharf.core.errors import InvalidParameter, NotImplementedByWharf, WharfError
 from wharf.services.image_archive import load_images, save_images
-from wharf.services.image_views import DEFAULT_CONTAINER_CONFIG
 from wharf.services.images import ImageService
+
+_T = TypeVar("_T")
 
 
 class ImageRoutes:
@@ -25,9 +27,18 @@ class ImageRoutes:
         self._stall = upload_stall_timeout
 
     async def list(self, request: web.Request) -> web.Response:
+        """``GET /images/json``; ``digests`` is accepted (RepoDigests are always there, as
+        dockerd's classic store); ``manifests`` (``docker images --tree``) is refused."""
+        if query_bool(request, "manifests"):
+            raise NotImplementedByWharf("listing image manifests (manifests=1) is not supported")
         listed = await asyncio.to_thread(
-            self._images.list, query_bool(request, "all"), query_filters(request)
+            self._images.list,
+            query_bool(request, "all"),
+            query_filters(request),
+            query_bool(request, "shared-size"),
         )
+        if _older_than(request, (1, 43)):
+            listed = [_with_none_references(summary) for summary in listed]
         if _older_than(request, (1, 44)):
             listed = [_with_virtual_size(summary) for summary in listed]
         return json_response(listed)
@@ -75,10 +86,25 @@ class ImageRoutes:
         await response.write_eof()
         return response
 
-    async def load(self, request: web.Request) -> web.Response:
-        body = UploadReader(request, asyncio.get_running_loop(), self._stall)
-        messages = await asyncio.to_thread(load_images, self._images, cast(BinaryIO, body))
-        return _progress_response(*({"stream": m + "\n"} for m in messages))
+    async def load(self, request: web.Request) -> web.StreamResponse:
+        """``POST /images/load``: Docker's lines as ``stream`` messages; without ``quiet``,
+        ``Loading layer`` progress is streamed while the layers go in (an error after the
+        first message comes as ``errorDetail``, as dockerd does)."""
+        body = cast(BinaryIO, UploadReader(request, asyncio.get_running_loop(), self._stall))
+        if query_bool(request, "quiet"):
+            messages = await asyncio.to_thread(load_images, self._images, body)
+            return _progress_response(*({"stream": m + "\n"} for m in messages))
+        stream = _ProgressStream(request)
+        try:
+            lines = await stream.run(lambda report: load_images(self._images, body, report))
+        except WharfError as exc:
+            if not stream.started:
+                raise
+            await stream.send({"errorDetail": {"message": str(exc)}, "error": str(exc)})
+        else:
+            for line in lines:
+                await stream.send({"stream": line + "\n"})
+        return await stream.finish()
 
     async def create(self, request: web.Request) -> web.StreamResponse:
         source = request.query.get("fromSrc", "")
@@ -103,12 +129,69 @@ class ImageRoutes:
         return _progress_response({"status": image.id})
 
 
+class _ProgressStream:
+    """JSON messages from a worker thread, streamed as they come; the response starts with
+    the first one, so an error before it is still a plain HTTP error."""
+
+    def __init__(self, request: web.Request) -> None:
+        self._request = request
+        self._response: web.StreamResponse | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._response is not None
+
+    async def run(self, work: Callable[[Callable[[dict[str, Any]], None]], _T]) -> _T:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+        def report(message: dict[str, Any]) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, message)
+
+        def worker() -> _T:
+            try:
+                return work(report)
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        task = asyncio.ensure_future(asyncio.to_thread(worker))
+        try:
+            while (message := await queue.get()) is not None:
+                await self.send(message)
+        except BaseException:  # the client went away: the work still ends, unobserved
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())
+            raise
+        return await task
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if self._response is None:
+            self._response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            await self._response.prepare(self._request)
+        await self._response.write(json.dumps(message, separators=(",", ":")).encode() + b"\r\n")
+
+    async def finish(self) -> web.StreamResponse:
+        if self._response is None:
+            self._response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            await self._response.prepare(self._request)
+        await self._response.write_eof()
+        return self._response
+
+
 def _name(request: web.Request) -> str:
     return request.match_info["name"]
 
 
 def _older_than(request: web.Request, version: tuple[int, int]) -> bool:
     return version_tuple(requested_api_version(request)) < version
+
+
+def _with_none_references(doc: dict[str, Any]) -> dict[str, Any]:
+    """API < 1.43 shows an image without references as ``<none>:<none>``/``<none>@<none>``,
+    and an empty list of one kind as null."""
+    if doc["RepoTags"] or doc["RepoDigests"]:
+        return {**doc, "RepoTags": doc["RepoTags"] or None,
+                "RepoDigests": doc["RepoDigests"] or None}
+    return {**doc, "RepoTags": ["<none>:<none>"], "RepoDigests": ["<none>@<none>"]}
 
 
 def _with_virtual_size(doc: dict[str, Any]) -> dict[str, Any]:
@@ -123,15 +206,10 @@ def _with_virtual_size(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _inspect_for_version(doc: dict[str, Any], request: web.Request) -> dict[str, Any]:
     """Fields older API versions still carry: ``Container`` and ``ContainerConfig`` (< 1.45,
-    empty for images wharf makes) after ``Created``, ``VirtualSize`` (< 1.44)."""
-    if _older_than(request, (1, 45)):
-        out: dict[str, Any] = {}
-        for key, value in doc.items():
-            out[key] = value
-            if key == "Created":
-                out["Container"] = ""
-                out["ContainerConfig"] = dict(DEFAULT_CONTAINER_CONFIG)
-        doc = out
+    from the image config when a classic builder recorded them, else empty), ``VirtualSize``
+    (< 1.44)."""
+    if not _older_than(request, (1, 45)):
+        doc = {k: v for k, v in doc.items() if k not in ("Container", "ContainerConfig")}
     return _with_virtual_size(doc) if _older_than(request, (1, 44)) else doc
 
 

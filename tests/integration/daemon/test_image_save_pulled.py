@@ -1,0 +1,64 @@
+"""save/load of an image pulled from a registry (the CNCF registry on loopback): the archive
+holds the layers as the plain tars their diff ids name, skopeo reads it, and loading it back
+gives the same image (the pull's helpers come with the pull lane; skipped without them)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+import pytest
+from tests.support.daemons import Daemon
+
+pull_support = pytest.importorskip("tests.integration.daemon.pull_support")
+registry = pull_support.registry
+
+__all__ = ["registry"]
+
+
+def test_a_pulled_image_saves_and_loads_back(wharfd: Daemon, registry: str) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="wharf-save-pulled-"))
+    try:
+        layers = [pull_support.random_files(2, 256 << 10, f"s{i}") for i in range(3)]
+        layout = pull_support.oci_layout(tmp / "layout", layers, "1")
+        name = f"{registry}/save/pulled"
+        pull_support.skopeo_push(layout, f"{name}:1", "1")
+        wharfd.docker("pull", f"{name}:1", timeout=120)
+        doc = json.loads(wharfd.docker("image", "inspect", f"{name}:1").stdout)[0]
+        assert doc["RepoDigests"]
+        saved = tmp / "pulled.tar"
+        wharfd.docker("save", "-o", str(saved), f"{name}:1")
+        inspected = json.loads(subprocess.run(
+            ["skopeo", "--insecure-policy", "inspect", f"docker-archive:{saved}"],
+            check=True, capture_output=True, timeout=120).stdout)
+        assert inspected["Layers"] == doc["RootFS"]["Layers"]
+        with tarfile.open(saved) as tar:
+            manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
+            assert manifest[0]["RepoTags"] == [f"{name}:1"]
+            for path, diff_id in zip(manifest[0]["Layers"], doc["RootFS"]["Layers"], strict=True):
+                assert path == f"blobs/sha256/{diff_id[7:]}"
+        wharfd.docker("rmi", f"{name}:1")
+        out = wharfd.docker("load", "-i", str(saved)).stdout.decode()
+        assert out == f"Loaded image: {name}:1\n"
+        loaded = json.loads(wharfd.docker("image", "inspect", f"{name}:1").stdout)[0]
+        assert loaded["Id"] == doc["Id"] and loaded["RootFS"] == doc["RootFS"]
+        assert loaded["RepoDigests"] == []  # an archive carries no registry digest
+        created = wharfd.json("POST", "/containers/create", {"Image": f"{name}:1"})
+        cid = created["Id"]  # type: ignore[index]
+        try:
+            status, body = wharfd.request("GET", f"/containers/{cid}/export")
+            assert status == 200
+            with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+                for files in layers:
+                    for path, data in files.items():
+                        member = tar.extractfile(path)
+                        assert member is not None and member.read() == data
+        finally:
+            wharfd.request("DELETE", f"/containers/{cid}?force=1")
+    finally:
+        wharfd.docker("rmi", f"{registry}/save/pulled:1", check=False)
+        pull_support.remove_tree(tmp)
