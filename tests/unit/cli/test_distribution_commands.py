@@ -1,0 +1,169 @@
+"""pull, push and search against the fake engine: requests as docker's CLI sends them, output
+as it prints it (the expectations were measured with the docker 28.2 CLI on the same fake)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+STREAMS = Path(__file__).parent / "streams"
+DIGEST = "sha256:" + "1" * 64
+
+
+def stream_reply(fake: Any, name: str) -> Any:
+    data = (STREAMS / f"{name}.jsonl").read_bytes()
+    return fake.Reply(chunks=[line + b"\n" for line in data.split(b"\n") if line])
+
+
+def auth_header(request: Any) -> Any:
+    return json.loads(base64.urlsafe_b64decode(request.headers["x-registry-auth"]))
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {
+        "https://index.docker.io/v1/": {"auth": base64.b64encode(b"hub:pw").decode()},
+        "127.0.0.1:5000": {"auth": base64.b64encode(b"me:secret").decode()}}}))
+    return tmp_path
+
+
+def test_pull_default_tag_progress_and_reference(wharf: Any, engine: Any, fake: Any,
+                                                 config_dir: Path) -> None:
+    engine.route("POST", "/images/create", stream_reply(fake, "pull"))
+    result = wharf("pull", "busybox", env={"DOCKER_CONFIG": str(config_dir)})
+    assert result.status == 0, result.stderr
+    assert result.stdout == (STREAMS / "pull.docker.txt").read_text()
+    request = engine.find("POST", "/images/create")[0]
+    assert request.query == {"fromImage": ["docker.io/library/busybox"], "tag": ["latest"]}
+    assert auth_header(request) == {"username": "hub", "password": "pw",
+                                    "serveraddress": "https://index.docker.io/v1/"}
+
+
+def test_pull_quiet_digest_platform_and_registry_credentials(wharf: Any, engine: Any,
+                                                             fake: Any,
+                                                             config_dir: Path) -> None:
+    engine.route("POST", "/images/create", stream_reply(fake, "pull"))
+    ref = f"127.0.0.1:5000/x@{DIGEST}"
+    result = wharf("pull", "-q", "--platform", "Linux/ARM64", ref,
+                   env={"DOCKER_CONFIG": str(config_dir)})
+    assert (result.status, result.stdout, result.stderr) == (0, ref + "\n", "")
+    request = engine.find("POST", "/images/create")[0]
+    assert request.query == {"fromImage": ["127.0.0.1:5000/x"], "tag": [DIGEST],
+                             "platform": ["linux/arm64"]}
+    assert auth_header(request)["username"] == "me"
+
+
+def test_pull_all_tags_sends_no_tag(wharf: Any, engine: Any, fake: Any) -> None:
+    engine.route("POST", "/images/create", stream_reply(fake, "pull"))
+    result = wharf("pull", "-a", "-q", "busybox")
+    assert result.stdout == "docker.io/library/busybox\n"
+    request = engine.find("POST", "/images/create")[0]
+    assert "tag" not in request.query
+    assert request.headers["x-registry-auth"] == "e30="  # no login: docker sends "{}"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("pull", "-a", "busybox:1"), "tag can't be used with --all-tags/-a\n"),
+    (("pull", "BAD"), "invalid reference format: repository name (library/BAD) must be "
+                      "lowercase\n"),
+    (("push", f"x@{DIGEST}"), "cannot push a digest reference\n"),
+    (("push", "-a", "x:y"), "tag can't be used with --all-tags/-a\n"),
+])
+def test_bad_references_are_refused_before_any_request(wharf: Any, engine: Any,
+                                                       argv: tuple[str, ...],
+                                                       message: str) -> None:
+    result = wharf(*argv)
+    assert (result.status, result.stderr) == (1, message)
+    assert not [path for path in engine.paths() if "/images/" in path]
+
+
+def test_stream_error_goes_to_stderr_with_status_1(wharf: Any, engine: Any,
+                                                   fake: Any) -> None:
+    engine.route("POST", "/images/create", stream_reply(fake, "pull_failed"))
+    result = wharf("pull", "fail")
+    assert result.status == 1
+    assert result.stdout == (STREAMS / "pull_failed.docker.txt").read_text()
+    assert result.stderr == "unexpected EOF\n"
+
+
+def test_daemon_refusal_before_the_stream(wharf: Any, engine: Any, fake: Any) -> None:
+    message = ("pull access denied for nope, repository does not exist or may require "
+               "'docker login': denied: requested access to the resource is denied")
+    engine.route("POST", "/images/create", fake.Reply(status=404, body={"message": message}))
+    result = wharf("pull", "nope")
+    assert result.status == 1
+    assert result.stderr == f"Error response from daemon: {message}\n"
+
+
+def test_content_trust_is_refused_not_ignored(wharf: Any, engine: Any) -> None:
+    result = wharf("pull", "--disable-content-trust=false", "busybox")
+    assert result.status == 125 and "content trust is not supported" in result.stderr
+
+
+def test_push_progress_and_quiet(wharf: Any, engine: Any, fake: Any,
+                                 config_dir: Path) -> None:
+    engine.route("POST", "/images/.*/push", stream_reply(fake, "push"))
+    result = wharf("push", "127.0.0.1:5000/demo", env={"DOCKER_CONFIG": str(config_dir)})
+    assert result.status == 0, result.stderr
+    assert result.stdout == (STREAMS / "push.docker.txt").read_text()
+    request = engine.find("POST", "/images/127.0.0.1:5000/demo/push")[0]
+    assert request.query == {"tag": ["latest"]}
+    assert auth_header(request) == {"username": "me", "password": "secret",
+                                    "serveraddress": "127.0.0.1:5000"}
+    quiet = wharf("push", "-q", "127.0.0.1:5000/demo:v1")
+    assert (quiet.status, quiet.stdout) == (0, "127.0.0.1:5000/demo:v1\n")
+    everything = wharf("push", "--all-tags", "busybox")
+    assert everything.status == 0
+    assert engine.find("POST", "/images/busybox/push")[0].query == {}
+
+
+SEARCH_RESULTS = [
+    {"name": "busybox", "description": "Busybox base image with a fairly long description"
+                                       "\nsecond line", "star_count": 3, "is_official": True,
+     "is_automated": False},
+    {"name": "me/thing", "description": "", "star_count": 0, "is_official": False,
+     "is_automated": False}]
+
+
+def test_search_table_and_request(wharf: Any, engine: Any, config_dir: Path) -> None:
+    engine.route("GET", "/images/search", SEARCH_RESULTS)
+    result = wharf("search", "--limit", "5", "-f", "stars=2", "-f", "is-official=true",
+                   "127.0.0.1:5000/busy", env={"DOCKER_CONFIG": str(config_dir)})
+    assert result.status == 0, result.stderr
+    assert result.stdout == (
+        "NAME       DESCRIPTION                                     STARS     OFFICIAL\n"
+        "busybox    Busybox base image with a fairly long descri…   3         [OK]\n"
+        "me/thing                                                   0         \n")
+    request = engine.find("GET", "/images/search")[0]
+    assert request.query["term"] == ["127.0.0.1:5000/busy"]
+    assert request.query["limit"] == ["5"]
+    assert json.loads(request.query["filters"][0]) == {"is-official": {"true": True},
+                                                       "stars": {"2": True}}
+    assert auth_header(request)["username"] == "me"  # the term names the registry
+
+
+def test_search_no_trunc_format_and_json(wharf: Any, engine: Any) -> None:
+    engine.route("GET", "/images/search", SEARCH_RESULTS)
+    wide = wharf("search", "--no-trunc", "--limit", "0", "busybox")
+    assert "Busybox base image with a fairly long description second line   3" in wide.stdout
+    assert "limit" not in engine.find("GET", "/images/search")[0].query
+    custom = wharf("search", "--format", "{{.Name}}|{{.IsOfficial}}|{{.StarCount}}", "x")
+    assert custom.stdout == "busybox|[OK]|3\nme/thing||0\n"
+    as_json = wharf("search", "--format", "json", "x").stdout.splitlines()
+    assert json.loads(as_json[1]) == {"Description": "", "IsOfficial": "false",
+                                      "Name": "me/thing", "StarCount": "0"}
+    assert json.loads(as_json[0])["IsOfficial"] == "true"
+    table = wharf("search", "--format", "table {{.Name}}|{{.IsOfficial}}", "x")
+    assert table.stdout == "NAME|OFFICIAL\nbusybox|[OK]\nme/thing|\n"
+
+
+def test_search_error_from_daemon(wharf: Any, engine: Any, fake: Any) -> None:
+    engine.route("GET", "/images/search",
+                 fake.Reply(status=400, body={"message": "invalid filter 'foo'"}))
+    result = wharf("search", "-f", "foo=1", "x")
+    assert (result.status, result.stderr) == (1, "Error response from daemon: invalid "
+                                                 "filter 'foo'\n")
