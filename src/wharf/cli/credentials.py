@@ -61,8 +61,9 @@ class Credentials:
         """Docker's ``AuthConfig`` fields (what ``X-Registry-Auth`` and ``/auth`` carry)."""
         if self.empty():
             return {}
-        return {"username": self.username, "password": self.password,
-                "serveraddress": self.server, "identitytoken": self.identity_token}
+        fields = {"username": self.username, "password": self.password,
+                  "serveraddress": self.server, "identitytoken": self.identity_token}
+        return {name: value for name, value in fields.items() if value}  # omitempty
 
 
 class ConfigFile:
@@ -133,8 +134,8 @@ class ConfigFile:
             from wharf.cli.helpers import helper_erase
 
             helper_erase(helper, key)
-        self.auths().pop(key, None)
-        self.save()
+        if self.auths().pop(key, None) is not None:
+            self.save()
 
     def uses_helper(self, key: str) -> bool:
         return bool(self.helper_for(key))

@@ -66,7 +66,7 @@ def test_an_error_ends_the_stream_with_its_message() -> None:
 
 
 def test_error_without_detail_and_quiet_drain() -> None:
-    with pytest.raises(StreamFailed, match="^denied$"):
+    with pytest.raises(StreamFailed, match=r"^denied$"):
         drain_messages([{"status": "x"}, {"error": "denied"}])
     drain_messages(recorded("pull"))  # no error: nothing raised, nothing shown
 
