@@ -167,3 +167,36 @@ def test_search_error_from_daemon(wharf: Any, engine: Any, fake: Any) -> None:
     result = wharf("search", "-f", "foo=1", "x")
     assert (result.status, result.stderr) == (1, "Error response from daemon: invalid "
                                                  "filter 'foo'\n")
+
+
+def missing_then_created(fake: Any) -> Any:
+    answers = iter([fake.Reply(status=404, body={"message": "No such image: busybox:latest"}),
+                    fake.Reply(status=201, body={"Id": "c" * 64, "Warnings": []})])
+    return lambda request: next(answers)
+
+
+def test_create_pulls_a_missing_image_showing_progress_on_stderr(wharf: Any, engine: Any,
+                                                                  fake: Any) -> None:
+    engine.route("POST", "/containers/create", missing_then_created(fake))
+    engine.route("POST", "/images/create", stream_reply(fake, "pull"))
+    result = wharf("create", "busybox")
+    assert (result.status, result.stdout) == (0, "c" * 64 + "\n")
+    stream_lines = (STREAMS / "pull.docker.txt").read_text().splitlines(keepends=True)[1:-1]
+    assert result.stderr == "Unable to find image 'busybox:latest' locally\n" + \
+        "".join(stream_lines)
+
+
+def test_create_quiet_pull_and_stream_error(wharf: Any, engine: Any, fake: Any) -> None:
+    engine.route("POST", "/containers/create", missing_then_created(fake))
+    engine.route("POST", "/images/create", stream_reply(fake, "pull"))
+    quiet = wharf("create", "-q", "busybox")
+    assert (quiet.status, quiet.stdout, quiet.stderr) == (0, "c" * 64 + "\n", "")
+    engine.route("POST", "/containers/create", missing_then_created(fake))
+    engine.route("POST", "/images/create", stream_reply(fake, "pull_failed"))
+    failed = wharf("create", "-q", "busybox")
+    assert (failed.status, failed.stderr) == (1, "unexpected EOF\n")  # as docker create
+    engine.route("POST", "/containers/create", missing_then_created(fake))
+    failed_run = wharf("run", "-d", "-q", "busybox")
+    assert failed_run.status == 125
+    assert failed_run.stderr == ("wharf: unexpected EOF\n\n"
+                                 "Run 'wharf run --help' for more information\n")

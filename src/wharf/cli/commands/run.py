@@ -64,6 +64,8 @@ def pull_image(ctx: Context, ref: str, platform: str | None, quiet: bool = False
         else:
             display_messages(messages, ctx.stderr, is_terminal(ctx.stderr))
     except StreamFailed as exc:
+        if not ctx.path.endswith("run"):
+            raise  # create: the bare message, status 1, as docker
         raise CommandFailed(125, f"wharf: {exc.message}\n\nRun 'wharf {ctx.path} --help' "
                                  "for more information") from exc
 
@@ -73,8 +75,9 @@ def create_container(ctx: Context, opts: Parsed, detach: bool) -> str:
     containers = ctx.client().containers
     name, platform = str(opts["name"]) or None, str(opts["platform"]) or None
     image = opts.args[0]
+    quiet = bool(opts["quiet"])
     if opts["pull"] == "always":
-        pull_image(ctx, image, platform)
+        pull_image(ctx, image, platform, quiet)
     try:
         result = containers.create(body, name, platform)
     except NotFound as exc:
@@ -82,8 +85,9 @@ def create_container(ctx: Context, opts: Parsed, detach: bool) -> str:
             raise
         repo, tag = normalized_image(image)
         separator = "@" if tag.startswith("sha256:") else ":"
-        ctx.err(f"Unable to find image '{repo}{separator}{tag}' locally")
-        pull_image(ctx, image, platform)
+        if not quiet:
+            ctx.err(f"Unable to find image '{repo}{separator}{tag}' locally")
+        pull_image(ctx, image, platform, quiet)
         result = containers.create(body, name, platform)
     for warning in result.get("Warnings") or []:
         ctx.err(f"WARNING: {warning}")
