@@ -200,3 +200,17 @@ def test_create_quiet_pull_and_stream_error(wharf: Any, engine: Any, fake: Any) 
     assert failed_run.status == 125
     assert failed_run.stderr == ("wharf: unexpected EOF\n\n"
                                  "Run 'wharf run --help' for more information\n")
+
+
+def test_unauthorized_off_a_terminal_is_the_daemon_error(wharf: Any, engine: Any,
+                                                         fake: Any) -> None:
+    engine.route("POST", "/images/.*/push", fake.Reply(
+        status=401, body={"message": "unauthorized: authentication required"}))
+    result = wharf("push", "localhost:5000/app")
+    assert (result.status, result.stderr) == (1, "Error response from daemon: unauthorized: "
+                                                 "authentication required\n")
+    assert len(engine.find("POST", "/images/localhost:5000/app/push")) == 1  # no retry
+
+
+def test_help_spells_go_booleans(wharf: Any) -> None:
+    assert "Skip image verification (default true)" in wharf("pull", "--help").stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 import time
@@ -51,3 +52,23 @@ def test_pull_on_a_terminal_draws_bars(engine: Any, fake: Any, tmp_path: Path) -
     assert "━" in text  # rich's bar while a layer downloads
     assert "a1b2c3d4e5f6: Pull complete" in text
     assert text.rstrip().endswith("docker.io/library/busybox:latest")
+
+
+def test_pull_refused_401_asks_for_credentials_and_retries(engine: Any, fake: Any,
+                                                           tmp_path: Path) -> None:
+    answers = iter([fake.Reply(status=401, body={"message": "unauthorized: authentication "
+                                                            "required"}),
+                    fake.Reply(chunks=[b'{"status":"Status: Downloaded newer image for '
+                                       b'localhost:5000/app:latest"}\r\n'])])
+    engine.route("POST", "/images/create", lambda request: next(answers))
+    result = run_on_pty([WHARF, "pull", "localhost:5000/app"],
+                        [Typed(1.5, b"me\n"), Typed(0.5, b"pw\n")],
+                        cli_env(engine, tmp_path), timeout=20)
+    text = result.output.decode(errors="replace")
+    assert result.returncode == 0, text
+    assert "Login prior to pull:" in text and "Username: " in text
+    first, second = engine.find("POST", "/images/create")
+    assert first.headers["x-registry-auth"] == "e30="
+    assert json.loads(base64.urlsafe_b64decode(second.headers["x-registry-auth"])) == {
+        "username": "me", "password": "pw", "serveraddress": "localhost:5000"}
+    assert not (tmp_path / "config.json").exists()  # docker does not store them either

@@ -14,7 +14,7 @@ from wharf.cli.flags import BOOL, STRING, Flag, Parsed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Iterator
     from typing import Any
 
     from wharf.core.reference import Reference
@@ -57,31 +57,56 @@ def show_progress(ctx: Context, messages: Iterable[dict[str, Any]], quiet: bool)
         display_messages(messages, ctx.stdout, is_terminal(ctx.stdout))
 
 
-def pull(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.credentials import registry_auth_for
+def start_stream(ctx: Context, start: Callable[[str], Iterator[dict[str, Any]]],
+                 domain: str, verb: str) -> Iterator[dict[str, Any]]:
+    """Start the request with the stored credentials; when the daemon answers 401 and a
+    user is at the terminal, ask for credentials once and try again (docker's
+    "Login prior to pull:"). The new credentials are not stored, as with docker."""
+    import itertools
 
+    from wharf.cli.credentials import Credentials, registry_auth_for, server_key
+    from wharf.cli.session import is_terminal
+    from wharf.client.auth import encode_registry_auth
+    from wharf.core.errors import Unauthorized
+
+    messages = start(registry_auth_for(ctx, domain))
+    try:
+        first = next(messages, None)
+    except Unauthorized:
+        if not is_terminal(ctx.stdin):
+            raise
+        from wharf.cli.commands.login import ask_credentials
+
+        ctx.out(f"\nLogin prior to {verb}:")
+        credentials = ask_credentials(ctx, "", Credentials(server_key(domain)))
+        messages = start(encode_registry_auth(credentials.auth_config()))
+        first = next(messages, None)
+    return itertools.chain([] if first is None else [first], messages)
+
+
+def pull(ctx: Context, opts: Parsed) -> int:
     check_trust(opts)
     all_tags, quiet = bool(opts["all-tags"]), bool(opts["quiet"])
     ref = parse_remote(ctx, opts.args[0], all_tags, quiet)
     api_tag = ref.digest or ref.tag  # None with --all-tags: the daemon pulls every tag
     platform = str(opts["platform"]).lower() or None
-    messages = ctx.client().images.pull(ref.name, api_tag, platform,
-                                        registry_auth_for(ctx, ref.domain))
+    images = ctx.client().images
+    messages = start_stream(ctx, lambda auth: images.pull(ref.name, api_tag, platform, auth),
+                            ref.domain, "pull")
     show_progress(ctx, messages, quiet)
     ctx.out(str(ref))
     return 0
 
 
 def push(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.credentials import registry_auth_for
-
     check_trust(opts)
     all_tags, quiet = bool(opts["all-tags"]), bool(opts["quiet"])
     ref = parse_remote(ctx, opts.args[0], all_tags, quiet)
     if ref.digest is not None:
         raise CommandFailed(1, "cannot push a digest reference")
-    messages = ctx.client().images.push(ref.familiar_name, ref.tag,
-                                        registry_auth_for(ctx, ref.domain))
+    images = ctx.client().images
+    messages = start_stream(ctx, lambda auth: images.push(ref.familiar_name, ref.tag, auth),
+                            ref.domain, "push")
     show_progress(ctx, messages, quiet)
     if quiet:
         ctx.out(str(ref))

@@ -50,7 +50,8 @@ def _prompt(ctx: Context, text: str, echo: bool) -> str:
     return line.rstrip("\n").rstrip("\r")
 
 
-def _ask(ctx: Context, username: str, stored: Credentials) -> Credentials:
+def ask_credentials(ctx: Context, username: str, stored: Credentials) -> Credentials:
+    """Ask at the terminal for what was not given (docker's prompts)."""
     if not username:
         shown = f"Username ({stored.username}): " if stored.username else "Username: "
         username = _prompt(ctx, shown, echo=True) or stored.username
@@ -106,7 +107,7 @@ def login(ctx: Context, opts: Parsed) -> int:
         ctx.out("Login Succeeded")
         return 0
     if not username or not password:
-        credentials = _ask(ctx, username, stored)
+        credentials = ask_credentials(ctx, username, stored)
     else:
         credentials = Credentials(key, username, password)
     credentials = _authenticate(ctx, credentials)
