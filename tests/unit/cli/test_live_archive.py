@@ -65,7 +65,10 @@ def test_save_unknown_image(wharfd: Daemon, tmp_path: Path) -> None:
 def test_listing_and_history_match_docker(wharfd: Daemon) -> None:
     for argv in (("images", "--digests"), ("images", "-a", "--filter", "reference=busy*"),
                  ("history", "--no-trunc", "busybox"), ("history", "-q", "busybox"),
-                 ("history", "--format", "{{.ID}} {{.Size}}", "busybox")):
+                 ("history", "--format", "{{.ID}} {{.Size}}", "busybox"),
+                 ("history", "--human=false", "busybox"),
+                 ("images", "--filter", "dangling=false", "--format", "{{.Repository}}"),
+                 ("image", "prune", "-f")):
         ours = wharf_cli(wharfd, *argv)
         theirs = wharfd.docker(*argv)
         assert ours.returncode == 0, ours.stderr
