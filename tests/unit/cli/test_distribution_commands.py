@@ -214,3 +214,18 @@ def test_unauthorized_off_a_terminal_is_the_daemon_error(wharf: Any, engine: Any
 
 def test_help_spells_go_booleans(wharf: Any) -> None:
     assert "Skip image verification (default true)" in wharf("pull", "--help").stdout
+
+
+@pytest.mark.parametrize(("argv", "spelled"), [(("search", "-f", "foo", "x"), "-f, --filter"),
+                                               (("image", "prune", "--filter", "foo"),
+                                                "--filter")])
+def test_malformed_filter_is_a_flag_error_with_usage(wharf: Any, engine: Any,
+                                                     argv: tuple[str, ...],
+                                                     spelled: str) -> None:
+    result = wharf(*argv)
+    path = " ".join(argv[:2]) if argv[0] == "image" else argv[0]
+    assert result.status == 125
+    assert result.stderr.startswith(f'invalid argument "foo" for "{spelled}" flag: bad format '
+                                    f"of filter (expected name=value)\n\nUsage:  wharf {path} ")
+    assert result.stderr.endswith(f"Run 'wharf {path} --help' for more information\n")
+    assert not [p for p in engine.paths() if "_ping" not in p]
