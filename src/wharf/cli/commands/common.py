@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wharf.cli.command import CommandFailed, Context, describe_error
+from wharf.cli.command import Context, describe_error
 from wharf.cli.flags import STRING, Flag, UsageError
 from wharf.core.errors import WharfError
 
