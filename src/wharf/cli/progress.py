@@ -10,7 +10,7 @@ as ``StreamFailed`` and the command prints it on stderr and exits 1.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from wharf.cli.command import CommandFailed
 
@@ -87,12 +87,7 @@ def display_messages(messages: Iterable[Message], out: BinaryIO, terminal: bool,
     else:
         display = PlainDisplay(out)
     try:
-        for message in messages:
-            if not isinstance(message, dict):
-                continue
-            error = error_of(message)
-            if error is not None:
-                raise StreamFailed(error)
+        for message in _checked(messages):
             if "aux" in message:
                 if on_aux is not None:
                     on_aux(message)
@@ -105,10 +100,22 @@ def display_messages(messages: Iterable[Message], out: BinaryIO, terminal: bool,
 def drain_messages(messages: Iterable[Message],
                    on_aux: Callable[[Message], None] | None = None) -> None:
     """Read the stream without showing it (``-q``); errors are still raised."""
-    for message in messages:
-        if isinstance(message, dict):
+    for message in _checked(messages):
+        if "aux" in message and on_aux is not None:
+            on_aux(message)
+
+
+def _checked(messages: Iterable[Message]) -> Iterator[Message]:
+    """The stream's messages; its error, or its abrupt end, raised as ``StreamFailed``."""
+    from wharf.client.transport import StreamTruncated
+
+    try:
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
             error = error_of(message)
             if error is not None:
                 raise StreamFailed(error)
-            if "aux" in message and on_aux is not None:
-                on_aux(message)
+            yield message
+    except StreamTruncated as exc:  # docker: "unexpected EOF"
+        raise StreamFailed(str(exc)) from exc

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from wharf.client.containers import filters_param
-from wharf.client.transport import Transport, quote
+from wharf.client.transport import StreamTruncated, Transport, quote
+from wharf.client.wire import ProtocolError
 from wharf.lib import jsoncodec
 
 TYPE_CHECKING = False
@@ -103,8 +104,7 @@ class Images:
         query = "&".join(f"names={quote(name)}" for name in names)
         response = self.t.request("GET", self.t.url("/images/get") + "?" + query,
                                   versioned=False)
-        yield from response.iter_raw()
-        self.t.finish(response)
+        yield from self._rest(response)
 
     def load(self, source: Iterable[bytes], quiet: bool) -> tuple[bool, Iterator[bytes]]:
         """``POST /images/load``: (whether the answer is a JSON stream, its bytes)."""
@@ -114,7 +114,11 @@ class Images:
         return is_json, self._rest(response)
 
     def _rest(self, response: Any) -> Iterator[bytes]:
-        yield from response.iter_raw()
+        """The body's bytes; a body cut off raises ``StreamTruncated``."""
+        try:
+            yield from response.iter_raw()
+        except (OSError, ProtocolError) as exc:
+            raise StreamTruncated("unexpected EOF") from exc
         self.t.finish(response)
 
     def prune(self, filters: Filters | None = None) -> JSON:

@@ -229,3 +229,14 @@ def test_malformed_filter_is_a_flag_error_with_usage(wharf: Any, engine: Any,
                                     f"of filter (expected name=value)\n\nUsage:  wharf {path} ")
     assert result.stderr.endswith(f"Run 'wharf {path} --help' for more information\n")
     assert not [p for p in engine.paths() if "_ping" not in p]
+
+
+def test_daemon_gone_mid_stream_is_unexpected_eof(wharf: Any, engine: Any, fake: Any) -> None:
+    def cut_off() -> Any:
+        yield b'{"status":"Pulling from library/busybox","id":"latest"}\r\n'
+        raise ConnectionResetError("the daemon died")  # the fake drops the connection
+
+    engine.route("POST", "/images/create", fake.Reply(chunks=cut_off()))
+    result = wharf("pull", "busybox")
+    assert (result.status, result.stderr) == (1, "unexpected EOF\n")
+    assert result.stdout == "Using default tag: latest\nlatest: Pulling from library/busybox\n"

@@ -121,8 +121,7 @@ def test_save_to_file_through_a_temporary(wharf: Any, engine: Any, fake: Any,
     assert target.read_bytes() == b"TARDATA"
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     assert engine.find("GET", "/images/get")[0].query == {"names": ["busybox", "alpine:3"]}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["docker-config", "out.tar"] or \
-        sorted(p.name for p in tmp_path.iterdir()) == ["out.tar"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tar"]  # no temporary left
     piped = wharf("save", "busybox")
     assert piped.raw_stdout == b"TARDATA"
 
@@ -213,3 +212,16 @@ def test_credentials_reach_pull_after_login(wharf: Any, engine: Any, fake: Any) 
     header = engine.find("POST", "/images/create")[0].headers["x-registry-auth"]
     assert json.loads(base64.urlsafe_b64decode(header)) == {
         "username": "me", "password": "pw", "serveraddress": "localhost:5000"}
+
+
+def test_save_cut_off_leaves_no_file(wharf: Any, engine: Any, fake: Any,
+                                     tmp_path: Path) -> None:
+    def cut_off() -> Any:
+        yield b"PART OF AN ARCHIVE"
+        raise ConnectionResetError("the daemon died")
+
+    engine.route("GET", "/images/get", fake.Reply(chunks=cut_off(),
+                                                  content_type="application/x-tar"))
+    result = wharf("save", "-o", str(tmp_path / "x.tar"), "busybox")
+    assert (result.status, result.stderr) == (1, "unexpected EOF\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no temporary left either
