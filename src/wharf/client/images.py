@@ -83,11 +83,13 @@ class Images:
         yield from self.t.stream_lines("POST", "/images/create", params,
                                        headers=_auth_header(registry_auth))
 
-    def push(self, name: str, tag: str | None = None,
-             registry_auth: str | None = None) -> Iterator[JSON]:
-        """``POST /images/{name}/push``; ``tag`` None pushes every tag of ``name``."""
+    def push(self, name: str, tag: str | None = None, registry_auth: str | None = None,
+             platform: str | None = None) -> Iterator[JSON]:
+        """``POST /images/{name}/push``; ``tag`` None pushes every tag of ``name``;
+        ``platform`` is OCI platform JSON (push that platform's manifest alone)."""
         yield from self.t.stream_lines("POST", f"/images/{quote(name, '/:')}/push",
-                                       {"tag": tag}, headers=_auth_header(registry_auth))
+                                       {"tag": tag, "platform": platform},
+                                       headers=_auth_header(registry_auth))
 
     def search(self, term: str, limit: int | None = None, filters: Filters | None = None,
                registry_auth: str | None = None) -> JSONList:

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from wharf.cli.platforms import host_arch
+
 STREAMS = Path(__file__).parent / "streams"
 DIGEST = "sha256:" + "1" * 64
 
@@ -240,3 +242,24 @@ def test_daemon_gone_mid_stream_is_unexpected_eof(wharf: Any, engine: Any, fake:
     result = wharf("pull", "busybox")
     assert (result.status, result.stderr) == (1, "unexpected EOF\n")
     assert result.stdout == "Using default tag: latest\nlatest: Pulling from library/busybox\n"
+
+
+@pytest.mark.parametrize(("given", "sent"), [  # what docker 28.2 sent for each
+    ("linux/arm64/v8", '{"architecture":"arm64","os":"linux","variant":"v8"}'),
+    ("linux", '{"architecture":"%s","os":"linux"}' % host_arch()),  # noqa: UP031
+    ("Linux/X86_64", '{"architecture":"amd64","os":"linux"}'),
+])
+def test_push_platform_is_sent_as_oci_json(wharf: Any, engine: Any, fake: Any, given: str,
+                                           sent: str) -> None:
+    engine.route("POST", "/images/.*/push", stream_reply(fake, "push"))
+    assert wharf("push", "-q", "--platform", given, "127.0.0.1:5000/x").status == 0
+    assert engine.find("POST", "/images/127.0.0.1:5000/x/push")[0].query == {
+        "platform": [sent], "tag": ["latest"]}
+
+
+def test_push_bad_platform_is_refused_before_any_request(wharf: Any, engine: Any) -> None:
+    result = wharf("push", "--platform", "bogus/x/y/z", "127.0.0.1:5000/x")
+    assert (result.status, result.stderr) == (
+        1, 'Invalid platform bogus/x/y/z"bogus/x/y/z": cannot parse platform specifier: '
+           "invalid argument\n")
+    assert engine.find("POST", "/images/127.0.0.1:5000/x/push") == []

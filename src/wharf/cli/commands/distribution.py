@@ -104,9 +104,15 @@ def push(ctx: Context, opts: Parsed) -> int:
     ref = parse_remote(ctx, opts.args[0], all_tags, quiet)
     if ref.digest is not None:
         raise CommandFailed(1, "cannot push a digest reference")
+    platform = None
+    if opts["platform"]:
+        from wharf.cli.platforms import platform_json
+
+        platform = platform_json(str(opts["platform"]))
     images = ctx.client().images
-    messages = start_stream(ctx, lambda auth: images.push(ref.familiar_name, ref.tag, auth),
-                            ref.domain, "push")
+    messages = start_stream(
+        ctx, lambda auth: images.push(ref.familiar_name, ref.tag, auth, platform),
+        ref.domain, "push")
     show_progress(ctx, messages, quiet)
     if quiet:
         ctx.out(str(ref))
@@ -126,5 +132,8 @@ PUSH = Command(
     "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", push,
     (Flag("all-tags", "a", BOOL, "Push all tags of an image to the repository"),
      TRUST_FLAG,
+     Flag("platform", "", STRING, "Push a platform-specific manifest as a single-platform "
+                                  "image to the registry. 'os[/arch[/variant]]': Explicit "
+                                  "platform (eg. linux/amd64)"),
      Flag("quiet", "q", BOOL, "Suppress verbose output")),
     min_args=1, max_args=1)
