@@ -66,7 +66,8 @@ class RichDisplay:
         self._rows: list[tuple[bool, str]] = []  # (is a layer line, its id or its text)
         self._layers: dict[str, LayerLine] = {}
         self._live = Live(console=self.console, auto_refresh=False, transient=False,
-                          vertical_overflow="visible")
+                          vertical_overflow="visible", redirect_stdout=False,
+                          redirect_stderr=False)  # no thread; sys.stdout left alone
         self._live.start()
         self._last = 0.0
 
