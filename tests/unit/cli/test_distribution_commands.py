@@ -89,7 +89,7 @@ def test_stream_error_goes_to_stderr_with_status_1(wharf: Any, engine: Any,
     result = wharf("pull", "fail")
     assert result.status == 1
     assert result.stdout == (STREAMS / "pull_failed.docker.txt").read_text()
-    assert result.stderr == "unexpected EOF\n"
+    assert result.stderr == (STREAMS / "pull_failed.docker.err").read_text()
 
 
 def test_daemon_refusal_before_the_stream(wharf: Any, engine: Any, fake: Any) -> None:
