@@ -37,5 +37,6 @@ SERVE = Command(
     (Flag("addr", "", STRING, "Address to listen on (host:port)", default=DEFAULT_ADDRESS),
      Flag("htpasswd", "", STRING, "Require basic auth with the users of this htpasswd file "
                                   "(bcrypt)"),
-     Flag("root", "", STRING, "Directory that holds the registry's content")),
+     Flag("root", "", STRING, "Directory that holds the registry's content (default "
+                              "\"/var/lib/wharf-registry\", the server's)")),
     max_args=0)
