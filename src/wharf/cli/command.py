@@ -143,9 +143,10 @@ def arg_count_error(path: str, command: Command, count: int) -> str | None:
 
 
 def describe_error(exc: Exception) -> str:
-    """``Error response from daemon: ...`` for API errors; connection errors as they are."""
-    from wharf.client.transport import ConnectionFailed
+    """``Error response from daemon: ...`` for API errors; connection errors and streams cut
+    off (``unexpected EOF``) as they are, like docker's."""
+    from wharf.client.transport import ConnectionFailed, StreamTruncated
 
-    if isinstance(exc, ConnectionFailed):
+    if isinstance(exc, ConnectionFailed | StreamTruncated):
         return str(exc)
     return f"Error response from daemon: {exc}"

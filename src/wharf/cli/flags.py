@@ -60,6 +60,8 @@ class Flag:
             return self.help
         if self.kind == STRING:
             return f'{self.help} (default "{default}")'
+        if self.kind == BOOL:
+            return f"{self.help} (default true)"  # Go's spelling
         return f"{self.help} (default {default})"
 
 

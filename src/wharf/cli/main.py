@@ -172,6 +172,10 @@ def _invoke(ctx: Context, command: Command, parsed: Parsed) -> int:
 
     try:
         return command.handler(ctx, parsed)
+    except UsageError as exc:  # a flag value the handler found malformed (a filter)
+        ctx.err(f"{exc.message}\n\nUsage:  {usage_line(ctx.path, command)}\n\n"
+                f"Run '{PROG} {ctx.path} --help' for more information")
+        return 125
     except CommandFailed as exc:
         if exc.message:
             ctx.err(exc.message)

@@ -56,11 +56,20 @@ IMPLEMENTATIONS: dict[str, Entry] = {
                                               "a filesystem image"),
     "image.inspect": Entry("inspect", "IMAGE_INSPECT",
                            "Display detailed information on one or more images"),
+    "image.load": Entry("archive", "LOAD", "Load an image from a tar archive or STDIN"),
     "image.ls": Entry("images", "IMAGES", "List images"),
     "image.prune": Entry("images", "PRUNE", "Remove unused images"),
+    "image.pull": Entry("distribution", "PULL", "Download an image from a registry"),
+    "image.push": Entry("distribution", "PUSH", "Upload an image to a registry"),
     "image.rm": Entry("images", "RMI", "Remove one or more images"),
+    "image.save": Entry("archive", "SAVE", "Save one or more images to a tar archive "
+                                           "(streamed to STDOUT by default)"),
     "image.tag": Entry("images", "TAG", "Create a tag TARGET_IMAGE that refers to "
                                         "SOURCE_IMAGE"),
+    "login": Entry("login", "LOGIN", "Authenticate to a registry"),
+    "logout": Entry("login", "LOGOUT", "Log out from a registry"),
+    "registry.serve": Entry("registry_serve", "SERVE", "Run an OCI distribution registry"),
+    "search": Entry("search", "SEARCH", "Search registries for images"),
     "system.df": Entry("system", "DF", "Show wharf disk usage"),
     "system.events": Entry("system", "EVENTS", "Get real time events from the server"),
     "system.info": Entry("system", "INFO", "Display system-wide information"),
@@ -68,16 +77,20 @@ IMPLEMENTATIONS: dict[str, Entry] = {
     "version": Entry("system", "VERSION", "Show the wharf version information"),
 }
 
-COMMON = ("run", "exec", "ps", "images", "version", "info")
+COMMON = ("run", "exec", "ps", "pull", "push", "images", "login", "logout",
+          "search", "version", "info")
 
 TOP_LEVEL: dict[str, str] = {
     "attach": "container.attach", "create": "container.create", "diff": "container.diff",
     "events": "system.events", "exec": "container.exec", "export": "container.export",
     "history": "image.history", "images": "image.ls", "import": "image.import",
     "info": "system.info", "inspect": "inspect", "kill": "container.kill",
+    "load": "image.load", "login": "login", "logout": "logout",
     "logs": "container.logs", "pause": "container.pause", "port": "container.port",
-    "ps": "container.ls", "rename": "container.rename", "restart": "container.restart",
-    "rm": "container.rm", "rmi": "image.rm", "run": "container.run",
+    "ps": "container.ls", "pull": "image.pull", "push": "image.push",
+    "rename": "container.rename", "restart": "container.restart",
+    "rm": "container.rm", "rmi": "image.rm", "run": "container.run", "save": "image.save",
+    "search": "search",
     "start": "container.start", "stop": "container.stop", "tag": "image.tag",
     "top": "container.top", "unpause": "container.unpause", "version": "version",
     "wait": "container.wait",
@@ -92,6 +105,7 @@ MANAGEMENT: dict[str, tuple[str, dict[str, str]]] = {
         **{key.split(".", 1)[1]: key for key in IMPLEMENTATIONS if key.startswith("image.")},
         "list": "image.ls", "remove": "image.rm",
     }),
+    "registry": ("Run a registry", {"serve": "registry.serve"}),
     "system": ("Manage wharf", {
         **{key.split(".", 1)[1]: key for key in IMPLEMENTATIONS if key.startswith("system.")},
     }),

@@ -52,6 +52,7 @@ CREATE_FLAGS = (
     Flag("publish-all", "P", BOOL, "Publish all exposed ports to random ports"),
     Flag("pull", "", STRING, 'Pull image before creating ("always", "missing", "never")',
          default="missing"),
+    Flag("quiet", "q", BOOL, "Suppress the pull output"),
     Flag("read-only", "", BOOL, "Mount the container's root filesystem as read only"),
     Flag("restart", "", STRING, "Restart policy to apply when a container exits",
          default="no"),

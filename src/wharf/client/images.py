@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from wharf.client.containers import filters_param
-from wharf.client.transport import Transport, quote
+from wharf.client.transport import StreamTruncated, Transport, quote
+from wharf.client.wire import ProtocolError
 from wharf.lib import jsoncodec
 
 TYPE_CHECKING = False
@@ -72,13 +73,61 @@ class Images:
             yield jsoncodec.loads(line)
         self.t.finish(response)
 
-    def pull(self, name: str, tag: str | None = None,
-             platform: str | None = None) -> Iterator[JSON]:
-        """``POST /images/create?fromImage=...``; yields the daemon's progress messages."""
+    def pull(self, name: str, tag: str | None = None, platform: str | None = None,
+             registry_auth: str | None = None) -> Iterator[JSON]:
+        """``POST /images/create?fromImage=...``; yields the daemon's progress messages.
+
+        ``tag`` None pulls every tag (``--all-tags``); ``registry_auth`` is the encoded
+        ``X-Registry-Auth`` value (see ``wharf.client.auth``)."""
         params = {"fromImage": name, "tag": tag, "platform": platform}
-        yield from self.t.stream_lines("POST", "/images/create", params)
+        yield from self.t.stream_lines("POST", "/images/create", params,
+                                       headers=_auth_header(registry_auth))
+
+    def push(self, name: str, tag: str | None = None, registry_auth: str | None = None,
+             platform: str | None = None) -> Iterator[JSON]:
+        """``POST /images/{name}/push``; ``tag`` None pushes every tag of ``name``;
+        ``platform`` is OCI platform JSON (push that platform's manifest alone)."""
+        yield from self.t.stream_lines("POST", f"/images/{quote(name, '/:')}/push",
+                                       {"tag": tag, "platform": platform},
+                                       headers=_auth_header(registry_auth))
+
+    def search(self, term: str, limit: int | None = None, filters: Filters | None = None,
+               registry_auth: str | None = None) -> JSONList:
+        """``GET /images/search``: the registry's answer in Docker's result shape."""
+        params = {"term": term, "limit": limit, "filters": filters_param(filters)}
+        response = self.t.request("GET", "/images/search", params,
+                                  headers=_auth_header(registry_auth))
+        data = self.t.finish(response)
+        result: JSONList = jsoncodec.loads(data) if data.strip() else []
+        return result
+
+    def save(self, names: Strings) -> Iterator[bytes]:
+        """``GET /images/get?names=...``: the archive's bytes as they arrive."""
+        query = "&".join(f"names={quote(name)}" for name in names)
+        response = self.t.request("GET", self.t.url("/images/get") + "?" + query,
+                                  versioned=False)
+        yield from self._rest(response)
+
+    def load(self, source: Iterable[bytes], quiet: bool) -> tuple[bool, Iterator[bytes]]:
+        """``POST /images/load``: (whether the answer is a JSON stream, its bytes)."""
+        response = self.t.request("POST", "/images/load", {"quiet": quiet},
+                                  source, {"Content-Type": "application/x-tar"})
+        is_json = response.header("content-type").startswith("application/json")
+        return is_json, self._rest(response)
+
+    def _rest(self, response: Any) -> Iterator[bytes]:
+        """The body's bytes; a body cut off raises ``StreamTruncated``."""
+        try:
+            yield from response.iter_raw()
+        except (OSError, ProtocolError) as exc:
+            raise StreamTruncated("unexpected EOF") from exc
+        self.t.finish(response)
 
     def prune(self, filters: Filters | None = None) -> JSON:
         result: JSON = self.t.call_json("POST", "/images/prune",
                                         {"filters": filters_param(filters)})
         return result
+
+
+def _auth_header(registry_auth: str | None) -> dict[str, str]:
+    return {"X-Registry-Auth": registry_auth} if registry_auth is not None else {}

@@ -38,3 +38,8 @@ class System:
                filters: dict[str, list[str]] | None = None) -> Iterator[JSON]:
         params = {"since": since, "until": until, "filters": filters_param(filters)}
         yield from self.t.stream_lines("GET", "/events", params)
+
+    def auth(self, config: JSON) -> JSON:
+        """``POST /auth``: check credentials with the registry (``{"Status", "IdentityToken"}``)."""
+        result: JSON = self.t.call_json("POST", "/auth", None, config) or {}
+        return result

@@ -66,6 +66,10 @@ def negotiate(server_version: str) -> str:
     return MAX_API_VERSION
 
 
+class StreamTruncated(WharfError):
+    """A streamed answer (progress, events) cut off before its end (the daemon went away)."""
+
+
 class ConnectionFailed(Unavailable):
     """The daemon could not be reached (docker's "Cannot connect to the Docker daemon")."""
 
@@ -240,6 +244,8 @@ class Transport:
         try:
             for line in response.iter_lines():
                 yield jsoncodec.loads(line)
+        except (OSError, wire.ProtocolError) as exc:
+            raise StreamTruncated("unexpected EOF") from exc
         finally:
             self._discard(response)
 

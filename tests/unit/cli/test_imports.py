@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -26,8 +27,10 @@ print(" ".join(loaded))
 """
 
 
-def modules_after(*argv: str) -> set[str]:
-    result = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True,
+def modules_after(*argv: str, config_dir: str = "/nonexistent/docker-config") -> set[str]:
+    """Modules loaded by the CLI (credentials read from ``config_dir``, never the user's)."""
+    probe = PROBE.replace('{"WHARF_HOST"', f'{{"DOCKER_CONFIG": {config_dir!r}, "WHARF_HOST"')
+    result = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
                             text=True, timeout=60, check=True)
     return set(result.stdout.splitlines()[-1].split())
 
@@ -55,3 +58,14 @@ def test_only_the_command_module_is_imported() -> None:
                                   ("exec", "--help"), ("logs", "x")])
 def test_streaming_paths_stay_free_of_server_and_async_modules(argv: tuple[str, ...]) -> None:
     assert imported(modules_after(*argv), HEAVY) == []
+
+
+@pytest.mark.parametrize("argv", [("pull", "busybox"), ("push", "x"), ("search", "x"),
+                                  ("login", "-u", "u", "-p", "p"), ("logout",),
+                                  ("save", "x"), ("load", "-i", "/nonexistent"),
+                                  ("registry", "serve", "--help")])
+def test_distribution_commands_stay_light(argv: tuple[str, ...], tmp_path: Path) -> None:
+    """Off a terminal rich is not imported (it is only for bars); nothing server-side or
+    async is, and the registry server only ever runs in its own process."""
+    modules = modules_after(*argv, config_dir=str(tmp_path))
+    assert imported(modules, (*HEAVY, "rich", "urllib3", "wharf.registry")) == []

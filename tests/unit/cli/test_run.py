@@ -138,7 +138,9 @@ def test_missing_image_tries_to_pull_then_fails_125(wharf: Any, engine: Any,
     assert result.stderr.startswith("Unable to find image 'nope:latest' locally\n"
                                     "wharf: Error response from daemon: pull access denied")
     pull = engine.find("POST", "/images/create")[0]
-    assert (pull.param("fromImage"), pull.param("tag")) == ("nope", "latest")
+    # docker's client sends the normalised name and the stored credentials (none: "{}")
+    assert (pull.param("fromImage"), pull.param("tag")) == ("docker.io/library/nope", "latest")
+    assert pull.headers["x-registry-auth"] == "e30="
 
 
 def test_tty_requires_a_terminal(wharf: Any, engine: Any, fake: Any) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wharf.cli.command import CommandFailed, Context, describe_error
-from wharf.cli.flags import STRING, Flag
+from wharf.cli.command import Context, describe_error
+from wharf.cli.flags import STRING, Flag, UsageError
 from wharf.core.errors import WharfError
 
 FORMAT_HELP = ("Format output using a custom template: 'table': Print output in table format "
@@ -49,13 +49,14 @@ def for_each(ctx: Context, refs: list[str], action: Callable[[str], object],
     return 1 if failed else 0
 
 
-def parse_filters(values: list[str]) -> dict[str, list[str]]:
-    """``--filter key=value`` flags into the API's filter map."""
+def parse_filters(values: list[str], spelled: str = "-f, --filter") -> dict[str, list[str]]:
+    """``--filter key=value`` flags into the API's filter map; a value without ``=`` is a
+    flag error (docker checks it while parsing flags: usage shown, status 125)."""
     filters: dict[str, list[str]] = {}
     for value in values:
         key, sep, text = value.partition("=")
         if not sep:
-            raise CommandFailed(125, f"invalid argument \"{value}\" for \"-f, --filter\" flag: "
-                                     f"bad format of filter (expected name=value)")
+            raise UsageError(f"invalid argument \"{value}\" for \"{spelled}\" flag: "
+                             f"bad format of filter (expected name=value)")
         filters.setdefault(key.strip().lower(), []).append(text)
     return filters

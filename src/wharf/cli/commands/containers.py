@@ -118,7 +118,7 @@ def prune(ctx: Context, opts: Parsed) -> int:
     if not opts["force"] and not confirm(ctx, "WARNING! This will remove all stopped "
                                               "containers."):
         return 0
-    report = ctx.client().containers.prune(parse_filters(opts["filter"]))
+    report = ctx.client().containers.prune(parse_filters(opts["filter"], "--filter"))
     deleted = report.get("ContainersDeleted") or []
     if deleted:
         ctx.out("Deleted Containers:")

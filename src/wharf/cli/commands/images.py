@@ -158,7 +158,7 @@ def _print_import(ctx: Context, messages: Iterator[dict[str, Any]]) -> int:
 def prune(ctx: Context, opts: Parsed) -> int:
     from wharf.cli.formatting import human_size
 
-    filters = parse_filters(opts["filter"])
+    filters = parse_filters(opts["filter"], "--filter")
     warning = ("WARNING! This will remove all images without at least one container "
                "associated to them." if opts["all"] else
                "WARNING! This will remove all dangling images.")

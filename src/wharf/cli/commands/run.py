@@ -49,16 +49,25 @@ def normalized_image(ref: str) -> tuple[str, str]:
     return name, "latest" if tag == "<none>" else tag
 
 
-def pull_image(ctx: Context, ref: str, platform: str | None) -> None:
-    name, tag = normalized_image(ref)
-    for message in ctx.client().images.pull(name, tag, platform):
-        if message.get("error") or message.get("errorDetail"):
-            detail = message.get("errorDetail") or {}
-            raise WharfError(str(message.get("error") or detail.get("message")))
-        status = message.get("status")
-        if status:
-            prefix = f"{message['id']}: " if message.get("id") else ""
-            ctx.err(f"{prefix}{status}")
+def pull_image(ctx: Context, ref: str, platform: str | None, quiet: bool = False) -> None:
+    """Pull as docker's ``run`` does: the progress on stderr, stored credentials sent."""
+    from wharf.cli.credentials import registry_auth_for
+    from wharf.cli.progress import StreamFailed, display_messages, drain_messages
+    from wharf.core.reference import parse_reference
+
+    parsed = parse_reference(ref).with_default_tag()
+    messages = ctx.client().images.pull(parsed.name, parsed.digest or parsed.tag, platform,
+                                        registry_auth_for(ctx, parsed.domain))
+    try:
+        if quiet:
+            drain_messages(messages)
+        else:
+            display_messages(messages, ctx.stderr, is_terminal(ctx.stderr))
+    except StreamFailed as exc:
+        if not ctx.path.endswith("run"):
+            raise  # create: the bare message, status 1, as docker
+        raise CommandFailed(125, f"wharf: {exc.message}\n\nRun 'wharf {ctx.path} --help' "
+                                 "for more information") from exc
 
 
 def create_container(ctx: Context, opts: Parsed, detach: bool) -> str:
@@ -66,8 +75,9 @@ def create_container(ctx: Context, opts: Parsed, detach: bool) -> str:
     containers = ctx.client().containers
     name, platform = str(opts["name"]) or None, str(opts["platform"]) or None
     image = opts.args[0]
+    quiet = bool(opts["quiet"])
     if opts["pull"] == "always":
-        pull_image(ctx, image, platform)
+        pull_image(ctx, image, platform, quiet)
     try:
         result = containers.create(body, name, platform)
     except NotFound as exc:
@@ -75,8 +85,9 @@ def create_container(ctx: Context, opts: Parsed, detach: bool) -> str:
             raise
         repo, tag = normalized_image(image)
         separator = "@" if tag.startswith("sha256:") else ":"
-        ctx.err(f"Unable to find image '{repo}{separator}{tag}' locally")
-        pull_image(ctx, image, platform)
+        if not quiet:
+            ctx.err(f"Unable to find image '{repo}{separator}{tag}' locally")
+        pull_image(ctx, image, platform, quiet)
         result = containers.create(body, name, platform)
     for warning in result.get("Warnings") or []:
         ctx.err(f"WARNING: {warning}")
