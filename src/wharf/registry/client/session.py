@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from wharf.core.errors import RemoteFailure, Unauthorized
 from wharf.registry.client.auth import (
@@ -27,7 +28,7 @@ from wharf.registry.client.endpoints import Endpoint
 from wharf.registry.client.errors import registry_error_text
 from wharf.registry.client.transport import SMALL_BODY, Body, Response, Transport, finish, read_body
 
-__all__ = ["AuthContext", "Session"]
+__all__ = ["AuthContext", "Session", "same_origin"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,12 @@ class AuthContext:
 
     credentials: Credentials
     scopes: tuple[str, ...] = ()
+
+
+def same_origin(url: str, endpoint: Endpoint) -> bool:
+    """True when ``url`` is on ``endpoint``'s scheme and host (host compared case-blind)."""
+    parts = urlsplit(url)
+    return parts.scheme == endpoint.scheme and parts.netloc.lower() == endpoint.host.lower()
 
 
 def _pick(challenges: Sequence[Challenge]) -> Challenge | None:
@@ -68,13 +75,20 @@ class Session:
         headers: Mapping[str, str] | None = None,
         body: Body = None,
     ) -> Response:
-        """Send with credentials; on a 401 learn the challenge and retry once."""
+        """Send with credentials; on a 401 learn the challenge and retry once. A URL on another
+        host (a ``Link`` or upload ``Location`` the registry named) gets no credentials, and a
+        401 from another host (after a redirect) teaches nothing: the registry's credentials
+        go to the registry and the token realm it names, never to a host a response points at."""
         sent = dict(headers or {})
+        if not same_origin(url, endpoint):
+            return self.transport.request(endpoint, method, url, sent, body)
         known = self._challenge(endpoint)
         if known is not None:
             sent.update(self._authorize(endpoint, known, auth, method, url, fresh=False))
         response = self.transport.request(endpoint, method, url, sent, body)
         if response.status != 401 or not isinstance(body, bytes | None):
+            return response
+        if not same_origin(response.url or url, endpoint):
             return response
         challenge = _pick(parse_challenges(response.headers.get("WWW-Authenticate", "")))
         if challenge is None or (challenge == known and challenge.scheme == "basic"):
@@ -162,6 +176,8 @@ class Session:
         if response.status == 200:
             return ""
         challenge = _pick(parse_challenges(response.headers.get("WWW-Authenticate", "")))
+        if not same_origin(response.url or url, endpoint):
+            challenge = None  # redirected elsewhere: that host's realm gets no credentials
         if response.status != 401 or challenge is None:
             text = registry_error_text(response.status, response.reason or "", body)
             raise RemoteFailure(f'Get "{url}": {text}')

@@ -162,11 +162,12 @@ class Transport:
         body: Body = None,
     ) -> Response:
         """One request, redirects followed; the body is left unread (``read_body``, ``finish``,
-        or a ``BlobStream``)."""
+        or a ``BlobStream``). ``response.url`` is the URL that answered."""
         sent = {"User-Agent": self._config.user_agent, **headers}
         origin = urlsplit(url).netloc
         for _ in range(MAX_REDIRECTS + 1):
             response = self._send(endpoint, method, url, sent, body)
+            response.url = url  # where the answer came from, after any redirect
             location = response.headers.get("Location")
             if response.status not in (301, 302, 303, 307, 308) or not location or body:
                 return response

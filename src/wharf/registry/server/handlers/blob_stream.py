@@ -1,5 +1,5 @@
-"""Sending a blob (or a manifest's bytes): one byte range (``Range: bytes=a-b``, ``a-``, ``-n``) or the whole file,
-written in chunks with a timeout on each write, so a client that stops reading frees the
+"""Sending a blob (or a manifest's bytes): one byte range (``Range: bytes=a-b``, ``a-``,
+``-n``) or the whole file, written in chunks with a timeout on each write, so a client that stops reading frees the
 connection instead of holding it forever (the upload side has the same bound)."""
 
 from __future__ import annotations
