@@ -1,6 +1,7 @@
 """Sending a blob (or a manifest's bytes): one byte range (``Range: bytes=a-b``, ``a-``,
-``-n``) or the whole file, written in chunks with a timeout on each write, so a client that stops reading frees the
-connection instead of holding it forever (the upload side has the same bound)."""
+``-n``) or the whole file, written in chunks with a timeout on each write, so a client that
+stops reading frees the connection instead of holding it forever (the upload side has the same
+bound)."""
 
 from __future__ import annotations
 
