@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from wharf.core.errors import RemoteFailure, Unauthorized
+from wharf.registry.client.untrusted import load_json
 
 __all__ = [
     "Challenge",
@@ -110,10 +110,7 @@ class Token:
 def parse_token_response(body: bytes, now: float) -> Token:
     """A token endpoint's JSON: ``token`` (or ``access_token``), ``expires_in``,
     ``refresh_token``."""
-    try:
-        data = json.loads(body[:MAX_TOKEN_RESPONSE])
-    except ValueError as error:
-        raise RemoteFailure(f"malformed token response: {error}") from error
+    data = load_json(body[:MAX_TOKEN_RESPONSE], "token response")
     if not isinstance(data, dict):
         raise RemoteFailure("malformed token response: not an object")
     token = data.get("token") or data.get("access_token")
@@ -144,6 +141,9 @@ def token_request(
     realm = challenge.realm
     if not realm:
         raise RemoteFailure("bearer challenge without a realm")
+    parts = urlsplit(realm)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username is not None:
+        raise RemoteFailure(f"bearer challenge with an invalid realm: {realm[:200]!r}")
     if credentials.identity_token:
         form = [
             ("grant_type", "refresh_token"),

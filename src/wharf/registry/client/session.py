@@ -151,9 +151,7 @@ class Session:
     ) -> Token:
         """Ask the challenge's realm for a token (scopes as given)."""
         request = token_request(challenge, scopes, credentials, offline=offline)
-        token_endpoint = Endpoint(
-            request.url.split("://", 1)[0], request.url.split("/")[2], endpoint.verify_tls
-        )
+        token_endpoint = self.transport.endpoint_for(request.url, endpoint)
         response = self.transport.request(
             token_endpoint, request.method, request.url, request.headers, request.body
         )

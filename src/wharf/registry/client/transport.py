@@ -30,7 +30,8 @@ from urllib3.exceptions import (
 )
 
 from wharf.core.errors import RemoteFailure
-from wharf.registry.client.endpoints import Endpoint, RegistryConfig
+from wharf.registry.client.endpoints import Endpoint, RegistryConfig, is_insecure
+from wharf.registry.client.untrusted import header_int
 
 __all__ = [
     "SMALL_BODY",
@@ -57,8 +58,8 @@ SMALL_BODY = 64 * 1024
 def read_body(response: Response, limit: int, what: str) -> bytes:
     """The whole body (as sent: never content-decoded), refusing more than ``limit`` bytes;
     the connection goes back to its pool."""
-    length = response.headers.get("Content-Length", "")
-    if length.isdigit() and int(length) > limit:
+    length = header_int(response.headers.get("Content-Length"))
+    if length is not None and length > limit:
         response.close()
         raise RemoteFailure(f"{what} is too large: {length} bytes (limit {limit})")
     try:
@@ -134,6 +135,21 @@ class Transport:
         self._pools: dict[Endpoint, urllib3.PoolManager] = {}
         self._lock = threading.Lock()
 
+    def endpoint_for(self, url: str, base: Endpoint) -> Endpoint:
+        """How to reach ``url``, which ``base``'s registry named (a token realm, a redirect,
+        a Link or upload Location): as ``base`` on its host; on another host with TLS verified
+        unless that host is insecure itself (loopback or listed), so an insecure registry does
+        not switch verification off for the hosts it points at."""
+        parts = urlsplit(url)
+        if parts.netloc.lower() == base.host.lower():
+            return (
+                base
+                if parts.scheme == base.scheme
+                else Endpoint(parts.scheme, parts.netloc, base.verify_tls)
+            )
+        insecure = is_insecure(parts.netloc, self._config.insecure_registries)
+        return Endpoint(parts.scheme, parts.netloc, verify_tls=not insecure)
+
     def _pool(self, endpoint: Endpoint) -> urllib3.PoolManager:
         with self._lock:
             pool = self._pools.get(endpoint)
@@ -188,13 +204,7 @@ class Transport:
         headers: Mapping[str, str],
         body: Body,
     ) -> Response:
-        pool = (
-            self._pool(endpoint)
-            if urlsplit(url).netloc == endpoint.host
-            else self._pool(
-                Endpoint(urlsplit(url).scheme, urlsplit(url).netloc, endpoint.verify_tls)
-            )
-        )
+        pool = self._pool(self.endpoint_for(url, endpoint))
         try:
             return pool.request(
                 method,

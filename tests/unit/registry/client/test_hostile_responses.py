@@ -1,0 +1,126 @@
+"""A hostile registry's answers end as wharf's typed errors, never as a stray RecursionError,
+ValueError or IndexError out of the client: JSON nested past the recursion limit, manifests of
+odd shapes, non-ASCII or overlong numbers in headers, realms that are not absolute URLs. And
+an insecure registry does not switch TLS verification off for the other hosts it names."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from aiohttp import web
+from tests.unit.registry.client.fake_registry import FakeServer, Handler
+
+from wharf.core.digest import Digest
+from wharf.core.errors import NotFound, RemoteFailure
+from wharf.core.oci import MEDIA_TYPE_OCI_MANIFEST
+from wharf.core.reference import parse_reference
+from wharf.registry.client import Endpoint, RegistryClient, RegistryConfig
+from wharf.registry.client.transport import Transport
+from wharf.registry.client.untrusted import header_int
+
+NESTED = b"[" * 60_000  # within the 64 KiB error-body limit, far past the recursion limit
+DIGEST = Digest.from_bytes(b"x")
+
+
+def _manifest_route(body: bytes, status: int = 200) -> list[tuple[str, str, Handler]]:
+    async def answer(request: web.Request) -> web.Response:
+        return web.Response(status=status, body=body, content_type=MEDIA_TYPE_OCI_MANIFEST)
+
+    return [("GET", "/v2/a/b/manifests/{ref}", answer)]
+
+
+def test_an_error_body_nested_past_the_recursion_limit(client: RegistryClient) -> None:
+    with (
+        FakeServer(_manifest_route(NESTED, status=404)) as server,
+        pytest.raises(NotFound, match=r"manifest for .* not found"),
+    ):
+        client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))
+
+
+def test_a_manifest_nested_past_the_recursion_limit(client: RegistryClient) -> None:
+    with (
+        FakeServer(_manifest_route(NESTED)) as server,
+        pytest.raises(RemoteFailure, match="malformed manifest"),
+    ):
+        client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))
+
+
+@pytest.mark.parametrize("annotations", ["abc", [1], 5])
+def test_a_manifest_of_an_odd_shape(client: RegistryClient, annotations: object) -> None:
+    document = {
+        "schemaVersion": 2,
+        "mediaType": MEDIA_TYPE_OCI_MANIFEST,
+        "config": {"mediaType": "x", "digest": str(DIGEST), "size": 1},
+        "layers": [],
+        "annotations": annotations,
+    }
+    body = json.dumps(document).encode()
+    with FakeServer(_manifest_route(body)) as server:
+        resolved = client.resolve(parse_reference(f"{server.host}/a/b:1"))
+        with pytest.raises(RemoteFailure, match="malformed manifest"):
+            resolved.image_manifest  # noqa: B018
+
+
+def test_a_relative_realm_is_a_clear_failure(client: RegistryClient) -> None:
+    async def challenge(request: web.Request) -> web.Response:
+        headers = {"WWW-Authenticate": 'Bearer realm="/token",service="s"'}
+        return web.Response(status=401, headers=headers)
+
+    with (
+        FakeServer([("GET", "/v2/a/b/manifests/{ref}", challenge)]) as server,
+        pytest.raises(RemoteFailure, match="invalid realm"),
+    ):
+        client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("12", 12), (" 7 ", 7), ("\u00b2", None), ("\u0661", None), ("9" * 5000, None), ("", None)],
+)
+def test_header_numbers_are_ascii_and_bounded(text: str, value: int | None) -> None:
+    assert header_int(text) == value
+
+
+@pytest.fixture
+def raw_registry() -> Iterator[str]:
+    """A registry answering every request with a Content-Length of a non-ASCII digit."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5)
+
+    def serve() -> None:
+        for _ in range(4):  # https is tried first on loopback, then plain http
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(5)
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept()
+        listener.close()
+        thread.join(10)
+
+
+def test_a_non_ascii_content_length_is_no_crash(client: RegistryClient, raw_registry: str) -> None:
+    assert client.blob_size(parse_reference(f"{raw_registry}/a/b"), DIGEST) == 0
+
+
+def test_hosts_an_insecure_registry_names_are_verified_unless_insecure() -> None:
+    transport = Transport(RegistryConfig(insecure_registries=["10.0.0.0/8"]))
+    registry = Endpoint("https", "127.0.0.1:5000", verify_tls=False)
+    assert not transport.endpoint_for("https://127.0.0.1:5000/token", registry).verify_tls
+    assert transport.endpoint_for("https://auth.example.com/token", registry).verify_tls
+    assert not transport.endpoint_for("https://10.1.2.3/token", registry).verify_tls
+    assert not transport.endpoint_for("https://localhost:9/token", registry).verify_tls
+    transport.close()
