@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import threading
+import time
 from pathlib import Path
 
 import bcrypt
 import pytest
 from tests.unit.registry.server.harness import Reg, error_code, run
 
-from wharf.registry.server.auth import Htpasswd, HtpasswdError, basic_credentials
+from wharf.registry.server.auth import (
+    MAX_CONCURRENT_CHECKS,
+    Htpasswd,
+    HtpasswdError,
+    basic_credentials,
+)
 
 
 def _htpasswd(path: Path, user: str, password: str) -> Htpasswd:
@@ -70,3 +78,42 @@ def test_basic_credentials_parsing() -> None:
     assert basic_credentials(None) is None
     assert basic_credentials("Basic " + base64.b64encode(b"nocolon").decode()) is None
     assert basic_credentials("Basic " + base64.b64encode(b"\xff:x").decode()) is None
+
+
+def _timed_check(htpasswd: Htpasswd, user: str, password: str) -> float:
+    started = time.perf_counter()
+    assert not asyncio.run(htpasswd.check(user, password))
+    return time.perf_counter() - started
+
+
+def test_an_unknown_user_costs_as_much_as_a_wrong_password(tmp_path: Path) -> None:
+    hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=10)).decode()
+    (tmp_path / "htpasswd").write_text(f"alice:{hashed}\n")
+    htpasswd = Htpasswd.load(tmp_path / "htpasswd")
+    wrong = min(_timed_check(htpasswd, "alice", "nope") for _ in range(3))
+    unknown = min(_timed_check(htpasswd, "mallory", "nope") for _ in range(3))
+    assert unknown > wrong / 2, (unknown, wrong)  # a bcrypt run, not a dictionary miss
+
+
+def test_bcrypt_checks_run_a_few_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    htpasswd = _htpasswd(tmp_path / "htpasswd", "alice", "s3cret")
+    running: list[int] = [0, 0]  # now, most at once
+    lock = threading.Lock()
+    real_checkpw = bcrypt.checkpw
+
+    def slow_checkpw(password: bytes, hashed: bytes) -> bool:
+        with lock:
+            running[0] += 1
+            running[1] = max(running)
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return bool(real_checkpw(password, hashed))
+
+    monkeypatch.setattr(bcrypt, "checkpw", slow_checkpw)
+
+    async def flood() -> list[bool]:
+        return await asyncio.gather(*(htpasswd.check("alice", f"w{i}") for i in range(24)))
+
+    assert not any(asyncio.run(flood()))
+    assert running[1] == MAX_CONCURRENT_CHECKS
