@@ -18,7 +18,7 @@ __all__ = ["ByteRange", "parse_range", "send_bytes", "send_file"]
 log = logging.getLogger("wharf.registry.server")
 
 CHUNK = 1 << 20
-_RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
+_RANGE_RE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})")  # ASCII, int()-safe
 
 
 @dataclass(frozen=True)
