@@ -35,12 +35,13 @@ class Registry:
         max_blob_size: int = 64 << 30,
         max_manifest_size: int = 4 * MIB,
         idle_timeout: float = 60.0,
+        max_open_uploads: int = 4096,
     ) -> Registry:
         root.mkdir(parents=True, exist_ok=True)
         return cls(
             BlobStore(root),
             RepositoryStore(root),
-            UploadStore(root),
+            UploadStore(root, max_open_uploads),
             BodyLimits(max_blob_size, idle_timeout),
             BodyLimits(max_manifest_size, idle_timeout),
         )
