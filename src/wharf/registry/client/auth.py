@@ -27,6 +27,7 @@ __all__ = [
     "Token",
     "TokenCache",
     "basic_header",
+    "is_header_token",
     "parse_challenges",
     "parse_token_response",
     "token_request",
@@ -38,6 +39,7 @@ EXPIRY_MARGIN = 5.0
 MAX_TOKEN_RESPONSE = 1 << 20
 CLIENT_ID = "wharf"
 
+_TOKEN_RE = re.compile(r"[\x21-\x7e]+")
 _PARAM_RE = re.compile(r'\s*([A-Za-z][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*,?')
 
 
@@ -93,6 +95,12 @@ def parse_challenges(header: str) -> list[Challenge]:
     return challenges
 
 
+def is_header_token(text: str) -> bool:
+    """True when ``text`` can follow ``Bearer`` in a header: visible ASCII only (no CR/LF,
+    spaces or controls, which would fail the request or smuggle a header)."""
+    return bool(_TOKEN_RE.fullmatch(text))
+
+
 def basic_header(credentials: Credentials) -> str:
     pair = f"{credentials.username}:{credentials.password}".encode()
     return "Basic " + base64.b64encode(pair).decode()
@@ -116,6 +124,8 @@ def parse_token_response(body: bytes, now: float) -> Token:
     token = data.get("token") or data.get("access_token")
     if not isinstance(token, str) or not token:
         raise RemoteFailure("authorization server did not include a token in the response")
+    if not is_header_token(token):
+        raise RemoteFailure("authorization server sent a token with invalid characters")
     lifetime = data.get("expires_in")
     if not isinstance(lifetime, int) or lifetime < MIN_TOKEN_LIFETIME:
         lifetime = DEFAULT_TOKEN_LIFETIME

@@ -19,6 +19,7 @@ from wharf.registry.client.auth import (
     Token,
     TokenCache,
     basic_header,
+    is_header_token,
     parse_challenges,
     parse_token_response,
     require_credentials,
@@ -132,6 +133,8 @@ class Session:
                 return {"Authorization": basic_header(credentials)}
             return {}
         if credentials.registry_token:
+            if not is_header_token(credentials.registry_token):
+                raise Unauthorized("registry token has invalid characters")
             return {"Authorization": f"Bearer {credentials.registry_token}"}
         key = TokenCache.key(challenge, auth.scopes, credentials)
         token = None if fresh else self._tokens.get(key)

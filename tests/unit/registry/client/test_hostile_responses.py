@@ -15,10 +15,10 @@ from aiohttp import web
 from tests.unit.registry.client.fake_registry import FakeServer, Handler
 
 from wharf.core.digest import Digest
-from wharf.core.errors import NotFound, RemoteFailure
+from wharf.core.errors import NotFound, RemoteFailure, Unauthorized
 from wharf.core.oci import MEDIA_TYPE_OCI_MANIFEST
 from wharf.core.reference import parse_reference
-from wharf.registry.client import Endpoint, RegistryClient, RegistryConfig
+from wharf.registry.client import Credentials, Endpoint, RegistryClient, RegistryConfig
 from wharf.registry.client.transport import Transport
 from wharf.registry.client.untrusted import header_int
 
@@ -124,3 +124,25 @@ def test_hosts_an_insecure_registry_names_are_verified_unless_insecure() -> None
     assert not transport.endpoint_for("https://10.1.2.3/token", registry).verify_tls
     assert not transport.endpoint_for("https://localhost:9/token", registry).verify_tls
     transport.close()
+
+
+@pytest.mark.parametrize("token", ["abc\r\nX-Evil: 1", "a b", "caf\u00e9"])
+def test_a_token_that_cannot_go_into_a_header_is_refused(
+    client: RegistryClient, token: str
+) -> None:
+    server: FakeServer
+
+    async def issue(request: web.Request) -> web.Response:
+        return web.json_response({"token": token, "expires_in": 300})
+
+    async def challenge(request: web.Request) -> web.Response:
+        realm = f'Bearer realm="http://{server.host}/token",service="s"'
+        return web.Response(status=401, headers={"WWW-Authenticate": realm})
+
+    routes = [("GET", "/token", issue), ("GET", "/v2/a/b/manifests/{ref}", challenge)]
+    with FakeServer(routes) as server, pytest.raises(RemoteFailure, match="invalid characters"):
+        client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"), Credentials("u", "p"))
+    with FakeServer(routes) as server, pytest.raises(Unauthorized, match="invalid characters"):
+        client.fetch_manifest(
+            parse_reference(f"{server.host}/a/b:1"), Credentials(registry_token=token)
+        )
