@@ -37,6 +37,7 @@ DEFAULT_TOKEN_LIFETIME = 60
 MIN_TOKEN_LIFETIME = 60
 EXPIRY_MARGIN = 5.0
 MAX_TOKEN_RESPONSE = 1 << 20
+MAX_CACHED_TOKENS = 256
 CLIENT_ID = "wharf"
 
 _TOKEN_RE = re.compile(r"[\x21-\x7e]+")
@@ -200,8 +201,21 @@ class TokenCache:
             return token
 
     def put(self, key: tuple[str, ...], token: Token) -> None:
+        """Keep ``token``; past MAX_CACHED_TOKENS (a registry may vary its realm or service
+        per answer), expired tokens go first, then the oldest."""
         with self._lock:
+            self._tokens.pop(key, None)
             self._tokens[key] = token
+            if len(self._tokens) > MAX_CACHED_TOKENS:
+                now = self._clock()
+                for old in [k for k, t in self._tokens.items() if t.expires_at <= now]:
+                    del self._tokens[old]
+            while len(self._tokens) > MAX_CACHED_TOKENS:
+                del self._tokens[next(iter(self._tokens))]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._tokens)
 
     def drop(self, key: tuple[str, ...]) -> None:
         with self._lock:

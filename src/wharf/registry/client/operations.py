@@ -37,7 +37,8 @@ __all__ = ["RepoOps"]
 
 MAX_TAG_PAGES = 1000
 TAGS_PAGE_SIZE = 1000
-MAX_TAGS_BODY = 16 * 1024 * 1024
+MAX_TAGS_BODY = 16 * 1024 * 1024  # one page
+MAX_TAGS_TOTAL = 64 * 1024 * 1024  # every page together: a registry cannot fill memory
 _LINK_NEXT_RE = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 _DENIED_CODES = {"UNAUTHORIZED", "DENIED", "NAME_UNKNOWN"}
 
@@ -167,11 +168,16 @@ class RepoOps:
     def list_tags(self) -> list[str]:
         url = self._url("tags/list?" + urlencode({"n": TAGS_PAGE_SIZE}))
         tags: list[str] = []
+        received = 0
         for _ in range(MAX_TAG_PAGES):
             response = self._send("GET", url)
             if response.status != 200:
                 raise pull_error(self.ref, self.ref.familiar_name, response)
-            tags += _page_tags(read_body(response, MAX_TAGS_BODY, "tag list"))
+            body = read_body(response, MAX_TAGS_BODY, "tag list")
+            received += len(body)
+            if received > MAX_TAGS_TOTAL:
+                raise RemoteFailure(f"tag list is larger than {MAX_TAGS_TOTAL} bytes")
+            tags += _page_tags(body)
             link = _LINK_NEXT_RE.search(response.headers.get("Link", ""))
             if link is None:
                 return tags

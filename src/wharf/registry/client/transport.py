@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 MAX_REDIRECTS = 5
+MAX_POOLS = 32
 # Skipping verification is what an insecure registry means (configured, or on loopback); the
 # daemon must not log a warning per request for it.
 warnings.filterwarnings("ignore", category=InsecureRequestWarning)
@@ -152,7 +153,7 @@ class Transport:
 
     def _pool(self, endpoint: Endpoint) -> urllib3.PoolManager:
         with self._lock:
-            pool = self._pools.get(endpoint)
+            pool = self._pools.pop(endpoint, None)
             if pool is None:
                 context = None
                 if endpoint.scheme == "https":
@@ -160,8 +161,15 @@ class Transport:
                 pool = urllib3.PoolManager(
                     num_pools=4, maxsize=8, retries=False, ssl_context=context
                 )
-                self._pools[endpoint] = pool
+            self._pools[endpoint] = pool  # most recently used last
+            while len(self._pools) > MAX_POOLS:  # hosts a registry pointed at: keep a few
+                self._pools.pop(next(iter(self._pools))).clear()
             return pool
+
+    @property
+    def pool_count(self) -> int:
+        with self._lock:
+            return len(self._pools)
 
     def close(self) -> None:
         with self._lock:

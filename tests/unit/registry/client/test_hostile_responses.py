@@ -18,7 +18,7 @@ from wharf.core.digest import Digest
 from wharf.core.errors import NotFound, RemoteFailure, Unauthorized
 from wharf.core.oci import MEDIA_TYPE_OCI_MANIFEST
 from wharf.core.reference import parse_reference
-from wharf.registry.client import Credentials, Endpoint, RegistryClient, RegistryConfig
+from wharf.registry.client import Credentials, Endpoint, RegistryClient, RegistryConfig, operations
 from wharf.registry.client.transport import Transport
 from wharf.registry.client.untrusted import header_int
 
@@ -146,3 +146,21 @@ def test_a_token_that_cannot_go_into_a_header_is_refused(
         client.fetch_manifest(
             parse_reference(f"{server.host}/a/b:1"), Credentials(registry_token=token)
         )
+
+
+def test_an_endless_tag_list_stops_at_the_total_limit(
+    client: RegistryClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(operations, "MAX_TAGS_TOTAL", 1 << 20)
+    page = json.dumps({"name": "a/b", "tags": [f"t{i:07d}" for i in range(6000)]}).encode()
+
+    async def tags(request: web.Request) -> web.Response:
+        link = '</v2/a/b/tags/list?n=6000&last=x>; rel="next"'
+        return web.Response(body=page, content_type="application/json", headers={"Link": link})
+
+    with (
+        FakeServer([("GET", "/v2/a/b/tags/list", tags)]) as server,
+        pytest.raises(RemoteFailure, match="tag list is larger than"),
+    ):
+        client.list_tags(parse_reference(f"{server.host}/a/b"))
+    assert len(server.requests) <= (1 << 20) // len(page) + 1
