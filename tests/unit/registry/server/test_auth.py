@@ -117,3 +117,38 @@ def test_bcrypt_checks_run_a_few_at_a_time(tmp_path: Path, monkeypatch: pytest.M
 
     assert not any(asyncio.run(flood()))
     assert running[1] == MAX_CONCURRENT_CHECKS
+
+
+async def _first_line_for_expect(reg: Reg, headers: dict[str, str], expect: str) -> bytes:
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_connection(reg.client.host, reg.client.port), 5
+    )
+    try:
+        extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        writer.write(
+            (
+                "PATCH /v2/r/blobs/uploads/0123456789abcdef0123456789abcdef HTTP/1.1\r\n"
+                f"Host: x\r\nContent-Length: 1048576\r\nExpect: {expect}\r\n{extra}\r\n"
+            ).encode()
+        )
+        return await asyncio.wait_for(reader.readline(), 10)
+    finally:
+        writer.close()
+
+
+def test_expect_continue_invites_a_body_only_from_an_authenticated_client(
+    tmp_path: Path,
+) -> None:
+    htpasswd = _htpasswd(tmp_path / "htpasswd", "alice", "s3cret")
+
+    async def scenario(reg: Reg) -> None:
+        line = await _first_line_for_expect(reg, {}, "100-continue")
+        assert line.startswith(b"HTTP/1.1 401"), line
+        line = await _first_line_for_expect(reg, _basic("alice", "wrong"), "100-continue")
+        assert line.startswith(b"HTTP/1.1 401"), line
+        line = await _first_line_for_expect(reg, _basic("alice", "s3cret"), "100-continue")
+        assert line.startswith(b"HTTP/1.1 100"), line
+        line = await _first_line_for_expect(reg, _basic("alice", "s3cret"), "something-else")
+        assert line.startswith(b"HTTP/1.1 417"), line
+
+    run(tmp_path / "root", scenario, htpasswd=htpasswd)
