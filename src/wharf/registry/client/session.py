@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from wharf.core.errors import RemoteFailure, Unauthorized
 from wharf.registry.client.auth import (
+    ANONYMOUS,
     MAX_TOKEN_RESPONSE,
     Challenge,
     Credentials,
@@ -79,10 +80,13 @@ class Session:
         """Send with credentials; on a 401 learn the challenge and retry once. A URL on another
         host (a ``Link`` or upload ``Location`` the registry named) gets no credentials, and a
         401 from another host (after a redirect) teaches nothing: the registry's credentials
-        go to the registry and the token realm it names, never to a host a response points at."""
+        go to the registry and the token realm it names, never to a host a response points at,
+        nor to a mirror (which is asked anonymously: moby#42022 is Docker leaking them there)."""
         sent = dict(headers or {})
         if not same_origin(url, endpoint):
             return self.transport.request(endpoint, method, url, sent, body)
+        if endpoint.is_mirror:  # the user's credentials are for the registry, not its mirrors
+            auth = AuthContext(ANONYMOUS, auth.scopes)
         known = self._challenge(endpoint)
         if known is not None:
             sent.update(self._authorize(endpoint, known, auth, method, url, fresh=False))

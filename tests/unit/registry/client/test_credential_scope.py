@@ -12,8 +12,9 @@ from tests.unit.registry.client.fake_registry import FakeServer, Handler, oci_er
 
 from wharf.core.digest import Digest
 from wharf.core.errors import WharfError
+from wharf.core.oci import MEDIA_TYPE_OCI_MANIFEST
 from wharf.core.reference import parse_reference
-from wharf.registry.client import Credentials, RegistryClient
+from wharf.registry.client import Credentials, RegistryClient, RegistryConfig
 
 CREDS = Credentials("ann", "secret")
 EXPECTED = "Basic YW5uOnNlY3JldA=="  # ann:secret
@@ -124,3 +125,25 @@ def test_login_redirected_elsewhere_sends_no_credentials(client: RegistryClient)
         with pytest.raises(WharfError):
             client.login(f"http://{server.host}", CREDS)
         assert realm.requests == []
+
+
+def test_a_mirror_is_asked_anonymously_and_the_upstream_gets_the_credentials() -> None:
+    async def manifest(request: web.Request) -> web.Response:
+        body = b'{"schemaVersion": 2, "mediaType": "%s", "config": {}, "layers": []}' % (
+            MEDIA_TYPE_OCI_MANIFEST.encode()
+        )
+        return web.Response(body=body, content_type=MEDIA_TYPE_OCI_MANIFEST)
+
+    route = "/v2/a/b/manifests/{ref}"
+    with (
+        FakeServer([("GET", route, _basic(manifest))]) as mirror,
+        FakeServer([("GET", route, _basic(manifest))]) as upstream,
+    ):
+        config = RegistryConfig(mirrors={upstream.host: [f"http://{mirror.host}"]})
+        client = RegistryClient(config)
+        try:
+            client.fetch_manifest(parse_reference(f"{upstream.host}/a/b:1"), CREDS)
+        finally:
+            client.close()
+        assert mirror.requests and set(_authorizations(mirror)) == {""}
+        assert EXPECTED in _authorizations(upstream)
