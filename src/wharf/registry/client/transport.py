@@ -2,7 +2,7 @@
 
 TLS: the system CAs plus ``<certs_dir>/<host>/*.crt``; a client certificate from
 ``<host>/*.cert`` with its ``*.key`` (Docker's ``/etc/docker/certs.d`` layout). Redirects are
-followed here (at most five), dropping ``Authorization`` when the host changes, so a token
+followed here (at most five), dropping ``Authorization`` when the host or scheme changes, so a token
 never leaks to a storage backend. Transport failures become ``RemoteFailure`` naming the URL as
 Docker does (``Get "http://…/v2/": dial tcp …: connect: connection refused``).
 """
@@ -87,6 +87,11 @@ def finish(response: Response) -> None:
         response.close()
     else:
         response.release_conn()
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()
 
 
 class TlsFailure(RemoteFailure):
@@ -188,7 +193,7 @@ class Transport:
         """One request, redirects followed; the body is left unread (``read_body``, ``finish``,
         or a ``BlobStream``). ``response.url`` is the URL that answered."""
         sent = {"User-Agent": self._config.user_agent, **headers}
-        origin = urlsplit(url).netloc
+        origin = _origin(url)
         for _ in range(MAX_REDIRECTS + 1):
             response = self._send(endpoint, method, url, sent, body)
             response.url = url  # where the answer came from, after any redirect
@@ -197,7 +202,7 @@ class Transport:
                 return response
             finish(response)
             url = urljoin(url, location)
-            if urlsplit(url).netloc != origin:
+            if _origin(url) != origin:  # another host, or https -> http on the same one
                 sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
             method = "GET" if method != "HEAD" else "HEAD"
         raise RemoteFailure(
