@@ -26,7 +26,7 @@ from wharf.registry.client.auth import (
     require_credentials,
     token_request,
 )
-from wharf.registry.client.endpoints import Endpoint
+from wharf.registry.client.endpoints import Endpoint, origin
 from wharf.registry.client.errors import registry_error_text
 from wharf.registry.client.transport import SMALL_BODY, Body, Response, Transport, finish, read_body
 
@@ -42,9 +42,9 @@ class AuthContext:
 
 
 def same_origin(url: str, endpoint: Endpoint) -> bool:
-    """True when ``url`` is on ``endpoint``'s scheme and host (host compared case-blind)."""
-    parts = urlsplit(url)
-    return parts.scheme == endpoint.scheme and parts.netloc.lower() == endpoint.host.lower()
+    """True when ``url`` is on ``endpoint``'s scheme, host and port (``endpoints.origin``);
+    a URL with user info is never (parsers disagree on which host such a URL names)."""
+    return "@" not in urlsplit(url).netloc and origin(url) == endpoint.origin
 
 
 def _pick(challenges: Sequence[Challenge]) -> Challenge | None:

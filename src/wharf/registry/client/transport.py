@@ -30,7 +30,7 @@ from urllib3.exceptions import (
 )
 
 from wharf.core.errors import RemoteFailure
-from wharf.registry.client.endpoints import Endpoint, RegistryConfig, is_insecure
+from wharf.registry.client.endpoints import Endpoint, RegistryConfig, is_insecure, origin
 from wharf.registry.client.untrusted import header_int
 
 __all__ = [
@@ -87,11 +87,6 @@ def finish(response: Response) -> None:
         response.close()
     else:
         response.release_conn()
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme, parts.netloc.lower()
 
 
 class TlsFailure(RemoteFailure):
@@ -193,7 +188,7 @@ class Transport:
         """One request, redirects followed; the body is left unread (``read_body``, ``finish``,
         or a ``BlobStream``). ``response.url`` is the URL that answered."""
         sent = {"User-Agent": self._config.user_agent, **headers}
-        origin = _origin(url)
+        first = origin(url)
         for _ in range(MAX_REDIRECTS + 1):
             response = self._send(endpoint, method, url, sent, body)
             response.url = url  # where the answer came from, after any redirect
@@ -202,7 +197,7 @@ class Transport:
                 return response
             finish(response)
             url = urljoin(url, location)
-            if _origin(url) != origin:  # another host, or https -> http on the same one
+            if origin(url) != first:  # another host, or https -> http on the same one
                 sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
             method = "GET" if method != "HEAD" else "HEAD"
         raise RemoteFailure(

@@ -14,7 +14,8 @@ from wharf.core.digest import Digest
 from wharf.core.errors import WharfError
 from wharf.core.oci import MEDIA_TYPE_OCI_MANIFEST
 from wharf.core.reference import parse_reference
-from wharf.registry.client import Credentials, RegistryClient, RegistryConfig
+from wharf.registry.client import Credentials, Endpoint, RegistryClient, RegistryConfig
+from wharf.registry.client.session import same_origin
 
 CREDS = Credentials("ann", "secret")
 EXPECTED = "Basic YW5uOnNlY3JldA=="  # ann:secret
@@ -147,3 +148,16 @@ def test_a_mirror_is_asked_anonymously_and_the_upstream_gets_the_credentials() -
             client.close()
         assert mirror.requests and set(_authorizations(mirror)) == {""}
         assert EXPECTED in _authorizations(upstream)
+
+
+def test_same_origin_compares_scheme_host_and_effective_port() -> None:
+    registry = Endpoint("https", "Registry.example.com")
+    assert same_origin("https://registry.example.com:443/v2/x", registry)
+    assert same_origin("https://REGISTRY.example.com/v2/x", registry)
+    assert not same_origin("http://registry.example.com/v2/x", registry)
+    assert not same_origin("https://registry.example.com:8443/v2/x", registry)
+    assert not same_origin("https://registry.example.com.evil/v2/x", registry)
+    assert not same_origin("https://evil:443@registry.example.com/v2/x", registry)  # userinfo
+    assert same_origin("http://127.0.0.1:80/x", Endpoint("http", "127.0.0.1"))
+    assert same_origin("http://[::1]:5000/x", Endpoint("http", "[::1]:5000"))
+    assert not same_origin("http://127.0.0.1:notaport/x", Endpoint("http", "127.0.0.1"))
