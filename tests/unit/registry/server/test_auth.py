@@ -152,3 +152,32 @@ def test_expect_continue_invites_a_body_only_from_an_authenticated_client(
         assert line.startswith(b"HTTP/1.1 417"), line
 
     run(tmp_path / "root", scenario, htpasswd=htpasswd)
+
+
+def test_no_route_or_method_is_reachable_without_credentials(tmp_path: Path) -> None:
+    htpasswd = _htpasswd(tmp_path / "htpasswd", "alice", "s3cret")
+    digest = "sha256:" + "a" * 64
+    paths = [
+        "/v2/",
+        "/v2/_catalog",
+        "/v2/r/tags/list",
+        f"/v2/r/blobs/{digest}",
+        "/v2/r/blobs/uploads/",
+        "/v2/r/blobs/uploads/0123456789abcdef0123456789abcdef",
+        "/v2/r/manifests/t",
+        f"/v2/r/manifests/{digest}",
+        "/v1/search?q=r",
+        "/v1/_ping",
+        "/wharf/v1/repositories/r/stars",
+        "/no/such/endpoint",
+    ]
+
+    async def scenario(reg: Reg) -> None:
+        for path in paths:
+            for method in ("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"):
+                resp = await reg.client.request(method, path, data=b'{"stars": 1}')
+                assert resp.status == 401, (method, path, resp.status)
+        assert not list((tmp_path / "root" / "repositories").iterdir())
+        assert not list((tmp_path / "root" / "uploads").iterdir())
+
+    run(tmp_path / "root", scenario, htpasswd=htpasswd)
