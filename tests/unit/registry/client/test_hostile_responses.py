@@ -164,3 +164,25 @@ def test_an_endless_tag_list_stops_at_the_total_limit(
     ):
         client.list_tags(parse_reference(f"{server.host}/a/b"))
     assert len(server.requests) <= (1 << 20) // len(page) + 1
+
+
+def test_a_never_ending_manifest_is_cut_at_the_limit(client: RegistryClient) -> None:
+    sent = [0]
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": MEDIA_TYPE_OCI_MANIFEST})
+        await response.prepare(request)  # chunked: no Content-Length to refuse up front
+        try:
+            while sent[0] < 256 << 20:
+                await response.write(b" " * (1 << 16))
+                sent[0] += 1 << 16
+        except ConnectionError:
+            pass
+        return response
+
+    with (
+        FakeServer([("GET", "/v2/a/b/manifests/{ref}", endless)]) as server,
+        pytest.raises(RemoteFailure, match="too large"),
+    ):
+        client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))
+    assert sent[0] < 64 << 20

@@ -6,8 +6,10 @@ manifest and an index, stars no client can hold."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 from tests.unit.registry.server.harness import OCI_INDEX, OCI_MANIFEST, Reg, error_code, run
 
 NESTED = b"[" * 500_000
@@ -91,5 +93,27 @@ def test_stars_bodies_past_the_parsers_or_clients_limits_are_400(tmp_path: Path)
             resp = await reg.client.put(url, data=body)
             assert resp.status == 400, (body[:20], resp.status)
         assert (await reg.client.put(url, data=b'{"stars": 2147483647}')).status == 200
+
+    run(tmp_path, scenario)
+
+
+def test_a_never_ending_chunked_manifest_is_cut_at_the_limit(tmp_path: Path) -> None:
+    generated = [0]
+
+    async def endless() -> AsyncIterator[bytes]:
+        while generated[0] < 256 << 20:  # bounded for the test's own sake
+            generated[0] += 1 << 16
+            yield b" " * (1 << 16)
+
+    async def scenario(reg: Reg) -> None:
+        try:
+            resp = await reg.client.put(
+                "/v2/r/manifests/t", data=endless(), headers={"Content-Type": OCI_MANIFEST}
+            )
+            assert resp.status == 413
+        except aiohttp.ClientError:
+            pass  # the server may close while the client is still writing
+        assert generated[0] < 64 << 20
+        assert (await reg.client.get("/v2/")).status == 200
 
     run(tmp_path, scenario)
