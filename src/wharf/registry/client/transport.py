@@ -9,6 +9,7 @@ Docker does (``Get "http://…/v2/": dial tcp …: connect: connection refused``
 
 from __future__ import annotations
 
+import re
 import ssl
 import threading
 import warnings
@@ -46,6 +47,7 @@ __all__ = [
 
 MAX_REDIRECTS = 5
 MAX_POOLS = 32
+_HOST_DIR_RE = re.compile(r"(?!\.{1,2}(?::|$))[A-Za-z0-9._:\[\]-]+")  # host[:port], not . or ..
 # Skipping verification is what an insecure registry means (configured, or on loopback); the
 # daemon must not log a warning per request for it.
 warnings.filterwarnings("ignore", category=InsecureRequestWarning)
@@ -119,7 +121,8 @@ def _ssl_context(endpoint: Endpoint, certs_dir: Path) -> ssl.SSLContext:
     else:
         context = ssl.create_default_context()
     host_dir = certs_dir / endpoint.host
-    if host_dir.is_dir():
+    # a host a registry named (a redirect to "https://../") must not pick another directory
+    if _HOST_DIR_RE.fullmatch(endpoint.host) and host_dir.is_dir():
         for ca in sorted(host_dir.glob("*.crt")):
             context.load_verify_locations(cafile=str(ca))
         for cert in sorted(host_dir.glob("*.cert")):

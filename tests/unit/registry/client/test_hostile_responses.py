@@ -9,6 +9,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -186,3 +187,16 @@ def test_a_never_ending_manifest_is_cut_at_the_limit(client: RegistryClient) -> 
     ):
         client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))
     assert sent[0] < 64 << 20
+
+
+@pytest.mark.parametrize("host", ["..", "..:443", "."])
+def test_a_named_host_cannot_pick_another_certs_directory(tmp_path: Path, host: str) -> None:
+    certs = tmp_path / "certs.d"
+    (certs / "sub").mkdir(parents=True)
+    (tmp_path / "planted.crt").write_text("not a certificate")  # would fail to load
+    (certs / "planted.crt").write_text("not a certificate")
+    transport = Transport(RegistryConfig(certs_dir=certs / "sub"))
+    try:
+        transport._pool(Endpoint("https", host))  # loads certs.d/<host>/*.crt when it may
+    finally:
+        transport.close()
