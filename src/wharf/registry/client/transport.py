@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import ssl
 import threading
+import time
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -56,25 +57,37 @@ Response = urllib3.BaseHTTPResponse
 
 
 SMALL_BODY = 64 * 1024
+READ_PIECE = 64 * 1024
+BODY_DEADLINE = 300.0  # a whole manifest, token, error, search or tag-list body
 
 
-def read_body(response: Response, limit: int, what: str) -> bytes:
-    """The whole body (as sent: never content-decoded), refusing more than ``limit`` bytes;
-    the connection goes back to its pool."""
+def read_body(response: Response, limit: int, what: str, *, deadline: float | None = None) -> bytes:
+    """The whole body (as sent: never content-decoded), refusing more than ``limit`` bytes or
+    taking more than ``deadline`` seconds in all (each read also has the read timeout: a server
+    dripping a byte a minute is cut here); the connection goes back to its pool."""
     length = header_int(response.headers.get("Content-Length"))
     if length is not None and length > limit:
         response.close()
         raise RemoteFailure(f"{what} is too large: {length} bytes (limit {limit})")
+    deadline = BODY_DEADLINE if deadline is None else deadline
+    ends = time.monotonic() + deadline
+    parts: list[bytes] = []
+    received = 0
     try:
-        data = response.read(limit + 1, decode_content=False)
+        while piece := response.read1(min(READ_PIECE, limit + 1 - received), decode_content=False):
+            parts.append(piece)
+            received += len(piece)
+            if received > limit:
+                response.close()
+                raise RemoteFailure(f"{what} is too large (limit {limit} bytes)")
+            if time.monotonic() > ends:
+                response.close()
+                raise RemoteFailure(f"reading {what}: not received within {deadline:g}s")
     except (HTTPError, OSError) as error:
         response.close()
         raise RemoteFailure(f"reading {what}: {error}") from error
-    if len(data) > limit:
-        response.close()
-        raise RemoteFailure(f"{what} is too large (limit {limit} bytes)")
     response.release_conn()
-    return data
+    return b"".join(parts)
 
 
 def finish(response: Response) -> None:

@@ -5,9 +5,11 @@ an insecure registry does not switch TLS verification off for the other hosts it
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +21,14 @@ from wharf.core.digest import Digest
 from wharf.core.errors import NotFound, RemoteFailure, Unauthorized
 from wharf.core.oci import MEDIA_TYPE_OCI_MANIFEST
 from wharf.core.reference import parse_reference
-from wharf.registry.client import Credentials, Endpoint, RegistryClient, RegistryConfig, operations
+from wharf.registry.client import (
+    Credentials,
+    Endpoint,
+    RegistryClient,
+    RegistryConfig,
+    operations,
+    transport,
+)
 from wharf.registry.client.transport import Transport
 from wharf.registry.client.untrusted import header_int
 
@@ -200,3 +209,28 @@ def test_a_named_host_cannot_pick_another_certs_directory(tmp_path: Path, host: 
         transport._pool(Endpoint("https", host))  # loads certs.d/<host>/*.crt when it may
     finally:
         transport.close()
+
+
+def test_a_manifest_dripped_a_byte_at_a_time_is_cut_at_the_deadline(
+    client: RegistryClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transport, "BODY_DEADLINE", 1.0)
+
+    async def drip(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": MEDIA_TYPE_OCI_MANIFEST})
+        await response.prepare(request)
+        try:
+            for _ in range(100):  # 10 s in all, each byte well within the read timeout
+                await response.write(b" ")
+                await asyncio.sleep(0.1)
+        except ConnectionError:
+            pass
+        return response
+
+    started = time.monotonic()
+    with (
+        FakeServer([("GET", "/v2/a/b/manifests/{ref}", drip)]) as server,
+        pytest.raises(RemoteFailure, match="not received within 1s"),
+    ):
+        client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))
+    assert time.monotonic() - started < 8
