@@ -35,6 +35,7 @@ class Registry:
         max_blob_size: int = 64 << 30,
         max_manifest_size: int = 4 * MIB,
         idle_timeout: float = 60.0,
+        manifest_timeout: float = 300.0,
         max_open_uploads: int = 4096,
     ) -> Registry:
         root.mkdir(parents=True, exist_ok=True)
@@ -43,7 +44,7 @@ class Registry:
             RepositoryStore(root),
             UploadStore(root, max_open_uploads),
             BodyLimits(max_blob_size, idle_timeout),
-            BodyLimits(max_manifest_size, idle_timeout),
+            BodyLimits(max_manifest_size, idle_timeout, manifest_timeout),
         )
 
 

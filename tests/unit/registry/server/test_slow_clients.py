@@ -87,3 +87,32 @@ def test_a_client_that_stops_reading_a_blob_is_cut_off(tmp_path: Path) -> None:
         assert len(await resp.read()) == len(data)  # and the registry still serves
 
     run(tmp_path, scenario, idle_timeout=IDLE_TIMEOUT)
+
+
+def test_a_manifest_dripped_within_the_idle_timeout_is_cut_at_the_total(tmp_path: Path) -> None:
+    async def scenario(reg: Reg) -> None:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(reg.client.host, reg.client.port), 5
+        )
+        try:
+            writer.write(
+                b"PUT /v2/r/manifests/t HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+                b"Content-Type: application/vnd.oci.image.manifest.v1+json\r\n\r\n"
+            )
+            started = time.monotonic()
+            answer = b""
+            for _ in range(40):  # a byte every 0.1 s: never idle for IDLE_TIMEOUT
+                writer.write(b" ")
+                await writer.drain()
+                try:
+                    answer = await asyncio.wait_for(reader.read(65536), 0.1)
+                except TimeoutError:
+                    continue
+                break
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
+            assert time.monotonic() - started < 3
+        finally:
+            writer.close()
+        assert (await reg.client.get("/v2/")).status == 200
+
+    run(tmp_path, scenario, idle_timeout=IDLE_TIMEOUT, manifest_timeout=1.0)

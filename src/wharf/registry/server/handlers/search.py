@@ -31,7 +31,7 @@ __all__ = ["get_stars", "ping_v1", "put_stars", "search"]
 PAGE_SIZE_DEFAULT = 25
 PAGE_SIZE_MAX = 100
 STARS_MAX = (1 << 31) - 1  # what every client's star_count field holds
-_STARS_BODY = BodyLimits(4096, 30.0)
+_STARS_BODY = BodyLimits(4096, 30.0, 30.0)
 
 
 async def search(registry: Registry, request: web.Request, route: Route) -> web.StreamResponse:
