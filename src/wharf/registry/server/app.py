@@ -55,7 +55,13 @@ _REGISTRY_KEY = web.AppKey("registry", Registry)
 
 def make_app(registry: Registry, htpasswd: Htpasswd | None = None) -> web.Application:
     """The registry as an aiohttp application (``htpasswd`` turns basic auth on)."""
-    app = web.Application(middlewares=[_errors_middleware, _auth_middleware(htpasswd)])
+    app = web.Application(
+        middlewares=[
+            _errors_middleware,
+            _in_flight_middleware(registry.max_in_flight),
+            _auth_middleware(htpasswd),
+        ]
+    )
     app[_REGISTRY_KEY] = registry
     app.router.add_route("*", "/{tail:.*}", _dispatch, expect_handler=_expect_handler(htpasswd))
     app.on_response_prepare.append(_add_version_header)
@@ -93,6 +99,27 @@ async def _errors_middleware(
     except Exception:
         log.exception("%s %s failed", request.method, request.path)
         return _error_response(RegistryError("UNKNOWN"))
+
+
+def _in_flight_middleware(limit: int) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """At most ``limit`` requests are handled at once (each may hold a manifest body, an open
+    upload file, a bcrypt check in the queue); the next ones get TOOMANYREQUESTS right away
+    instead of piling up memory and file descriptors."""
+    running = [0]
+
+    @web.middleware
+    async def bounded(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if running[0] >= limit:
+            raise RegistryError("TOOMANYREQUESTS", f"more than {limit} requests at once")
+        running[0] += 1
+        try:
+            return await handler(request)
+        finally:
+            running[0] -= 1
+
+    return bounded
 
 
 def _auth_middleware(htpasswd: Htpasswd | None) -> Callable[..., Awaitable[web.StreamResponse]]:
