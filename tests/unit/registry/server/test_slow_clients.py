@@ -123,7 +123,7 @@ def test_requests_past_the_in_flight_limit_get_429_at_once(tmp_path: Path) -> No
         held = []
         for _ in range(2):  # two uploads whose bodies stall: both handlers stay busy
             url = await _start(reg)
-            reader, writer = await asyncio.open_connection(reg.client.host, reg.client.port)
+            _, writer = await asyncio.open_connection(reg.client.host, reg.client.port)
             head = f"PATCH {url} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
             writer.write(head.encode() + b"x" * 10)
             await writer.drain()
