@@ -59,6 +59,7 @@ Response = urllib3.BaseHTTPResponse
 SMALL_BODY = 64 * 1024
 READ_PIECE = 64 * 1024
 BODY_DEADLINE = 300.0  # a whole manifest, token, error, search or tag-list body
+FINISH_DEADLINE = 10.0  # the rest of a body nobody needs
 
 
 def read_body(response: Response, limit: int, what: str, *, deadline: float | None = None) -> bytes:
@@ -92,16 +93,11 @@ def read_body(response: Response, limit: int, what: str, *, deadline: float | No
 
 def finish(response: Response) -> None:
     """Done with a response: read its small body so the connection can be reused, or close
-    the connection when the body is large or broken."""
+    the connection when the body is large, broken or slower than FINISH_DEADLINE."""
     try:
-        data = response.read(SMALL_BODY + 1, decode_content=False)
-    except (HTTPError, OSError):
+        read_body(response, SMALL_BODY, "response", deadline=FINISH_DEADLINE)
+    except RemoteFailure:
         response.close()
-        return
-    if len(data) > SMALL_BODY:
-        response.close()
-    else:
-        response.release_conn()
 
 
 class TlsFailure(RemoteFailure):

@@ -234,3 +234,26 @@ def test_a_manifest_dripped_a_byte_at_a_time_is_cut_at_the_deadline(
     ):
         client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))
     assert time.monotonic() - started < 8
+
+
+def test_a_dripped_body_nobody_needs_is_dropped_at_the_deadline(
+    client: RegistryClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transport, "FINISH_DEADLINE", 1.0)
+
+    async def mounted(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(status=201)
+        await response.prepare(request)
+        try:
+            for _ in range(100):  # 10 s of a body no client reads for its content
+                await response.write(b" ")
+                await asyncio.sleep(0.1)
+        except ConnectionError:
+            pass
+        return response
+
+    started = time.monotonic()
+    with FakeServer([("POST", "/v2/a/b/blobs/uploads/", mounted)]) as server:
+        ref = parse_reference(f"{server.host}/a/b")
+        assert client.mount_blob(ref, DIGEST, "c/d")
+        assert time.monotonic() - started < 8
