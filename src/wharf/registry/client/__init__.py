@@ -49,8 +49,10 @@ or CIDR) try https without verification, then plain http (remembered). TLS trust
 
 Auth (``auth.py``, ``session.py``): anonymous, Basic, and Bearer (``WWW-Authenticate`` realm/
 service/scope; token GET with basic credentials or anonymous, OAuth2 POST with the identity
-token); tokens cached per scope until they expire. Redirects (blob storage) never carry the
-``Authorization`` header to another host.
+token); tokens cached per scope until they expire. Credentials go only to the registry's own
+scheme and host and the token realm it names: never to a mirror (asked anonymously), a redirect
+target, or a ``Link``/``Location`` on another host. Protections and their tests: the Registry
+section of ``docs/SECURITY.md``.
 
 Errors (``wharf.core.errors``): ``NotFound`` with Docker's texts (``manifest for x:t not
 found: manifest unknown: manifest unknown``; ``pull access denied for x, repository does not

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from wharf.core.errors import RemoteFailure, Unauthorized
+from wharf.registry.client.untrusted import load_json
 
 __all__ = [
     "Challenge",
@@ -27,6 +27,7 @@ __all__ = [
     "Token",
     "TokenCache",
     "basic_header",
+    "is_header_token",
     "parse_challenges",
     "parse_token_response",
     "token_request",
@@ -36,8 +37,10 @@ DEFAULT_TOKEN_LIFETIME = 60
 MIN_TOKEN_LIFETIME = 60
 EXPIRY_MARGIN = 5.0
 MAX_TOKEN_RESPONSE = 1 << 20
+MAX_CACHED_TOKENS = 256
 CLIENT_ID = "wharf"
 
+_TOKEN_RE = re.compile(r"[\x21-\x7e]+")
 _PARAM_RE = re.compile(r'\s*([A-Za-z][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*,?')
 
 
@@ -93,6 +96,12 @@ def parse_challenges(header: str) -> list[Challenge]:
     return challenges
 
 
+def is_header_token(text: str) -> bool:
+    """True when ``text`` can follow ``Bearer`` in a header: visible ASCII only (no CR/LF,
+    spaces or controls, which would fail the request or smuggle a header)."""
+    return bool(_TOKEN_RE.fullmatch(text))
+
+
 def basic_header(credentials: Credentials) -> str:
     pair = f"{credentials.username}:{credentials.password}".encode()
     return "Basic " + base64.b64encode(pair).decode()
@@ -110,15 +119,14 @@ class Token:
 def parse_token_response(body: bytes, now: float) -> Token:
     """A token endpoint's JSON: ``token`` (or ``access_token``), ``expires_in``,
     ``refresh_token``."""
-    try:
-        data = json.loads(body[:MAX_TOKEN_RESPONSE])
-    except ValueError as error:
-        raise RemoteFailure(f"malformed token response: {error}") from error
+    data = load_json(body[:MAX_TOKEN_RESPONSE], "token response")
     if not isinstance(data, dict):
         raise RemoteFailure("malformed token response: not an object")
     token = data.get("token") or data.get("access_token")
     if not isinstance(token, str) or not token:
         raise RemoteFailure("authorization server did not include a token in the response")
+    if not is_header_token(token):
+        raise RemoteFailure("authorization server sent a token with invalid characters")
     lifetime = data.get("expires_in")
     if not isinstance(lifetime, int) or lifetime < MIN_TOKEN_LIFETIME:
         lifetime = DEFAULT_TOKEN_LIFETIME
@@ -144,6 +152,9 @@ def token_request(
     realm = challenge.realm
     if not realm:
         raise RemoteFailure("bearer challenge without a realm")
+    parts = urlsplit(realm)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username is not None:
+        raise RemoteFailure(f"bearer challenge with an invalid realm: {realm[:200]!r}")
     if credentials.identity_token:
         form = [
             ("grant_type", "refresh_token"),
@@ -190,8 +201,21 @@ class TokenCache:
             return token
 
     def put(self, key: tuple[str, ...], token: Token) -> None:
+        """Keep ``token``; past MAX_CACHED_TOKENS (a registry may vary its realm or service
+        per answer), expired tokens go first, then the oldest."""
         with self._lock:
+            self._tokens.pop(key, None)
             self._tokens[key] = token
+            if len(self._tokens) > MAX_CACHED_TOKENS:
+                now = self._clock()
+                for old in [k for k, t in self._tokens.items() if t.expires_at <= now]:
+                    del self._tokens[old]
+            while len(self._tokens) > MAX_CACHED_TOKENS:
+                del self._tokens[next(iter(self._tokens))]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._tokens)
 
     def drop(self, key: tuple[str, ...]) -> None:
         with self._lock:

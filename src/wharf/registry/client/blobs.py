@@ -17,16 +17,17 @@ from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 from wharf.core.digest import Digest
 from wharf.core.errors import RemoteFailure
 from wharf.registry.client.transport import Response
+from wharf.registry.client.untrusted import header_int
 
 __all__ = ["BlobStream", "parse_content_range"]
 
 CHUNK_SIZE = 256 * 1024
-_CONTENT_RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
+_CONTENT_RANGE_RE = re.compile(r"bytes ([0-9]{1,18})-([0-9]{1,18})/([0-9]{1,18}|\*)")
 
 
 def parse_content_range(value: str) -> tuple[int, int, int | None] | None:
     """``bytes start-end/total`` → (start, end, total or None); None when malformed."""
-    match = _CONTENT_RANGE_RE.match(value.strip())
+    match = _CONTENT_RANGE_RE.fullmatch(value.strip())
     if match is None:
         return None
     total = None if match.group(3) == "*" else int(match.group(3))
@@ -113,8 +114,8 @@ def stream_from_response(
         total = span[2] if span[2] is not None else size
         _check_size(response, digest, total, size)
         return BlobStream(response, digest, offset, total, url)
-    length = response.headers.get("Content-Length")
-    total = int(length) if length and length.isdigit() else size
+    length = header_int(response.headers.get("Content-Length"))
+    total = length if length is not None else size
     _check_size(response, digest, total, size)
     return BlobStream(response, digest, 0, total, url)
 

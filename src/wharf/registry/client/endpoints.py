@@ -25,6 +25,7 @@ __all__ = [
     "endpoints_for",
     "is_insecure",
     "normalize_server_address",
+    "origin",
     "search_endpoints",
 ]
 
@@ -32,6 +33,7 @@ DOCKER_HUB_DOMAIN = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
 DOCKER_HUB_INDEX = "index.docker.io"
 DEFAULT_CERTS_DIR = Path("/etc/docker/certs.d")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,21 @@ class Endpoint:
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    @property
+    def origin(self) -> tuple[str, str, int]:
+        return origin(self.base_url)
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """``url``'s (scheme, host in lower case, port or the scheme's default): two URLs with the
+    same origin may share credentials (``https://h`` and ``https://H:443`` do)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
+    except ValueError:  # not a port: compare the text as it is
+        return parts.scheme, parts.netloc.lower(), -1
+    return parts.scheme, (parts.hostname or "").lower(), port
 
 
 def api_host(domain: str) -> str:

@@ -43,7 +43,7 @@ def error_details(body: bytes) -> list[ErrorDetail]:
     """The ``errors`` of an OCI error body; empty when the body is not one."""
     try:
         data = json.loads(body[:MAX_ERROR_BODY])
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     entries = data.get("errors") if isinstance(data, dict) else None
     if not isinstance(entries, list):

@@ -7,7 +7,6 @@ Accepted: Docker schema2 manifests and manifest lists, OCI manifests and indexes
 
 from __future__ import annotations
 
-import json
 import platform as host_platform
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from wharf.core.oci import (
     Manifest,
     Platform,
 )
+from wharf.registry.client.untrusted import load_json
 
 __all__ = [
     "ACCEPT_MANIFESTS",
@@ -89,29 +89,23 @@ class FetchedManifest:
         """The parsed image manifest (RemoteFailure when this is an index or malformed)."""
         try:
             return Manifest.from_json(self.json())
-        except InvalidParameter as error:
+        except (InvalidParameter, TypeError, ValueError) as error:  # odd shapes too
             raise RemoteFailure(f"malformed manifest {self.digest}: {error}") from error
 
     def index(self) -> Index:
         try:
             return Index.from_json(self.json())
-        except InvalidParameter as error:
+        except (InvalidParameter, TypeError, ValueError) as error:
             raise RemoteFailure(f"malformed manifest list {self.digest}: {error}") from error
 
     def json(self) -> Any:
-        try:
-            return json.loads(self.data)
-        except ValueError as error:
-            raise RemoteFailure(f"malformed manifest {self.digest}: {error}") from error
+        return load_json(self.data, f"manifest {self.digest}")
 
 
 def _body_media_type(data: bytes) -> tuple[str, str]:
     """(the declared ``mediaType`` or "", the type its shape implies: an OCI manifest or
     index may omit ``mediaType``)."""
-    try:
-        parsed = json.loads(data)
-    except ValueError as error:
-        raise RemoteFailure(f"malformed manifest: {error}") from error
+    parsed = load_json(data, "manifest")
     if not isinstance(parsed, dict):
         raise RemoteFailure("malformed manifest: not a JSON object")
     if parsed.get("schemaVersion") == 1:

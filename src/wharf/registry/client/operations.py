@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from typing import IO
 from urllib.parse import urlencode, urljoin
@@ -24,6 +23,7 @@ from wharf.registry.client.manifests import (
 )
 from wharf.registry.client.session import AuthContext, Session
 from wharf.registry.client.transport import SMALL_BODY, Response, finish, read_body
+from wharf.registry.client.untrusted import header_int, load_json
 from wharf.registry.client.uploads import (
     Progress,
     UploadTarget,
@@ -37,7 +37,8 @@ __all__ = ["RepoOps"]
 
 MAX_TAG_PAGES = 1000
 TAGS_PAGE_SIZE = 1000
-MAX_TAGS_BODY = 16 * 1024 * 1024
+MAX_TAGS_BODY = 16 * 1024 * 1024  # one page
+MAX_TAGS_TOTAL = 64 * 1024 * 1024  # every page together: a registry cannot fill memory
 _LINK_NEXT_RE = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 _DENIED_CODES = {"UNAUTHORIZED", "DENIED", "NAME_UNKNOWN"}
 
@@ -68,10 +69,7 @@ def _announced_digest(header: str) -> Digest | None:
 
 
 def _page_tags(body: bytes) -> list[str]:
-    try:
-        data = json.loads(body)
-    except ValueError as error:
-        raise RemoteFailure(f"malformed tag list: {error}") from error
+    data = load_json(body, "tag list")
     found = data.get("tags") if isinstance(data, dict) else None
     return [tag for tag in (found or []) if isinstance(tag, str)]
 
@@ -130,12 +128,12 @@ class RepoOps:
         if response.status != 200:
             raise error_for_response(response.status, response.reason or "", b"")
         digest = _announced_digest(response.headers.get("Docker-Content-Digest", ""))
-        length = response.headers.get("Content-Length", "")
+        length = header_int(response.headers.get("Content-Length"))
         media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
-        if digest is None or not length.isdigit():
+        if digest is None or length is None:
             fetched = self.get_manifest(None)
             return fetched.descriptor()
-        return Descriptor(media_type, digest, int(length))
+        return Descriptor(media_type, digest, length)
 
     def get_small_blob(self, digest: Digest, limit: int) -> bytes:
         response = self._send("GET", self._url(f"blobs/{digest}"))
@@ -170,11 +168,16 @@ class RepoOps:
     def list_tags(self) -> list[str]:
         url = self._url("tags/list?" + urlencode({"n": TAGS_PAGE_SIZE}))
         tags: list[str] = []
+        received = 0
         for _ in range(MAX_TAG_PAGES):
             response = self._send("GET", url)
             if response.status != 200:
                 raise pull_error(self.ref, self.ref.familiar_name, response)
-            tags += _page_tags(read_body(response, MAX_TAGS_BODY, "tag list"))
+            body = read_body(response, MAX_TAGS_BODY, "tag list")
+            received += len(body)
+            if received > MAX_TAGS_TOTAL:
+                raise RemoteFailure(f"tag list is larger than {MAX_TAGS_TOTAL} bytes")
+            tags += _page_tags(body)
             link = _LINK_NEXT_RE.search(response.headers.get("Link", ""))
             if link is None:
                 return tags
@@ -190,8 +193,7 @@ class RepoOps:
             return None
         if response.status != 200:
             raise error_for_response(response.status, response.reason or "", b"")
-        length = response.headers.get("Content-Length", "")
-        return int(length) if length.isdigit() else 0
+        return header_int(response.headers.get("Content-Length")) or 0
 
     def mount_blob(self, digest: Digest, from_path: str) -> bool:
         query = urlencode({"mount": str(digest), "from": from_path})

@@ -6,7 +6,6 @@ The answer is ``{"num_results": N, "query": "...", "results": [{"name", "descrip
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +15,7 @@ from wharf.registry.client.endpoints import Endpoint
 from wharf.registry.client.errors import error_for_response
 from wharf.registry.client.session import AuthContext, Session
 from wharf.registry.client.transport import read_body
+from wharf.registry.client.untrusted import load_json
 
 __all__ = ["SearchResult", "search_endpoint"]
 
@@ -53,10 +53,7 @@ def search_endpoint(
     body = read_body(response, MAX_SEARCH_BODY, "search response")
     if response.status != 200:
         raise error_for_response(response.status, response.reason or "", body)
-    try:
-        data = json.loads(body)
-    except ValueError as error:
-        raise RemoteFailure(f"malformed search response: {error}") from error
+    data = load_json(body, "search response")
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, list):
         raise RemoteFailure("malformed search response: no results list")

@@ -9,25 +9,28 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from wharf.core.errors import RemoteFailure, Unauthorized
 from wharf.registry.client.auth import (
+    ANONYMOUS,
     MAX_TOKEN_RESPONSE,
     Challenge,
     Credentials,
     Token,
     TokenCache,
     basic_header,
+    is_header_token,
     parse_challenges,
     parse_token_response,
     require_credentials,
     token_request,
 )
-from wharf.registry.client.endpoints import Endpoint
+from wharf.registry.client.endpoints import Endpoint, origin
 from wharf.registry.client.errors import registry_error_text
 from wharf.registry.client.transport import SMALL_BODY, Body, Response, Transport, finish, read_body
 
-__all__ = ["AuthContext", "Session"]
+__all__ = ["AuthContext", "Session", "same_origin"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,12 @@ class AuthContext:
 
     credentials: Credentials
     scopes: tuple[str, ...] = ()
+
+
+def same_origin(url: str, endpoint: Endpoint) -> bool:
+    """True when ``url`` is on ``endpoint``'s scheme, host and port (``endpoints.origin``);
+    a URL with user info is never (parsers disagree on which host such a URL names)."""
+    return "@" not in urlsplit(url).netloc and origin(url) == endpoint.origin
 
 
 def _pick(challenges: Sequence[Challenge]) -> Challenge | None:
@@ -68,13 +77,23 @@ class Session:
         headers: Mapping[str, str] | None = None,
         body: Body = None,
     ) -> Response:
-        """Send with credentials; on a 401 learn the challenge and retry once."""
+        """Send with credentials; on a 401 learn the challenge and retry once. A URL on another
+        host (a ``Link`` or upload ``Location`` the registry named) gets no credentials, and a
+        401 from another host (after a redirect) teaches nothing: the registry's credentials
+        go to the registry and the token realm it names, never to a host a response points at,
+        nor to a mirror (which is asked anonymously: moby#42022 is Docker leaking them there)."""
         sent = dict(headers or {})
+        if not same_origin(url, endpoint):
+            return self.transport.request(endpoint, method, url, sent, body)
+        if endpoint.is_mirror:  # the user's credentials are for the registry, not its mirrors
+            auth = AuthContext(ANONYMOUS, auth.scopes)
         known = self._challenge(endpoint)
         if known is not None:
             sent.update(self._authorize(endpoint, known, auth, method, url, fresh=False))
         response = self.transport.request(endpoint, method, url, sent, body)
         if response.status != 401 or not isinstance(body, bytes | None):
+            return response
+        if not same_origin(response.url or url, endpoint):
             return response
         challenge = _pick(parse_challenges(response.headers.get("WWW-Authenticate", "")))
         if challenge is None or (challenge == known and challenge.scheme == "basic"):
@@ -118,6 +137,8 @@ class Session:
                 return {"Authorization": basic_header(credentials)}
             return {}
         if credentials.registry_token:
+            if not is_header_token(credentials.registry_token):
+                raise Unauthorized("registry token has invalid characters")
             return {"Authorization": f"Bearer {credentials.registry_token}"}
         key = TokenCache.key(challenge, auth.scopes, credentials)
         token = None if fresh else self._tokens.get(key)
@@ -137,9 +158,7 @@ class Session:
     ) -> Token:
         """Ask the challenge's realm for a token (scopes as given)."""
         request = token_request(challenge, scopes, credentials, offline=offline)
-        token_endpoint = Endpoint(
-            request.url.split("://", 1)[0], request.url.split("/")[2], endpoint.verify_tls
-        )
+        token_endpoint = self.transport.endpoint_for(request.url, endpoint)
         response = self.transport.request(
             token_endpoint, request.method, request.url, request.headers, request.body
         )
@@ -162,6 +181,8 @@ class Session:
         if response.status == 200:
             return ""
         challenge = _pick(parse_challenges(response.headers.get("WWW-Authenticate", "")))
+        if not same_origin(response.url or url, endpoint):
+            challenge = None  # redirected elsewhere: that host's realm gets no credentials
         if response.status != 401 or challenge is None:
             text = registry_error_text(response.status, response.reason or "", body)
             raise RemoteFailure(f'Get "{url}": {text}')

@@ -27,7 +27,9 @@ Errors are the spec's JSON (``{"errors": [{"code": "MANIFEST_UNKNOWN", ...}]}``,
 :mod:`.errors`). With ``--htpasswd`` (bcrypt entries only) every endpoint, the admin one
 included, needs HTTP basic credentials (401 with ``WWW-Authenticate: Basic``). Storage is
 content-addressed and verified before anything is published (:mod:`.storage`). Bodies are
-bounded: 4 MiB for a manifest, 64 GiB for a blob, 60 s without data aborts a request.
+bounded: 4 MiB for a manifest, 64 GiB for a blob, 60 s without data aborts a request; a
+connection that does not finish its headers in 60 s is closed; at most 4096 uploads are open.
+Each protection and its test: the Registry section of ``docs/SECURITY.md``.
 
 Not implemented: the referrers API (``/v2/<name>/referrers/<d>``: 404, so clients fall back to
 the tag scheme), token authentication, garbage collection of unlinked blobs, schema1 manifests

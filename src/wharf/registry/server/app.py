@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 
 from wharf.registry.server.auth import REALM, Htpasswd, basic_credentials
 from wharf.registry.server.errors import RegistryError, error_body
@@ -55,9 +55,15 @@ _REGISTRY_KEY = web.AppKey("registry", Registry)
 
 def make_app(registry: Registry, htpasswd: Htpasswd | None = None) -> web.Application:
     """The registry as an aiohttp application (``htpasswd`` turns basic auth on)."""
-    app = web.Application(middlewares=[_errors_middleware, _auth_middleware(htpasswd)])
+    app = web.Application(
+        middlewares=[
+            _errors_middleware,
+            _in_flight_middleware(registry.max_in_flight),
+            _auth_middleware(htpasswd),
+        ]
+    )
     app[_REGISTRY_KEY] = registry
-    app.router.add_route("*", "/{tail:.*}", _dispatch)
+    app.router.add_route("*", "/{tail:.*}", _dispatch, expect_handler=_expect_handler(htpasswd))
     app.on_response_prepare.append(_add_version_header)
     return app
 
@@ -95,18 +101,60 @@ async def _errors_middleware(
         return _error_response(RegistryError("UNKNOWN"))
 
 
+def _in_flight_middleware(limit: int) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """At most ``limit`` requests are handled at once (each may hold a manifest body, an open
+    upload file, a bcrypt check in the queue); the next ones get TOOMANYREQUESTS right away
+    instead of piling up memory and file descriptors."""
+    running = [0]
+
+    @web.middleware
+    async def bounded(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if running[0] >= limit:
+            raise RegistryError("TOOMANYREQUESTS", f"more than {limit} requests at once")
+        running[0] += 1
+        try:
+            return await handler(request)
+        finally:
+            running[0] -= 1
+
+    return bounded
+
+
 def _auth_middleware(htpasswd: Htpasswd | None) -> Callable[..., Awaitable[web.StreamResponse]]:
     @web.middleware
     async def check(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        if htpasswd is not None:
-            credentials = basic_credentials(request.headers.get("Authorization"))
-            if credentials is None or not await htpasswd.check(*credentials):
-                raise RegistryError("UNAUTHORIZED")
+        if htpasswd is not None and not await _authenticated(htpasswd, request):
+            raise RegistryError("UNAUTHORIZED")
         return await handler(request)
 
     return check
+
+
+def _expect_handler(htpasswd: Htpasswd | None) -> Callable[..., Awaitable[web.Response | None]]:
+    async def expect(request: web.Request) -> web.Response | None:
+        """``Expect: 100-continue`` (curl and others send it with big bodies): the body is
+        invited only from a client that may send it; others get the 401 right away, before the
+        middlewares, instead of a "100 Continue" and then a body uploaded for nothing."""
+        if htpasswd is not None and not await _authenticated(htpasswd, request):
+            return _error_response(RegistryError("UNAUTHORIZED"))
+        if request.version != HttpVersion11:
+            return None
+        if request.headers.get("Expect", "").lower() != "100-continue":
+            return _error_response(RegistryError("UNSUPPORTED", "unknown Expect", status=417))
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # the access log counts the response only
+        return None
+
+    return expect
+
+
+async def _authenticated(htpasswd: Htpasswd, request: web.Request) -> bool:
+    credentials = basic_credentials(request.headers.get("Authorization"))
+    return credentials is not None and await htpasswd.check(*credentials)
 
 
 def _error_response(error: RegistryError) -> web.Response:

@@ -21,11 +21,15 @@ __all__ = ["BodyLimits", "copy_body", "read_body"]
 
 
 class BodyLimits:
-    """How much a body may hold and how long it may stall."""
+    """How much a body may hold, how long it may stall, and (for bodies read whole) how long
+    it may take in all: a client dripping a byte within each idle timeout is still cut."""
 
-    def __init__(self, max_size: int, idle_timeout: float) -> None:
+    def __init__(
+        self, max_size: int, idle_timeout: float, total_timeout: float | None = None
+    ) -> None:
         self.max_size = max_size
         self.idle_timeout = idle_timeout
+        self.total_timeout = total_timeout
 
 
 async def copy_body(
@@ -58,7 +62,9 @@ async def read_body(request: web.Request, limits: BodyLimits) -> bytes:
         raise _too_large(limits.max_size)
     parts: list[bytes] = []
     total = 0
-    while chunk := await _next_chunk(request, limits.idle_timeout):
+    loop = asyncio.get_running_loop()
+    ends = None if limits.total_timeout is None else loop.time() + limits.total_timeout
+    while chunk := await _next_chunk(request, _wait(limits, ends, loop.time())):
         total += len(chunk)
         if total > limits.max_size:
             raise _too_large(limits.max_size)
@@ -66,12 +72,17 @@ async def read_body(request: web.Request, limits: BodyLimits) -> bytes:
     return b"".join(parts)
 
 
-async def _next_chunk(request: web.Request, idle_timeout: float) -> bytes:
+def _wait(limits: BodyLimits, ends: float | None, now: float) -> float:
+    """How long the next chunk may take: the idle timeout, or less near the total's end."""
+    return limits.idle_timeout if ends is None else max(min(limits.idle_timeout, ends - now), 0)
+
+
+async def _next_chunk(request: web.Request, timeout: float) -> bytes:
     try:
-        return await asyncio.wait_for(request.content.readany(), idle_timeout)
+        return await asyncio.wait_for(request.content.readany(), timeout)
     except TimeoutError as exc:
         raise RegistryError(
-            "BLOB_UPLOAD_INVALID", f"no body data for {idle_timeout:g}s", status=408
+            "BLOB_UPLOAD_INVALID", "body not received in time (idle or too slow)", status=408
         ) from exc
     except (ConnectionError, HttpProcessingError) as exc:
         raise RegistryError("BLOB_UPLOAD_INVALID", f"body cut short: {exc}") from exc

@@ -48,6 +48,7 @@ _MESSAGES: dict[str, str] = {
     "UNAUTHORIZED": "authentication required",
     "DENIED": "requested access to the resource is denied",
     "UNSUPPORTED": "The operation is unsupported.",
+    "TOOMANYREQUESTS": "too many requests",
     "PAGINATION_NUMBER_INVALID": "invalid number of results requested",
     "UNKNOWN": "unknown error",
 }

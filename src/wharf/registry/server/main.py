@@ -22,13 +22,14 @@ from wharf.registry.server.app import make_app
 from wharf.registry.server.auth import Htpasswd, HtpasswdError
 from wharf.registry.server.state import Registry
 
-__all__ = ["main", "parse_addr"]
+__all__ = ["main", "make_runner", "parse_addr"]
 
 log = logging.getLogger("wharf.registry.server")
 
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'
 SHUTDOWN_GRACE = 10.0
 ABANDONED_UPLOAD_SECONDS = 7 * 24 * 3600
+IDLE_CONNECTION = 60.0
 
 
 def parse_addr(text: str) -> tuple[str, int]:
@@ -51,13 +52,24 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def serve(registry: Registry, htpasswd: Htpasswd | None, host: str, port: int) -> None:
-    runner = web.AppRunner(
+def make_runner(
+    registry: Registry, htpasswd: Htpasswd | None, *, idle_timeout: float = IDLE_CONNECTION
+) -> web.AppRunner:
+    """The app's runner. ``idle_timeout`` closes a connection that has not finished sending a
+    request's headers that long after it opened or after its last response (a slowloris client
+    trickling header bytes, or a client that connects and sends nothing); aiohttp's own default
+    is an hour. Bodies have their own bound (:mod:`.bodies`)."""
+    return web.AppRunner(
         make_app(registry, htpasswd),
         access_log=logging.getLogger("wharf.registry.access"),
         access_log_format=ACCESS_LOG_FORMAT,
         shutdown_timeout=SHUTDOWN_GRACE,
+        keepalive_timeout=idle_timeout,
     )
+
+
+async def serve(registry: Registry, htpasswd: Htpasswd | None, host: str, port: int) -> None:
+    runner = make_runner(registry, htpasswd)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port, reuse_address=True)

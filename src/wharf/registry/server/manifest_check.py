@@ -47,6 +47,7 @@ def check_manifest(body: bytes, content_type: str) -> CheckedManifest:
     if document.get("schemaVersion") != 2 or isinstance(document.get("schemaVersion"), bool):
         raise _invalid("schemaVersion must be 2 (schema1 manifests are not supported)")
     media_type = _media_type(document, content_type)
+    _check_unambiguous(document, media_type)
     if media_type in INDEXES:
         children = _descriptor_list(document, "manifests")
         return CheckedManifest(media_type, (), tuple(_referenced(d) for d in children))
@@ -63,8 +64,8 @@ def check_manifest(body: bytes, content_type: str) -> CheckedManifest:
 def _json_object(body: bytes) -> dict[str, Any]:
     try:
         document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _invalid(f"manifest is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # nesting or integers past Python's limits too
+        raise _invalid(f"manifest is not valid JSON: {str(exc)[:200]}") from exc
     if not isinstance(document, dict):
         raise _invalid("manifest must be a JSON object")
     return document
@@ -83,6 +84,15 @@ def _media_type(document: dict[str, Any], content_type: str) -> str:
     if media_type not in IMAGE_MANIFESTS | INDEXES:
         raise _invalid(f"unsupported manifest media type {media_type!r}")
     return media_type
+
+
+def _check_unambiguous(document: dict[str, Any], media_type: str) -> None:
+    """An index holds no ``config``/``layers``, an image manifest no ``manifests``: a document
+    that is both would be read one way here and another way by some client."""
+    foreign = ("config", "layers") if media_type in INDEXES else ("manifests",)
+    present = [key for key in foreign if key in document]
+    if present:
+        raise _invalid(f"{media_type} must not have {', '.join(present)}")
 
 
 def _descriptor_list(document: dict[str, Any], key: str) -> list[dict[str, Any]]:

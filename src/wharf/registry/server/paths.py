@@ -25,12 +25,15 @@ from wharf.core.digest import Digest
 from wharf.core.errors import InvalidParameter
 from wharf.registry.server.errors import RegistryError
 
-__all__ = ["Route", "parse_digest", "parse_route", "validate_name", "validate_tag"]
+__all__ = ["Route", "parse_count", "parse_digest", "parse_route", "validate_name", "validate_tag"]
 
 NAME_MAX = 255
 _COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
 _NAME_RE = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
 _TAG_RE = re.compile(r"[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}")
+# ASCII digits only (str.isdigit and \d accept other scripts' digits), at most 18 of them:
+# int() of more than 4300 digits raises, and no count, offset or size here needs more.
+COUNT_RE = re.compile(r"[0-9]{1,18}")
 
 _ROUTES: list[tuple[str, re.Pattern[str]]] = [
     ("base", re.compile(r"/v2/?")),
@@ -80,6 +83,11 @@ def validate_tag(tag: str) -> None:
     """MANIFEST_INVALID unless ``tag`` matches the spec's tag grammar."""
     if not _TAG_RE.fullmatch(tag):
         raise RegistryError("MANIFEST_INVALID", f"invalid tag: {tag[:200]!r}")
+
+
+def parse_count(text: str) -> int | None:
+    """A non-negative integer from a query or header, None when ``text`` is not one."""
+    return int(text) if COUNT_RE.fullmatch(text) else None
 
 
 def parse_digest(text: str) -> Digest:

@@ -26,6 +26,7 @@ class Registry:
     uploads: UploadStore
     blob_limits: BodyLimits
     manifest_limits: BodyLimits
+    max_in_flight: int = 256  # requests handled at once; more get 429 at once
 
     @classmethod
     def open(
@@ -35,14 +36,18 @@ class Registry:
         max_blob_size: int = 64 << 30,
         max_manifest_size: int = 4 * MIB,
         idle_timeout: float = 60.0,
+        manifest_timeout: float = 300.0,
+        max_open_uploads: int = 4096,
+        max_in_flight: int = 256,
     ) -> Registry:
         root.mkdir(parents=True, exist_ok=True)
         return cls(
             BlobStore(root),
             RepositoryStore(root),
-            UploadStore(root),
+            UploadStore(root, max_open_uploads),
             BodyLimits(max_blob_size, idle_timeout),
-            BodyLimits(max_manifest_size, idle_timeout),
+            BodyLimits(max_manifest_size, idle_timeout, manifest_timeout),
+            max_in_flight,
         )
 
 

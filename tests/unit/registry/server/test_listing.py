@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
+import pytest
 from tests.unit.registry.server.harness import Reg, error_code, run
 
 
@@ -57,5 +60,41 @@ def test_catalog_lists_nested_repositories_with_pagination(tmp_path: Path) -> No
         assert resp.headers["Link"] == '</v2/_catalog?n=3&last=blobs-only>; rel="next"'
         resp = await reg.client.get("/v2/_catalog?n=3&last=blobs-only")
         assert (await resp.json())["repositories"] == expected[3:]
+
+    run(tmp_path, scenario)
+
+
+def test_catalog_and_search_do_not_rescan_the_tree_per_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scans: list[str] = []
+    real_scandir = os.scandir
+
+    def counting_scandir(path: Any) -> Any:
+        if "repositories" in str(path):  # shutil.rmtree scans upload directories too
+            scans.append(str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting_scandir)
+
+    async def scenario(reg: Reg) -> None:
+        digest = await reg.push_blob("a/one", b"x")
+        assert (await (await reg.client.get("/v2/_catalog")).json())["repositories"] == ["a/one"]
+        scans.clear()
+        for _ in range(5):
+            assert (await reg.client.get("/v2/_catalog?n=1")).status == 200
+            assert (await reg.client.get("/v1/search?q=a")).status == 200
+        assert scans == []
+        await reg.push_blob("b/two", b"y")
+        resp = await reg.client.post(f"/v2/c/blobs/uploads/?mount={digest}&from=a/one")
+        assert resp.status == 201
+        await reg.push_image("d", "t", [b"z"])
+        catalog = await (await reg.client.get("/v2/_catalog")).json()
+        assert catalog["repositories"] == ["a/one", "b/two", "c", "d"]
+        assert scans == []
+        stars = await reg.client.put("/wharf/v1/repositories/d/stars", data=b'{"stars": 7}')
+        assert stars.status == 200
+        found = await (await reg.client.get("/v1/search?q=")).json()
+        assert found["results"][0]["name"] == "d"
 
     run(tmp_path, scenario)

@@ -87,3 +87,59 @@ def test_a_client_that_stops_reading_a_blob_is_cut_off(tmp_path: Path) -> None:
         assert len(await resp.read()) == len(data)  # and the registry still serves
 
     run(tmp_path, scenario, idle_timeout=IDLE_TIMEOUT)
+
+
+def test_a_manifest_dripped_within_the_idle_timeout_is_cut_at_the_total(tmp_path: Path) -> None:
+    async def scenario(reg: Reg) -> None:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(reg.client.host, reg.client.port), 5
+        )
+        try:
+            writer.write(
+                b"PUT /v2/r/manifests/t HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+                b"Content-Type: application/vnd.oci.image.manifest.v1+json\r\n\r\n"
+            )
+            started = time.monotonic()
+            answer = b""
+            for _ in range(40):  # a byte every 0.1 s: never idle for IDLE_TIMEOUT
+                writer.write(b" ")
+                await writer.drain()
+                try:
+                    answer = await asyncio.wait_for(reader.read(65536), 0.1)
+                except TimeoutError:
+                    continue
+                break
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
+            assert time.monotonic() - started < 3
+        finally:
+            writer.close()
+        assert (await reg.client.get("/v2/")).status == 200
+
+    run(tmp_path, scenario, idle_timeout=IDLE_TIMEOUT, manifest_timeout=1.0)
+
+
+def test_requests_past_the_in_flight_limit_get_429_at_once(tmp_path: Path) -> None:
+    async def scenario(reg: Reg) -> None:
+        held = []
+        for _ in range(2):  # two uploads whose bodies stall: both handlers stay busy
+            url = await _start(reg)
+            _, writer = await asyncio.open_connection(reg.client.host, reg.client.port)
+            head = f"PATCH {url} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+            writer.write(head.encode() + b"x" * 10)
+            await writer.drain()
+            held.append(writer)
+        await asyncio.sleep(0.2)
+        try:
+            refused = await reg.client.get("/v2/")
+            assert refused.status == 429
+            assert (await refused.json())["errors"][0]["code"] == "TOOMANYREQUESTS"
+        finally:
+            for writer in held:
+                writer.close()
+        for _ in range(50):  # the server notices the closed connections asynchronously
+            if (await reg.client.get("/v2/")).status == 200:
+                break
+            await asyncio.sleep(0.05)
+        assert (await reg.client.get("/v2/")).status == 200
+
+    run(tmp_path, scenario, idle_timeout=30.0, max_in_flight=2)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from pathlib import Path
 
 from tests.unit.registry.server.harness import Reg, digest_of, error_code, registry_at, run
@@ -214,3 +216,40 @@ def test_bodies_in_chunked_transfer_encoding_are_taken_not_dropped(tmp_path: Pat
         assert resp.status == 201
 
     run(tmp_path, scenario)
+
+
+def test_open_upload_sessions_are_capped(tmp_path: Path) -> None:
+    async def scenario(reg: Reg) -> None:
+        locations = []
+        for _ in range(3):
+            resp = await reg.client.post("/v2/r/blobs/uploads/")
+            assert resp.status == 202
+            locations.append(resp.headers["Location"])
+        refused = await reg.client.post("/v2/r/blobs/uploads/")
+        assert refused.status == 429
+        assert await error_code(refused) == "TOOMANYREQUESTS"
+        digest = digest_of(b"mono")  # a monolithic upload needs a session too
+        resp = await reg.client.post(f"/v2/r/blobs/uploads/?digest={digest}", data=b"mono")
+        assert resp.status == 429
+        assert len(list((tmp_path / "uploads").iterdir())) == 3
+        first = locations[0][locations[0].index("/v2/") :]
+        assert (await reg.client.delete(first)).status == 204
+        resp = await reg.client.post(f"/v2/r/blobs/uploads/?digest={digest}", data=b"mono")
+        assert resp.status == 201  # a freed slot is usable, and the finished one frees its own
+        assert (await reg.client.post("/v2/r/blobs/uploads/")).status == 202
+
+    run(tmp_path, scenario, max_open_uploads=3)
+
+
+def test_at_the_cap_day_old_sessions_make_room(tmp_path: Path) -> None:
+    async def scenario(reg: Reg) -> None:
+        for _ in range(2):
+            assert (await reg.client.post("/v2/r/blobs/uploads/")).status == 202
+        stale = sorted((tmp_path / "uploads").iterdir())[0]
+        old = time.time() - 2 * 24 * 3600
+        for path in (stale / "data", stale):
+            os.utime(path, (old, old))
+        assert (await reg.client.post("/v2/r/blobs/uploads/")).status == 202
+        assert not stale.exists()
+
+    run(tmp_path, scenario, max_open_uploads=2)

@@ -1,6 +1,7 @@
-"""Sending a blob (or a manifest's bytes): one byte range (``Range: bytes=a-b``, ``a-``, ``-n``) or the whole file,
-written in chunks with a timeout on each write, so a client that stops reading frees the
-connection instead of holding it forever (the upload side has the same bound)."""
+"""Sending a blob (or a manifest's bytes): one byte range (``Range: bytes=a-b``, ``a-``,
+``-n``) or the whole file, written in chunks with a timeout on each write, so a client that
+stops reading frees the connection instead of holding it forever (the upload side has the same
+bound)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ __all__ = ["ByteRange", "parse_range", "send_bytes", "send_file"]
 log = logging.getLogger("wharf.registry.server")
 
 CHUNK = 1 << 20
-_RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
+_RANGE_RE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})")  # ASCII, int()-safe
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from wharf.registry.server.errors import RegistryError
-from wharf.registry.server.paths import Route
+from wharf.registry.server.paths import Route, parse_count
 from wharf.registry.server.state import Registry, json_response
 
 __all__ = ["get_catalog", "get_tags", "paginate"]
@@ -43,6 +43,7 @@ def paginate(request: web.Request, items: list[str]) -> tuple[list[str], dict[st
 def _page_size(text: str | None) -> int:
     if text is None:
         return PAGE_MAX
-    if not text.isdigit():
+    number = parse_count(text)
+    if number is None:
         raise RegistryError("PAGINATION_NUMBER_INVALID", detail={"n": text[:40]})
-    return min(int(text), PAGE_MAX)
+    return min(number, PAGE_MAX)

@@ -23,14 +23,15 @@ from aiohttp import web
 
 from wharf.registry.server.bodies import BodyLimits, read_body
 from wharf.registry.server.errors import RegistryError
-from wharf.registry.server.paths import Route
+from wharf.registry.server.paths import Route, parse_count
 from wharf.registry.server.state import Registry, json_response
 
 __all__ = ["get_stars", "ping_v1", "put_stars", "search"]
 
 PAGE_SIZE_DEFAULT = 25
 PAGE_SIZE_MAX = 100
-_STARS_BODY = BodyLimits(4096, 30.0)
+STARS_MAX = (1 << 31) - 1  # what every client's star_count field holds
+_STARS_BODY = BodyLimits(4096, 30.0, 30.0)
 
 
 async def search(registry: Registry, request: web.Request, route: Route) -> web.StreamResponse:
@@ -66,11 +67,14 @@ async def put_stars(registry: Registry, request: web.Request, route: Route) -> w
     _known(registry, route.name)
     try:
         document = json.loads(await read_body(request, _STARS_BODY))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RegistryError("UNSUPPORTED", f"body is not JSON: {exc}", status=400) from exc
+    except (ValueError, RecursionError) as exc:
+        message = f"body is not JSON: {str(exc)[:200]}"
+        raise RegistryError("UNSUPPORTED", message, status=400) from exc
     stars = document.get("stars") if isinstance(document, dict) else None
-    if not isinstance(stars, int) or isinstance(stars, bool) or stars < 0:
-        raise RegistryError("UNSUPPORTED", 'body must be {"stars": <integer >= 0>}', status=400)
+    if not isinstance(stars, int) or isinstance(stars, bool) or not 0 <= stars <= STARS_MAX:
+        raise RegistryError(
+            "UNSUPPORTED", 'body must be {"stars": <integer 0..2^31-1>}', status=400
+        )
     registry.repositories.set_stars(route.name, stars)
     return json_response({"name": route.name, "stars": stars})
 
@@ -94,8 +98,9 @@ def _int_query(request: web.Request, key: str, default: int, low: int, high: int
     text = request.query.get(key)
     if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    number = parse_count(text)
+    if number is None or not low <= number <= high:
         raise RegistryError(
             "PAGINATION_NUMBER_INVALID", f"{key} must be an integer in {low}..{high}"
         )
-    return int(text)
+    return number

@@ -1,4 +1,9 @@
-"""Per-repository links: which blobs and manifests a repository sees, its tags and its stars."""
+"""Per-repository links: which blobs and manifests a repository sees, its tags and its stars.
+
+The catalog (every repository's name) and the stars are read from disk once, then kept in
+memory and updated by this store's own writes (the registry is the only writer of its root),
+so ``_catalog`` and search do not walk the whole tree on every request: a cheap request must
+not cost a scan of every repository."""
 
 from __future__ import annotations
 
@@ -24,6 +29,8 @@ class RepositoryStore:
     def __init__(self, root: Path) -> None:
         self._dir = root / "repositories"
         self._dir.mkdir(parents=True, exist_ok=True)
+        self._names: set[str] | None = None  # read on first use
+        self._stars: dict[str, int] = {}
 
     def exists(self, name: str) -> bool:
         repo = self._repo(name)
@@ -31,11 +38,18 @@ class RepositoryStore:
 
     def names(self) -> list[str]:
         """Every repository, sorted (the catalog)."""
-        return sorted(self._walk(self._dir, ""))
+        if self._names is None:
+            self._names = set(self._walk(self._dir, ""))
+        return sorted(self._names)
+
+    def _created(self, name: str) -> None:
+        if self._names is not None:
+            self._names.add(name)
 
     # blobs
     def link_blob(self, name: str, digest: Digest) -> None:
         _touch(self._blob_link(name, digest))
+        self._created(name)
 
     def has_blob(self, name: str, digest: Digest) -> bool:
         """True when ``digest`` was pushed or mounted to ``name``, or is one of its manifests."""
@@ -49,6 +63,7 @@ class RepositoryStore:
         path = self._revision(name, digest)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, media_type.encode())
+        self._created(name)
 
     def manifest_media_type(self, name: str, digest: Digest) -> str | None:
         try:
@@ -89,15 +104,21 @@ class RepositoryStore:
 
     # metadata
     def stars(self, name: str) -> int:
+        if name not in self._stars:
+            self._stars[name] = self._read_stars(name)
+        return self._stars[name]
+
+    def _read_stars(self, name: str) -> int:
         try:
             meta = json.loads((self._repo(name) / _META).read_bytes())
-        except FileNotFoundError:
+        except (FileNotFoundError, ValueError, RecursionError):
             return 0
         stars = meta.get("stars", 0) if isinstance(meta, dict) else 0
         return stars if isinstance(stars, int) else 0
 
     def set_stars(self, name: str, stars: int) -> None:
         write_atomic(self._repo(name) / _META, json.dumps({"stars": stars}).encode())
+        self._stars[name] = stars
 
     # paths
     def _repo(self, name: str) -> Path:

@@ -3,6 +3,10 @@
 The sha256 of the bytes received so far is kept in memory per session (hashlib states cannot be
 saved), so finishing an upload does not read it back; after a restart, or for a session evicted
 from the bounded table, the file is hashed again at the end.
+
+Sessions are capped (``max_open``, 4096 by default): each one is a directory, and a client
+that only ever POSTs would otherwise fill the disk's inodes. At the cap, sessions untouched for
+a day are dropped; if none is, the POST is refused with TOOMANYREQUESTS (429).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from wharf.registry.server.errors import RegistryError
 __all__ = ["Upload", "UploadStore"]
 
 MAX_TRACKED = 256
+MAX_OPEN = 4096
+STALE_AT_CAP = 24 * 3600
 HASH_CHUNK = 1 << 20
 _UPLOAD_ID_RE = re.compile(r"[a-f0-9]{32}")
 
@@ -61,15 +67,22 @@ class Upload:
 class UploadStore:
     """Creates, finds and removes upload sessions."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, max_open: int = MAX_OPEN) -> None:
         self._dir = root / "uploads"
         self._dir.mkdir(parents=True, exist_ok=True)
         self._open: OrderedDict[str, Upload] = OrderedDict()
+        self._max_open = max_open
+        self._count = sum(1 for _ in self._dir.iterdir())
 
     def start(self, repository: str) -> Upload:
-        upload_id = uuid.uuid4().hex
+        if self._count >= self._max_open and not self.purge_older_than(STALE_AT_CAP):
+            raise RegistryError(
+                "TOOMANYREQUESTS", f"too many uploads in progress ({self._max_open})"
+            )
+        upload_id = uuid.uuid4().hex  # 122 random bits: not guessable
         directory = self._dir / upload_id
         directory.mkdir()
+        self._count += 1
         write_atomic(directory / "repository", repository.encode(), durable=False)
         (directory / "data").touch()
         upload = Upload(upload_id, repository, directory, hasher=Digest.hasher())
@@ -96,7 +109,12 @@ class UploadStore:
 
     def remove(self, upload: Upload) -> None:
         self._open.pop(upload.id, None)
-        shutil.rmtree(upload.directory, ignore_errors=True)
+        self._rmtree(upload.directory)
+
+    def _rmtree(self, directory: Path) -> None:
+        if directory.exists():  # removed once, counted once (a failed publish removes early)
+            shutil.rmtree(directory, ignore_errors=True)
+            self._count -= 1
 
     def purge_older_than(self, seconds: float) -> int:
         """Remove sessions untouched for ``seconds`` (abandoned pushes); how many went."""
@@ -106,7 +124,7 @@ class UploadStore:
             with contextlib.suppress(FileNotFoundError):
                 touched = max(directory.stat().st_mtime, (directory / "data").stat().st_mtime)
                 if touched < limit:
-                    shutil.rmtree(directory, ignore_errors=True)
+                    self._rmtree(directory)
                     self._open.pop(directory.name, None)
                     removed += 1
         return removed
