@@ -23,7 +23,7 @@ class Hasher(Protocol):
 
 def is_digest(text: str) -> bool:
     """True when ``text`` is a valid sha256 digest."""
-    return bool(_DIGEST_RE.match(text))
+    return bool(_DIGEST_RE.fullmatch(text))
 
 
 @dataclass(frozen=True, order=True)
@@ -44,7 +44,7 @@ class Digest:
     def parse(cls, text: str) -> Digest:
         """Parse ``sha256:<hex>``; InvalidParameter otherwise (unknown algorithms included)."""
         algorithm, sep, hex_ = text.partition(":")
-        if not sep or not _ANY_DIGEST_RE.match(text):
+        if not sep or not _ANY_DIGEST_RE.fullmatch(text):
             raise InvalidParameter(f"invalid digest format: {text!r}")
         if algorithm != SHA256:
             raise InvalidParameter(f"unsupported digest algorithm: {algorithm}")

@@ -58,3 +58,18 @@ def test_chain_ids() -> None:
     chains = chain_ids([a, b])
     assert chains[0] == a
     assert chains[1] == str(Digest.from_bytes(f"{a} {b}".encode()))
+
+
+def test_a_digest_with_a_trailing_newline_is_not_a_digest() -> None:
+    from wharf.core.digest import Digest, is_digest
+    from wharf.core.errors import InvalidParameter
+
+    text = "sha256:" + "a" * 64
+    assert is_digest(text)
+    assert not is_digest(text + "\n")
+    try:
+        Digest.parse(text + "\n")
+    except InvalidParameter:
+        pass
+    else:
+        raise AssertionError("a digest followed by a newline was accepted")
