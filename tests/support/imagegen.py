@@ -119,7 +119,8 @@ class LayerWriter:
 
     def __init__(self, exp: Expectations) -> None:
         self.buf = io.BytesIO()
-        self.tar = tarfile.open(fileobj=self.buf, mode="w", format=tarfile.PAX_FORMAT)
+        self.tar = tarfile.open(  # noqa: SIM115 -- closed by finish()
+            fileobj=self.buf, mode="w", format=tarfile.PAX_FORMAT)
         self.exp = exp
 
     def _info(self, name: str, kind: bytes, mode: int) -> tarfile.TarInfo:
@@ -243,8 +244,9 @@ def write_blob(layout: Path, data: bytes) -> str:
 
 
 def image_config(seed: str, diff_ids: list[str]) -> bytes:
-    history = [{"created": CREATED, "created_by": f"/bin/sh -c #(nop) layer {i + 1} of {seed}"}
-               for i in range(len(diff_ids))]
+    history: list[dict[str, object]] = [
+        {"created": CREATED, "created_by": f"/bin/sh -c #(nop) layer {i + 1} of {seed}"}
+        for i in range(len(diff_ids))]
     history.append({"created": CREATED, "created_by": '/bin/sh -c #(nop)  CMD ["sh"]',
                     "empty_layer": True})
     config = {

@@ -25,7 +25,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,13 +85,14 @@ class Registry:
         return {}
 
     def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
-                body: bytes | None = None, scope: str | None = None,
+                body: bytes | None = None, scope: str | None = None, anonymous: bool = False,
                 ) -> tuple[int, dict[str, str], bytes]:
-        """One HTTP request to the registry, authenticated (``scope`` for token auth)."""
+        """One HTTP request to the registry, authenticated (``scope`` for token auth) unless
+        ``anonymous``."""
         conn = http.client.HTTPConnection(self.host, timeout=30)
         try:
-            conn.request(method, path, body=body, headers={**self._auth_header(scope),
-                                                           **(headers or {})})
+            auth = {} if anonymous else self._auth_header(scope)
+            conn.request(method, path, body=body, headers={**auth, **(headers or {})})
             resp = conn.getresponse()
             return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
         finally:
@@ -180,7 +180,9 @@ def cncf_registry(tmp: Path, auth: str = "none") -> Iterator[Registry]:
     tmp.mkdir(parents=True, exist_ok=True)
     host = f"127.0.0.1:{free_port()}"
     with contextlib.ExitStack() as stack:
-        issuer, auth_config, creds = None, {}, (None, None)
+        issuer: TokenIssuer | None = None
+        auth_config: dict[str, object] = {}
+        creds: tuple[str | None, str | None] = (None, None)
         if auth == "htpasswd":
             path = write_htpasswd(tmp / "htpasswd", {USER: PASSWORD})
             auth_config = {"htpasswd": {"realm": "wharf-test", "path": str(path)}}
@@ -275,5 +277,10 @@ def registry_ref(registry: Registry, repo: str, tag: str = "latest") -> str:
     return f"{registry.host}/{repo}:{tag}"
 
 
-def quote_repo(repo: str) -> str:
-    return urllib.parse.quote(repo, safe="/")
+def push_with_skopeo(tmp: Path, registry: Registry, source: str, repo: str,
+                     tag: str = "latest") -> str:
+    """Copy ``source`` (e.g. ``GeneratedImage.oci_ref``) to ``repo:tag`` on ``registry``;
+    returns the pushed reference (``host/repo:tag``)."""
+    ref = registry_ref(registry, repo, tag)
+    skopeo_copy(tmp, source, f"docker://{ref}", dest_creds=registry.creds)
+    return ref

@@ -134,7 +134,7 @@ class TokenHandler(BaseHTTPRequestHandler):
     owner: TokenIssuer
     timeout = 30
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet: tests read ``owner.requests`` instead."""
 
     def reply(self, status: int, body: dict[str, object]) -> None:
@@ -156,7 +156,7 @@ class TokenHandler(BaseHTTPRequestHandler):
             return False, None
         return (True, user) if self.owner.users.get(user) == password else (False, None)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
         ok, user = self.basic_user()
         if not ok:
@@ -165,7 +165,7 @@ class TokenHandler(BaseHTTPRequestHandler):
         offline = query.get("offline_token", ["false"])[0] == "true"
         self.reply(200, self.owner.issue("GET", user, query.get("scope", []), offline))
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         form = urllib.parse.parse_qs(self.rfile.read(min(length, 65536)).decode())
         grant = form.get("grant_type", [""])[0]
