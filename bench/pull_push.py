@@ -1,4 +1,4 @@
-"""Pull and push side by side: wharf against dockerd (Debian's docker.io), same registry, same image.
+"""Pull and push side by side: wharf against dockerd (Debian's docker.io), one registry, one image.
 
 Run as root: ``.venv/bin/python bench/pull_push.py [--runs 5] [--size-mb 300]
 [--engines wharf,docker]``. It generates a ~300 MB image of 4 layers whose seed is new on
@@ -14,7 +14,7 @@ root, exec root, socket; dockerd also its own bridge, ``tests/support/daemons.py
 
 Every pull is checked (image id = the config digest, the manifest digest in the output) before
 its time counts. Prints the medians, every sample, and the wharf/docker ratios (the targets:
-pull ≤ 0.5×, push ≤ 0.7×). An engine whose pull or push fails is reported with its error; the
+pull <= 0.5x, push <= 0.7x). An engine whose pull or push fails is reported with its error; the
 other's figures still print. Nothing leaves 127.0.0.1; everything started is stopped.
 """
 

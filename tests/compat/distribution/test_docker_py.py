@@ -7,6 +7,7 @@ reference) and wharfd.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -111,7 +112,5 @@ def test_save_with_get_and_load(py: docker.DockerClient, cncf: Registry, tmp_pat
 
 
 def with_no_error(action: Callable[[], object]) -> None:
-    try:
+    with contextlib.suppress(docker.errors.APIError):
         action()
-    except docker.errors.APIError:
-        pass
