@@ -5,8 +5,9 @@ A client is pointed at ``proxy.host`` instead of the registry's; every request i
 every response body is counted per request path (``bytes_served``), with the ``Range`` header
 each request carried (``log``). ``Fault`` rules change what a matching request gets:
 
-- ``cut_after=N``: the headers as the registry sent them, then N body bytes, then the
-  connection is closed (a truncated blob);
+- ``cut_after=N``: the headers as the registry sent them, then the body up to byte N of the
+  resource, then the connection is closed: a blob that always ends at N, however often the
+  client retries or resumes with ``Range: bytes=S-`` (it gets N - S bytes, or none);
 - ``delay=S``: nothing for S seconds before the request is forwarded (a slow registry; a long
   S is a registry that never answers);
 - ``throttle=S``: S seconds of sleep after every 64 KiB of body (a slow download to interrupt);
@@ -125,6 +126,12 @@ class FaultProxy:
             return [entry for entry in self.log if re.search(pattern, entry.path)]
 
 
+def range_start(header: str | None) -> int:
+    """The first byte a ``Range: bytes=S-[E]`` header asks for (0 without one)."""
+    found = re.match(r"bytes=(\d+)-", header or "")
+    return int(found[1]) if found else 0
+
+
 class ProxyHandler(BaseHTTPRequestHandler):
     owner: FaultProxy
     protocol_version = "HTTP/1.1"
@@ -176,10 +183,14 @@ class ProxyHandler(BaseHTTPRequestHandler):
     def forward(self, body: bytes, fault: Fault | None) -> None:
         conn = http.client.HTTPConnection(self.owner.upstream, timeout=60)
         try:
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            conn.putrequest(self.command, self.path, skip_host=True,
+                            skip_accept_encoding=True)
+            for name, value in self.headers.items():  # repeated ones too (Accept)
+                if name.lower() not in HOP_BY_HOP:
+                    conn.putheader(name, value)
             if body or self.command in ("PUT", "POST", "PATCH"):
-                headers["Content-Length"] = str(len(body))
-            conn.request(self.command, self.path, body=body or None, headers=headers)
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body or None)
             resp = conn.getresponse()
             if fault is not None and fault.body is not None:
                 kept = {k: v for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP
@@ -199,13 +210,17 @@ class ProxyHandler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         sent = 0
-        limit = fault.cut_after if fault is not None else None
+        limit = None
+        if fault is not None and fault.cut_after is not None:
+            limit = max(0, fault.cut_after - range_start(self.headers.get("Range")))
         while self.command != "HEAD":
             chunk = resp.read(CHUNK)
             if not chunk:
                 break
             if limit is not None:
                 chunk = chunk[:max(0, limit - sent)]
+                if not chunk:
+                    break
             self.owner.count(self.path, len(chunk))  # before the client can have read it
             try:
                 self.wfile.write(chunk)

@@ -110,7 +110,8 @@ def test_push_to_another_repository_mounts_the_layers(engine: Daemon, cncf: Regi
         docker(engine, docker_config, "tag", ref, target)
         out = docker(engine, docker_config, "push", target).stdout.decode()
         mounted = re.findall(rf"^([0-9a-f]{{12}}): Mounted from {source}$", out, re.MULTILINE)
-        assert sorted(mounted) == sorted(d[7:19] for d in image.layer_digests), out
+        # push names a layer by its diff id (pull by its blob digest), as dockerd does
+        assert sorted(mounted) == sorted(d[7:19] for d in image.diff_ids), out
     finally:
         docker(engine, docker_config, "rmi", "-f", ref, target, check=False)
 
