@@ -171,14 +171,17 @@ class ProxyHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Connection", "close")
         self.end_headers()
+        self.record(status, len(body))
         if self.command != "HEAD":
             self.wfile.write(body)
-        self.record(status, len(body))
 
-    def record(self, status: int, size: int) -> None:
+    def record(self, status: int, size: int) -> Logged:
+        """Log the request before its body goes out (a client that has read it all may look
+        at the log at once); ``body_bytes`` is updated as the body is sent."""
+        entry = Logged(self.command, self.path, self.headers.get("Range"), status, size)
         with self.owner.lock:
-            self.owner.log.append(Logged(self.command, self.path, self.headers.get("Range"),
-                                         status, size))
+            self.owner.log.append(entry)
+        return entry
 
     def forward(self, body: bytes, fault: Fault | None) -> None:
         conn = http.client.HTTPConnection(self.owner.upstream, timeout=60)
@@ -209,6 +212,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
         self.send_header("Connection", "close")
         self.end_headers()
+        entry = self.record(resp.status, 0)
         sent = 0
         limit = None
         if fault is not None and fault.cut_after is not None:
@@ -227,10 +231,10 @@ class ProxyHandler(BaseHTTPRequestHandler):
             except OSError:
                 break
             sent += len(chunk)
+            entry.body_bytes = sent
             if limit is not None and sent >= limit:
                 break
             if fault is not None and fault.throttle:
                 time.sleep(fault.throttle)
-        self.record(resp.status, sent)
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
