@@ -38,8 +38,9 @@ def pushed(dist_tmp: Path, cncf: Registry, image: GeneratedImage) -> str:
 
 @pytest.fixture
 def fresh(tmp_path: Path, cncf: Registry) -> tuple[str, GeneratedImage]:
-    """A small image no engine has seen (dockerd caches manifests by digest, so a manifest
-    fault needs a digest it never fetched), pushed to ``cncf`` as ``<repo>:v1``."""
+    """A small image no engine has seen, pushed to ``cncf`` as ``<repo>:v1``: dockerd caches
+    manifests by digest, and an engine may keep the good layers of a failed pull, so a fault
+    needs a manifest and blobs the engine never fetched."""
     small = generate_image(tmp_path / "fresh", uuid.uuid4().hex, 1)
     repo = f"bad/fresh-{uuid.uuid4().hex[:8]}"
     push_with_skopeo(tmp_path, cncf, small.oci_ref, repo, "v1")
@@ -110,9 +111,10 @@ def test_forbidden(engine: Daemon, docker_config: Path, proxy: FaultProxy,
 
 
 def test_blob_digest_mismatch(engine: Daemon, docker_config: Path, proxy: FaultProxy,
-                              pushed: str, image: GeneratedImage) -> None:
+                              fresh: tuple[str, GeneratedImage]) -> None:
     """Same size, other bytes, and the same tar inside: the gzip header's MTIME field differs
     (no decompressor checks it), so only the blob's digest can tell."""
+    pushed, image = fresh
     layer = image.layer_digests[1]
     original = image.blob(layer).read_bytes()
     forged = original[:4] + (1_700_000_000).to_bytes(4, "little") + original[8:]
@@ -125,8 +127,9 @@ def test_blob_digest_mismatch(engine: Daemon, docker_config: Path, proxy: FaultP
     assert_no_blob(engine, layer)
 
 
-def test_corrupt_blob(engine: Daemon, docker_config: Path, proxy: FaultProxy, pushed: str,
-                      image: GeneratedImage) -> None:
+def test_corrupt_blob(engine: Daemon, docker_config: Path, proxy: FaultProxy,
+                      fresh: tuple[str, GeneratedImage]) -> None:
+    pushed, image = fresh
     layer = image.layer_digests[3]
     original = image.blob(layer).read_bytes()
     middle = len(original) // 2
@@ -137,8 +140,9 @@ def test_corrupt_blob(engine: Daemon, docker_config: Path, proxy: FaultProxy, pu
 
 
 def test_blob_longer_than_its_descriptor(engine: Daemon, docker_config: Path,
-                                         proxy: FaultProxy, pushed: str,
-                                         image: GeneratedImage) -> None:
+                                         proxy: FaultProxy,
+                                         fresh: tuple[str, GeneratedImage]) -> None:
+    pushed, image = fresh
     layer = image.layer_digests[2]
     proxy.faults.append(Fault(f"/blobs/{layer}", "GET",
                               body=image.blob(layer).read_bytes() + b"trailing"))
@@ -146,8 +150,9 @@ def test_blob_longer_than_its_descriptor(engine: Daemon, docker_config: Path,
     assert_no_blob(engine, layer)
 
 
-def test_truncated_blob(engine: Daemon, docker_config: Path, proxy: FaultProxy, pushed: str,
-                        image: GeneratedImage) -> None:
+def test_truncated_blob(engine: Daemon, docker_config: Path, proxy: FaultProxy,
+                        fresh: tuple[str, GeneratedImage]) -> None:
+    pushed, image = fresh
     layer = image.layer_digests[0]
     proxy.faults.append(Fault(f"/blobs/{layer}", "GET", cut_after=image.layer_sizes[0] // 3))
     err = failed_pull(engine, docker_config, f"{proxy.host}/{pushed}:v1", timeout=400)
