@@ -51,6 +51,7 @@ class Figures:
     pull: list[float] = field(default_factory=list)
     push: list[float] = field(default_factory=list)
     error: str | None = None
+    driver: str = "?"  # the storage driver, to see both unpack the same way
 
     def median(self, what: str) -> float | None:
         samples: list[float] = getattr(self, what)
@@ -119,6 +120,7 @@ def bench_engine(engine: str, tmp: Path, ref: str, image: GeneratedImage,
     figures = Figures()
     try:
         with engine_daemon(engine, tmp / engine) as daemon:
+            figures.driver = run_cli(engine, daemon, "info", "--format", "{{.Driver}}").strip()
             for run in range(runs):
                 figures.pull.append(pull_once(engine, daemon, ref, image))
                 if run < runs - 1:
@@ -144,10 +146,12 @@ def report(results: dict[str, Figures], image: GeneratedImage, runs: int) -> dic
         summary[what] = {"median_s": medians, "ratio": ratio,
                          "samples": {n: getattr(f, what) for n, f in results.items()}}
     for name, figures in results.items():
-        print(f"{name} samples: pull {rounded(figures.pull)} push {rounded(figures.push)}")
+        print(f"{name} ({figures.driver}) samples: pull {rounded(figures.pull)} "
+              f"push {rounded(figures.push)}")
         if figures.error:
             print(f"{name} failed: {figures.error}")
     summary["errors"] = {n: f.error for n, f in results.items() if f.error}
+    summary["drivers"] = {n: f.driver for n, f in results.items()}
     return summary
 
 

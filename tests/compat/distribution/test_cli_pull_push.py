@@ -75,6 +75,7 @@ def test_push_a_local_image_and_pull_it_back(engine: Daemon, any_registry: Regis
                                              docker_config: Path) -> None:
     repo = unique_repo("push")
     ref = f"{any_registry.host}/{repo}:v2"
+    elsewhere = f"{any_registry.host}/{unique_repo('again')}:v2"
     login(engine, docker_config, any_registry)
     docker(engine, docker_config, "import", "-c", 'CMD ["sh"]', "-", ref, stdin=busybox_tar())
     try:
@@ -95,8 +96,11 @@ def test_push_a_local_image_and_pull_it_back(engine: Daemon, any_registry: Regis
         pulled = inspect(engine, docker_config, ref)
         assert pulled["Id"] == image_id
         assert pulled["RepoDigests"] == [f"{any_registry.host}/{repo}@{digest}"]
+        docker(engine, docker_config, "tag", ref, elsewhere)
+        out = docker(engine, docker_config, "push", elsewhere).stdout.decode()
+        assert pushed_digest(out) == digest  # push -> pull -> push: the same manifest
     finally:
-        docker(engine, docker_config, "rmi", "-f", ref, check=False)
+        docker(engine, docker_config, "rmi", "-f", ref, elsewhere, check=False)
 
 
 def test_push_to_another_repository_mounts_the_layers(engine: Daemon, cncf: Registry,
