@@ -8,6 +8,7 @@ against wharfd only.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -196,3 +197,25 @@ def test_login_and_logout(request: pytest.FixtureRequest, engine: Daemon, docker
     assert out.stdout.decode().strip() == f"Removing login credentials for {registry.host}"
     assert registry.host not in json.loads(
         (docker_config / "config.json").read_text()).get("auths", {})
+
+
+def test_login_to_a_token_registry_keeps_an_identity_token(
+        engine: Daemon, cncf_token: Registry, docker_config: Path, tmp_path: Path,
+        image: GeneratedImage) -> None:
+    """A token server that issues refresh tokens: dockerd answers the login with an identity
+    token, the CLI keeps it instead of the password, and pulls trade it for access tokens with
+    the OAuth2 refresh grant (measured against dockerd 20.10)."""
+    issuer = cncf_token.issuer
+    assert issuer is not None and cncf_token.username is not None
+    ref = push_with_skopeo(tmp_path, cncf_token, image.oci_ref, unique_repo("ident"), "v1")
+    login(engine, docker_config, cncf_token)
+    saved = json.loads((docker_config / "config.json").read_text())["auths"][cncf_token.host]
+    assert saved["identitytoken"] in issuer.refresh_tokens
+    assert base64.b64decode(saved["auth"]).decode() == f"{cncf_token.username}:"
+    already = len(issuer.requests)
+    try:
+        docker(engine, docker_config, "pull", ref)
+        used = issuer.requests[already:]
+        assert any(r.method == "POST" and r.user == cncf_token.username for r in used), used
+    finally:
+        docker(engine, docker_config, "rmi", "-f", ref, check=False)
