@@ -13,7 +13,8 @@ responses back into them.
     ├── NotModified (304)        already started / already stopped
     ├── NotImplementedByWharf (501)
     ├── Unavailable (503)
-    └── RuntimeFailure (500)     the OCI runtime or shim failed to run a process
+    ├── RuntimeFailure (500)     the OCI runtime or shim failed to run a process
+    └── RemoteFailure (500)      a registry was unreachable, timed out or answered wrongly
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ class Unavailable(WharfError):
 
 
 class RuntimeFailure(WharfError):
+    status = 500
+
+
+class RemoteFailure(WharfError):
+    """A remote peer (a registry) could not be reached, timed out, or sent bad data."""
+
     status = 500
 
 
