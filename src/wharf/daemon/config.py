@@ -75,8 +75,13 @@ class DaemonConfig:
     tls: TLSConfig | None = None
     default_runtime: str = "wharf"
     runtimes: dict[str, str] = field(default_factory=lambda: dict(BUILTIN_RUNTIMES))
-    registry_mirrors: list[str] = field(default_factory=list)
+    registry_mirrors: list[str] = field(default_factory=list)  # docker.io's (Docker's list)
     insecure_registries: list[str] = field(default_factory=list)
+    # every registry's mirrors, docker.io's included: daemon.json's map form
+    # {"127.0.0.1:5000": ["http://127.0.0.1:5001"]} or Docker's list (docker.io's)
+    mirrors_by_registry: dict[str, list[str]] = field(default_factory=dict)
+    max_concurrent_downloads: int = 3
+    max_concurrent_uploads: int = 5
     bip: str = ""
     default_address_pools: list[dict[str, Any]] = field(default_factory=list)
     log_opts: dict[str, str] = field(default_factory=dict)  # json-file defaults (max-size/-file)
@@ -90,7 +95,8 @@ _FILE_KEYS: dict[str, str] = {
     "tlskey": "tlskey", "default-runtime": "default_runtime", "runtimes": "runtimes",
     "registry-mirrors": "registry_mirrors", "insecure-registries": "insecure_registries",
     "bip": "bip", "default-address-pools": "default_address_pools", "debug": "debug",
-    "log-opts": "log_opts",
+    "log-opts": "log_opts", "max-concurrent-downloads": "max_concurrent_downloads",
+    "max-concurrent-uploads": "max_concurrent_uploads",
 }
 
 
@@ -131,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="register an OCI runtime as name=path")
     p.add_argument("--registry-mirror", dest="registry_mirrors", action="append")
     p.add_argument("--insecure-registry", dest="insecure_registries", action="append")
+    p.add_argument("--max-concurrent-downloads", dest="max_concurrent_downloads", type=int)
+    p.add_argument("--max-concurrent-uploads", dest="max_concurrent_uploads", type=int)
     p.add_argument("--bip", dest="bip")
     p.add_argument("--log-opt", dest="log_opts", action="append",
                    help="default json-file log option (max-size=20m, max-file=5)")
@@ -226,6 +234,57 @@ def _log_opts(value: Any) -> dict[str, str]:
     return opts
 
 
+def _mirror(url: Any) -> str:
+    """Docker's ``ValidateMirror``: an http(s) URL with nothing after the host but ``/``."""
+    text = str(url)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(f'invalid mirror: unsupported scheme "{parts.scheme}" in "{text}"')
+    if not parts.hostname or parts.username or parts.password:
+        raise ConfigError(f'invalid mirror: "{text}" is not a valid URI')
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigError(f'invalid mirror: path, query, or fragment at end of the URI "{text}"')
+    return text.rstrip("/")
+
+
+def _registry_mirrors(value: Any) -> tuple[list[str], dict[str, list[str]]]:
+    """Docker's list (mirrors of docker.io) or a map of registry → mirrors; returns
+    docker.io's list (for ``/info``) and every registry's."""
+    if isinstance(value, dict):
+        by_registry: dict[str, list[str]] = {}
+        for registry, urls in value.items():
+            if not isinstance(urls, list):
+                raise ConfigError(f"registry-mirrors: the mirrors of {registry} must be a list")
+            name = "docker.io" if registry in ("index.docker.io", "registry-1.docker.io") \
+                else str(registry)
+            by_registry[name] = [_mirror(u) for u in urls]
+        return by_registry.get("docker.io", []), by_registry
+    hub = [_mirror(u) for u in value or []]
+    return hub, ({"docker.io": hub} if hub else {})
+
+
+def _insecure_registries(value: Any) -> list[str]:
+    out = []
+    for entry in value or []:
+        text = str(entry)
+        if "://" in text:
+            raise ConfigError(f"insecure registry {text} should not contain '://'")
+        if "/" in text:
+            try:
+                ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                raise ConfigError(f"insecure registry {text} is not a valid CIDR") from None
+        out.append(text)
+    return out
+
+
+def _concurrency(merged: dict[str, Any], key: str, default: int) -> int:
+    value = merged.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"invalid {key.replace('_', '-')}: {value!r} (a positive integer)")
+    return value
+
+
 def _tls(merged: dict[str, Any]) -> TLSConfig | None:
     verify = bool(merged.get("tlsverify", False))
     if not (verify or merged.get("tls", False)):
@@ -276,6 +335,7 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         raise ConfigError(f"default runtime {default_runtime} is not a known runtime")
     log_level = "debug" if merged.get("debug") else str(merged.get("log_level", "info"))
     pidfile = merged.get("pidfile")
+    hub_mirrors, mirrors = _registry_mirrors(merged.get("registry_mirrors"))
     return DaemonConfig(
         listeners=listeners,
         data_root=Path(merged.get("data_root") or DEFAULT_DATA_ROOT),
@@ -286,8 +346,11 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         tls=tls,
         default_runtime=default_runtime,
         runtimes=runtimes,
-        registry_mirrors=list(merged.get("registry_mirrors") or []),
-        insecure_registries=list(merged.get("insecure_registries") or []),
+        registry_mirrors=hub_mirrors,
+        insecure_registries=_insecure_registries(merged.get("insecure_registries")),
+        mirrors_by_registry=mirrors,
+        max_concurrent_downloads=_concurrency(merged, "max_concurrent_downloads", 3),
+        max_concurrent_uploads=_concurrency(merged, "max_concurrent_uploads", 5),
         bip=str(merged.get("bip") or ""),
         default_address_pools=list(merged.get("default_address_pools") or []),
         log_opts=_log_opts(merged.get("log_opts")),

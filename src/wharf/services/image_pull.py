@@ -103,11 +103,13 @@ class PullService:
     def _pull_one(self, repo: RepositoryPort, ref: Reference, options: PullOptions,
                   sink: ProgressSink, cancelled: threading.Event) -> bool:
         wanted = ref.digest or ref.tag or "latest"
-        top = _manifest_or_not_found(repo, wanted, ref)
-        index = top if top.media_type in _INDEX_TYPES else None
-        manifest = repo.select_platform(top, options.platform) if index else top
-        if ref.digest and Digest.parse(ref.digest) != top.digest:
-            raise InvalidParameter(f"manifest digest {top.digest} does not match {ref.digest}")
+        resolved = repo.resolve(wanted, options.platform)
+        manifest, index = resolved.manifest, resolved.index
+        if ref.digest and Digest.parse(ref.digest) != resolved.digest:
+            raise InvalidParameter(f"manifest digest {resolved.digest} does not match "
+                                   f"{ref.digest}")
+        if manifest.media_type in _INDEX_TYPES:
+            raise InvalidParameter(f"nested manifest lists are not supported ({manifest.digest})")
         parsed = _parse_manifest(manifest)
         sink(plain_message(f"Pulling from {ref.familiar_name}", wanted))
         config = repo.get_blob(parsed.config.digest, JSON_LIMIT)
@@ -125,9 +127,9 @@ class PullService:
         _, moved = self._store.store_pulled_image(PulledImage(
             config, manifest.data, index.data if index else None, layers,
             ref if ref.tag and not ref.digest else None,
-            Reference(name_only.domain, name_only.path, None, str(top.digest)),
+            Reference(name_only.domain, name_only.path, None, str(resolved.digest)),
         ))
-        sink(plain_message(f"Digest: {top.digest}"))
+        sink(plain_message(f"Digest: {resolved.digest}"))
         if self._on_event is not None:
             self._on_event("pull", ref.familiar(), {"name": ref.familiar_name})
         return moved or bool(jobs)
@@ -163,16 +165,6 @@ class PullService:
         for lock in locks:
             lock.acquire()
         return locks
-
-
-def _manifest_or_not_found(repo: RepositoryPort, wanted: str, ref: Reference) -> RemoteManifest:
-    try:
-        return repo.get_manifest(wanted)
-    except NotFound as exc:
-        if ref.digest:
-            raise
-        raise NotFound(f"manifest for {ref.familiar()} not found: manifest unknown: "
-                       f"{exc}") from exc
 
 
 def _parse_manifest(manifest: RemoteManifest) -> Manifest:

@@ -20,6 +20,7 @@ __all__ = [
     "RegistryPort",
     "RemoteManifest",
     "RepositoryPort",
+    "ResolvedManifest",
 ]
 
 
@@ -43,13 +44,24 @@ class RemoteManifest:
     data: bytes
 
 
+@dataclass(frozen=True)
+class ResolvedManifest:
+    """What a tag or digest named: ``digest`` (the index's when it named an index; what
+    RepoDigests record), the platform's image ``manifest``, and the ``index`` if any."""
+
+    digest: Digest
+    manifest: RemoteManifest
+    index: RemoteManifest | None = None
+
+
 class RepositoryPort(Protocol):
-    def get_manifest(self, reference: str) -> RemoteManifest:
-        """By tag or digest; NotFound when unknown."""
+    def resolve(self, reference: str, platform: str) -> ResolvedManifest:
+        """A tag or digest; ``platform`` (``os/arch[/variant]``, "" = the host's) picks from an
+        index. NotFound (Docker's texts) when unknown."""
         ...
 
-    def select_platform(self, index: RemoteManifest, platform: str) -> RemoteManifest:
-        """The image manifest for ``platform`` (``os/arch[/variant]``, "" = the host's)."""
+    def fetch_top(self, reference: str) -> RemoteManifest:
+        """What a tag or digest names (an index stays an index)."""
         ...
 
     def get_blob(self, digest: Digest, limit: int) -> bytes: ...

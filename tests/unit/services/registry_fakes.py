@@ -17,7 +17,7 @@ from wharf.core.digest import Digest
 from wharf.core.errors import NotFound
 from wharf.core.oci import MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_OCI_INDEX
 from wharf.core.reference import Reference
-from wharf.services.registry_port import RegistryAuth, RemoteManifest
+from wharf.services.registry_port import RegistryAuth, RemoteManifest, ResolvedManifest
 
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 ZSTD_LAYER = "application/vnd.oci.image.layer.v1.tar+zstd"
@@ -103,18 +103,25 @@ class FakeRepo:
             digest, MEDIA_TYPE_OCI_INDEX, index)
         return digest
 
-    def get_manifest(self, reference: str) -> RemoteManifest:
+    def resolve(self, reference: str, platform: str) -> ResolvedManifest:
+        try:
+            top = self.manifests[reference]
+        except KeyError:
+            raise NotFound(f"manifest for {reference} not found: manifest unknown: "
+                           "manifest unknown") from None
+        if top.media_type != MEDIA_TYPE_OCI_INDEX:
+            return ResolvedManifest(top.digest, top)
+        arch = (platform or "linux/amd64").split("/")[1]
+        for entry in json.loads(top.data)["manifests"]:
+            if entry["platform"]["architecture"] == arch:
+                return ResolvedManifest(top.digest, self.manifests[entry["digest"]], top)
+        raise NotFound(f"no matching manifest for {platform} in the manifest list entries")
+
+    def fetch_top(self, reference: str) -> RemoteManifest:
         try:
             return self.manifests[reference]
         except KeyError:
             raise NotFound("manifest unknown") from None
-
-    def select_platform(self, index: RemoteManifest, platform: str) -> RemoteManifest:
-        arch = (platform or "linux/amd64").split("/")[1]
-        for entry in json.loads(index.data)["manifests"]:
-            if entry["platform"]["architecture"] == arch:
-                return self.manifests[entry["digest"]]
-        raise NotFound(f"no matching manifest for {platform}")
 
     def get_blob(self, digest: Digest, limit: int) -> bytes:
         return self.blobs[digest]

@@ -196,7 +196,7 @@ def test_pull_by_digest_and_all_tags(env: Env) -> None:
 
 def test_unknown_tag_and_repository(env: Env) -> None:
     env.repo().add("one", make_image([{"1": b"1"}]))
-    with pytest.raises(NotFound, match=f"manifest for {NAME}:nope not found: manifest unknown"):
+    with pytest.raises(NotFound, match="manifest for nope not found: manifest unknown"):
         env.pull(f"{NAME}:nope")
     with pytest.raises(NotFound, match="pull access denied"):
         env.pull("127.0.0.1:5000/other:latest")
