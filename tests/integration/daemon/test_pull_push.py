@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.integration.daemon.pull_support import (
     cncf_registry,
     counting_proxy,
