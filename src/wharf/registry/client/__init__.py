@@ -19,6 +19,7 @@ Public API::
         .platform   the index entry's Platform, or None
         .image_manifest  the parsed wharf.core.oci.Manifest
     client.fetch_manifest(ref, creds, digest=None) -> FetchedManifest   # byte-exact, verified
+    client.head_manifest(ref, creds) -> Descriptor | None      # upstream only; None = absent
     client.fetch_blob(ref, digest, creds, limit=N) -> bytes    # small blobs (configs), verified
     client.open_blob(ref, digest, creds, offset=0, size=None) -> BlobStream
         .offset     where the body starts: ``offset`` if Range was honoured (206 + matching

@@ -3,28 +3,29 @@ docstring for the whole API)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, TypeVar
 
 from wharf.core.digest import Digest
-from wharf.core.errors import NotFound, WharfError
-from wharf.core.oci import Manifest, Platform
+from wharf.core.errors import NotFound
+from wharf.core.oci import Descriptor, Manifest, Platform
 from wharf.core.reference import Reference
 from wharf.registry.client.auth import ANONYMOUS, Credentials, TokenCache
 from wharf.registry.client.blobs import BlobStream
 from wharf.registry.client.endpoints import (
     Endpoint,
     RegistryConfig,
-    endpoints_for,
+    check_config,
     normalize_server_address,
+    search_endpoints,
 )
+from wharf.registry.client.fallback import EndpointFallback
 from wharf.registry.client.manifests import FetchedManifest, host_default_platform, select_platform
 from wharf.registry.client.operations import RepoOps
 from wharf.registry.client.search import SearchResult, search_endpoint
 from wharf.registry.client.session import AuthContext, Session
-from wharf.registry.client.transport import TlsFailure, Transport
+from wharf.registry.client.transport import Transport
 from wharf.registry.client.uploads import Progress
 
 __all__ = ["RegistryClient", "ResolvedImage"]
@@ -67,51 +68,15 @@ class RegistryClient:
 
     def __init__(self, config: RegistryConfig | None = None) -> None:
         self.config = config or RegistryConfig()
+        check_config(self.config)
         self._session = Session(Transport(self.config), TokenCache())
-        self._plain_http: set[str] = set()
-        self._lock = threading.Lock()
+        self._fallback = EndpointFallback(self.config)
 
     def close(self) -> None:
         self._session.transport.close()
 
-    # -- endpoint selection -------------------------------------------------------------
-    def _endpoints(self, domain: str, *, pull: bool) -> list[Endpoint]:
-        found = endpoints_for(domain, self.config, pull=pull)
-        with self._lock:
-            plain = {e.host for e in found if e.scheme == "http" and e.host in self._plain_http}
-        if plain:  # an upstream known to speak plain http: try that first
-            found.sort(
-                key=lambda e: (
-                    0 if e.is_mirror else (1 if e.host in plain and e.scheme == "http" else 2)
-                )
-            )
-        return found
-
     def _try(self, domain: str, pull: bool, action: Callable[[Endpoint], T]) -> T:
-        """Run ``action`` on each endpoint in turn: a mirror's failure or an insecure https
-        endpoint's TLS failure moves on; the upstream's last error is raised."""
-        endpoints = self._endpoints(domain, pull=pull)
-        error: WharfError | None = None
-        for position, endpoint in enumerate(endpoints):
-            last = position == len(endpoints) - 1
-            try:
-                result = action(endpoint)
-            except TlsFailure as failure:
-                error = failure
-                if last:
-                    raise
-                continue
-            except WharfError as failure:
-                if endpoint.is_mirror and not last:
-                    error = failure
-                    continue
-                raise
-            if endpoint.scheme == "http" and not endpoint.is_mirror:
-                with self._lock:
-                    self._plain_http.add(endpoint.host)
-            return result
-        assert error is not None
-        raise error
+        return self._fallback.run(self._fallback.endpoints(domain, pull=pull), action)
 
     def _ops(self, endpoint: Endpoint, ref: Reference, auth: AuthContext) -> RepoOps:
         return RepoOps(self._session, endpoint, ref, auth, self.config)
@@ -135,6 +100,14 @@ class RegistryClient:
         ``digest`` names in ``ref``'s repository; byte-exact and verified."""
         auth = AuthContext(credentials, _pull_scope(ref))
         return self._try(ref.domain, True, lambda e: self._ops(e, ref, auth).get_manifest(digest))
+
+    def head_manifest(
+        self, ref: Reference, credentials: Credentials = ANONYMOUS
+    ) -> Descriptor | None:
+        """``HEAD`` what ``ref`` names on the upstream (no mirrors): its descriptor (media type,
+        digest, size), or None when the registry does not have it."""
+        auth = AuthContext(credentials, _pull_scope(ref))
+        return self._try(ref.domain, False, lambda e: self._ops(e, ref, auth).head_manifest())
 
     def resolve(
         self, ref: Reference, credentials: Credentials = ANONYMOUS, platform: Platform | None = None
@@ -244,6 +217,7 @@ class RegistryClient:
     ) -> list[SearchResult]:
         """``GET /v1/search?q=&n=`` on the registry (Docker's search API)."""
         auth = AuthContext(credentials)
-        return self._try(
-            domain, True, lambda e: search_endpoint(self._session, e, auth, term, limit)
+        endpoints = self._fallback.ordered(search_endpoints(domain, self.config))
+        return self._fallback.run(
+            endpoints, lambda e: search_endpoint(self._session, e, auth, term, limit)
         )

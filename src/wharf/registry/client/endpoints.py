@@ -21,9 +21,11 @@ __all__ = [
     "Endpoint",
     "RegistryConfig",
     "api_host",
+    "check_config",
     "endpoints_for",
     "is_insecure",
     "normalize_server_address",
+    "search_endpoints",
 ]
 
 DOCKER_HUB_DOMAIN = "docker.io"
@@ -134,6 +136,20 @@ def _upstream_endpoints(domain: str, insecure_registries: Sequence[str]) -> list
     if not is_insecure(host, insecure_registries):
         return [Endpoint("https", host)]
     return [Endpoint("https", host, verify_tls=False), Endpoint("http", host)]
+
+
+def check_config(config: RegistryConfig) -> None:
+    """Refuse a malformed mirror URL up front (InvalidParameter), not at the first pull."""
+    for mirrors in config.mirrors.values():
+        for url in mirrors:
+            _mirror_endpoint(url, config.insecure_registries)
+
+
+def search_endpoints(domain: str, config: RegistryConfig) -> list[Endpoint]:
+    """Where Docker's search API lives: the registry itself (Docker Hub: its index host)."""
+    if domain in (DOCKER_HUB_DOMAIN, DOCKER_HUB_INDEX):
+        return [Endpoint("https", DOCKER_HUB_INDEX)]
+    return _upstream_endpoints(domain, config.insecure_registries)
 
 
 def endpoints_for(domain: str, config: RegistryConfig, *, pull: bool) -> list[Endpoint]:

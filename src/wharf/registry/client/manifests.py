@@ -104,7 +104,9 @@ class FetchedManifest:
             raise RemoteFailure(f"malformed manifest {self.digest}: {error}") from error
 
 
-def _body_media_type(data: bytes) -> str:
+def _body_media_type(data: bytes) -> tuple[str, str]:
+    """(the declared ``mediaType`` or "", the type its shape implies: an OCI manifest or
+    index may omit ``mediaType``)."""
     try:
         parsed = json.loads(data)
     except ValueError as error:
@@ -112,25 +114,22 @@ def _body_media_type(data: bytes) -> str:
     if not isinstance(parsed, dict):
         raise RemoteFailure("malformed manifest: not a JSON object")
     if parsed.get("schemaVersion") == 1:
-        return SCHEMA1_TYPES[0]
+        return SCHEMA1_TYPES[0], SCHEMA1_TYPES[0]
     declared = parsed.get("mediaType")
-    if isinstance(declared, str) and declared:
-        return declared
-    if isinstance(parsed.get("manifests"), list):
-        return MEDIA_TYPE_OCI_INDEX
-    return MEDIA_TYPE_OCI_MANIFEST
+    shape = MEDIA_TYPE_OCI_INDEX if "manifests" in parsed else MEDIA_TYPE_OCI_MANIFEST
+    return (declared if isinstance(declared, str) else ""), shape
 
 
 def manifest_media_type(content_type: str, data: bytes, ref: str) -> str:
     """The media type of fetched bytes; refuses schema1, unknown types, and disagreement."""
     header = content_type.split(";", 1)[0].strip()
-    body = _body_media_type(data)
+    body, shape = _body_media_type(data)
     if header in SCHEMA1_TYPES or body in SCHEMA1_TYPES:
         raise InvalidParameter(SCHEMA1_REFUSED.format(ref=ref))
     known = (*MANIFEST_TYPES, *INDEX_TYPES)
-    if header in known and body in known and header != body:
+    if header in known and body and header != body:
         raise RemoteFailure(f"manifest media type mismatch: {header} served as {body}")
-    media_type = header if header in known else body
+    media_type = header if header in known else (body or shape)
     if media_type not in known:
         raise RemoteFailure(
             f"unsupported manifest media type and no default available: {media_type}"

@@ -9,7 +9,8 @@ from typing import IO
 from urllib.parse import urlencode, urljoin
 
 from wharf.core.digest import Digest
-from wharf.core.errors import NotFound, RemoteFailure, WharfError
+from wharf.core.errors import InvalidParameter, NotFound, RemoteFailure, WharfError
+from wharf.core.oci import Descriptor
 from wharf.core.reference import DEFAULT_TAG, Reference
 from wharf.registry.client.blobs import BlobStream, stream_from_response
 from wharf.registry.client.endpoints import Endpoint, RegistryConfig
@@ -74,6 +75,16 @@ def pull_error(ref: Reference, shown: str, response: Response) -> WharfError:
     return error_for_response(response.status, response.reason or "", body)
 
 
+def _announced_digest(header: str) -> Digest | None:
+    """The ``Docker-Content-Digest`` a registry sent, when it is a sha256 one."""
+    if not header.startswith("sha256:"):
+        return None
+    try:
+        return Digest.parse(header)
+    except InvalidParameter as error:
+        raise RemoteFailure(f"registry sent a malformed digest: {header!r}") from error
+
+
 def _page_tags(body: bytes) -> list[str]:
     try:
         data = json.loads(body)
@@ -131,9 +142,26 @@ class RepoOps:
         data = read_bounded(response, MAX_MANIFEST_SIZE, f"manifest {shown}")
         media_type = manifest_media_type(response.headers.get("Content-Type", ""), data, shown)
         if wanted is None:
-            header = response.headers.get("Docker-Content-Digest", "")
-            wanted = Digest.parse(header) if header.startswith("sha256:") else None
+            wanted = _announced_digest(response.headers.get("Docker-Content-Digest", ""))
         return FetchedManifest(verify_manifest(data, wanted), media_type, data)
+
+    def head_manifest(self) -> Descriptor | None:
+        """``HEAD`` the manifest ``ref`` names: its descriptor, None when it is not there."""
+        target = self.ref.digest or self.ref.tag or DEFAULT_TAG
+        url = self._url(f"manifests/{target}")
+        response = self._send("HEAD", url, {"Accept": ACCEPT_MANIFESTS})
+        response.release_conn()
+        if response.status == 404:
+            return None
+        if response.status != 200:
+            raise error_for_response(response.status, response.reason or "", b"")
+        digest = _announced_digest(response.headers.get("Docker-Content-Digest", ""))
+        length = response.headers.get("Content-Length", "")
+        media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
+        if digest is None or not length.isdigit():
+            fetched = self.get_manifest(None)
+            return fetched.descriptor()
+        return Descriptor(media_type, digest, int(length))
 
     def get_small_blob(self, digest: Digest, limit: int) -> bytes:
         response = self._send("GET", self._url(f"blobs/{digest}"), stream=True)

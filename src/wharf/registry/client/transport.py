@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ssl
 import threading
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO
@@ -20,6 +21,8 @@ import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
+    InsecureRequestWarning,
+    NameResolutionError,
     NewConnectionError,
     ProtocolError,
     ReadTimeoutError,
@@ -32,6 +35,9 @@ from wharf.registry.client.endpoints import Endpoint, RegistryConfig
 __all__ = ["Body", "Response", "TlsFailure", "Transport", "describe_failure"]
 
 MAX_REDIRECTS = 5
+# Skipping verification is what an insecure registry means (configured, or on loopback); the
+# daemon must not log a warning per request for it.
+warnings.filterwarnings("ignore", category=InsecureRequestWarning)
 Body = bytes | IO[bytes] | Iterable[bytes] | None
 Response = urllib3.BaseHTTPResponse
 
@@ -44,7 +50,9 @@ def describe_failure(method: str, url: str, error: Exception) -> str:
     """Docker's shape: ``Get "url": <what went wrong>``."""
     parts = urlsplit(url)
     reason: str
-    if isinstance(error, NewConnectionError | ConnectTimeoutError) or "refused" in str(error):
+    if isinstance(error, NameResolutionError):
+        reason = f"dial tcp: lookup {parts.hostname}: no such host"
+    elif isinstance(error, NewConnectionError | ConnectTimeoutError) or "refused" in str(error):
         cause = "connection refused" if "refused" in str(error) else "i/o timeout"
         reason = f"dial tcp {parts.netloc}: connect: {cause}"
     elif isinstance(error, ReadTimeoutError):

@@ -1,0 +1,74 @@
+"""The client against the real CNCF registry with htpasswd (bcrypt) and token auth."""
+
+from __future__ import annotations
+
+import pytest
+from tests.integration.registry_client.cncf import PASSWORD, USER, TokenIssuer
+from tests.integration.registry_client.images import push_image, random_layer
+
+from wharf.core.errors import NotFound, Unauthorized
+from wharf.core.reference import parse_reference
+from wharf.registry.client import Credentials, RegistryClient
+
+GOOD = Credentials(USER, PASSWORD)
+BAD = Credentials(USER, "wrong")
+
+
+def test_htpasswd_push_pull_and_login(client: RegistryClient, htpasswd_registry: str) -> None:
+    ref = parse_reference(f"{htpasswd_registry}/team/secret:1")
+    manifest = push_image(client, ref, [random_layer(50_000)], GOOD)
+    assert client.resolve(ref, GOOD).manifest.data == manifest
+    assert client.login(f"http://{htpasswd_registry}", GOOD) == ""
+    with pytest.raises(Unauthorized, match=r"login attempt to .* failed with status: 401"):
+        client.login(htpasswd_registry, BAD)
+
+
+def test_htpasswd_refuses_anonymous_and_wrong_password(
+    client: RegistryClient, htpasswd_registry: str
+) -> None:
+    ref = parse_reference(f"{htpasswd_registry}/team/secret:1")
+    push_image(client, ref, [random_layer(100)], GOOD)
+    for creds in (Credentials(), BAD):
+        with pytest.raises(NotFound, match=r"pull access denied for .*/team/secret"):
+            client.resolve(ref, creds)
+
+
+def test_token_auth_push_pull_and_token_reuse(
+    client: RegistryClient, token_registry: str, token_issuer: TokenIssuer
+) -> None:
+    ref = parse_reference(f"{token_registry}/team/tok:1")
+    manifest = push_image(client, ref, [random_layer(20_000), random_layer(30_000)], GOOD)
+    pushes = len(token_issuer.requests)
+    assert pushes <= 2  # one push-scope token serves every upload and the manifest PUT
+    assert token_issuer.requests[0]["scope"] == ["repository:team/tok:pull,push"]
+    assert token_issuer.requests[0]["account"] == [USER]
+    resolved = client.resolve(ref, GOOD)
+    assert resolved.manifest.data == manifest
+    for layer in resolved.image_manifest.layers:
+        with client.open_blob(ref, layer.digest, GOOD, size=layer.size) as stream:
+            assert len(b"".join(stream)) == layer.size
+    assert len(token_issuer.requests) == pushes + 1  # one pull-scope token for all of it
+
+
+def test_token_auth_denies_anonymous_and_wrong_password(
+    client: RegistryClient, token_registry: str
+) -> None:
+    ref = parse_reference(f"{token_registry}/team/tok:1")
+    push_image(client, ref, [random_layer(100)], GOOD)
+    with pytest.raises(NotFound, match=r"pull access denied for .*/team/tok"):
+        client.resolve(ref)
+    with pytest.raises(Unauthorized, match="incorrect username or password"):
+        client.resolve(ref, BAD)
+
+
+def test_token_login_returns_an_identity_token_that_pulls(
+    client: RegistryClient, token_registry: str, token_issuer: TokenIssuer
+) -> None:
+    ref = parse_reference(f"{token_registry}/team/tok:1")
+    manifest = push_image(client, ref, [random_layer(100)], GOOD)
+    identity = client.login(token_registry, GOOD)
+    assert identity == token_issuer.refresh_token
+    with pytest.raises(Unauthorized):
+        client.login(token_registry, BAD)
+    assert client.resolve(ref, Credentials(identity_token=identity)).manifest.data == manifest
+    assert token_issuer.requests[-1]["method"] == ["POST"]
