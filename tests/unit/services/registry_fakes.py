@@ -86,6 +86,8 @@ class FakeRepo:
     chunk: int = 64 * 1024
     on_chunk: Callable[[], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    registry: FakeRegistry | None = None
+    domain: str = ""
 
     def add(self, tag: str, image: FakeImage) -> None:
         self.blobs.update(image.blobs)
@@ -151,7 +153,12 @@ class FakeRepo:
         return digest in self.blobs
 
     def mount_blob(self, digest: Digest, from_repository: str) -> bool:
-        return False
+        source = self.registry.repos.get(f"{self.domain}/{from_repository}") \
+            if self.registry else None
+        if source is None or digest not in source.blobs:
+            return False
+        self.blobs[digest] = source.blobs[digest]
+        return True
 
     def upload_blob(self, digest: Digest, size: int, stream: BinaryIO,
                     progress: Callable[[int], None]) -> None:
@@ -179,7 +186,9 @@ class FakeRegistry:
                 raise NotFound(f"pull access denied for {ref.familiar_name}, repository does "
                                "not exist or may require 'docker login'")
             self.repos[ref.name] = FakeRepo()
-        return self.repos[ref.name]
+        repo = self.repos[ref.name]
+        repo.registry, repo.domain = self, ref.domain
+        return repo
 
     def login(self, auth: RegistryAuth) -> str:
         return ""
