@@ -116,6 +116,8 @@ class PullService:
         if Digest.from_bytes(config) != parsed.config.digest:
             raise InvalidParameter(f"image config verification failed for digest "
                                    f"{parsed.config.digest}")
+        if options.platform and index is None:
+            _check_platform(config, options.platform, ref)
         every = _all(parsed, config)
         jobs = self._missing(every)
         for job in every:
@@ -165,6 +167,19 @@ class PullService:
         for lock in locks:
             lock.acquire()
         return locks
+
+
+def _check_platform(config: bytes, wanted: str, ref: Reference) -> None:
+    """A single-platform image must be the platform asked for (as dockerd checks it)."""
+    doc = json.loads(config)
+    parts = [str(doc.get("os", "")), str(doc.get("architecture", ""))]
+    if doc.get("variant"):
+        parts.append(str(doc["variant"]))
+    actual = "/".join(parts)
+    asked = wanted.strip().lower().split("/")
+    if parts[:len(asked)] != asked[:len(parts)] or len(asked) < 2:
+        raise NotFound(f"image with reference {ref.familiar()} was found but does not match "
+                       f"the specified platform: wanted {wanted}, actual: {actual}")
 
 
 def _parse_manifest(manifest: RemoteManifest) -> Manifest:

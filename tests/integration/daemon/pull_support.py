@@ -13,11 +13,14 @@ import shutil
 import socket
 import subprocess
 import tarfile
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 REGISTRY_BIN = "/usr/bin/docker-registry"
 
@@ -159,16 +162,15 @@ def _blob(layout: Path, data: bytes) -> dict[str, object]:
     return {"digest": f"sha256:{digest}", "size": len(data)}
 
 
-def oci_layout(dest: Path, layers: list[dict[str, bytes]], tag: str = "latest") -> Path:
-    """An OCI image layout with gzip layers (level 1) and a linux/amd64 config."""
-    (dest / "blobs" / "sha256").mkdir(parents=True)
+def _image(dest: Path, layers: list[dict[str, bytes]], arch: str) -> dict[str, object]:
+    """Layers, config and manifest blobs of one image; its manifest's descriptor."""
     descriptors, diff_ids = [], []
     for files in layers:
         tar = _tar(files)
         diff_ids.append("sha256:" + hashlib.sha256(tar).hexdigest())
         descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
                             **_blob(dest, gzip.compress(tar, 1, mtime=0))})
-    config = json.dumps({"architecture": "amd64", "os": "linux",
+    config = json.dumps({"architecture": arch, "os": "linux",
                          "created": "2024-01-01T00:00:00Z", "config": {"Cmd": ["sh"]},
                          "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
     manifest = json.dumps({"schemaVersion": 2,
@@ -176,17 +178,56 @@ def oci_layout(dest: Path, layers: list[dict[str, bytes]], tag: str = "latest") 
                            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
                                       **_blob(dest, config)},
                            "layers": descriptors}).encode()
-    index = {"schemaVersion": 2, "manifests": [{
-        "mediaType": "application/vnd.oci.image.manifest.v1+json", **_blob(dest, manifest),
-        "annotations": {"org.opencontainers.image.ref.name": tag}}]}
-    (dest / "index.json").write_text(json.dumps(index))
+    return {"mediaType": "application/vnd.oci.image.manifest.v1+json", **_blob(dest, manifest),
+            "platform": {"architecture": arch, "os": "linux"}}
+
+
+def _finish_layout(dest: Path, top: dict[str, object], tag: str) -> Path:
+    entry = {**top, "annotations": {"org.opencontainers.image.ref.name": tag}}
+    entry.pop("platform", None)
+    (dest / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [entry]}))
     (dest / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
     return dest
 
 
+def oci_layout(dest: Path, layers: list[dict[str, bytes]], tag: str = "latest") -> Path:
+    """An OCI image layout with gzip layers (level 1) and a linux/amd64 config."""
+    (dest / "blobs" / "sha256").mkdir(parents=True)
+    return _finish_layout(dest, _image(dest, layers, "amd64"), tag)
+
+
+def oci_index_layout(dest: Path, per_arch: dict[str, list[dict[str, bytes]]],
+                     tag: str = "latest") -> Path:
+    """An OCI layout whose tag names an image index of one image per architecture."""
+    (dest / "blobs" / "sha256").mkdir(parents=True)
+    manifests = [_image(dest, layers, arch) for arch, layers in per_arch.items()]
+    index = json.dumps({"schemaVersion": 2, "mediaType":
+                        "application/vnd.oci.image.index.v1+json",
+                        "manifests": manifests}).encode()
+    top = {"mediaType": "application/vnd.oci.image.index.v1+json", **_blob(dest, index)}
+    return _finish_layout(dest, top, tag)
+
+
 def skopeo_push(layout: Path, target: str, tag: str = "latest") -> None:
-    subprocess.run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:{tag}",
-                    f"docker://{target}"], check=True, capture_output=True, timeout=300)
+    subprocess.run(["skopeo", "copy", "--all", "--dest-tls-verify=false",
+                    f"oci:{layout}:{tag}", f"docker://{target}"],
+                   check=True, capture_output=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def registry() -> Iterator[str]:
+    """A CNCF registry for the module's tests; yields ``127.0.0.1:PORT``."""
+    tmp = Path(tempfile.mkdtemp(prefix="wharf-reg-"))
+    try:
+        with cncf_registry(tmp) as address:
+            yield address
+    finally:
+        remove_tree(tmp)
+
+
+def registry_blob_path(registry_root: Path, digest: str) -> Path:
+    hex_ = digest.removeprefix("sha256:")
+    return registry_root / "docker/registry/v2/blobs/sha256" / hex_[:2] / hex_ / "data"
 
 
 def random_files(count: int, size: int, seed: str) -> dict[str, bytes]:

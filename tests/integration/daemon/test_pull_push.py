@@ -11,31 +11,22 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.integration.daemon.pull_support import (
-    cncf_registry,
     counting_proxy,
     free_port,
     oci_layout,
     random_files,
+    registry,
     remove_tree,
     skopeo_push,
 )
 from tests.support.daemons import Daemon, shut_down_wharfd, start_wharfd
 
-
-@pytest.fixture(scope="module")
-def registry() -> Iterator[str]:
-    tmp = Path(tempfile.mkdtemp(prefix="wharf-reg-"))
-    try:
-        with cncf_registry(tmp) as address:
-            yield address
-    finally:
-        remove_tree(tmp)
+__all__ = ["registry"]
 
 
 @pytest.fixture(scope="module")

@@ -244,3 +244,11 @@ def test_pull_reference_reads_tag_and_digest_like_moby() -> None:
     assert str(pull_reference("busybox", digest)) == f"docker.io/library/busybox@{digest}"
     name_only = pull_reference("busybox", "")
     assert name_only.tag is None and name_only.digest is None
+
+
+def test_a_single_platform_image_must_match_the_platform_asked(env: Env) -> None:
+    env.repo().add("one", make_image([{"1": b"1"}]))
+    with pytest.raises(NotFound, match="does not match the specified platform: wanted "
+                                       "linux/arm64, actual: linux/amd64"):
+        env.pull(f"{NAME}:one", platform="linux/arm64")
+    env.pull(f"{NAME}:one", platform="linux/amd64")

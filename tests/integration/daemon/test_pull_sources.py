@@ -1,0 +1,100 @@
+"""Pulls of indexes, corrupt blobs and mirrors through a live wharfd and the CNCF registry."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.daemon.pull_support import (
+    cncf_registry,
+    oci_index_layout,
+    oci_layout,
+    random_files,
+    registry,
+    registry_blob_path,
+    remove_tree,
+    skopeo_push,
+)
+from tests.support.daemons import Daemon, wharfd_running
+
+__all__ = ["registry"]
+
+
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    tmp = Path(tempfile.mkdtemp(prefix="wharf-pulls-"))
+    try:
+        yield tmp
+    finally:
+        remove_tree(tmp)
+
+
+def messages_of(daemon: Daemon, path: str) -> tuple[int, list[dict[str, Any]]]:
+    status, body = daemon.request("POST", path)
+    if status != 200:
+        return status, [json.loads(body)]
+    return status, [json.loads(line) for line in body.splitlines() if line.strip()]
+
+
+def test_an_index_pull_takes_the_platform_asked(wharfd: Daemon, registry: str,
+                                                scratch: Path) -> None:
+    seed = os.urandom(4).hex()
+    layout = oci_index_layout(scratch / "idx", {
+        "amd64": [{f"{seed}/amd": b"amd"}], "arm64": [{f"{seed}/arm": b"arm"}]}, "m")
+    name = f"{registry}/multiarch"
+    skopeo_push(layout, f"{name}:m", "m")
+    index_digest = json.loads((layout / "index.json").read_text())["manifests"][0]["digest"]
+    status, messages = messages_of(wharfd, f"/images/create?fromImage={name}&tag=m"
+                                           "&platform=linux/arm64")
+    assert status == 200 and not any("error" in m for m in messages), messages
+    assert {"status": f"Digest: {index_digest}"} in messages
+    inspect = wharfd.json("GET", f"/images/{name}:m/json")
+    assert inspect["Architecture"] == "arm64"  # type: ignore[index]
+    assert inspect["RepoDigests"] == [f"{name}@{index_digest}"]  # type: ignore[index]
+    status, messages = messages_of(wharfd, f"/images/create?fromImage={name}&tag=m"
+                                           "&platform=linux/s390x")
+    assert status == 404 and "no matching manifest" in messages[0]["message"]
+
+
+def test_a_corrupt_blob_is_an_error_and_commits_nothing(scratch: Path) -> None:
+    with cncf_registry(scratch / "r") as address, wharfd_running(scratch / "d") as daemon:
+        layout = oci_layout(scratch / "img", [random_files(1, 3 << 20, os.urandom(4).hex())])
+        skopeo_push(layout, f"{address}/bad:1")
+        manifest = json.loads(next(p for p in (layout / "blobs/sha256").iterdir()
+                                   if b"layers" in p.read_bytes()[:4096]).read_bytes())
+        blob = registry_blob_path(scratch / "r" / "registry", manifest["layers"][0]["digest"])
+        data = bytearray(blob.read_bytes())
+        data[len(data) // 2] ^= 0x55
+        blob.write_bytes(bytes(data))
+        status, messages = messages_of(daemon, f"/images/create?fromImage={address}/bad&tag=1")
+        assert status == 200 and "errorDetail" in messages[-1], messages[-3:]
+        assert "verification failed" in messages[-1]["error"]
+        assert "Pull complete" not in [m.get("status") for m in messages]
+        assert daemon.json("GET", "/images/json") == []
+        assert not any((daemon.data_root / "overlay" / "layers").glob("[0-9a-f]*"))
+        assert daemon.request("GET", "/_ping")[0] == 200
+
+
+def test_a_mirror_serves_the_pull_and_a_dead_one_falls_back(scratch: Path) -> None:
+    with cncf_registry(scratch / "up") as upstream, cncf_registry(scratch / "m") as mirror:
+        layout = oci_layout(scratch / "img", [random_files(1, 1 << 20, os.urandom(4).hex())])
+        skopeo_push(layout, f"{mirror}/team/app:1")  # only the mirror has it
+        config = scratch / "daemon.json"
+        config.write_text(json.dumps({"registry-mirrors": {upstream: [f"http://{mirror}"]}}))
+        with wharfd_running(scratch / "d", "--config-file", str(config)) as daemon:
+            status, messages = messages_of(
+                daemon, f"/images/create?fromImage={upstream}/team/app&tag=1")
+            assert status == 200 and "Pull complete" in [m.get("status") for m in messages]
+        skopeo_push(layout, f"{upstream}/team/other:1")  # only upstream has this one
+        config.write_text(json.dumps({"registry-mirrors": {
+            upstream: ["http://127.0.0.1:9"]}}))  # nothing listens on port 9
+        with wharfd_running(scratch / "d2", "--config-file", str(config)) as daemon:
+            status, messages = messages_of(
+                daemon, f"/images/create?fromImage={upstream}/team/other&tag=1")
+            assert status == 200 and "Pull complete" in [m.get("status") for m in messages]
