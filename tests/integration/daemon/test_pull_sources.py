@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.integration.daemon.pull_support import (
     cncf_registry,
     oci_index_layout,
