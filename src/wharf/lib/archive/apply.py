@@ -71,7 +71,7 @@ def apply_layer(stream: BinaryIO, root: Path, *, overlay_whiteouts: bool = False
     state = _State(root, overlay_whiteouts)
     plain = decompressed(stream)
     try:
-        with tarfile.open(fileobj=plain, mode="r|", errorlevel=2) as tar:
+        with tarfile.open(fileobj=plain, mode="r|", errorlevel=2, bufsize=_CHUNK) as tar:
             for member in tar:
                 _apply_member(state, tar, member)
         while plain.read(_CHUNK):  # read to the end (the padding after the end-of-archive
