@@ -120,6 +120,12 @@ def test_multilayer_pull_unpacks_every_layer_and_mounts_on_push(
     pushed = push(wharfd, copy, "1")
     assert statuses(pushed).count("Mounted from team/multi") == 4
     assert next(m["aux"] for m in pushed if "aux" in m)["Digest"] == multi["digest"]
+    status, body = wharfd.request("GET", f"/events?since=0&until={int(time.time()) + 1}"
+                                         '&filters={"type":["image"]}')
+    events = [json.loads(line) for line in body.splitlines() if line.strip()]
+    actions = {(e["Action"], e["Actor"]["ID"], e["Actor"]["Attributes"]["name"])
+               for e in events}
+    assert ("pull", f"{name}:1", name) in actions and ("push", f"{copy}:1", copy) in actions
 
 
 def test_stock_docker_cli_pulls_and_shows_the_image(wharfd: Daemon, multi: dict[str, Any]
