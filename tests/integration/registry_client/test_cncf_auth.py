@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from tests.integration.registry_client.cncf import PASSWORD, USER, TokenIssuer
 from tests.integration.registry_client.images import push_image, random_layer
@@ -57,8 +59,12 @@ def test_token_auth_denies_anonymous_and_wrong_password(
     push_image(client, ref, [random_layer(100)], GOOD)
     with pytest.raises(NotFound, match=r"pull access denied for .*/team/tok"):
         client.resolve(ref)
-    with pytest.raises(Unauthorized, match="incorrect username or password"):
+    with pytest.raises(Unauthorized) as caught:
         client.resolve(ref, BAD)
+    assert str(caught.value) == (
+        f'Get "http://{token_registry}/v2/team/tok/manifests/1": '
+        "unauthorized: incorrect username or password"
+    )
 
 
 def test_token_login_returns_an_identity_token_that_pulls(
@@ -68,7 +74,31 @@ def test_token_login_returns_an_identity_token_that_pulls(
     manifest = push_image(client, ref, [random_layer(100)], GOOD)
     identity = client.login(token_registry, GOOD)
     assert identity == token_issuer.refresh_token
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthorized) as caught:
         client.login(token_registry, BAD)
+    assert str(caught.value) == (
+        f'Get "http://{token_registry}/v2/": unauthorized: incorrect username or password'
+    )
     assert client.resolve(ref, Credentials(identity_token=identity)).manifest.data == manifest
     assert token_issuer.requests[-1]["method"] == ["POST"]
+
+
+def test_worker_threads_share_one_client_and_one_token(
+    client: RegistryClient, token_registry: str, token_issuer: TokenIssuer
+) -> None:
+    ref = parse_reference(f"{token_registry}/team/threads:1")
+    layers = [random_layer(200_000 + n) for n in range(8)]
+    push_image(client, ref, layers, GOOD)
+    descriptors = client.resolve(ref, GOOD).image_manifest.layers
+    before = len(token_issuer.requests)
+
+    def fetch(index: int) -> bytes:
+        layer = descriptors[index]
+        with client.open_blob(ref, layer.digest, GOOD, offset=index, size=layer.size) as stream:
+            assert stream.offset == index
+            return b"".join(stream)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        bodies = list(pool.map(fetch, range(len(layers))))
+    assert bodies == [layer[n:] for n, layer in enumerate(layers)]
+    assert len(token_issuer.requests) - before <= 4  # cached: at most one per racing thread

@@ -55,10 +55,13 @@ token); tokens cached per scope until they expire. Redirects (blob storage) neve
 Errors (``wharf.core.errors``): ``NotFound`` with Docker's texts (``manifest for x:t not
 found: manifest unknown: manifest unknown``; ``pull access denied for x, repository does not
 exist or may require 'docker login': …``; ``no matching manifest for linux/arm64/v8 in the
-manifest list entries``), ``Unauthorized``/``Forbidden`` for push and login, ``InvalidParameter``
-for schema1 images, ``RemoteFailure`` (500) for unreachable registries (``Get "https://…/v2/":
+manifest list entries``), ``Unauthorized``/``Forbidden`` for push and login and refused
+credentials (``Get "http://…/v2/…": unauthorized: incorrect username or password``; ``login
+attempt to http://…/v2/ failed with status: 401 Unauthorized``), ``InvalidParameter`` for
+schema1 images, ``RemoteFailure`` (500) for unreachable registries (``Get "https://…/v2/":
 dial tcp …: connect: connection refused``), timeouts, digest mismatches, bad or oversized
-manifests (4 MiB) and unknown media types.
+manifests (4 MiB) and unknown media types, blobs shorter or longer than their size. Every
+response body is read bounded; uploads of more than 64 MiB go in 16 MiB chunks by default.
 """
 
 from __future__ import annotations

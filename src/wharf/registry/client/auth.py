@@ -46,9 +46,9 @@ class Credentials:
     """What a user gave for a registry (the X-Registry-Auth fields); all empty = anonymous."""
 
     username: str = ""
-    password: str = ""
-    identity_token: str = ""
-    registry_token: str = ""
+    password: str = field(default="", repr=False)
+    identity_token: str = field(default="", repr=False)
+    registry_token: str = field(default="", repr=False)
 
     @property
     def anonymous(self) -> bool:
@@ -102,9 +102,9 @@ def basic_header(credentials: Credentials) -> str:
 class Token:
     """A bearer token, when it stops being usable, and a refresh token if one was issued."""
 
-    token: str
+    token: str = field(repr=False)
     expires_at: float
-    refresh_token: str = ""
+    refresh_token: str = field(default="", repr=False)
 
 
 def parse_token_response(body: bytes, now: float) -> Token:

@@ -58,7 +58,7 @@ class BlobStream:
             return b""
         limit = amount if self.remaining is None else min(amount, self.remaining + 1)
         try:
-            data = self._response.read(limit) if limit > 0 else b""
+            data = self._response.read(limit, decode_content=False) if limit > 0 else b""
         except ReadTimeoutError as error:
             raise RemoteFailure(f'Get "{self.url}": read timeout') from error
         except (ProtocolError, HTTPError, OSError) as error:

@@ -79,7 +79,7 @@ class RegistryClient:
         return self._fallback.run(self._fallback.endpoints(domain, pull=pull), action)
 
     def _ops(self, endpoint: Endpoint, ref: Reference, auth: AuthContext) -> RepoOps:
-        return RepoOps(self._session, endpoint, ref, auth, self.config)
+        return RepoOps(self._session, endpoint, ref, auth)
 
     # -- discovery and login ------------------------------------------------------------
     def ping(self, domain: str, credentials: Credentials = ANONYMOUS) -> Endpoint:

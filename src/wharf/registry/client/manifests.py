@@ -48,7 +48,8 @@ ACCEPT_MANIFESTS = ", ".join((*MANIFEST_TYPES, *INDEX_TYPES))
 SCHEMA1_REFUSED = (
     "Docker Image Format v1 and Docker Image manifest version 2, schema 1 support has been "
     "removed. Suggest the author of {ref} to upgrade the image to the OCI Format or Docker "
-    "Image manifest v2, schema 2."
+    "Image manifest v2, schema 2. More information at "
+    "https://docs.docker.com/go/deprecated-image-specs/"
 )
 _MACHINE_TO_ARCH = {
     "x86_64": ("amd64", None),

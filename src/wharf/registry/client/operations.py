@@ -13,7 +13,7 @@ from wharf.core.errors import InvalidParameter, NotFound, RemoteFailure, WharfEr
 from wharf.core.oci import Descriptor
 from wharf.core.reference import DEFAULT_TAG, Reference
 from wharf.registry.client.blobs import BlobStream, stream_from_response
-from wharf.registry.client.endpoints import Endpoint, RegistryConfig
+from wharf.registry.client.endpoints import Endpoint
 from wharf.registry.client.errors import error_details, error_for_response, registry_error_text
 from wharf.registry.client.manifests import (
     ACCEPT_MANIFESTS,
@@ -23,7 +23,7 @@ from wharf.registry.client.manifests import (
     verify_manifest,
 )
 from wharf.registry.client.session import AuthContext, Session
-from wharf.registry.client.transport import Response
+from wharf.registry.client.transport import SMALL_BODY, Response, finish, read_body
 from wharf.registry.client.uploads import (
     Progress,
     UploadTarget,
@@ -42,27 +42,9 @@ _LINK_NEXT_RE = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 _DENIED_CODES = {"UNAUTHORIZED", "DENIED", "NAME_UNKNOWN"}
 
 
-def read_bounded(response: Response, limit: int, what: str) -> bytes:
-    """The whole body, refusing more than ``limit`` bytes (RemoteFailure)."""
-    length = response.headers.get("Content-Length")
-    if length and length.isdigit() and int(length) > limit:
-        response.close()
-        raise RemoteFailure(f"{what} is too large: {length} bytes (limit {limit})")
-    try:
-        data = response.read(limit + 1)
-    except Exception as error:  # urllib3 raises several types for a broken body
-        response.close()
-        raise RemoteFailure(f"reading {what}: {error}") from error
-    if len(data) > limit:
-        response.close()
-        raise RemoteFailure(f"{what} is too large (limit {limit} bytes)")
-    response.release_conn()
-    return data
-
-
 def pull_error(ref: Reference, shown: str, response: Response) -> WharfError:
     """Docker's pull errors: access denied / repository unknown, or manifest not found."""
-    body = read_bounded(response, 64 * 1024, "error response")
+    body = read_body(response, SMALL_BODY, "error response")
     text = registry_error_text(response.status, response.reason or "", body)
     codes = {detail.code for detail in error_details(body)}
     if response.status in (401, 403) or codes & _DENIED_CODES:
@@ -103,18 +85,16 @@ class RepoOps:
         endpoint: Endpoint,
         ref: Reference,
         auth: AuthContext,
-        config: RegistryConfig,
     ) -> None:
         self.session = session
         self.endpoint = endpoint
         self.ref = ref
         self.auth = auth
-        self.config = config
 
     @staticmethod
     def ping(session: Session, endpoint: Endpoint, auth: AuthContext) -> Endpoint:
         response = session.request(endpoint, "GET", endpoint.url("/v2/"), auth)
-        body = read_bounded(response, 64 * 1024, "ping response")
+        body = read_body(response, SMALL_BODY, "ping response")
         if response.status in (200, 401):
             return endpoint
         text = registry_error_text(response.status, response.reason or "", body)
@@ -123,23 +103,17 @@ class RepoOps:
     def _url(self, suffix: str) -> str:
         return self.endpoint.url(f"/v2/{self.ref.path}/{suffix}")
 
-    def _send(
-        self, method: str, url: str, headers: dict[str, str] | None = None, *, stream: bool = False
-    ) -> Response:
-        return self.session.request(
-            self.endpoint, method, url, self.auth, headers=headers, stream=stream
-        )
+    def _send(self, method: str, url: str, headers: dict[str, str] | None = None) -> Response:
+        return self.session.request(self.endpoint, method, url, self.auth, headers=headers)
 
     def get_manifest(self, digest: Digest | None) -> FetchedManifest:
         wanted = digest or (Digest.parse(self.ref.digest) if self.ref.digest else None)
         target = str(wanted) if wanted else (self.ref.tag or DEFAULT_TAG)
         shown = self.ref.familiar_name + (f"@{target}" if wanted else f":{target}")
-        response = self._send(
-            "GET", self._url(f"manifests/{target}"), {"Accept": ACCEPT_MANIFESTS}, stream=True
-        )
+        response = self._send("GET", self._url(f"manifests/{target}"), {"Accept": ACCEPT_MANIFESTS})
         if response.status != 200:
             raise pull_error(self.ref, shown, response)
-        data = read_bounded(response, MAX_MANIFEST_SIZE, f"manifest {shown}")
+        data = read_body(response, MAX_MANIFEST_SIZE, f"manifest {shown}")
         media_type = manifest_media_type(response.headers.get("Content-Type", ""), data, shown)
         if wanted is None:
             wanted = _announced_digest(response.headers.get("Docker-Content-Digest", ""))
@@ -150,7 +124,7 @@ class RepoOps:
         target = self.ref.digest or self.ref.tag or DEFAULT_TAG
         url = self._url(f"manifests/{target}")
         response = self._send("HEAD", url, {"Accept": ACCEPT_MANIFESTS})
-        response.release_conn()
+        finish(response)
         if response.status == 404:
             return None
         if response.status != 200:
@@ -164,11 +138,11 @@ class RepoOps:
         return Descriptor(media_type, digest, int(length))
 
     def get_small_blob(self, digest: Digest, limit: int) -> bytes:
-        response = self._send("GET", self._url(f"blobs/{digest}"), stream=True)
+        response = self._send("GET", self._url(f"blobs/{digest}"))
         if response.status != 200:
-            body = read_bounded(response, 64 * 1024, "error response")
+            body = read_body(response, SMALL_BODY, "error response")
             raise error_for_response(response.status, response.reason or "", body)
-        data = read_bounded(response, limit, f"blob {digest}")
+        data = read_body(response, limit, f"blob {digest}")
         if Digest.from_bytes(data) != digest:
             raise RemoteFailure(f"digest mismatch for blob {digest}")
         return data
@@ -176,18 +150,18 @@ class RepoOps:
     def open_blob(self, digest: Digest, offset: int, size: int | None) -> BlobStream:
         url = self._url(f"blobs/{digest}")
         if offset > 0 and (size is None or offset < size):
-            response = self._send("GET", url, {"Range": f"bytes={offset}-"}, stream=True)
+            response = self._send("GET", url, {"Range": f"bytes={offset}-"})
             if response.status in (200, 206):
                 stream = stream_from_response(response, digest, offset, size, url)
                 if stream is not None:
                     return stream
             else:
-                read_bounded(response, 64 * 1024, "error response")
+                read_body(response, SMALL_BODY, "error response")
                 if response.status != 416:
                     raise error_for_response(response.status, response.reason or "", b"")
-        response = self._send("GET", url, stream=True)
+        response = self._send("GET", url)
         if response.status != 200:
-            body = read_bounded(response, 64 * 1024, "error response")
+            body = read_body(response, SMALL_BODY, "error response")
             raise error_for_response(response.status, response.reason or "", body)
         stream = stream_from_response(response, digest, 0, size, url)
         assert stream is not None  # a 200 is always the whole blob
@@ -197,10 +171,10 @@ class RepoOps:
         url = self._url("tags/list?" + urlencode({"n": TAGS_PAGE_SIZE}))
         tags: list[str] = []
         for _ in range(MAX_TAG_PAGES):
-            response = self._send("GET", url, stream=True)
+            response = self._send("GET", url)
             if response.status != 200:
                 raise pull_error(self.ref, self.ref.familiar_name, response)
-            tags += _page_tags(read_bounded(response, MAX_TAGS_BODY, "tag list"))
+            tags += _page_tags(read_body(response, MAX_TAGS_BODY, "tag list"))
             link = _LINK_NEXT_RE.search(response.headers.get("Link", ""))
             if link is None:
                 return tags
@@ -211,7 +185,7 @@ class RepoOps:
 
     def head_blob(self, digest: Digest) -> int | None:
         response = self._send("HEAD", self._url(f"blobs/{digest}"))
-        response.release_conn()
+        finish(response)
         if response.status == 404:
             return None
         if response.status != 200:
@@ -229,7 +203,7 @@ class RepoOps:
             201,
             202,
         )
-        response.release_conn()
+        finish(response)
         if response.status == 201:
             return True
         self._cancel(location_of(response, url))
@@ -238,7 +212,7 @@ class RepoOps:
     def _cancel(self, location: str) -> None:
         # an abandoned upload session expires on the registry by itself
         with contextlib.suppress(WharfError):
-            self._send("DELETE", location).release_conn()
+            finish(self._send("DELETE", location))
 
     def upload(
         self,
@@ -265,7 +239,7 @@ class RepoOps:
             headers=headers,
             body=data,
         )
-        check(response, 201, 200, 204).release_conn()
+        finish(check(response, 201, 200, 204))
         answered = response.headers.get("Docker-Content-Digest", "")
         if answered and answered != str(digest):
             raise RemoteFailure(f"registry stored manifest as {answered}, expected {digest}")

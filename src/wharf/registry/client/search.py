@@ -15,6 +15,7 @@ from wharf.core.errors import RemoteFailure
 from wharf.registry.client.endpoints import Endpoint
 from wharf.registry.client.errors import error_for_response
 from wharf.registry.client.session import AuthContext, Session
+from wharf.registry.client.transport import read_body
 
 __all__ = ["SearchResult", "search_endpoint"]
 
@@ -49,12 +50,9 @@ def search_endpoint(
 ) -> list[SearchResult]:
     query = urlencode({"q": term, "n": max(1, min(limit, MAX_SEARCH_LIMIT))})
     response = session.request(endpoint, "GET", endpoint.url(f"/v1/search?{query}"), auth)
-    body = response.data or b""
-    response.release_conn()
+    body = read_body(response, MAX_SEARCH_BODY, "search response")
     if response.status != 200:
-        raise error_for_response(response.status, response.reason or "", body[:65536])
-    if len(body) > MAX_SEARCH_BODY:
-        raise RemoteFailure("search response is too large")
+        raise error_for_response(response.status, response.reason or "", body)
     try:
         data = json.loads(body)
     except ValueError as error:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from wharf.core.errors import RemoteFailure, Unauthorized
 from wharf.registry.client.auth import (
+    MAX_TOKEN_RESPONSE,
     Challenge,
     Credentials,
     Token,
@@ -24,7 +25,7 @@ from wharf.registry.client.auth import (
 )
 from wharf.registry.client.endpoints import Endpoint
 from wharf.registry.client.errors import registry_error_text
-from wharf.registry.client.transport import Body, Response, Transport
+from wharf.registry.client.transport import SMALL_BODY, Body, Response, Transport, finish, read_body
 
 __all__ = ["AuthContext", "Session"]
 
@@ -48,12 +49,6 @@ def _pick(challenges: Sequence[Challenge]) -> Challenge | None:
     return None
 
 
-def _read_all(response: Response) -> bytes:
-    data = response.data if response.data is not None else b""
-    response.release_conn()
-    return data
-
-
 class Session:
     """Thread-safe request maker shared by every endpoint of a client."""
 
@@ -72,14 +67,13 @@ class Session:
         *,
         headers: Mapping[str, str] | None = None,
         body: Body = None,
-        stream: bool = False,
     ) -> Response:
         """Send with credentials; on a 401 learn the challenge and retry once."""
         sent = dict(headers or {})
         known = self._challenge(endpoint)
         if known is not None:
-            sent.update(self._authorization(endpoint, known, auth, fresh=False))
-        response = self.transport.request(endpoint, method, url, sent, body, stream=stream)
+            sent.update(self._authorize(endpoint, known, auth, method, url, fresh=False))
+        response = self.transport.request(endpoint, method, url, sent, body)
         if response.status != 401 or not isinstance(body, bytes | None):
             return response
         challenge = _pick(parse_challenges(response.headers.get("WWW-Authenticate", "")))
@@ -87,15 +81,33 @@ class Session:
             return response
         if auth.credentials.anonymous and challenge.scheme == "basic":
             return response
-        _read_all(response)
+        finish(response)
         with self._lock:
             self._challenges[endpoint] = challenge
-        sent.update(self._authorization(endpoint, challenge, auth, fresh=challenge == known))
-        return self.transport.request(endpoint, method, url, sent, body, stream=stream)
+        fresh = challenge == known
+        sent.update(self._authorize(endpoint, challenge, auth, method, url, fresh=fresh))
+        return self.transport.request(endpoint, method, url, sent, body)
 
     def _challenge(self, endpoint: Endpoint) -> Challenge | None:
         with self._lock:
             return self._challenges.get(endpoint)
+
+    def _authorize(
+        self,
+        endpoint: Endpoint,
+        challenge: Challenge,
+        auth: AuthContext,
+        method: str,
+        url: str,
+        *,
+        fresh: bool,
+    ) -> dict[str, str]:
+        """The Authorization header; a refused token request names the request it was for,
+        as Docker does (``Get "https://…/v2/…": unauthorized: incorrect username or password``)."""
+        try:
+            return self._authorization(endpoint, challenge, auth, fresh=fresh)
+        except Unauthorized as error:
+            raise Unauthorized(f'{method.capitalize()} "{url}": {error}') from error
 
     def _authorization(
         self, endpoint: Endpoint, challenge: Challenge, auth: AuthContext, *, fresh: bool
@@ -131,12 +143,12 @@ class Session:
         response = self.transport.request(
             token_endpoint, request.method, request.url, request.headers, request.body
         )
-        body = _read_all(response)
+        body = read_body(response, MAX_TOKEN_RESPONSE, "token response")
         if response.status in (401, 403):
             text = registry_error_text(response.status, response.reason or "", body)
             if "authentication required" in text and not credentials.anonymous:
                 text = "unauthorized: incorrect username or password"
-            raise Unauthorized(f'{request.method.capitalize()} "{challenge.realm}": {text}')
+            raise Unauthorized(text)
         if response.status != 200:
             text = registry_error_text(response.status, response.reason or "", body)
             raise RemoteFailure(f'{request.method.capitalize()} "{challenge.realm}": {text}')
@@ -146,7 +158,7 @@ class Session:
         """Check credentials against ``/v2/``; the identity (refresh) token if one is issued."""
         url = endpoint.url("/v2/")
         response = self.transport.request(endpoint, "GET", url, {})
-        body = _read_all(response)
+        body = read_body(response, SMALL_BODY, "ping response")
         if response.status == 200:
             return ""
         challenge = _pick(parse_challenges(response.headers.get("WWW-Authenticate", "")))
@@ -158,11 +170,14 @@ class Session:
         if challenge.scheme == "basic":
             headers = {"Authorization": basic_header(credentials)}
         else:
-            token = self.fetch_token(endpoint, challenge, [], credentials, offline=True)
+            try:
+                token = self.fetch_token(endpoint, challenge, [], credentials, offline=True)
+            except Unauthorized as error:
+                raise Unauthorized(f'Get "{url}": {error}') from error
             refresh = token.refresh_token
             headers = {"Authorization": f"Bearer {token.token}"}
         check = self.transport.request(endpoint, "GET", url, headers)
-        _read_all(check)
+        finish(check)
         if check.status != 200:
             status = f"{check.status} {check.reason or ''}".rstrip()
             raise Unauthorized(f"login attempt to {url} failed with status: {status}")

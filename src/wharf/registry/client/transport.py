@@ -32,7 +32,16 @@ from urllib3.exceptions import (
 from wharf.core.errors import RemoteFailure
 from wharf.registry.client.endpoints import Endpoint, RegistryConfig
 
-__all__ = ["Body", "Response", "TlsFailure", "Transport", "describe_failure"]
+__all__ = [
+    "SMALL_BODY",
+    "Body",
+    "Response",
+    "TlsFailure",
+    "Transport",
+    "describe_failure",
+    "finish",
+    "read_body",
+]
 
 MAX_REDIRECTS = 5
 # Skipping verification is what an insecure registry means (configured, or on loopback); the
@@ -40,6 +49,42 @@ MAX_REDIRECTS = 5
 warnings.filterwarnings("ignore", category=InsecureRequestWarning)
 Body = bytes | IO[bytes] | Iterable[bytes] | None
 Response = urllib3.BaseHTTPResponse
+
+
+SMALL_BODY = 64 * 1024
+
+
+def read_body(response: Response, limit: int, what: str) -> bytes:
+    """The whole body (as sent: never content-decoded), refusing more than ``limit`` bytes;
+    the connection goes back to its pool."""
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > limit:
+        response.close()
+        raise RemoteFailure(f"{what} is too large: {length} bytes (limit {limit})")
+    try:
+        data = response.read(limit + 1, decode_content=False)
+    except (HTTPError, OSError) as error:
+        response.close()
+        raise RemoteFailure(f"reading {what}: {error}") from error
+    if len(data) > limit:
+        response.close()
+        raise RemoteFailure(f"{what} is too large (limit {limit} bytes)")
+    response.release_conn()
+    return data
+
+
+def finish(response: Response) -> None:
+    """Done with a response: read its small body so the connection can be reused, or close
+    the connection when the body is large or broken."""
+    try:
+        data = response.read(SMALL_BODY + 1, decode_content=False)
+    except (HTTPError, OSError):
+        response.close()
+        return
+    if len(data) > SMALL_BODY:
+        response.close()
+    else:
+        response.release_conn()
 
 
 class TlsFailure(RemoteFailure):
@@ -115,19 +160,17 @@ class Transport:
         url: str,
         headers: Mapping[str, str],
         body: Body = None,
-        *,
-        stream: bool = False,
     ) -> Response:
-        """One request, redirects followed; ``stream`` leaves the body unread."""
+        """One request, redirects followed; the body is left unread (``read_body``, ``finish``,
+        or a ``BlobStream``)."""
         sent = {"User-Agent": self._config.user_agent, **headers}
         origin = urlsplit(url).netloc
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._send(endpoint, method, url, sent, body, stream)
+            response = self._send(endpoint, method, url, sent, body)
             location = response.headers.get("Location")
             if response.status not in (301, 302, 303, 307, 308) or not location or body:
                 return response
-            response.drain_conn()
-            response.release_conn()
+            finish(response)
             url = urljoin(url, location)
             if urlsplit(url).netloc != origin:
                 sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
@@ -143,7 +186,6 @@ class Transport:
         url: str,
         headers: Mapping[str, str],
         body: Body,
-        stream: bool,
     ) -> Response:
         pool = (
             self._pool(endpoint)
@@ -160,7 +202,7 @@ class Transport:
                 body=body,  # type: ignore[arg-type]
                 timeout=self._timeout,
                 redirect=False,
-                preload_content=not stream,
+                preload_content=False,
             )
         except SSLError as error:
             raise TlsFailure(describe_failure(method, url, error)) from error

@@ -17,20 +17,19 @@ from wharf.core.errors import RemoteFailure
 from wharf.registry.client.endpoints import Endpoint
 from wharf.registry.client.errors import error_for_response
 from wharf.registry.client.session import AuthContext, Session
-from wharf.registry.client.transport import Response
+from wharf.registry.client.transport import SMALL_BODY, Response, finish, read_body
 
 __all__ = ["Progress", "UploadTarget", "upload_chunked", "upload_monolithic"]
 
 Progress = Callable[[int], None]
-READ_SIZE = 256 * 1024
+READ_SIZE = 1024 * 1024  # http.client would send a file object in 8 KiB writes
 
 
 def check(response: Response, *expected: int) -> Response:
     """``response`` if its status is one of ``expected``; its typed error otherwise."""
     if response.status in expected:
         return response
-    body = response.data or b""
-    response.release_conn()
+    body = read_body(response, SMALL_BODY, "error response")
     raise error_for_response(response.status, response.reason or "", body)
 
 
@@ -70,7 +69,7 @@ class UploadTarget:
     def start(self) -> str:
         url = self.endpoint.url(f"/v2/{self.path}/blobs/uploads/")
         response = check(self.send("POST", url, {"Content-Length": "0"}, b""), 202)
-        response.release_conn()
+        finish(response)
         return location_of(response, url)
 
 
@@ -106,8 +105,8 @@ def upload_monolithic(
     location = target.start()
     reader = _CountingReader(source, size, progress)
     headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
-    response = target.send("PUT", with_query(location, digest=str(digest)), headers, reader)
-    check(response, 201, 204).release_conn()
+    response = target.send("PUT", with_query(location, digest=str(digest)), headers, iter(reader))
+    finish(check(response, 201, 204))
 
 
 def upload_chunked(
@@ -128,15 +127,23 @@ def upload_chunked(
             "Content-Length": str(len(chunk)),
         }
         response = check(target.send("PATCH", location, headers, chunk), 202, 204)
-        response.release_conn()
+        finish(response)
         location = location_of(response, location)
         sent += len(chunk)
+        _check_received(response, sent)
         if progress is not None:
             progress(sent)
     response = target.send(
         "PUT", with_query(location, digest=str(digest)), {"Content-Length": "0"}, b""
     )
-    check(response, 201, 204).release_conn()
+    finish(check(response, 201, 204))
+
+
+def _check_received(response: Response, sent: int) -> None:
+    """A registry that says how much it holds (``Range: 0-<last>``) must hold what was sent."""
+    held = response.headers.get("Range", "")
+    if held and held != f"0-{sent - 1}" and held != f"bytes=0-{sent - 1}":
+        raise RemoteFailure(f"registry holds {held} of the upload after {sent} bytes were sent")
 
 
 def _read_exact(source: IO[bytes], amount: int) -> bytes:

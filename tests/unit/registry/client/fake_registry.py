@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 
 from aiohttp import web
@@ -17,7 +17,7 @@ class FakeServer:
     """Serve ``routes`` (method, path, handler) until the ``with`` block ends; ``requests``
     records (method, path_qs, headers) of each request."""
 
-    def __init__(self, routes: list[tuple[str, str, Handler]]) -> None:
+    def __init__(self, routes: Sequence[tuple[str, str, Handler]]) -> None:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.app = web.Application(middlewares=[self._record])
         for method, path, handler in routes:

@@ -105,3 +105,11 @@ def test_token_cache_keys_differ_by_scope_and_credentials() -> None:
     user = TokenCache.key(BEARER, ["repository:a:pull"], Credentials("u", "p"))
     push = TokenCache.key(BEARER, ["repository:a:pull,push"], Credentials())
     assert len({anonymous, user, push}) == 3
+
+
+def test_secrets_stay_out_of_reprs() -> None:
+    creds = Credentials("ann", "pw-secret", "id-secret", "reg-secret")
+    token = Token("tok-secret", 1.0, "refresh-secret")
+    shown = repr(creds) + repr(token)
+    assert "ann" in shown
+    assert "secret" not in shown

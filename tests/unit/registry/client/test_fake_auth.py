@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from tests.unit.registry.client.fake_registry import FakeServer, Handler, oci_error
 
-from wharf.core.errors import NotFound, Unauthorized
+from wharf.core.errors import NotFound, RemoteFailure, Unauthorized
 from wharf.core.oci import MEDIA_TYPE_OCI_MANIFEST
 from wharf.core.reference import parse_reference
 from wharf.registry.client import Credentials, RegistryClient
@@ -178,3 +178,21 @@ def test_login_basic(client: RegistryClient) -> None:
         )
         with pytest.raises(Unauthorized):
             client.login(server.host, Credentials())
+
+
+def test_an_oversized_token_response_is_refused(client: RegistryClient) -> None:
+    server: FakeServer
+
+    async def huge_token(request: web.Request) -> web.Response:
+        return web.Response(body=b"x" * (2 * 1024 * 1024), content_type="application/json")
+
+    routes = [
+        ("GET", "/token", huge_token),
+        (
+            "GET",
+            "/v2/a/b/manifests/{ref}",
+            _bearer_guard(lambda: f"http://{server.host}/token", "tok-1", _manifest),
+        ),
+    ]
+    with FakeServer(routes) as server, pytest.raises(RemoteFailure, match="too large"):
+        client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))

@@ -6,7 +6,7 @@ import io
 
 import pytest
 from aiohttp import web
-from tests.unit.registry.client.fake_registry import FakeServer, oci_error
+from tests.unit.registry.client.fake_registry import FakeServer, Handler, oci_error
 
 from wharf.core.digest import Digest
 from wharf.core.errors import Forbidden, RemoteFailure, Unauthorized
@@ -70,7 +70,7 @@ class Uploads:
             return web.Response(status=404)
         return web.Response(headers={"Content-Length": str(len(blob))})
 
-    def routes(self) -> list[tuple[str, str, object]]:
+    def routes(self) -> list[tuple[str, str, Handler]]:
         return [
             ("POST", "/v2/a/b/blobs/uploads/", self.start),
             ("PATCH", "/v2/a/b/blobs/uploads/{id}", self.patch),
@@ -82,7 +82,7 @@ class Uploads:
 
 def test_monolithic_upload_then_head(client: RegistryClient) -> None:
     uploads = Uploads()
-    with FakeServer(uploads.routes()) as server:  # type: ignore[arg-type]
+    with FakeServer(uploads.routes()) as server:
         ref = parse_reference(f"{server.host}/a/b:1")
         assert client.blob_size(ref, DIGEST) is None
         seen: list[int] = []
@@ -95,7 +95,7 @@ def test_monolithic_upload_then_head(client: RegistryClient) -> None:
 
 def test_chunked_upload_sends_ordered_ranges(client: RegistryClient) -> None:
     uploads = Uploads()
-    with FakeServer(uploads.routes()) as server:  # type: ignore[arg-type]
+    with FakeServer(uploads.routes()) as server:
         ref = parse_reference(f"{server.host}/a/b:1")
         client.upload_blob(ref, DIGEST, len(BLOB), io.BytesIO(BLOB), chunk_size=50000)
         assert uploads.patches == ["0-49999", "50000-99999", "100000-119999"]
@@ -104,7 +104,7 @@ def test_chunked_upload_sends_ordered_ranges(client: RegistryClient) -> None:
 
 def test_wrong_digest_is_refused(client: RegistryClient) -> None:
     uploads = Uploads()
-    with FakeServer(uploads.routes()) as server:  # type: ignore[arg-type]
+    with FakeServer(uploads.routes()) as server:
         ref = parse_reference(f"{server.host}/a/b:1")
         with pytest.raises(Exception, match="digest did not match"):
             client.upload_blob(ref, Digest.from_bytes(b"x"), len(BLOB), io.BytesIO(BLOB))
@@ -112,7 +112,7 @@ def test_wrong_digest_is_refused(client: RegistryClient) -> None:
 
 def test_a_short_source_fails_the_upload(client: RegistryClient) -> None:
     uploads = Uploads()
-    with FakeServer(uploads.routes()) as server:  # type: ignore[arg-type]
+    with FakeServer(uploads.routes()) as server:
         ref = parse_reference(f"{server.host}/a/b:1")
         with pytest.raises(RemoteFailure, match="ended"):
             client.upload_blob(ref, DIGEST, len(BLOB), io.BytesIO(BLOB[:100]), chunk_size=50)
@@ -120,7 +120,7 @@ def test_a_short_source_fails_the_upload(client: RegistryClient) -> None:
 
 def test_mount_created_or_refused(client: RegistryClient) -> None:
     uploads = Uploads()
-    with FakeServer(uploads.routes()) as server:  # type: ignore[arg-type]
+    with FakeServer(uploads.routes()) as server:
         ref = parse_reference(f"{server.host}/a/b:1")
         assert client.mount_blob(ref, DIGEST, "has/it") is True
         assert client.mount_blob(ref, DIGEST, "lacks/it") is False
@@ -169,3 +169,23 @@ def test_push_denied_and_unauthorized(client: RegistryClient) -> None:
             client.upload_blob(parse_reference(f"{server.host}/a/b"), DIGEST, 3, io.BytesIO(b"abc"))
         with pytest.raises(Unauthorized, match="unauthorized: authentication required"):
             client.upload_blob(parse_reference(f"{server.host}/c/d"), DIGEST, 3, io.BytesIO(b"abc"))
+
+
+def test_a_registry_that_lost_a_chunk_fails_the_upload(client: RegistryClient) -> None:
+    async def start(request: web.Request) -> web.Response:
+        return web.Response(status=202, headers={"Location": "/v2/a/b/blobs/uploads/u1"})
+
+    async def forgetful(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(
+            status=202, headers={"Location": "/v2/a/b/blobs/uploads/u1", "Range": "0-9"}
+        )
+
+    routes = [
+        ("POST", "/v2/a/b/blobs/uploads/", start),
+        ("PATCH", "/v2/a/b/blobs/uploads/{id}", forgetful),
+    ]
+    with FakeServer(routes) as server:
+        ref = parse_reference(f"{server.host}/a/b")
+        with pytest.raises(RemoteFailure, match="holds 0-9"):
+            client.upload_blob(ref, DIGEST, len(BLOB), io.BytesIO(BLOB), chunk_size=50000)
