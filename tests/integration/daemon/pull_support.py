@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import bcrypt
 import pytest
 
 REGISTRY_BIN = "/usr/bin/docker-registry"
@@ -41,16 +42,23 @@ def wait_port(port: int, timeout: float = 20.0) -> None:
 
 
 @contextlib.contextmanager
-def cncf_registry(tmp: Path) -> Iterator[str]:
-    """``docker-registry`` (CNCF distribution) without auth; yields ``127.0.0.1:PORT``."""
+def cncf_registry(tmp: Path, htpasswd: tuple[str, str] | None = None) -> Iterator[str]:
+    """``docker-registry`` (CNCF distribution), without auth or with one htpasswd user
+    (bcrypt); yields ``127.0.0.1:PORT``."""
     port = free_port()
     root = tmp / "registry"
     root.mkdir(parents=True)
     config = tmp / "registry.yml"
+    auth = ""
+    if htpasswd is not None:
+        users = tmp / "htpasswd"
+        hashed = bcrypt.hashpw(htpasswd[1].encode(), bcrypt.gensalt(rounds=5)).decode()
+        users.write_text(f"{htpasswd[0]}:{hashed}\n")
+        auth = f"auth:\n  htpasswd:\n    realm: wharf-test\n    path: {users}\n"
     config.write_text(
         "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
         f"    rootdirectory: {root}\n  delete:\n    enabled: true\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n")
+        f"http:\n  addr: 127.0.0.1:{port}\n{auth}")
     with (tmp / "registry.log").open("ab") as log:
         proc = subprocess.Popen([REGISTRY_BIN, "serve", str(config)], stdout=log,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

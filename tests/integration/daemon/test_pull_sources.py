@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,3 +99,36 @@ def test_a_mirror_serves_the_pull_and_a_dead_one_falls_back(scratch: Path) -> No
             status, messages = messages_of(
                 daemon, f"/images/create?fromImage={upstream}/team/other&tag=1")
             assert status == 200 and "Pull complete" in [m.get("status") for m in messages]
+
+
+def auth_header(**fields: str) -> dict[str, str]:
+    return {"X-Registry-Auth": base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()}
+
+
+def test_htpasswd_registry_login_pull_and_push_with_x_registry_auth(scratch: Path) -> None:
+    with cncf_registry(scratch / "r", htpasswd=("alice", "s3cret")) as address, \
+            wharfd_running(scratch / "d") as daemon:
+        status, body = daemon.request("POST", "/auth", json.dumps(
+            {"username": "alice", "password": "wrong", "serveraddress": address}).encode())
+        assert status == 401, body
+        assert daemon.json("POST", "/auth", {"username": "alice", "password": "s3cret",
+                                             "serveraddress": address}) == {
+            "Status": "Login Succeeded", "IdentityToken": ""}
+        good = auth_header(username="alice", password="s3cret", serveraddress=address)
+        name = f"{address}/private/app"
+        status, body = daemon.request("POST", f"/images/create?fromImage={name}&tag=1")
+        assert status == 404 and b"pull access denied for" in body  # anonymous
+        assert b"may require 'docker login'" in body
+        layout = oci_layout(scratch / "img", [random_files(1, 1 << 20, os.urandom(4).hex())])
+        subprocess.run(["skopeo", "copy", "--dest-tls-verify=false", "--dest-creds",
+                        "alice:s3cret", f"oci:{layout}:latest", f"docker://{name}:1"],
+                       check=True, capture_output=True, timeout=120)
+        status, body = daemon.request("POST", f"/images/create?fromImage={name}&tag=1",
+                                      headers=good)
+        assert status == 200 and b"Pull complete" in body and b"errorDetail" not in body, body
+        daemon.json("POST", f"/images/{name}:1/tag?repo={name}&tag=2")
+        status, body = daemon.request("POST", f"/images/{name}/push?tag=2", headers=good)
+        assert status == 200 and b"Layer already exists" in body and b"error" not in body
+        status, body = daemon.request("POST", f"/images/{name}/push?tag=2")
+        assert status == 200 and body.splitlines()[-1].startswith(b'{"errorDetail"')
+        assert b"unauthorized: authentication required" in body
