@@ -43,6 +43,7 @@ __all__ = ["JSON_LIMIT", "ImageLimits", "ImageMetadata", "ImageStore", "PulledIm
 JSON_LIMIT = 8 << 20  # configs and manifests larger than this are refused
 _CHUNK = 1 << 20
 _HELD_LAYERS = "held-layers"  # kv namespace: image id -> chain ids kept for its containers
+_PULLED_INDEX = "pulled-index"  # kv namespace: image id -> the index it was pulled through
 
 
 class ImageMetadata(ImageRecords, ReferenceStore, LayerRecords, KeyValues, Protocol):
@@ -220,9 +221,10 @@ class ImageStore:
             raise InvalidParameter("image config diff ids do not match the manifest's layers")
         image_id = str(self.content.put_bytes(pulled.config))
         manifest_digest = self.content.put_bytes(pulled.manifest)
-        if pulled.index is not None:
-            self.content.put_bytes(pulled.index)
+        index_digest = self.content.put_bytes(pulled.index) if pulled.index else None
         with self.lock:
+            if index_digest is not None:
+                self.db.kv_put(_PULLED_INDEX, image_id, str(index_digest))
             for layer in pulled.layers:
                 if not self.snapshots.has_layer(layer.chain_id):
                     raise NotFound(f"layer {layer.chain_id} vanished during the pull")
@@ -282,7 +284,18 @@ class ImageStore:
             self.content.delete(Digest.parse(record.config_digest))
             if record.manifest_digest:
                 self.content.delete(Digest.parse(record.manifest_digest))
+        self._forget_index(image_id)
         return out + records, freed
+
+    def _forget_index(self, image_id: str) -> None:
+        """Drop the index blob an image was pulled through, unless another image still came
+        from it (two platforms of one index)."""
+        index = self.db.kv_get(_PULLED_INDEX, image_id)
+        if index is None:
+            return
+        self.db.kv_delete(_PULLED_INDEX, image_id)
+        if all(value != index for _, value in self.db.kv_list(_PULLED_INDEX)):
+            self.content.delete(Digest.parse(index))
 
     def release_layers(self, still_used: Callable[[str], bool]) -> tuple[list[str], int]:
         """Drop the layers held for deleted images whose containers are all gone

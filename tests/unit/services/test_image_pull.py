@@ -180,6 +180,9 @@ def test_index_pull_picks_the_platform_and_keeps_the_index(env: Env) -> None:
     assert env.db.get_tag(f"{NAME}:multi") == image_id
     assert env.db.digests_of(image_id) == [f"{NAME}@{digest}"]
     assert env.content.read_bytes(digest, 1 << 20) == index
+    with env.store.lock:
+        env.store.delete_image(image_id, env.db.get_image(image_id).chain_ids)  # type: ignore[union-attr]
+    assert not env.content.has(digest) and list(env.content.walk()) == []
 
 
 def test_pull_by_digest_and_all_tags(env: Env) -> None:
