@@ -29,10 +29,11 @@ from wharf.core.oci import (
 )
 from wharf.core.reference import Reference, parse_reference
 from wharf.core.snapshots import SnapshotterProtocol
-from wharf.services.image_store import JSON_LIMIT, ImageStore, PulledImage
+from wharf.services.image_store import JSON_LIMIT, ImageStore
 from wharf.services.layer_pull import LayerJob
 from wharf.services.progress import ProgressSink, layer_status, plain_message
 from wharf.services.pull_layers import LayerFetcher
+from wharf.services.pulled_images import PulledImage, store_pulled_image
 from wharf.services.registry_port import RegistryAuth, RegistryPort, RemoteManifest, RepositoryPort
 
 __all__ = ["PullOptions", "PullService", "pull_reference"]
@@ -126,7 +127,7 @@ class PullService:
         fetched = self._fetch(repo, jobs, sink, cancelled)
         layers = [fetched.get(job.chain_id) or self._known(job.chain_id) for job in every]
         name_only = Reference(ref.domain, ref.path)
-        _, moved = self._store.store_pulled_image(PulledImage(
+        _, moved = store_pulled_image(self._store, PulledImage(
             config, manifest.data, index.data if index else None, layers,
             ref if ref.tag and not ref.digest else None,
             Reference(name_only.domain, name_only.path, None, str(resolved.digest)),

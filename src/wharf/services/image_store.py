@@ -12,7 +12,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Protocol, cast
+from typing import BinaryIO, Protocol, cast
 
 from wharf.core.content import ContentStoreProtocol
 from wharf.core.digest import Digest
@@ -38,12 +38,12 @@ from wharf.core.snapshots import SnapshotterProtocol
 from wharf.core.timefmt import rfc3339_nano
 from wharf.lib.archive import compressor, decompressed
 
-__all__ = ["JSON_LIMIT", "ImageLimits", "ImageMetadata", "ImageStore", "PulledImage"]
+__all__ = ["JSON_LIMIT", "PULLED_INDEX", "ImageLimits", "ImageMetadata", "ImageStore"]
 
 JSON_LIMIT = 8 << 20  # configs and manifests larger than this are refused
 _CHUNK = 1 << 20
 _HELD_LAYERS = "held-layers"  # kv namespace: image id -> chain ids kept for its containers
-_PULLED_INDEX = "pulled-index"  # kv namespace: image id -> the index it was pulled through
+PULLED_INDEX = "pulled-index"  # kv namespace: image id -> the index it was pulled through
 
 
 class ImageMetadata(ImageRecords, ReferenceStore, LayerRecords, KeyValues, Protocol):
@@ -61,29 +61,6 @@ class ImageLimits:
 
     layer_bytes: int = 64 << 30
     archive_bytes: int = 256 << 30
-
-
-@dataclass(frozen=True)
-class PulledImage:
-    """A pulled image's exact bytes and where it goes (``tag``: ``name:tag`` when pulled by
-    tag; ``repo_digest``: ``name@<digest the reference resolved to>``)."""
-
-    config: bytes
-    manifest: bytes
-    index: bytes | None
-    layers: list[LayerRecord]
-    tag: Reference | None
-    repo_digest: Reference | None
-
-
-def _parse_config(config_bytes: bytes) -> dict[str, Any]:
-    try:
-        config = json.loads(config_bytes)
-    except ValueError as exc:
-        raise InvalidParameter(f"invalid image config: {exc}") from exc
-    if not isinstance(config, dict):
-        raise InvalidParameter("invalid image config: not a JSON object")
-    return config
 
 
 class ImageStore:
@@ -210,43 +187,6 @@ class ImageStore:
                 self.db.set_last_tag_time(image_id, rfc3339_nano())
         return image_id
 
-    def store_pulled_image(self, pulled: PulledImage) -> tuple[str, bool]:
-        """Record a pulled image with its exact bytes: the config, the platform manifest (its
-        digest becomes the image's manifest) and the index it came from, if any; tag it and
-        add its repo digest. Returns the image id and whether the tag moved (Docker's "Downloaded
-        newer image" vs "Image is up to date"). The layers must be unpacked already."""
-        config = _parse_config(pulled.config)
-        diff_ids = list(((config.get("rootfs") or {}).get("diff_ids")) or [])
-        if diff_ids != [layer.diff_id for layer in pulled.layers]:
-            raise InvalidParameter("image config diff ids do not match the manifest's layers")
-        image_id = str(self.content.put_bytes(pulled.config))
-        manifest_digest = self.content.put_bytes(pulled.manifest)
-        index_digest = self.content.put_bytes(pulled.index) if pulled.index else None
-        with self.lock:
-            if index_digest is not None:
-                self.db.kv_put(_PULLED_INDEX, image_id, str(index_digest))
-            for layer in pulled.layers:
-                if not self.snapshots.has_layer(layer.chain_id):
-                    raise NotFound(f"layer {layer.chain_id} vanished during the pull")
-                if self.db.get_layer(layer.chain_id) is None:
-                    self.db.put_layer(layer)
-            self.db.put_image(ImageRecord(
-                image_id, image_id, str(manifest_digest),
-                str(config.get("created") or rfc3339_nano()),
-                sum(layer.size for layer in pulled.layers),
-                [layer.chain_id for layer in pulled.layers],
-            ))
-            moved = False
-            if pulled.tag is not None:
-                moved = self.db.get_tag(str(pulled.tag)) != image_id
-                self.db.set_tag(str(pulled.tag), image_id)
-                if moved:
-                    self.db.set_last_tag_time(image_id, rfc3339_nano())
-            if pulled.repo_digest is not None:
-                moved = moved or self.db.get_digest(str(pulled.repo_digest)) != image_id
-                self.db.add_digest(str(pulled.repo_digest), image_id)
-        return image_id, moved
-
     def _layer_descriptor(self, layer: LayerRecord) -> Descriptor:
         blob = Digest.parse(layer.blob_digest)
         return Descriptor(layer.media_type, blob, self.content.size(blob))
@@ -290,11 +230,11 @@ class ImageStore:
     def _forget_index(self, image_id: str) -> None:
         """Drop the index blob an image was pulled through, unless another image still came
         from it (two platforms of one index)."""
-        index = self.db.kv_get(_PULLED_INDEX, image_id)
+        index = self.db.kv_get(PULLED_INDEX, image_id)
         if index is None:
             return
-        self.db.kv_delete(_PULLED_INDEX, image_id)
-        if all(value != index for _, value in self.db.kv_list(_PULLED_INDEX)):
+        self.db.kv_delete(PULLED_INDEX, image_id)
+        if all(value != index for _, value in self.db.kv_list(PULLED_INDEX)):
             self.content.delete(Digest.parse(index))
 
     def release_layers(self, still_used: Callable[[str], bool]) -> tuple[list[str], int]:
