@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from wharf.core.errors import InvalidParameter
 from wharf.core.logopts import ROTATION_KEYS, log_rotation
+from wharf.daemon.registries import insecure_registries, registry_mirrors
 
 DEFAULT_CONFIG_FILE = Path("/etc/wharf/daemon.json")
 DEFAULT_DATA_ROOT = Path("/var/lib/wharf")
@@ -234,50 +235,6 @@ def _log_opts(value: Any) -> dict[str, str]:
     return opts
 
 
-def _mirror(url: Any) -> str:
-    """Docker's ``ValidateMirror``: an http(s) URL with nothing after the host but ``/``."""
-    text = str(url)
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https"):
-        raise ConfigError(f'invalid mirror: unsupported scheme "{parts.scheme}" in "{text}"')
-    if not parts.hostname or parts.username or parts.password:
-        raise ConfigError(f'invalid mirror: "{text}" is not a valid URI')
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ConfigError(f'invalid mirror: path, query, or fragment at end of the URI "{text}"')
-    return text.rstrip("/")
-
-
-def _registry_mirrors(value: Any) -> tuple[list[str], dict[str, list[str]]]:
-    """Docker's list (mirrors of docker.io) or a map of registry → mirrors; returns
-    docker.io's list (for ``/info``) and every registry's."""
-    if isinstance(value, dict):
-        by_registry: dict[str, list[str]] = {}
-        for registry, urls in value.items():
-            if not isinstance(urls, list):
-                raise ConfigError(f"registry-mirrors: the mirrors of {registry} must be a list")
-            name = "docker.io" if registry in ("index.docker.io", "registry-1.docker.io") \
-                else str(registry)
-            by_registry[name] = [_mirror(u) for u in urls]
-        return by_registry.get("docker.io", []), by_registry
-    hub = [_mirror(u) for u in value or []]
-    return hub, ({"docker.io": hub} if hub else {})
-
-
-def _insecure_registries(value: Any) -> list[str]:
-    out = []
-    for entry in value or []:
-        text = str(entry)
-        if "://" in text:
-            raise ConfigError(f"insecure registry {text} should not contain '://'")
-        if "/" in text:
-            try:
-                ipaddress.ip_network(text, strict=False)
-            except ValueError:
-                raise ConfigError(f"insecure registry {text} is not a valid CIDR") from None
-        out.append(text)
-    return out
-
-
 def _concurrency(merged: dict[str, Any], key: str, default: int) -> int:
     value = merged.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -335,7 +292,11 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         raise ConfigError(f"default runtime {default_runtime} is not a known runtime")
     log_level = "debug" if merged.get("debug") else str(merged.get("log_level", "info"))
     pidfile = merged.get("pidfile")
-    hub_mirrors, mirrors = _registry_mirrors(merged.get("registry_mirrors"))
+    try:
+        hub_mirrors, mirrors = registry_mirrors(merged.get("registry_mirrors"))
+        insecure = insecure_registries(merged.get("insecure_registries"))
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
     return DaemonConfig(
         listeners=listeners,
         data_root=Path(merged.get("data_root") or DEFAULT_DATA_ROOT),
@@ -347,7 +308,7 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         default_runtime=default_runtime,
         runtimes=runtimes,
         registry_mirrors=hub_mirrors,
-        insecure_registries=_insecure_registries(merged.get("insecure_registries")),
+        insecure_registries=insecure,
         mirrors_by_registry=mirrors,
         max_concurrent_downloads=_concurrency(merged, "max_concurrent_downloads", 3),
         max_concurrent_uploads=_concurrency(merged, "max_concurrent_uploads", 5),
