@@ -112,7 +112,8 @@ class PullService:
         if manifest.media_type in _INDEX_TYPES:
             raise InvalidParameter(f"nested manifest lists are not supported ({manifest.digest})")
         parsed = _parse_manifest(manifest)
-        sink(plain_message(f"Pulling from {ref.familiar_name}", wanted))
+        # moby names the repository by its path on the registry: "library/busybox", "team/app"
+        sink(plain_message(f"Pulling from {ref.path}", wanted))
         config = repo.get_blob(parsed.config.digest, JSON_LIMIT)
         if Digest.from_bytes(config) != parsed.config.digest:
             raise InvalidParameter(f"image config verification failed for digest "

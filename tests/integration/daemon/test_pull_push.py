@@ -85,8 +85,7 @@ def test_push_pull_push_keeps_the_digest(wharfd: Daemon, registry: str) -> None:
     assert f"1: digest: {aux['Digest']} size: {aux['Size']}" in statuses(first)
     wharfd.json("DELETE", f"/images/{name}:1")
     messages = pull(wharfd, name, "1")
-    assert messages[0] == {"status": f"Pulling from {name[len(registry) + 1:]}", "id": "1"} \
-        or messages[0]["status"].startswith("Pulling from")
+    assert messages[0] == {"status": "Pulling from bb", "id": "1"}
     assert {"status": f"Digest: {aux['Digest']}"} in messages
     inspect = wharfd.json("GET", f"/images/{name}:1/json")
     assert f"{name}@{aux['Digest']}" in inspect["RepoDigests"]  # type: ignore[index]
