@@ -69,7 +69,7 @@ class PushService:
 
     def push(self, ref: Reference, auth: RegistryAuth, sink: ProgressSink) -> None:
         tags = self.local_tags(ref)
-        sink(plain_message(f"The push refers to repository [{ref.familiar_name}]"))
+        sink(plain_message(f"The push refers to repository [{ref.name}]"))  # docker.io/library/x
         repo = self._registry.repository(ref, auth, push=True)
         for tagged in tags:
             self._push_tag(repo, tagged, sink)
