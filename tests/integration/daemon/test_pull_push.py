@@ -135,6 +135,10 @@ def test_stock_docker_cli_pulls_and_shows_the_image(wharfd: Daemon, multi: dict[
     assert f"Digest: {multi['digest']}" in out and "Downloaded newer image" in out
     digests = wharfd.docker("images", "--digests", "--format", "{{.Digest}}", name).stdout
     assert multi["digest"] in digests.decode()
+    target = f"{name.rsplit('/', 2)[0]}/cli/pushed:1"
+    wharfd.docker("tag", f"{name}:1", target)
+    out = wharfd.docker("push", target, timeout=120).stdout.decode()
+    assert f"1: digest: {multi['digest']}" in out and "Mounted from team/multi" in out
 
 
 def test_distribution_inspect_and_login(wharfd: Daemon, multi: dict[str, Any],
