@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from tests.integration.daemon.pull_support import (
     cncf_registry,
+    counting_proxy,
     oci_index_layout,
     oci_layout,
     random_files,
@@ -22,7 +24,7 @@ from tests.integration.daemon.pull_support import (
     remove_tree,
     skopeo_push,
 )
-from tests.support.daemons import Daemon, wharfd_running
+from tests.support.daemons import Daemon, UnixHTTPConnection, wharfd_running
 
 __all__ = ["registry"]
 
@@ -132,3 +134,30 @@ def test_htpasswd_registry_login_pull_and_push_with_x_registry_auth(scratch: Pat
         status, body = daemon.request("POST", f"/images/{name}/push?tag=2")
         assert status == 200 and body.splitlines()[-1].startswith(b'{"errorDetail"')
         assert b"unauthorized: authentication required" in body
+
+
+def test_a_client_that_leaves_stops_the_pull_and_the_next_one_resumes(scratch: Path) -> None:
+    with cncf_registry(scratch / "r") as address, wharfd_running(scratch / "d") as daemon:
+        layout = oci_layout(scratch / "img", [random_files(1, 24 << 20, os.urandom(4).hex())])
+        skopeo_push(layout, f"{address}/slow:1")
+        with counting_proxy(int(address.rsplit(":", 1)[1])) as proxy:
+            proxy.delay = 0.01
+            name = f"127.0.0.1:{proxy.port}/slow"
+            conn = UnixHTTPConnection(str(daemon.socket_path), timeout=30)
+            conn.request("POST", f"/images/create?fromImage={name}&tag=1")
+            response = conn.getresponse()
+            assert response.status == 200
+            deadline = time.monotonic() + 30
+            while proxy.served < 4 << 20 and time.monotonic() < deadline:
+                response.read1(65536)
+            conn.close()  # the client goes away mid-layer
+            time.sleep(1.0)
+            stalled = proxy.served
+            time.sleep(1.0)
+            assert proxy.served - stalled < 1 << 20  # the transfer stopped
+            partial = list((daemon.data_root / "content" / "ingest").glob("sha256-*"))
+            assert partial and partial[0].stat().st_size > 0
+            proxy.delay, before = 0.0, proxy.served
+            status, body = daemon.request("POST", f"/images/create?fromImage={name}&tag=1")
+            assert status == 200 and b"Pull complete" in body and b"errorDetail" not in body
+            assert proxy.served - before < 24 << 20
