@@ -32,7 +32,7 @@ from wharf.core.snapshots import SnapshotterProtocol
 from wharf.services.image_store import JSON_LIMIT, ImageStore
 from wharf.services.layer_pull import LayerJob
 from wharf.services.progress import ProgressSink, layer_status, plain_message
-from wharf.services.pull_layers import LayerFetcher
+from wharf.services.pull_layers import BlobClaims, LayerFetcher
 from wharf.services.pulled_images import PulledImage, store_pulled_image
 from wharf.services.registry_port import RegistryAuth, RegistryPort, RemoteManifest, RepositoryPort
 
@@ -73,8 +73,7 @@ class PullService:
         self._registry = registry
         self._on_event = on_event
         self._concurrency = concurrency
-        self._inflight: dict[str, threading.Lock] = {}
-        self._inflight_lock = threading.Lock()
+        self._claims = BlobClaims()
 
     @property
     def _content(self) -> ContentStoreProtocol:
@@ -150,25 +149,13 @@ class PullService:
                cancelled: threading.Event) -> dict[str, LayerRecord]:
         if not jobs:
             return {}
-        locks = self._claim([job.blob for job in jobs])
-        try:
+        with self._claims.claim([job.blob for job in jobs]):
+            jobs = self._missing(jobs)  # a concurrent pull may have brought some meanwhile
             fetcher = LayerFetcher(self._content, self._snapshots, repo.open_blob, sink,
                                    concurrency=self._concurrency,
                                    layer_limit=self._store.limits.layer_bytes,
                                    cancelled=cancelled)
             return fetcher.fetch(jobs)
-        finally:
-            for lock in locks:
-                lock.release()
-
-    def _claim(self, blobs: list[Digest]) -> list[threading.Lock]:
-        """One pull at a time per blob in this daemon (a second waits, then finds it)."""
-        with self._inflight_lock:
-            locks = [self._inflight.setdefault(str(b), threading.Lock())
-                     for b in sorted(set(blobs))]
-        for lock in locks:
-            lock.acquire()
-        return locks
 
 
 def _check_platform(config: bytes, wanted: str, ref: Reference) -> None:

@@ -9,10 +9,10 @@ layer's parent unpacked first, so its blobs are downloaded concurrently and unpa
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
 from wharf.core.content import ContentStoreProtocol
 from wharf.core.digest import Digest
@@ -28,13 +28,7 @@ from wharf.services.layer_pull import (
 )
 from wharf.services.progress import ProgressSink, ThrottledProgress, layer_status
 
-__all__ = ["LayerFetcher", "PullPlan"]
-
-
-@dataclass(frozen=True)
-class PullPlan:
-    present: list[LayerRecord]  # unpacked already (by chain id)
-    missing: list[LayerJob]
+__all__ = ["BlobClaims", "LayerFetcher"]
 
 
 class LayerFetcher:
@@ -149,6 +143,40 @@ class LayerFetcher:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()
+
+
+class BlobClaims:
+    """One transfer at a time per blob in this daemon: a second pull of the same blob waits,
+    then finds it there. Entries live only while someone holds or waits for them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Digest, tuple[threading.Lock, int]] = {}
+
+    @contextlib.contextmanager
+    def claim(self, blobs: list[Digest]) -> Iterator[None]:
+        with self._lock:
+            locks = []
+            for blob in sorted(set(blobs)):  # one order for everyone: no deadlock
+                lock, users = self._entries.get(blob, (threading.Lock(), 0))
+                self._entries[blob] = (lock, users + 1)
+                locks.append((blob, lock))
+        held: list[threading.Lock] = []
+        try:
+            for _, lock in locks:
+                lock.acquire()
+                held.append(lock)
+            yield
+        finally:
+            for lock in held:
+                lock.release()
+            with self._lock:
+                for blob, lock in locks:
+                    users = self._entries[blob][1] - 1
+                    if users:
+                        self._entries[blob] = (lock, users)
+                    else:
+                        del self._entries[blob]
 
 
 class _Cancelled(Exception):
