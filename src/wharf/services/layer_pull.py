@@ -116,13 +116,15 @@ class _BlobFeed:
 
     def _finish(self) -> None:
         if self.count != self._job.size:
-            raise TransferInterrupted(f"blob {self._job.blob}: unexpected EOF after {self.count} "
-                                f"of {self._job.size} bytes")
+            raise TransferInterrupted(
+                f"blob {self._job.blob}: unexpected EOF after {self.count} of "
+                f"{self._job.size} bytes")
         try:
             self._writer.commit(self._job.blob, self._job.size)
         except InvalidParameter as exc:
-            raise LayerMismatch(f"filesystem layer verification failed for digest "
-                                f"{self._job.blob}: {exc}") from exc
+            raise LayerMismatch(
+                f"filesystem layer verification failed for digest {self._job.blob}: {exc}"
+            ) from exc
         self.finished = True
 
     def drain(self) -> None:
