@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import http.server
 import json
 import os
 import subprocess
 import tempfile
+import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -161,3 +164,49 @@ def test_a_client_that_leaves_stops_the_pull_and_the_next_one_resumes(scratch: P
             status, body = daemon.request("POST", f"/images/create?fromImage={name}&tag=1")
             assert status == 200 and b"Pull complete" in body and b"errorDetail" not in body
             assert proxy.served - before < 24 << 20
+
+
+class _SearchHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        if not self.path.startswith("/v1/search"):
+            self.send_response(200 if self.path == "/v2/" else 404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        term = query.get("q", [""])[0]
+        results = [{"name": f"{term}{i}", "description": f"d{i}", "star_count": i * 10,
+                    "is_official": i == 3, "is_automated": False} for i in range(4)]
+        body = json.dumps({"num_results": 4, "query": term, "results": results}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_search_asks_the_registry_and_applies_docker_filters(wharfd: Daemon) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SearchHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host = f"127.0.0.1:{server.server_address[1]}"
+        found = wharfd.json("GET", f"/images/search?term={host}/app&limit=10"
+                                   '&filters={"stars":["15"]}')
+        assert found == [
+            {"star_count": 20, "is_official": False, "name": "app2", "is_automated": False,
+             "description": "d2"},
+            {"star_count": 30, "is_official": True, "name": "app3", "is_automated": False,
+             "description": "d3"}]
+        official = wharfd.json("GET", f"/images/search?term={host}/app"
+                                      '&filters={"is-official":["true"]}')
+        assert [f["name"] for f in official] == ["app3"]  # type: ignore[index, union-attr]
+        status, body = wharfd.request("GET", f"/images/search?term={host}/app&limit=500")
+        assert status == 400 and b"limit 500 is outside the range of [1, 100]" in body
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
