@@ -92,6 +92,10 @@ def test_push_pull_push_keeps_the_digest(wharfd: Daemon, registry: str) -> None:
     again = push(wharfd, name, "1")
     assert "Layer already exists" in statuses(again)
     assert next(m["aux"] for m in again if "aux" in m)["Digest"] == aux["Digest"]
+    wharfd.json("DELETE", f"/images/{name}:1")
+    run = wharfd.docker("run", "--rm", f"{name}:1", "echo", "pulled-and-ran", timeout=120)
+    assert run.stdout == b"pulled-and-ran\n"
+    assert b"Unable to find image" in run.stderr and b"Downloaded newer image" in run.stderr
 
 
 def test_multilayer_pull_unpacks_every_layer_and_mounts_on_push(
