@@ -87,6 +87,8 @@ class PullService:
              cancelled: threading.Event | None = None) -> None:
         """Pull ``ref`` (every tag when it has neither tag nor digest)."""
         cancelled = cancelled or threading.Event()
+        if options.platform:
+            _valid_platform(options.platform)
         repo = self._registry.repository(ref, options.auth)
         if ref.tag is None and ref.digest is None:
             tags = sorted(repo.list_tags())
@@ -158,6 +160,14 @@ class PullService:
             return fetcher.fetch(jobs)
 
 
+def _valid_platform(text: str) -> None:
+    """``os/arch[/variant]``, as the docker CLI's ``--platform`` takes it."""
+    parts = text.strip().split("/")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise InvalidParameter(f'"{text}": unknown operating system or architecture: '
+                               "invalid argument")
+
+
 def _check_platform(config: bytes, wanted: str, ref: Reference) -> None:
     """A single-platform image must be the platform asked for (as dockerd checks it)."""
     doc = json.loads(config)
@@ -166,7 +176,7 @@ def _check_platform(config: bytes, wanted: str, ref: Reference) -> None:
         parts.append(str(doc["variant"]))
     actual = "/".join(parts)
     asked = wanted.strip().lower().split("/")
-    if parts[:len(asked)] != asked[:len(parts)] or len(asked) < 2:
+    if parts[:len(asked)] != asked[:len(parts)]:
         raise NotFound(f"image with reference {ref.familiar()} was found but does not match "
                        f"the specified platform: wanted {wanted}, actual: {actual}")
 

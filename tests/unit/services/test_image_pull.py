@@ -255,3 +255,5 @@ def test_a_single_platform_image_must_match_the_platform_asked(env: Env) -> None
                                        "linux/arm64, actual: linux/amd64"):
         env.pull(f"{NAME}:one", platform="linux/arm64")
     env.pull(f"{NAME}:one", platform="linux/amd64")
+    with pytest.raises(InvalidParameter, match="unknown operating system or architecture"):
+        env.pull(f"{NAME}:one", platform="amd64")
