@@ -257,3 +257,15 @@ def test_a_single_platform_image_must_match_the_platform_asked(env: Env) -> None
     env.pull(f"{NAME}:one", platform="linux/amd64")
     with pytest.raises(InvalidParameter, match="unknown operating system or architecture"):
         env.pull(f"{NAME}:one", platform="amd64")
+
+
+def test_a_blob_listed_twice_is_fetched_once_and_unpacked_at_both_places(env: Env) -> None:
+    image = make_image([{"a": b"1"}, {}, {"b": b"2"}, {}])  # the empty layer twice
+    repo = env.repo()
+    repo.add("dup", image)
+    env.pull(f"{NAME}:dup")
+    assert repo.served == sum(len(b) for d, b in image.blobs.items() if b != image.config) \
+        and len(image.blobs) == 4  # config + 3 distinct layer blobs
+    record = env.db.get_image(str(Digest.from_bytes(image.config)))
+    assert record is not None and len(record.chain_ids) == 4
+    assert all(env.store.snapshots.has_layer(c) for c in record.chain_ids)
