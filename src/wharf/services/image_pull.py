@@ -94,13 +94,12 @@ class PullService:
             tags = sorted(repo.list_tags())
             if not tags:
                 raise NotFound(f"no tags found for {ref.familiar_name}")
-            for tag in tags:
-                self._pull_one(repo, ref.with_tag(tag), options, sink, cancelled)
-            sink(plain_message(f"Status: Downloaded newer image for {ref.familiar_name}"))
+            updated = [self._pull_one(repo, ref.with_tag(tag), options, sink, cancelled)
+                       for tag in tags]
+            sink(_final_status(any(updated), ref.familiar_name))
             return
-        updated = self._pull_one(repo, ref, options, sink, cancelled)
-        verb = "Downloaded newer image for" if updated else "Image is up to date for"
-        sink(plain_message(f"Status: {verb} {ref.familiar()}"))
+        updated_one = self._pull_one(repo, ref, options, sink, cancelled)
+        sink(_final_status(updated_one, ref.familiar()))
 
     def _pull_one(self, repo: RepositoryPort, ref: Reference, options: PullOptions,
                   sink: ProgressSink, cancelled: threading.Event) -> bool:
@@ -158,6 +157,11 @@ class PullService:
                                    layer_limit=self._store.limits.layer_bytes,
                                    cancelled=cancelled)
             return fetcher.fetch(jobs)
+
+
+def _final_status(updated: bool, name: str) -> dict[str, str]:
+    verb = "Downloaded newer image for" if updated else "Image is up to date for"
+    return plain_message(f"Status: {verb} {name}")
 
 
 def _valid_platform(text: str) -> None:

@@ -193,8 +193,13 @@ def test_pull_by_digest_and_all_tags(env: Env) -> None:
     assert messages[-1]["status"] == (
         f"Status: Downloaded newer image for {NAME}@{one.manifest_digest}")
     assert env.db.get_tag(f"{NAME}:one") is None
-    env.pull(NAME)  # no tag: every tag
+    messages = env.pull(NAME)  # no tag: every tag
     assert env.db.get_tag(f"{NAME}:one") and env.db.get_tag(f"{NAME}:two")
+    assert messages[-1] == {"status": f"Status: Downloaded newer image for {NAME}"}
+    assert [m for m in messages if m["status"].startswith("Pulling from")] == [
+        {"status": "Pulling from team/app", "id": "one"},
+        {"status": "Pulling from team/app", "id": "two"}]
+    assert env.pull(NAME)[-1] == {"status": f"Status: Image is up to date for {NAME}"}
 
 
 def test_unknown_tag_and_repository(env: Env) -> None:
