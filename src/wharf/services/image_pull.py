@@ -73,6 +73,7 @@ class PullService:
         self._registry = registry
         self._on_event = on_event
         self._concurrency = concurrency
+        self._slots = threading.Semaphore(max(1, concurrency))  # for every pull at once
         self._claims = BlobClaims()
 
     @property
@@ -153,7 +154,7 @@ class PullService:
         with self._claims.claim([job.blob for job in jobs]):
             jobs = self._missing(jobs)  # a concurrent pull may have brought some meanwhile
             fetcher = LayerFetcher(self._content, self._snapshots, repo.open_blob, sink,
-                                   concurrency=self._concurrency,
+                                   concurrency=self._concurrency, slots=self._slots,
                                    layer_limit=self._store.limits.layer_bytes,
                                    cancelled=cancelled)
             return fetcher.fetch(jobs)

@@ -36,7 +36,8 @@ class LayerFetcher:
 
     def __init__(self, content: ContentStoreProtocol, snapshots: SnapshotterProtocol,
                  open_blob: BlobOpener, sink: ProgressSink, *, concurrency: int,
-                 layer_limit: int, cancelled: threading.Event) -> None:
+                 layer_limit: int, cancelled: threading.Event,
+                 slots: threading.Semaphore | None = None) -> None:
         self._content = content
         self._snapshots = snapshots
         self._open_blob = open_blob
@@ -45,6 +46,18 @@ class LayerFetcher:
         self._limit = layer_limit
         self._cancelled = cancelled
         self._fetched: set[Digest] = set()  # blobs this pull downloaded (dropped if bad)
+        # transfers running in the whole daemon (max-concurrent-downloads is per daemon)
+        self._slots = slots or threading.Semaphore(self._concurrency)
+
+    @contextlib.contextmanager
+    def _slot(self) -> Iterator[None]:
+        while not self._slots.acquire(timeout=0.5):
+            self._check_cancelled()
+        try:
+            self._check_cancelled()
+            yield
+        finally:
+            self._slots.release()
 
     def fetch(self, jobs: list[LayerJob]) -> dict[str, LayerRecord]:
         """Fetch and unpack ``jobs``; returns their records by chain id. The first failure
@@ -99,8 +112,9 @@ class LayerFetcher:
             self._finish_download(job)
             return self._unpack_stored(job)
         progress = ThrottledProgress(self._sink, job.blob.short, "Downloading", job.size)
-        size = pull_layer(job, self._content, self._snapshots, self._cancellable(job),
-                          progress.update, self._limit)
+        with self._slot():
+            size = pull_layer(job, self._content, self._snapshots, self._cancellable(job),
+                              progress.update, self._limit)
         self._finish_download(job)
         self._sink(layer_status(job.blob.short, "Extracting", job.size, job.size))
         self._sink(layer_status(job.blob.short, "Pull complete"))
@@ -110,7 +124,8 @@ class LayerFetcher:
         self._check_cancelled()
         if not self._content.has(job.blob):
             progress = ThrottledProgress(self._sink, job.blob.short, "Downloading", job.size)
-            fetch_blob(job, self._content, self._cancellable(job), progress.update)
+            with self._slot():
+                fetch_blob(job, self._content, self._cancellable(job), progress.update)
             self._fetched.add(job.blob)
         self._finish_download(job)
         return None

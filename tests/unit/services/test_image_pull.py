@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -274,3 +275,35 @@ def test_a_blob_listed_twice_is_fetched_once_and_unpacked_at_both_places(env: En
     record = env.db.get_image(str(Digest.from_bytes(image.config)))
     assert record is not None and len(record.chain_ids) == 4
     assert all(env.store.snapshots.has_layer(c) for c in record.chain_ids)
+
+
+def test_the_transfer_limit_holds_across_pulls(env: Env) -> None:
+    pulls = PullService(env.store, env.registry, concurrency=1)
+    repo = env.repo()
+    repo.add("a", make_image([{"a1": BIG}, {"a2": BIG + b"2"}]))
+    repo.add("b", make_image([{"b1": BIG + b"b"}, {"b2": BIG + b"c"}]))
+    active, peak, lock = [0], [0], threading.Lock()
+    repo.on_chunk = lambda: time.sleep(0.002)  # transfers long enough to overlap
+    original = repo.open_blob
+
+    def counted(digest: Digest, offset: int) -> tuple[int, Iterator[bytes]]:
+        start, chunks = original(digest, offset)
+
+        def run() -> Iterator[bytes]:
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            try:
+                yield from chunks
+            finally:
+                with lock:
+                    active[0] -= 1
+        return start, run()
+    repo.open_blob = counted  # type: ignore[method-assign]
+    threads = [threading.Thread(target=pulls.pull, args=(
+        parse_reference(f"{NAME}:{tag}"), PullOptions(), lambda m: None)) for tag in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert peak[0] == 1 and len(env.db.list_images()) == 2
