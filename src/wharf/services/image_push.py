@@ -53,6 +53,7 @@ class PushService:
         self._registry = registry
         self._on_event = on_event
         self._concurrency = concurrency
+        self._slots = threading.Semaphore(max(1, concurrency))  # uploads of every push at once
 
     def local_tags(self, ref: Reference) -> list[Reference]:
         """The tags to push; NotFound (Docker's text) when there is none."""
@@ -149,7 +150,7 @@ class PushService:
         size = self._store.content.size(digest)
         progress = (ThrottledProgress(sink, progress_id, "Pushing", size).update
                     if progress_id else (lambda _sent: None))
-        with self._store.content.open(digest) as blob:
+        with self._slots, self._store.content.open(digest) as blob:
             repo.upload_blob(digest, size, blob, progress)
         if progress_id:
             sink(layer_status(progress_id, "Pushed"))
