@@ -22,6 +22,7 @@ from pathlib import Path
 
 import bcrypt
 import pytest
+import zstandard
 
 REGISTRY_BIN = "/usr/bin/docker-registry"
 
@@ -170,14 +171,26 @@ def _blob(layout: Path, data: bytes) -> dict[str, object]:
     return {"digest": f"sha256:{digest}", "size": len(data)}
 
 
-def _image(dest: Path, layers: list[dict[str, bytes]], arch: str) -> dict[str, object]:
+_LAYER = "application/vnd.oci.image.layer.v1.tar"
+
+
+def _compressed(tar: bytes, kind: str) -> tuple[str, bytes]:
+    if kind == "zstd":
+        return _LAYER + "+zstd", zstandard.ZstdCompressor().compress(tar)
+    if kind == "none":
+        return _LAYER, tar
+    return _LAYER + "+gzip", gzip.compress(tar, 1, mtime=0)
+
+
+def _image(dest: Path, layers: list[dict[str, bytes]], arch: str,
+           compression: list[str] | None = None) -> dict[str, object]:
     """Layers, config and manifest blobs of one image; its manifest's descriptor."""
     descriptors, diff_ids = [], []
-    for files in layers:
+    for i, files in enumerate(layers):
         tar = _tar(files)
         diff_ids.append("sha256:" + hashlib.sha256(tar).hexdigest())
-        descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                            **_blob(dest, gzip.compress(tar, 1, mtime=0))})
+        media_type, blob = _compressed(tar, (compression or [])[i] if compression else "gzip")
+        descriptors.append({"mediaType": media_type, **_blob(dest, blob)})
     config = json.dumps({"architecture": arch, "os": "linux",
                          "created": "2024-01-01T00:00:00Z", "config": {"Cmd": ["sh"]},
                          "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
@@ -198,10 +211,12 @@ def _finish_layout(dest: Path, top: dict[str, object], tag: str) -> Path:
     return dest
 
 
-def oci_layout(dest: Path, layers: list[dict[str, bytes]], tag: str = "latest") -> Path:
-    """An OCI image layout with gzip layers (level 1) and a linux/amd64 config."""
+def oci_layout(dest: Path, layers: list[dict[str, bytes]], tag: str = "latest",
+               compression: list[str] | None = None) -> Path:
+    """An OCI image layout with a linux/amd64 config; layers gzip (level 1) unless
+    ``compression`` says ``zstd`` or ``none`` for each."""
     (dest / "blobs" / "sha256").mkdir(parents=True)
-    return _finish_layout(dest, _image(dest, layers, "amd64"), tag)
+    return _finish_layout(dest, _image(dest, layers, "amd64", compression), tag)
 
 
 def oci_index_layout(dest: Path, per_arch: dict[str, list[dict[str, bytes]]],

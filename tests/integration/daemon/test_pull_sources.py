@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import http.server
+import io
 import json
 import os
 import subprocess
+import tarfile
 import tempfile
 import threading
 import time
@@ -210,3 +212,34 @@ def test_search_asks_the_registry_and_applies_docker_filters(wharfd: Daemon) -> 
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def test_gzip_zstd_and_plain_layers_pull_and_unpack(wharfd: Daemon, registry: str,
+                                                     scratch: Path) -> None:
+    seed = os.urandom(4).hex()
+    layers = [{f"{seed}/{kind}": kind.encode() * 5000} for kind in ("gzip", "zstd", "none")]
+    layout = oci_layout(scratch / "mixed", layers, "1", ["gzip", "zstd", "none"])
+    name = f"{registry}/mixed"
+    skopeo_push(layout, f"{name}:1", "1")
+    status, messages = messages_of(wharfd, f"/images/create?fromImage={name}&tag=1")
+    assert status == 200 and [m.get("status") for m in messages].count("Pull complete") == 3
+    created = wharfd.json("POST", "/containers/create", {"Image": f"{name}:1"})
+    cid = created["Id"]  # type: ignore[index]
+    try:
+        status, body = wharfd.request("GET", f"/containers/{cid}/export")
+        with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+            for files in layers:
+                (path, data), = files.items()
+                member = tar.extractfile(path)
+                assert member is not None and member.read() == data
+    finally:
+        wharfd.request("DELETE", f"/containers/{cid}?force=1")
+    raw = subprocess.run(["skopeo", "inspect", "--tls-verify=false", "--raw",
+                          f"docker://{name}:1"], check=True, capture_output=True).stdout
+    manifest = json.loads(raw)
+    media_types = [d["mediaType"] for d in manifest["layers"]]
+    assert media_types[:2] == ["application/vnd.oci.image.layer.v1.tar+gzip",
+                               "application/vnd.oci.image.layer.v1.tar+zstd"], media_types
+    for descriptor in manifest["layers"]:  # kept byte-exact under their registry digests
+        blob = wharfd.data_root / "content/blobs/sha256" / descriptor["digest"][7:]
+        assert blob.stat().st_size == descriptor["size"]

@@ -21,6 +21,7 @@ from wharf.services.registry_port import RegistryAuth, RemoteManifest, ResolvedM
 
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 ZSTD_LAYER = "application/vnd.oci.image.layer.v1.tar+zstd"
+PLAIN_LAYER = "application/vnd.oci.image.layer.v1.tar"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 
 
@@ -44,18 +45,20 @@ class FakeImage:
 
 
 def make_image(layers: list[dict[str, bytes]], *, zstd_last: bool = False,
-               bad_diff_id: bool = False) -> FakeImage:
+               plain_first: bool = False, bad_diff_id: bool = False) -> FakeImage:
     blobs: dict[Digest, bytes] = {}
     descriptors, diff_ids, tars = [], [], []
     for i, files in enumerate(layers):
         tar = layer_tar(files)
         zstd = zstd_last and i == len(layers) - 1
-        blob = zstandard.ZstdCompressor().compress(tar) if zstd else gzip.compress(tar, mtime=0)
+        plain = plain_first and i == 0
+        blob = (zstandard.ZstdCompressor().compress(tar) if zstd
+                else tar if plain else gzip.compress(tar, mtime=0))
         digest = Digest.from_bytes(blob)
         blobs[digest] = blob
         tars.append(tar)
-        descriptors.append({"mediaType": ZSTD_LAYER if zstd else DOCKER_LAYER,
-                            "size": len(blob), "digest": str(digest)})
+        media_type = ZSTD_LAYER if zstd else PLAIN_LAYER if plain else DOCKER_LAYER
+        descriptors.append({"mediaType": media_type, "size": len(blob), "digest": str(digest)})
         diff_ids.append(str(Digest.from_bytes(tar + (b"x" if bad_diff_id else b""))))
     config = json.dumps({"architecture": "amd64", "os": "linux",
                          "config": {"Cmd": ["sh"]}, "created": "2024-01-01T00:00:00Z",
