@@ -146,18 +146,28 @@ class LayerFetcher:
         """The blob opener, its chunks checked against the pull's cancellation."""
         def open_blob(digest: Digest, offset: int) -> tuple[int, Iterator[bytes]]:
             start, chunks = self._open_blob(digest, offset)
-            return start, self._checked(chunks)
+            return start, _CancellableChunks(chunks, self._check_cancelled)
         return open_blob
 
-    def _checked(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
-        try:
-            for chunk in chunks:
-                self._check_cancelled()
-                yield chunk
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+
+class _CancellableChunks:
+    """Chunks that stop with the pull; ``close`` reaches the transfer even unread."""
+
+    def __init__(self, chunks: Iterator[bytes], check: Callable[[], None]) -> None:
+        self._chunks = chunks
+        self._check = check
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        self._check()
+        return next(self._chunks)
+
+    def close(self) -> None:
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
 
 
 class BlobClaims:

@@ -9,6 +9,7 @@ from typing import Any, BinaryIO
 from wharf.core.digest import Digest
 from wharf.core.reference import Reference
 from wharf.registry.client import (
+    BlobStream,
     Credentials,
     FetchedManifest,
     RegistryClient,
@@ -27,6 +28,27 @@ def _credentials(auth: RegistryAuth) -> Credentials:
 
 def _remote(fetched: FetchedManifest) -> RemoteManifest:
     return RemoteManifest(fetched.digest, fetched.media_type, fetched.data)
+
+
+class _Chunks:
+    """A blob body as 1 MiB chunks; ``close`` releases the connection even when the body was
+    never read (a generator's cleanup would not run then)."""
+
+    def __init__(self, stream: BlobStream) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        chunk = self._stream.read(_READ)
+        if not chunk:
+            self._stream.close()
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 class ClientRepository:
@@ -56,12 +78,7 @@ class ClientRepository:
 
     def open_blob(self, digest: Digest, offset: int) -> tuple[int, Iterator[bytes]]:
         stream = self._client.open_blob(self._ref, digest, self._creds, offset=offset)
-
-        def chunks() -> Iterator[bytes]:
-            with stream:
-                while chunk := stream.read(_READ):
-                    yield chunk
-        return stream.offset, chunks()
+        return stream.offset, _Chunks(stream)
 
     def list_tags(self) -> list[str]:
         return self._client.list_tags(self._ref, self._creds)
