@@ -152,7 +152,11 @@ class PullService:
         if not jobs:
             return {}
         with self._claims.claim([job.blob for job in jobs]):
-            jobs = self._missing(jobs)  # a concurrent pull may have brought some meanwhile
+            still = self._missing(jobs)  # a concurrent pull may have brought some meanwhile
+            for job in jobs:
+                if job not in still:
+                    sink(layer_status(job.blob.short, "Already exists"))
+            jobs = still
             fetcher = LayerFetcher(self._content, self._snapshots, repo.open_blob, sink,
                                    concurrency=self._concurrency, slots=self._slots,
                                    layer_limit=self._store.limits.layer_bytes,
