@@ -205,3 +205,25 @@ def test_kill_9_mid_pull_then_the_next_pull_resumes(registry: str) -> None:
                 shut_down_wharfd(daemon, tmp / "d")
     finally:
         remove_tree(tmp)
+
+
+def test_docker_py_pulls_streams_and_pushes(wharfd: Daemon, multi: dict[str, Any],
+                                           registry: str) -> None:
+    import docker  # docker-py, a dev dependency
+
+    client = docker.DockerClient(base_url=wharfd.host, version="1.47", timeout=120)
+    try:
+        name = multi["name"]
+        wharfd.request("DELETE", f"/images/{name}:1?force=1")
+        events = list(client.api.pull(name, tag="1", stream=True, decode=True))
+        assert all(isinstance(e, dict) for e in events)
+        assert {"status": f"Digest: {multi['digest']}"} in events
+        image = client.images.pull(name, tag="1")
+        assert f"{name}@{multi['digest']}" in image.attrs["RepoDigests"]
+        image.tag(f"{registry}/py/pushed", "2")
+        pushed = list(client.images.push(f"{registry}/py/pushed", tag="2", stream=True,
+                                         decode=True))
+        aux = next(e["aux"] for e in pushed if "aux" in e)
+        assert aux == {"Tag": "2", "Digest": multi["digest"], "Size": len(multi["manifest"])}
+    finally:
+        client.close()
