@@ -182,17 +182,20 @@ def test_kill_9_mid_pull_then_the_next_pull_resumes(registry: str) -> None:
             name = f"127.0.0.1:{proxy.port}/big"
             proxy.delay = 0.01  # ~6 MB/s: the kill lands mid-blob
             daemon = start_wharfd(tmp / "d")
-            puller = subprocess.Popen(
-                ["curl", "-s", "--unix-socket", str(daemon.socket_path), "-X", "POST",
-                 f"http://d/images/create?fromImage={name}&tag=1"], stdout=subprocess.DEVNULL)
-            deadline = time.monotonic() + 60
-            while proxy.served < blob_size // 3 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            daemon.proc.send_signal(signal.SIGKILL)
-            daemon.proc.wait(10)
-            puller.wait(10)
-            assert proxy.served < blob_size
-            shut_down_wharfd(daemon, tmp / "d")
+            try:
+                with subprocess.Popen(
+                        ["curl", "-s", "-m", "120", "--unix-socket", str(daemon.socket_path),
+                         "-X", "POST", f"http://d/images/create?fromImage={name}&tag=1"],
+                        stdout=subprocess.DEVNULL) as puller:
+                    deadline = time.monotonic() + 60
+                    while proxy.served < blob_size // 3 and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                    daemon.proc.send_signal(signal.SIGKILL)
+                    daemon.proc.wait(10)
+                    puller.wait(10)
+            finally:
+                shut_down_wharfd(daemon, tmp / "d")
+            assert blob_size // 3 <= proxy.served < blob_size
             proxy.delay, before = 0.0, proxy.served
             daemon = start_wharfd(tmp / "d")
             try:
