@@ -35,6 +35,8 @@ def decode_registry_auth(header: str) -> RegistryAuth:
             data = json.loads(raw)
         except (binascii.Error, ValueError, UnicodeError):
             continue
+        if data is None:  # "null": no credentials, as an empty object
+            return RegistryAuth()
         if isinstance(data, dict):
             return auth_from_json(data)
     raise InvalidParameter("invalid X-Registry-Auth header: expected base64url-encoded JSON "

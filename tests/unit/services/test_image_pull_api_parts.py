@@ -43,6 +43,7 @@ def test_x_registry_auth_decodes_every_base64_form(encode: Any) -> None:
 def test_x_registry_auth_empty_is_anonymous_and_junk_is_refused() -> None:
     assert decode_registry_auth("") == RegistryAuth()
     assert decode_registry_auth("e30=") == RegistryAuth()  # "{}"
+    assert decode_registry_auth(base64.b64encode(b"null").decode()) == RegistryAuth()
     for junk in ("%%%", base64.b64encode(b"not json").decode(),
                  base64.b64encode(b"[1,2]").decode()):
         with pytest.raises(InvalidParameter, match="X-Registry-Auth"):
