@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from wharf.core.errors import InvalidParameter
 from wharf.core.logopts import ROTATION_KEYS, log_rotation
+from wharf.daemon.registries import insecure_registries, registry_mirrors
 
 DEFAULT_CONFIG_FILE = Path("/etc/wharf/daemon.json")
 DEFAULT_DATA_ROOT = Path("/var/lib/wharf")
@@ -75,8 +76,13 @@ class DaemonConfig:
     tls: TLSConfig | None = None
     default_runtime: str = "wharf"
     runtimes: dict[str, str] = field(default_factory=lambda: dict(BUILTIN_RUNTIMES))
-    registry_mirrors: list[str] = field(default_factory=list)
+    registry_mirrors: list[str] = field(default_factory=list)  # docker.io's (Docker's list)
     insecure_registries: list[str] = field(default_factory=list)
+    # every registry's mirrors, docker.io's included: daemon.json's map form
+    # {"127.0.0.1:5000": ["http://127.0.0.1:5001"]} or Docker's list (docker.io's)
+    mirrors_by_registry: dict[str, list[str]] = field(default_factory=dict)
+    max_concurrent_downloads: int = 3
+    max_concurrent_uploads: int = 5
     bip: str = ""
     default_address_pools: list[dict[str, Any]] = field(default_factory=list)
     log_opts: dict[str, str] = field(default_factory=dict)  # json-file defaults (max-size/-file)
@@ -90,7 +96,8 @@ _FILE_KEYS: dict[str, str] = {
     "tlskey": "tlskey", "default-runtime": "default_runtime", "runtimes": "runtimes",
     "registry-mirrors": "registry_mirrors", "insecure-registries": "insecure_registries",
     "bip": "bip", "default-address-pools": "default_address_pools", "debug": "debug",
-    "log-opts": "log_opts",
+    "log-opts": "log_opts", "max-concurrent-downloads": "max_concurrent_downloads",
+    "max-concurrent-uploads": "max_concurrent_uploads",
 }
 
 
@@ -131,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="register an OCI runtime as name=path")
     p.add_argument("--registry-mirror", dest="registry_mirrors", action="append")
     p.add_argument("--insecure-registry", dest="insecure_registries", action="append")
+    p.add_argument("--max-concurrent-downloads", dest="max_concurrent_downloads", type=int)
+    p.add_argument("--max-concurrent-uploads", dest="max_concurrent_uploads", type=int)
     p.add_argument("--bip", dest="bip")
     p.add_argument("--log-opt", dest="log_opts", action="append",
                    help="default json-file log option (max-size=20m, max-file=5)")
@@ -226,6 +235,13 @@ def _log_opts(value: Any) -> dict[str, str]:
     return opts
 
 
+def _concurrency(merged: dict[str, Any], key: str, default: int) -> int:
+    value = merged.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"invalid {key.replace('_', '-')}: {value!r} (a positive integer)")
+    return value
+
+
 def _tls(merged: dict[str, Any]) -> TLSConfig | None:
     verify = bool(merged.get("tlsverify", False))
     if not (verify or merged.get("tls", False)):
@@ -276,6 +292,11 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         raise ConfigError(f"default runtime {default_runtime} is not a known runtime")
     log_level = "debug" if merged.get("debug") else str(merged.get("log_level", "info"))
     pidfile = merged.get("pidfile")
+    try:
+        hub_mirrors, mirrors = registry_mirrors(merged.get("registry_mirrors"))
+        insecure = insecure_registries(merged.get("insecure_registries"))
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
     return DaemonConfig(
         listeners=listeners,
         data_root=Path(merged.get("data_root") or DEFAULT_DATA_ROOT),
@@ -286,8 +307,11 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         tls=tls,
         default_runtime=default_runtime,
         runtimes=runtimes,
-        registry_mirrors=list(merged.get("registry_mirrors") or []),
-        insecure_registries=list(merged.get("insecure_registries") or []),
+        registry_mirrors=hub_mirrors,
+        insecure_registries=insecure,
+        mirrors_by_registry=mirrors,
+        max_concurrent_downloads=_concurrency(merged, "max_concurrent_downloads", 3),
+        max_concurrent_uploads=_concurrency(merged, "max_concurrent_uploads", 5),
         bip=str(merged.get("bip") or ""),
         default_address_pools=list(merged.get("default_address_pools") or []),
         log_opts=_log_opts(merged.get("log_opts")),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from wharf.api.routes import containers as container_routes
+from wharf.api.routes import distribution as distribution_routes
 from wharf.api.routes import exec as exec_routes
 from wharf.api.routes import images as image_routes
 from wharf.api.routes import system as system_routes
@@ -27,6 +28,7 @@ from wharf.core.metadata import ContainerRow, ContainerRows
 from wharf.core.shimconfig import ShimConfig
 from wharf.daemon.config import DaemonConfig
 from wharf.daemon.listeners import private_directory
+from wharf.registry.client import RegistryClient, RegistryConfig
 from wharf.runtime import spec as runtime_spec
 from wharf.runtime.cgroups import detect_layout, open_cgroup
 from wharf.runtime.shim_client import ShimLauncher, read_exit_status
@@ -34,8 +36,12 @@ from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
 from wharf.services.events import EventBus
 from wharf.services.exec import ExecService
+from wharf.services.image_pull import PullService
+from wharf.services.image_push import PushService
 from wharf.services.images import ImageService
 from wharf.services.protocols import ExitStatusLike, ShimPort
+from wharf.services.registry_adapter import ClientRegistry
+from wharf.services.registry_service import RegistryService
 from wharf.services.rootfs import RootfsService
 from wharf.services.system import DaemonFacts, SystemService
 from wharf.store.content import ContentStore
@@ -148,6 +154,7 @@ class Daemon:
     routes: list[RouteDef]
     shim_server: asyncio.subprocess.Process | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    registry: ClientRegistry | None = None
 
     async def close(self, stop_containers: bool = False) -> None:
         """Stop the running containers when asked (no live-restore), stop watching the rest
@@ -159,6 +166,8 @@ class Daemon:
             self.shim_server.terminate()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.shim_server.wait(), 5)
+        if self.registry is not None:
+            self.registry.close()
         self.db.close()
 
 
@@ -237,10 +246,20 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
         storage_driver=snapshots.name,
     )
     system = SystemService(facts, containers, lambda: images.list(False, {}), events)
+    registry = ClientRegistry(RegistryClient(RegistryConfig(
+        mirrors=config.mirrors_by_registry, insecure_registries=config.insecure_registries)))
+    distribution, distribution_defs = distribution_routes.routes(
+        PullService(images.store, registry, on_event=publish_image_event,
+                    concurrency=config.max_concurrent_downloads),
+        PushService(images.store, registry, on_event=publish_image_event,
+                    concurrency=config.max_concurrent_uploads),
+        RegistryService(registry))
     routes = [
         *system_routes.routes(system, events),
         *container_routes.routes(containers),
         *exec_routes.routes(execs),
-        *image_routes.routes(images),
+        *image_routes.routes(images, pull=distribution.pull),
+        *distribution_defs,
     ]
-    return Daemon(config, db, events, images, containers, execs, system, routes, shim_server)
+    return Daemon(config, db, events, images, containers, execs, system, routes, shim_server,
+                  registry=registry)

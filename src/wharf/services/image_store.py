@@ -38,11 +38,12 @@ from wharf.core.snapshots import SnapshotterProtocol
 from wharf.core.timefmt import rfc3339_nano
 from wharf.lib.archive import compressor, decompressed
 
-__all__ = ["JSON_LIMIT", "ImageLimits", "ImageMetadata", "ImageStore"]
+__all__ = ["JSON_LIMIT", "PULLED_INDEX", "ImageLimits", "ImageMetadata", "ImageStore"]
 
 JSON_LIMIT = 8 << 20  # configs and manifests larger than this are refused
 _CHUNK = 1 << 20
 _HELD_LAYERS = "held-layers"  # kv namespace: image id -> chain ids kept for its containers
+PULLED_INDEX = "pulled-index"  # kv namespace: image id -> the index it was pulled through
 
 
 class ImageMetadata(ImageRecords, ReferenceStore, LayerRecords, KeyValues, Protocol):
@@ -223,7 +224,18 @@ class ImageStore:
             self.content.delete(Digest.parse(record.config_digest))
             if record.manifest_digest:
                 self.content.delete(Digest.parse(record.manifest_digest))
+        self._forget_index(image_id)
         return out + records, freed
+
+    def _forget_index(self, image_id: str) -> None:
+        """Drop the index blob an image was pulled through, unless another image still came
+        from it (two platforms of one index)."""
+        index = self.db.kv_get(PULLED_INDEX, image_id)
+        if index is None:
+            return
+        self.db.kv_delete(PULLED_INDEX, image_id)
+        if all(value != index for _, value in self.db.kv_list(PULLED_INDEX)):
+            self.content.delete(Digest.parse(index))
 
     def release_layers(self, still_used: Callable[[str], bool]) -> tuple[list[str], int]:
         """Drop the layers held for deleted images whose containers are all gone

@@ -94,8 +94,12 @@ def test_layers_stack_with_whiteouts(snap: SnapshotterProtocol) -> None:
     assert snap.has_layer(L2) and not snap.has_layer(L3)
     assert snap.layers() == [L1, L2]
     assert snap.add_layer(L2, L1, io.BytesIO(b"not read")) == 2  # idempotent
-    with pytest.raises(NotFound):
+    if snap.name == "vfs":  # the copying driver starts a layer from a copy of its parent
+        with pytest.raises(NotFound):
+            snap.add_layer(L3, "sha256:" + "9" * 64, layer(("x", "x")))
+    else:  # an overlay layer is its own files: pulls unpack layers before their parents
         snap.add_layer(L3, "sha256:" + "9" * 64, layer(("x", "x")))
+        snap.remove_layer(L3)
     snap.create_container("c1", chain)
     root = snap.mount("c1")
     assert snap.mount("c1") == root

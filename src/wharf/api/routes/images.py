@@ -11,7 +11,7 @@ from typing import Any, BinaryIO, TypeVar, cast
 from aiohttp import web
 
 from wharf.api.schemas import json_response, query_bool, query_filters
-from wharf.api.server import RouteDef, requested_api_version
+from wharf.api.server import Handler, RouteDef, requested_api_version
 from wharf.api.uploads import UPLOAD_STALL_TIMEOUT, UploadReader
 from wharf.core.apiversion import version_tuple
 from wharf.core.errors import InvalidParameter, NotImplementedByWharf, WharfError
@@ -22,9 +22,11 @@ _T = TypeVar("_T")
 
 
 class ImageRoutes:
-    def __init__(self, images: ImageService, upload_stall_timeout: float) -> None:
+    def __init__(self, images: ImageService, upload_stall_timeout: float,
+                 pull: Handler | None = None) -> None:
         self._images = images
         self._stall = upload_stall_timeout
+        self._pull = pull  # create?fromImage= (routes/distribution.py)
 
     async def list(self, request: web.Request) -> web.Response:
         """``GET /images/json``; ``digests`` is accepted (RepoDigests are always there, as
@@ -109,7 +111,9 @@ class ImageRoutes:
     async def create(self, request: web.Request) -> web.StreamResponse:
         source = request.query.get("fromSrc", "")
         if request.query.get("fromImage"):
-            raise NotImplementedByWharf("pulling images from a registry is not supported yet")
+            if self._pull is None:
+                raise NotImplementedByWharf("pulling images from a registry is not supported")
+            return await self._pull(request)
         if source != "-":
             if source:  # dockerd would fetch it (plain names become http://<name>)
                 raise NotImplementedByWharf(
@@ -220,9 +224,9 @@ def _progress_response(*messages: dict[str, Any]) -> web.Response:
     return web.Response(body=body.encode(), headers={"Content-Type": "application/json"})
 
 
-def routes(images: ImageService,
-           upload_stall_timeout: float = UPLOAD_STALL_TIMEOUT) -> list[RouteDef]:
-    r = ImageRoutes(images, upload_stall_timeout)
+def routes(images: ImageService, upload_stall_timeout: float = UPLOAD_STALL_TIMEOUT,
+           pull: Handler | None = None) -> list[RouteDef]:
+    r = ImageRoutes(images, upload_stall_timeout, pull)
     return [
         RouteDef("GET", "/images/json", r.list),
         RouteDef("POST", "/images/create", r.create),

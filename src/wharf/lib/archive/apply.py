@@ -69,10 +69,13 @@ def apply_layer(stream: BinaryIO, root: Path, *, overlay_whiteouts: bool = False
     (a hard link out of it, an invalid whiteout name).
     """
     state = _State(root, overlay_whiteouts)
+    plain = decompressed(stream)
     try:
-        with tarfile.open(fileobj=decompressed(stream), mode="r|", errorlevel=2) as tar:
+        with tarfile.open(fileobj=plain, mode="r|", errorlevel=2, bufsize=_CHUNK) as tar:
             for member in tar:
                 _apply_member(state, tar, member)
+        while plain.read(_CHUNK):  # read to the end (the padding after the end-of-archive
+            pass  # blocks), so a caller hashing the stream sees every byte, as moby does
     except tarfile.TarError as exc:
         raise InvalidParameter(f"invalid layer tar: {exc}") from exc
     for rel, times in sorted(state.dir_times.items(), reverse=True):

@@ -105,8 +105,8 @@ class OverlaySnapshotter:
         final = self.layer_dir(chain_id)
         if final.is_dir():
             return self._size(chain_id)
-        if parent is not None and not self.has_layer(parent):
-            raise NotFound(f"parent layer {parent} not found")
+        # a layer's diff is its own files only: it unpacks without its parent (pulls unpack
+        # layers concurrently); a container needs the whole chain (create_container checks)
         tmp = self._layers / f"{_TMP_PREFIX}{_hex(chain_id)}-{os.urandom(4).hex()}"
         try:
             (tmp / "diff").mkdir(parents=True, mode=0o755)
