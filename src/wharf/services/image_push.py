@@ -24,6 +24,7 @@ from wharf.core.oci import MEDIA_TYPE_OCI_MANIFEST, Descriptor
 from wharf.core.reference import Reference, parse_reference
 from wharf.services.image_store import JSON_LIMIT, ImageStore
 from wharf.services.progress import ProgressSink, ThrottledProgress, layer_status, plain_message
+from wharf.services.push_blobs import local_blobs
 from wharf.services.registry_port import RegistryAuth, RegistryPort, RepositoryPort
 
 __all__ = ["PushService", "push_reference"]
@@ -86,8 +87,11 @@ class PushService:
         diff_ids = list(rootfs.get("diff_ids") or []) if isinstance(rootfs, dict) else []
         if len(diff_ids) != len(manifest.layers):
             raise InvalidParameter(f"image {image_id}: its config and manifest disagree")
+        record = self._store.db.get_image(image_id)
+        chain = list(record.chain_ids) if record is not None else []
+        descriptors, data = local_blobs(self._store, manifest.layers, chain, data)
         layers = [_Layer(d, Digest.parse(str(diff)).short)
-                  for d, diff in zip(manifest.layers, diff_ids, strict=True)]
+                  for d, diff in zip(descriptors, diff_ids, strict=True)]
         sources = self._mount_sources(image_id, ref)
         self._push_layers(repo, layers, sources, sink)
         self._push_blob(repo, manifest.config, None, sink)

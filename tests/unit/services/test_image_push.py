@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from tests.unit.services.registry_fakes import FakeRegistry, FakeRepo, layer_tar, make_image
 
+from wharf.core.digest import Digest
 from wharf.core.errors import NotFound
 from wharf.core.reference import parse_reference
 from wharf.services.image_pull import PullOptions, PullService
@@ -107,3 +108,27 @@ def test_push_without_tag_pushes_every_tag_and_unknown_is_not_found(env: Env) ->
     with pytest.raises(NotFound, match="An image does not exist locally with the tag: "
                                         f"{HOST}/nothing"):
         env.push(f"{HOST}/nothing:1")
+
+
+def test_a_layer_that_already_existed_at_pull_is_pushed_from_its_own_blob(env: Env) -> None:
+    image = make_image([{"base": b"b" * 4000}, {"top": b"t"}])
+    local = env.store.add_layer(io.BytesIO(layer_tar({"base": b"b" * 4000})), None)
+    config = {"architecture": "amd64", "os": "linux", "config": {},
+              "rootfs": {"type": "layers", "diff_ids": [local.diff_id]}}
+    env.store.store_image(json.dumps(config).encode(), [local])  # keeps the local layer
+    env.registry.repos[f"{HOST}/src"] = FakeRepo(registry=env.registry, domain=HOST)
+    env.registry.repos[f"{HOST}/src"].add("1", image)
+    pulled = []
+    env.pulls.pull(parse_reference(f"{HOST}/src:1"), PullOptions(), pulled.append)
+    assert "Already exists" in statuses(pulled)
+    image_id = env.db.get_tag(f"{HOST}/src:1")
+    assert image_id is not None
+    env.db.set_tag("127.0.0.2:5000/dst:1", image_id)
+    messages = env.push("127.0.0.2:5000/dst:1")
+    pushed = json.loads(env.registry.repos["127.0.0.2:5000/dst"].manifests["1"].data)
+    original = json.loads(image.manifest)
+    assert pushed["layers"][0]["digest"] == local.blob_digest != original["layers"][0]["digest"]
+    assert pushed["layers"][1] == original["layers"][1]
+    dst = env.registry.repos["127.0.0.2:5000/dst"]
+    assert all(Digest.parse(layer["digest"]) in dst.blobs for layer in pushed["layers"])
+    assert statuses(messages).count("Pushed") == 2
