@@ -46,6 +46,27 @@ say wharf ps -a --filter name=wharf-demo; $W ps -a --filter name=wharf-demo
 say wharf rm wharf-demo;                $W rm wharf-demo
 say wharf images;                       $W images
 
+# Distribution: wharf's own registry on loopback, push, remove, pull back, run what was pulled.
+REG_ROOT=$(mktemp -d /tmp/wharf-demo-registry.XXXXXX)
+REG_PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+REG=127.0.0.1:$REG_PORT
+say wharf registry serve --addr $REG --root $REG_ROOT \&
+$W registry serve --addr "$REG" --root "$REG_ROOT" >"$REG_ROOT.log" 2>&1 &
+REG_PID=$!
+trap 'kill $REG_PID 2>/dev/null || true; wait $REG_PID 2>/dev/null || true; rm -rf "$REG_ROOT" "$REG_ROOT.log"' EXIT
+for _ in $(seq 100); do
+  .venv/bin/python -c "import urllib.request; urllib.request.urlopen('http://$REG/v2/', timeout=1)" 2>/dev/null && break
+  sleep 0.1
+done
+say wharf tag busybox $REG/demo/busybox:1;  $W tag busybox "$REG/demo/busybox:1"
+say wharf push $REG/demo/busybox:1;         $W push "$REG/demo/busybox:1"
+say wharf rmi $REG/demo/busybox:1 busybox;  $W rmi "$REG/demo/busybox:1" busybox
+say wharf pull $REG/demo/busybox:1;         $W pull "$REG/demo/busybox:1"
+say wharf tag $REG/demo/busybox:1 busybox;  $W tag "$REG/demo/busybox:1" busybox
+say wharf run --rm $REG/demo/busybox:1 echo pulled and running
+$W run --rm "$REG/demo/busybox:1" echo pulled and running
+say wharf images --digests;             $W images --digests
+
 cat <<MSG
 
 wharfd is still running (pid $(cat "$PIDFILE" 2>/dev/null || echo '?'), socket ${WHARF_HOST#unix://}).

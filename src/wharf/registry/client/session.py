@@ -99,7 +99,8 @@ class Session:
         if challenge is None or (challenge == known and challenge.scheme == "basic"):
             return response
         if auth.credentials.anonymous and challenge.scheme == "basic":
-            return response
+            finish(response)  # Docker's words: asking has no point without credentials
+            raise Unauthorized(f'{method.capitalize()} "{url}": no basic auth credentials')
         finish(response)
         with self._lock:
             self._challenges[endpoint] = challenge

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from tests.unit.registry.client.fake_registry import FakeServer, Handler, oci_error
 
-from wharf.core.errors import NotFound, RemoteFailure, Unauthorized
+from wharf.core.errors import RemoteFailure, Unauthorized
 from wharf.core.oci import MEDIA_TYPE_OCI_MANIFEST
 from wharf.core.reference import parse_reference
 from wharf.registry.client import Credentials, RegistryClient
@@ -62,14 +62,15 @@ def test_basic_auth_sends_credentials_after_the_challenge(client: RegistryClient
         assert len(server.paths("GET")) == 3
 
 
-def test_basic_auth_without_credentials_is_pull_access_denied(client: RegistryClient) -> None:
+def test_basic_auth_without_credentials_is_docker_no_basic_auth_credentials(
+    client: RegistryClient,
+) -> None:
     routes = [("GET", "/v2/a/b/manifests/{ref}", _basic_guard("ann", "pw", _manifest))]
     with FakeServer(routes) as server:
-        with pytest.raises(NotFound) as caught:
+        with pytest.raises(Unauthorized) as caught:
             client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))
         assert str(caught.value) == (
-            f"pull access denied for {server.host}/a/b, repository does not exist or may "
-            "require 'docker login': unauthorized: authentication required"
+            f'Get "http://{server.host}/v2/a/b/manifests/1": no basic auth credentials'
         )
 
 
