@@ -206,14 +206,6 @@ def cncf_registry(tmp: Path, auth: str = "none") -> Iterator[Registry]:
         yield stack.enter_context(running(registry))
 
 
-def wharf_registry_available() -> bool:
-    import importlib.util
-
-    with contextlib.suppress(ModuleNotFoundError):
-        return importlib.util.find_spec("wharf.registry.server.__main__") is not None
-    return False
-
-
 @contextlib.contextmanager
 def wharf_registry(tmp: Path, htpasswd: bool = False) -> Iterator[Registry]:
     """wharf's registry (``python -m wharf.registry.server``) on ``tmp``."""

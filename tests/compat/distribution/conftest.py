@@ -5,7 +5,7 @@ engines a test can drive with the stock docker CLI.
   module, as an OCI layout.
 - ``cncf``, ``cncf_htpasswd``, ``cncf_token``, ``wharf_reg``, ``wharf_reg_htpasswd``: one
   registry each per module (``tests/support/registries.py``); ``any_registry`` is parametrized
-  over all of them. wharf's registry is skipped while ``wharf.registry.server`` is missing.
+  over all of them.
 - ``dockerd``: Debian's dockerd on its own data root, exec root, socket and bridge (the
   reference for Docker's behaviour); ``wharfd`` comes from ``tests/compat/conftest.py``.
   ``engine`` is parametrized over both, so a behaviour is checked against Docker and wharf
@@ -30,7 +30,6 @@ from tests.support.registries import (
     Registry,
     cncf_registry,
     wharf_registry,
-    wharf_registry_available,
 )
 
 REGISTRY_KINDS = ["cncf", "cncf_htpasswd", "cncf_token", "wharf_reg", "wharf_reg_htpasswd"]
@@ -68,21 +67,14 @@ def cncf_token(dist_tmp: Path) -> Iterator[Registry]:
         yield registry
 
 
-def need_wharf_registry() -> None:
-    if not wharf_registry_available():
-        pytest.skip("wharf.registry.server is not built yet (lane B)")
-
-
 @pytest.fixture(scope="module")
 def wharf_reg(dist_tmp: Path) -> Iterator[Registry]:
-    need_wharf_registry()
     with wharf_registry(dist_tmp / "wharf-reg") as registry:
         yield registry
 
 
 @pytest.fixture(scope="module")
 def wharf_reg_htpasswd(dist_tmp: Path) -> Iterator[Registry]:
-    need_wharf_registry()
     with wharf_registry(dist_tmp / "wharf-reg-htpasswd", htpasswd=True) as registry:
         yield registry
 

@@ -1,6 +1,6 @@
 """save/load of an image pulled from a registry (the CNCF registry on loopback): the archive
 holds the layers as the plain tars their diff ids name, skopeo reads it, and loading it back
-gives the same image (the pull's helpers come with the pull lane; skipped without them)."""
+gives the same image."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-import pytest
+from tests.integration.daemon import pull_support
+from tests.integration.daemon.pull_support import registry
 from tests.support.daemons import Daemon
-
-pull_support = pytest.importorskip("tests.integration.daemon.pull_support")
-registry = pull_support.registry
 
 __all__ = ["registry"]
 

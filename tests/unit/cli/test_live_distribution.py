@@ -6,7 +6,6 @@ Skipped until the registry server and the daemon's pull/push are in the tree (ot
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 import subprocess
 import time
@@ -45,8 +44,6 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if importlib.util.find_spec("wharf.registry.server.__main__") is None:
-        pytest.skip("the registry server is not in the tree yet")
     import bcrypt
 
     tmp = tmp_path_factory.mktemp("cli-registry")
@@ -87,10 +84,8 @@ def test_push_login_pull_search_logout(wharfd: Daemon, registry: str, tmp_path: 
     repo = f"{registry}/cli/busybox"
     assert wharf(wharfd, config, "tag", "busybox", f"{repo}:v1").returncode == 0
     denied = wharf(wharfd, config, "push", f"{repo}:v1")
-    if "not supported" in denied.stderr:
-        pytest.skip("the daemon cannot push yet")
     assert denied.returncode == 1
-    assert "unauthorized" in denied.stderr
+    assert "no basic auth credentials" in denied.stderr  # docker's words
 
     login = wharf(wharfd, config, "login", "-u", USER, "--password-stdin", registry,
                   stdin=PASSWORD.encode() + b"\n")

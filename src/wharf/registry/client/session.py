@@ -99,8 +99,9 @@ class Session:
         if challenge is None or (challenge == known and challenge.scheme == "basic"):
             return response
         if auth.credentials.anonymous and challenge.scheme == "basic":
-            finish(response)  # Docker's words: asking has no point without credentials
-            raise Unauthorized(f'{method.capitalize()} "{url}": no basic auth credentials')
+            finish(response)  # Docker's words, and its status: a 500, not a 401 (a 401
+            # would make the docker CLI ask for a login on whatever its stdin is)
+            raise RemoteFailure(f'{method.capitalize()} "{url}": no basic auth credentials')
         finish(response)
         with self._lock:
             self._challenges[endpoint] = challenge

@@ -67,7 +67,7 @@ def test_basic_auth_without_credentials_is_docker_no_basic_auth_credentials(
 ) -> None:
     routes = [("GET", "/v2/a/b/manifests/{ref}", _basic_guard("ann", "pw", _manifest))]
     with FakeServer(routes) as server:
-        with pytest.raises(Unauthorized) as caught:
+        with pytest.raises(RemoteFailure) as caught:
             client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))
         assert str(caught.value) == (
             f'Get "http://{server.host}/v2/a/b/manifests/1": no basic auth credentials'
