@@ -11,31 +11,15 @@ import time
 from collections.abc import Sequence
 
 from wharf.cli.template import Template
-from wharf.core.units import human_duration as human_duration  # part of this module's API
+from wharf.core.units import SIZE_UNITS as SIZE_UNITS  # part of this module's API
+from wharf.core.units import human_duration as human_duration
+from wharf.core.units import human_size as human_size
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-SIZE_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
 MIN_WIDTH, PADDING = 10, 3   # docker: tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)
-
-
-def human_size(size: float, precision: int = 3) -> str:
-    """go-units ``HumanSizeWithPrecision``: decimal (base 1000) units, ``%.3g``."""
-    unit = 0
-    while size >= 1000 and unit < len(SIZE_UNITS) - 1:
-        size /= 1000.0
-        unit += 1
-    return f"{_go_g(size, precision)}{SIZE_UNITS[unit]}"
-
-
-def _go_g(value: float, precision: int) -> str:
-    text = f"{value:.{precision}g}"
-    if "e+" in text:
-        mantissa, exponent = text.split("e+")
-        text = f"{mantissa}e+{exponent.zfill(2)}"
-    return text
 
 
 def since(timestamp: float, now: float | None = None) -> str:

@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
+SIZE_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
+
+
+def human_size(size: float, precision: int = 3) -> str:
+    """go-units ``HumanSizeWithPrecision``: decimal (base 1000) units, Go's ``%.<precision>g``
+    (``HumanSize`` is precision 4: ``1.235MB``)."""
+    unit = 0
+    while size >= 1000 and unit < len(SIZE_UNITS) - 1:
+        size /= 1000.0
+        unit += 1
+    return f"{_go_g(size, precision)}{SIZE_UNITS[unit]}"
+
+
+def _go_g(value: float, precision: int) -> str:
+    text = f"{value:.{precision}g}"
+    if "e+" in text:  # Go writes at least two exponent digits
+        mantissa, exponent = text.split("e+")
+        text = f"{mantissa}e+{exponent.zfill(2)}"
+    return text
+
 
 def human_duration(seconds: float) -> str:
     """go-units ``HumanDuration``: "Less than a second", "About a minute", "3 days", ..."""

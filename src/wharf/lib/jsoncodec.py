@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import _json
 
+from wharf.core.errors import InvalidParameter
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -42,6 +44,18 @@ def loads(data: str | bytes | bytearray) -> Any:
         raise ValueError(f"Expecting value: char {exc.value}") from None
     if text[end:].strip(WHITESPACE):
         raise ValueError(f"Extra data: char {end}")
+    return value
+
+
+def loads_object(data: str | bytes | bytearray, what: str) -> dict[str, Any]:
+    """One JSON object from untrusted ``data``; InvalidParameter naming ``what`` otherwise
+    (malformed, too deeply nested for the parser, or not an object)."""
+    try:
+        value = loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidParameter(f"{what}: {exc}") from None
+    if not isinstance(value, dict):
+        raise InvalidParameter(f"{what}: not a JSON object")
     return value
 
 

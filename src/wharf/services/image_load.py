@@ -20,7 +20,6 @@ whole image is in.
 
 from __future__ import annotations
 
-import json
 import tarfile
 import tempfile
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from wharf.core.oci import chain_ids
 from wharf.core.reference import Reference
 from wharf.core.timefmt import rfc3339_nano
 from wharf.lib.archive import decompressed
+from wharf.lib.jsoncodec import loads_object
 from wharf.services.image_layout import Entry, LayoutReader, entries_from_index, loading_progress
 from wharf.services.image_store import ImageStore
 from wharf.services.images import ImageService
@@ -270,12 +270,7 @@ def _tag_target(images: ImageService, tag: str) -> Reference:
 
 
 def _diff_ids(config_bytes: bytes) -> list[str]:
-    try:
-        config = json.loads(config_bytes)
-    except ValueError as exc:
-        raise InvalidParameter(f"invalid image config: {exc}") from exc
-    if not isinstance(config, dict):
-        raise InvalidParameter("invalid image config: not a JSON object")
+    config = loads_object(config_bytes, "invalid image config")
     if str(config.get("os") or "linux") != "linux":
         raise InvalidParameter(f"cannot load {config.get('os')} image on linux")
     diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []

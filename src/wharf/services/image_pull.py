@@ -12,7 +12,6 @@ flushed yet); later ones too, and the route turns them into an ``errorDetail`` m
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from wharf.core.oci import (
 )
 from wharf.core.reference import Reference, parse_reference
 from wharf.core.snapshots import SnapshotterProtocol
+from wharf.lib.jsoncodec import loads_object
 from wharf.services.image_store import JSON_LIMIT, ImageStore
 from wharf.services.layer_pull import LayerJob
 from wharf.services.progress import ProgressSink, layer_status, plain_message
@@ -179,7 +179,7 @@ def _valid_platform(text: str) -> None:
 
 def _check_platform(config: bytes, wanted: str, ref: Reference) -> None:
     """A single-platform image must be the platform asked for (as dockerd checks it)."""
-    doc = json.loads(config)
+    doc = loads_object(config, "invalid image config")
     parts = [str(doc.get("os", "")), str(doc.get("architecture", ""))]
     if doc.get("variant"):
         parts.append(str(doc["variant"]))
@@ -192,8 +192,8 @@ def _check_platform(config: bytes, wanted: str, ref: Reference) -> None:
 
 def _parse_manifest(manifest: RemoteManifest) -> Manifest:
     try:
-        parsed = Manifest.from_json(json.loads(manifest.data))
-    except ValueError as exc:
+        parsed = Manifest.from_json(loads_object(manifest.data, "malformed manifest"))
+    except (ValueError, KeyError, TypeError) as exc:
         raise InvalidParameter(f"malformed manifest {manifest.digest}: {exc}") from exc
     for layer in parsed.layers:
         if layer.media_type not in _LAYER_TYPES:
@@ -204,8 +204,8 @@ def _parse_manifest(manifest: RemoteManifest) -> Manifest:
 
 def _all(manifest: Manifest, config: bytes) -> list[LayerJob]:
     try:
-        diff_ids = list(json.loads(config)["rootfs"]["diff_ids"])
-    except (ValueError, KeyError, TypeError) as exc:
+        diff_ids = list(loads_object(config, "invalid image config")["rootfs"]["diff_ids"])
+    except (KeyError, TypeError) as exc:
         raise InvalidParameter(f"invalid image config: no rootfs.diff_ids ({exc})") from exc
     if len(diff_ids) != len(manifest.layers):
         raise InvalidParameter(f"the image config lists {len(diff_ids)} layers, the manifest "

@@ -20,12 +20,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from wharf.core.units import human_size
+
 __all__ = [
     "Message",
     "ProgressSink",
     "ThrottledProgress",
     "error_message",
-    "human_size",
     "layer_status",
     "plain_message",
     "progress_bar",
@@ -35,18 +36,8 @@ Message = dict[str, Any]
 ProgressSink = Callable[[Message], None]
 """Receives each message; may be called from worker threads."""
 
-_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
 _UPDATE_BYTES = 512 * 1024  # moby's progress reader reports every 512 KiB
 _UPDATE_SECONDS = 0.1
-
-
-def human_size(size: float) -> str:
-    """go-units ``HumanSize``: decimal units, four significant digits (``1.235MB``)."""
-    unit = 0
-    while size >= 1000.0 and unit < len(_UNITS) - 1:
-        size /= 1000.0
-        unit += 1
-    return f"{size:.4g}{_UNITS[unit]}"
 
 
 def progress_bar(current: int, total: int) -> str:
@@ -55,12 +46,12 @@ def progress_bar(current: int, total: int) -> str:
     if current <= 0 and total <= 0:
         return ""
     if total <= 0:
-        return f"{human_size(current):>8}"
+        return f"{human_size(current, 4):>8}"
     filled = min(int(current / total * 100) // 2, 50)
     box = f"[{'=' * filled}>{' ' * (50 - filled)}] "
     if current > total:
-        return box + f"{human_size(current):>8}"
-    return box + f"{human_size(current):>8}/{human_size(total)}"
+        return box + f"{human_size(current, 4):>8}"
+    return box + f"{human_size(current, 4):>8}/{human_size(total, 4)}"
 
 
 def plain_message(status: str, id_: str | None = None) -> Message:

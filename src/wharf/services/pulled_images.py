@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +9,7 @@ from wharf.core.errors import InvalidParameter, NotFound
 from wharf.core.metadata import ImageRecord, LayerRecord
 from wharf.core.reference import Reference
 from wharf.core.timefmt import rfc3339_nano
+from wharf.lib.jsoncodec import loads_object
 from wharf.services.image_store import PULLED_INDEX, ImageStore
 
 __all__ = ["PulledImage", "store_pulled_image"]
@@ -29,13 +29,7 @@ class PulledImage:
 
 
 def _parse_config(config_bytes: bytes) -> dict[str, Any]:
-    try:
-        config = json.loads(config_bytes)
-    except ValueError as exc:
-        raise InvalidParameter(f"invalid image config: {exc}") from exc
-    if not isinstance(config, dict):
-        raise InvalidParameter("invalid image config: not a JSON object")
-    return config
+    return loads_object(config_bytes, "invalid image config")
 
 
 def store_pulled_image(store: ImageStore, pulled: PulledImage) -> tuple[str, bool]:

@@ -12,6 +12,7 @@ from wharf.core.digest import Digest
 from wharf.core.errors import InvalidParameter
 from wharf.core.oci import MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_INDEX
 from wharf.core.reference import DEFAULT_DOMAIN, parse_reference
+from wharf.lib.jsoncodec import loads_object
 from wharf.services.image_store import JSON_LIMIT
 from wharf.services.registry_port import RegistryAuth, RegistryPort
 
@@ -156,10 +157,4 @@ class RegistryService:
 
 
 def _json(data: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(data)
-    except ValueError as exc:
-        raise InvalidParameter(f"malformed JSON from the registry: {exc}") from exc
-    if not isinstance(value, dict):
-        raise InvalidParameter("malformed JSON from the registry: not an object")
-    return value
+    return loads_object(data, "malformed JSON from the registry")

@@ -267,6 +267,22 @@ def test_a_single_platform_image_must_match_the_platform_asked(env: Env) -> None
         env.pull(f"{NAME}:one", platform="amd64")
 
 
+@pytest.mark.parametrize("config", [b"[]", b"{", b"[" * 100000 + b"]" * 100000,
+                                    b'{"os": "linux", "architecture": "amd64", "rootfs": 1}'])
+def test_a_config_that_is_not_an_image_config_is_refused(env: Env, config: bytes) -> None:
+    image = make_image([{"1": b"1"}])
+    doc = json.loads(image.manifest)
+    image.blobs[Digest.from_bytes(config)] = config
+    doc["config"].update(digest=str(Digest.from_bytes(config)), size=len(config))
+    image.manifest = json.dumps(doc).encode()
+    image.manifest_digest = Digest.from_bytes(image.manifest)
+    env.repo().add("odd", image)
+    for platform in ("", "linux/amd64"):
+        with pytest.raises(InvalidParameter, match="invalid image config"):
+            env.pull(f"{NAME}:odd", platform=platform)
+    assert env.db.list_images() == []
+
+
 def test_a_blob_listed_twice_is_fetched_once_and_unpacked_at_both_places(env: Env) -> None:
     image = make_image([{"a": b"1"}, {}, {"b": b"2"}, {}])  # the empty layer twice
     repo = env.repo()

@@ -11,10 +11,10 @@ import pytest
 from tests.unit.services.registry_fakes import FakeRegistry, FakeRepo, index_of, make_image
 
 from wharf.core.errors import InvalidParameter
+from wharf.core.units import human_size
 from wharf.services.progress import (
     ThrottledProgress,
     error_message,
-    human_size,
     layer_status,
     progress_bar,
 )
@@ -126,8 +126,8 @@ def test_login_answers_like_docker() -> None:
 
 
 def test_progress_texts_and_bar_match_moby() -> None:
-    assert human_size(1234567) == "1.235MB" and human_size(999) == "999B"
-    assert human_size(32 << 20) == "33.55MB"
+    assert human_size(1234567, 4) == "1.235MB" and human_size(999, 4) == "999B"
+    assert human_size(32 << 20, 4) == "33.55MB"
     assert progress_bar(0, 0) == ""
     half = "[" + "=" * 25 + ">" + " " * 25 + "] "
     assert progress_bar(512, 1024) == half + "    512B/1.024kB"
