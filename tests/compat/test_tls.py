@@ -13,16 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.support.daemons import DOCKER_CLI, wharfd_running
+from tests.support.net import free_port
 from tests.support.tls import make_tls_files
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 VENV_BIN = Path(sys.executable).parent
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_tls_tcp_with_client_certificates(tmp_path: Path) -> None:

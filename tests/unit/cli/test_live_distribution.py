@@ -6,40 +6,20 @@ Skipped until the registry server and the daemon's pull/push are in the tree (ot
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.support.daemon_fixtures import wharfd
 from tests.support.daemons import VENV_BIN, Daemon
+from tests.support.net import free_port, wait_listening
 
 __all__ = ["wharfd"]
 
 pytestmark = pytest.mark.root
 
 USER, PASSWORD = "cli-user", "cli-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"registry exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("registry did not listen")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +36,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
              "--root", str(tmp / "root"), "--htpasswd", str(tmp / "htpasswd")],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        wait_for_port(port, proc)
+        wait_listening(port, 30.0, proc)
         yield f"127.0.0.1:{port}"
     finally:
         proc.terminate()
