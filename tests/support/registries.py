@@ -1,8 +1,9 @@
 """Real registries for interoperability tests, each on 127.0.0.1 with a random port and a temp root.
 
-- ``cncf_registry(tmp, auth)``: Debian's ``/usr/bin/docker-registry`` (CNCF distribution 2.8)
-  with ``auth`` one of ``"none"``, ``"htpasswd"`` (a bcrypt htpasswd file) or ``"token"``
-  (``auth: token`` against a ``TokenIssuer`` the test runs, ``tests/support/token_issuer.py``).
+- ``cncf_registry(tmp, auth, tls=)``: Debian's ``/usr/bin/docker-registry`` (CNCF
+  distribution 2.8) with ``auth`` one of ``"none"``, ``"htpasswd"`` (a bcrypt htpasswd file)
+  or ``"token"`` (``auth: token`` against a ``TokenIssuer`` the test runs,
+  ``tests/support/token_issuer.py``; ``Registry.issuer``), over HTTPS with ``tls``.
 - ``wharf_registry(tmp, htpasswd)``: wharf's own, ``python -m wharf.registry.server --addr
   --root [--htpasswd]`` (the brief's shared decision 6).
 - ``skopeo(...)`` and ``skopeo_copy(...)``: skopeo with a private policy and auth file, plain
@@ -21,7 +22,7 @@ import http.client
 import json
 import os
 import shutil
-import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -31,17 +32,12 @@ from pathlib import Path
 
 import bcrypt
 
+from tests.support.net import free_port
 from tests.support.token_issuer import ISSUER, SERVICE, TokenIssuer
 
 REGISTRY_BIN = "/usr/bin/docker-registry"
 SKOPEO = shutil.which("skopeo") or "/usr/bin/skopeo"
 USER, PASSWORD = "wharf-tester", "s3cret-pass"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -56,6 +52,7 @@ class Registry:
     username: str | None = None
     password: str | None = None
     tokens: dict[str, str] = field(default_factory=dict)
+    tls: bool = False               # HTTPS (with a certificate the caller made)
 
     @property
     def creds(self) -> str | None:
@@ -89,7 +86,8 @@ class Registry:
                 ) -> tuple[int, dict[str, str], bytes]:
         """One HTTP request to the registry, authenticated (``scope`` for token auth) unless
         ``anonymous``."""
-        conn = http.client.HTTPConnection(self.host, timeout=30)
+        conn = http.client.HTTPSConnection(self.host, timeout=30, context=unverified_tls()) \
+            if self.tls else http.client.HTTPConnection(self.host, timeout=30)
         try:
             auth = {} if anonymous else self._auth_header(scope)
             conn.request(method, path, body=body, headers={**auth, **(headers or {})})
@@ -119,6 +117,14 @@ class Registry:
         return list(json.loads(body).get("tags") or [])
 
 
+def unverified_tls() -> ssl.SSLContext:
+    """For the harness's own requests to a TLS registry (the tests verify what they test)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def write_htpasswd(path: Path, users: dict[str, str]) -> Path:
     lines = [f"{user}:{bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=5)).decode()}"
              for user, pw in users.items()]
@@ -127,14 +133,18 @@ def write_htpasswd(path: Path, users: dict[str, str]) -> Path:
     return path
 
 
-def cncf_config(root: Path, host: str, auth: dict[str, object]) -> str:
+def cncf_config(root: Path, host: str, auth: dict[str, object],
+                tls: tuple[Path, Path] | None = None) -> str:
+    http_section: dict[str, object] = {"addr": host, "secret": os.urandom(16).hex()}
+    if tls is not None:
+        http_section["tls"] = {"certificate": str(tls[1]), "key": str(tls[0])}
     config: dict[str, object] = {
         "version": 0.1,
         "log": {"level": "info", "accesslog": {"disabled": False}},
         "storage": {"filesystem": {"rootdirectory": str(root / "data")},
                     "delete": {"enabled": True},
                     "maintenance": {"uploadpurging": {"enabled": False}}},
-        "http": {"addr": host, "secret": os.urandom(16).hex()},
+        "http": http_section,
     }
     if auth:
         config["auth"] = auth
@@ -173,8 +183,10 @@ def running(registry: Registry) -> Iterator[Registry]:
 
 
 @contextlib.contextmanager
-def cncf_registry(tmp: Path, auth: str = "none") -> Iterator[Registry]:
-    """The CNCF registry on ``tmp`` (created), with ``auth`` none, htpasswd or token."""
+def cncf_registry(tmp: Path, auth: str = "none", *, tls: tuple[Path, Path] | None = None,
+                  ) -> Iterator[Registry]:
+    """The CNCF registry on ``tmp`` (created), with ``auth`` none, htpasswd or token, over
+    HTTPS when ``tls`` (its key and certificate) is given."""
     if not os.access(REGISTRY_BIN, os.X_OK):
         raise RuntimeError(f"{REGISTRY_BIN} is missing (apt-get install docker-registry)")
     tmp.mkdir(parents=True, exist_ok=True)
@@ -196,13 +208,14 @@ def cncf_registry(tmp: Path, auth: str = "none") -> Iterator[Registry]:
             creds = (USER, PASSWORD)
         elif auth != "none":
             raise ValueError(f"unknown auth mode {auth!r}")
-        (tmp / "config.yml").write_text(cncf_config(tmp, host, auth_config))
+        (tmp / "config.yml").write_text(cncf_config(tmp, host, auth_config, tls))
         log = tmp / "registry.log"
         with log.open("wb") as out:
             proc = subprocess.Popen([REGISTRY_BIN, "serve", str(tmp / "config.yml")],
                                     stdout=out, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL)
-        registry = Registry("cncf", auth, host, tmp / "data", proc, log, issuer, *creds)
+        registry = Registry("cncf", auth, host, tmp / "data", proc, log, issuer, *creds,
+                            tls=tls is not None)
         yield stack.enter_context(running(registry))
 
 

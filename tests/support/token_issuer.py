@@ -55,6 +55,7 @@ class TokenRequest:
     user: str | None
     scopes: list[str]
     granted: list[dict[str, object]]
+    fields: dict[str, list[str]] = field(default_factory=dict)  # the query or form, as sent
 
 
 @dataclass
@@ -111,10 +112,10 @@ class TokenIssuer:
                 access.append({"type": kind, "name": name, "actions": allowed})
         return access
 
-    def issue(self, method: str, user: str | None, scopes: list[str],
-              offline: bool) -> dict[str, object]:
+    def issue(self, method: str, user: str | None, scopes: list[str], offline: bool,
+              fields: dict[str, list[str]] | None = None) -> dict[str, object]:
         granted = self.grant(user, scopes)
-        self.requests.append(TokenRequest(method, user, scopes, granted))
+        self.requests.append(TokenRequest(method, user, scopes, granted, fields or {}))
         now = int(time.time())
         token = self.sign({"iss": ISSUER, "sub": user or "", "aud": SERVICE, "exp":
                            now + self.lifetime, "nbf": now - 5, "iat": now,
@@ -163,7 +164,8 @@ class TokenHandler(BaseHTTPRequestHandler):
             self.reply(401, {"details": "incorrect username or password"})
             return
         offline = query.get("offline_token", ["false"])[0] == "true"
-        self.reply(200, self.owner.issue("GET", user, query.get("scope", []), offline))
+        self.reply(200, self.owner.issue("GET", user, query.get("scope", []), offline,
+                                                 query))
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
@@ -186,4 +188,4 @@ class TokenHandler(BaseHTTPRequestHandler):
             return
         scopes = " ".join(form.get("scope", [])).split()
         offline = form.get("access_type", [""])[0] == "offline"
-        self.reply(200, self.owner.issue("POST", user, scopes, offline))
+        self.reply(200, self.owner.issue("POST", user, scopes, offline, form))

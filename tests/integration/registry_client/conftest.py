@@ -5,14 +5,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.integration.registry_client.cncf import REGISTRY_BINARY, TokenIssuer, start_registry
+from tests.support.registries import REGISTRY_BIN, Registry, cncf_registry
+from tests.support.token_issuer import TokenIssuer
 
 from wharf.registry.client import RegistryClient, RegistryConfig
 
 
 @pytest.fixture(autouse=True)
 def _needs_registry() -> None:
-    if shutil.which(REGISTRY_BINARY) is None:
+    if shutil.which(REGISTRY_BIN) is None:
         pytest.skip("docker-registry is not installed (scripts/setup.sh test)")
 
 
@@ -25,23 +26,28 @@ def client() -> Iterator[RegistryClient]:
 
 @pytest.fixture
 def plain_registry(tmp_path: Path) -> Iterator[str]:
-    with start_registry(tmp_path) as host:
-        yield host
+    with cncf_registry(tmp_path) as registry:
+        yield registry.host
 
 
 @pytest.fixture
 def htpasswd_registry(tmp_path: Path) -> Iterator[str]:
-    with start_registry(tmp_path, "htpasswd") as host:
-        yield host
+    with cncf_registry(tmp_path, "htpasswd") as registry:
+        yield registry.host
 
 
 @pytest.fixture
-def token_issuer(tmp_path: Path) -> Iterator[TokenIssuer]:
-    with TokenIssuer(tmp_path).serving() as issuer:
-        yield issuer
+def token_cncf(tmp_path: Path) -> Iterator[Registry]:
+    with cncf_registry(tmp_path, "token") as registry:
+        yield registry
 
 
 @pytest.fixture
-def token_registry(tmp_path: Path, token_issuer: TokenIssuer) -> Iterator[str]:
-    with start_registry(tmp_path, "token", token_issuer) as host:
-        yield host
+def token_issuer(token_cncf: Registry) -> TokenIssuer:
+    assert token_cncf.issuer is not None
+    return token_cncf.issuer
+
+
+@pytest.fixture
+def token_registry(token_cncf: Registry) -> str:
+    return token_cncf.host

@@ -5,8 +5,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from tests.integration.registry_client.cncf import PASSWORD, USER, TokenIssuer
 from tests.integration.registry_client.images import push_image, random_layer
+from tests.support.registries import PASSWORD, USER
+from tests.support.token_issuer import TokenIssuer
 
 from wharf.core.errors import NotFound, Unauthorized
 from wharf.core.reference import parse_reference
@@ -42,8 +43,8 @@ def test_token_auth_push_pull_and_token_reuse(
     manifest = push_image(client, ref, [random_layer(20_000), random_layer(30_000)], GOOD)
     pushes = len(token_issuer.requests)
     assert pushes <= 2  # one push-scope token serves every upload and the manifest PUT
-    assert token_issuer.requests[0]["scope"] == ["repository:team/tok:pull,push"]
-    assert token_issuer.requests[0]["account"] == [USER]
+    assert token_issuer.requests[0].fields["scope"] == ["repository:team/tok:pull,push"]
+    assert token_issuer.requests[0].fields["account"] == [USER]
     resolved = client.resolve(ref, GOOD)
     assert resolved.manifest.data == manifest
     for layer in resolved.image_manifest.layers:
@@ -73,14 +74,14 @@ def test_token_login_returns_an_identity_token_that_pulls(
     ref = parse_reference(f"{token_registry}/team/tok:1")
     manifest = push_image(client, ref, [random_layer(100)], GOOD)
     identity = client.login(token_registry, GOOD)
-    assert identity == token_issuer.refresh_token
+    assert token_issuer.refresh_tokens.get(identity) == USER  # the one it handed out
     with pytest.raises(Unauthorized) as caught:
         client.login(token_registry, BAD)
     assert str(caught.value) == (
         f'Get "http://{token_registry}/v2/": unauthorized: incorrect username or password'
     )
     assert client.resolve(ref, Credentials(identity_token=identity)).manifest.data == manifest
-    assert token_issuer.requests[-1]["method"] == ["POST"]
+    assert token_issuer.requests[-1].method == "POST"
 
 
 def test_worker_threads_share_one_client_and_one_token(

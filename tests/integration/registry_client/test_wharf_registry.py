@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.integration.registry_client.cncf import PASSWORD, USER
 from tests.integration.registry_client.images import push_blob, push_image, random_layer
-from tests.integration.registry_client.wharf_server import server_available, start_wharf_registry
+from tests.support import registries
+from tests.support.registries import PASSWORD, USER
 
 from wharf.core.digest import Digest
 from wharf.core.errors import NotFound, Unauthorized
@@ -16,14 +17,15 @@ from wharf.core.reference import parse_reference
 from wharf.registry.client import ANONYMOUS, Credentials, RegistryClient
 
 pytestmark = pytest.mark.skipif(
-    not server_available(), reason="wharf.registry.server is not in this tree"
+    importlib.util.find_spec("wharf.registry.server.__main__") is None,
+    reason="wharf.registry.server is not in this tree",
 )
 
 
 @pytest.fixture
 def wharf_registry(tmp_path: Path) -> Iterator[str]:
-    with start_wharf_registry(tmp_path) as host:
-        yield host
+    with registries.wharf_registry(tmp_path) as registry:
+        yield registry.host
 
 
 def test_round_trip_range_mount_and_tags(client: RegistryClient, wharf_registry: str) -> None:
@@ -62,7 +64,8 @@ def test_search(client: RegistryClient, wharf_registry: str) -> None:
 
 
 def test_htpasswd(client: RegistryClient, tmp_path: Path) -> None:
-    with start_wharf_registry(tmp_path / "auth", htpasswd=True) as host:
+    with registries.wharf_registry(tmp_path / "auth", htpasswd=True) as registry:
+        host = registry.host
         good = Credentials(USER, PASSWORD)
         ref = parse_reference(f"{host}/team/secret:1")
         manifest = push_image(client, ref, [random_layer(1000)], good)
