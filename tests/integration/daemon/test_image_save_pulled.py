@@ -6,25 +6,23 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
 
-from tests.integration.daemon import pull_support
-from tests.integration.daemon.pull_support import registry
 from tests.support.daemons import Daemon
-
-__all__ = ["registry"]
+from tests.support.oci_layout import oci_layout, random_files, skopeo_push
 
 
 def test_a_pulled_image_saves_and_loads_back(wharfd: Daemon, registry: str) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="wharf-save-pulled-"))
     try:
-        layers = [pull_support.random_files(2, 256 << 10, f"s{i}") for i in range(3)]
-        layout = pull_support.oci_layout(tmp / "layout", layers, "1")
+        layers = [random_files(2, 256 << 10, f"s{i}") for i in range(3)]
+        layout = oci_layout(tmp / "layout", layers, "1")
         name = f"{registry}/save/pulled"
-        pull_support.skopeo_push(layout, f"{name}:1", "1")
+        skopeo_push(layout, f"{name}:1", "1")
         wharfd.docker("pull", f"{name}:1", timeout=120)
         doc = json.loads(wharfd.docker("image", "inspect", f"{name}:1").stdout)[0]
         assert doc["RepoDigests"]
@@ -59,4 +57,4 @@ def test_a_pulled_image_saves_and_loads_back(wharfd: Daemon, registry: str) -> N
             wharfd.request("DELETE", f"/containers/{cid}?force=1")
     finally:
         wharfd.docker("rmi", f"{registry}/save/pulled:1", check=False)
-        pull_support.remove_tree(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)

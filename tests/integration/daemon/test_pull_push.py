@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tarfile
@@ -15,18 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.integration.daemon.pull_support import (
-    counting_proxy,
-    free_port,
-    oci_layout,
-    random_files,
-    registry,
-    remove_tree,
-    skopeo_push,
-)
 from tests.support.daemons import Daemon, shut_down_wharfd, start_wharfd
-
-__all__ = ["registry"]
+from tests.support.fault_proxy import BLOB_PATH, Fault, FaultProxy
+from tests.support.net import free_port
+from tests.support.oci_layout import oci_layout, random_files, skopeo_push
+from tests.support.registries import skopeo_inspect
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +32,11 @@ def multi(registry: str) -> dict[str, Any]:
         layout = oci_layout(tmp / "layout", layers, "1")
         name = f"{registry}/team/multi"
         skopeo_push(layout, f"{name}:1", "1")
-        raw = subprocess.run(["skopeo", "inspect", "--tls-verify=false", "--raw",
-                              f"docker://{name}:1"], check=True, capture_output=True).stdout
+        raw = skopeo_inspect(tmp, f"docker://{name}:1", raw=True)
         digest = "sha256:" + hashlib.sha256(raw).hexdigest()
         return {"name": name, "layers": layers, "digest": digest, "manifest": raw}
     finally:
-        remove_tree(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def stream(daemon: Daemon, method: str, path: str, headers: dict[str, str] | None = None
@@ -177,10 +170,9 @@ def test_kill_9_mid_pull_then_the_next_pull_resumes(registry: str) -> None:
         skopeo_push(layout, f"{registry}/big:1")
         blob_size = sum(p.stat().st_size for p in (layout / "blobs" / "sha256").iterdir()
                         if p.stat().st_size > 1 << 20)
-        upstream = int(registry.rsplit(":", 1)[1])
-        with counting_proxy(upstream) as proxy:
-            name = f"127.0.0.1:{proxy.port}/big"
-            proxy.delay = 0.01  # ~6 MB/s: the kill lands mid-blob
+        slow = Fault(BLOB_PATH, "GET", throttle=0.01)  # ~6 MB/s: the kill lands mid-blob
+        with FaultProxy(registry, [slow]) as proxy:
+            name = f"{proxy.host}/big"
             daemon = start_wharfd(tmp / "d")
             try:
                 with subprocess.Popen(
@@ -188,26 +180,27 @@ def test_kill_9_mid_pull_then_the_next_pull_resumes(registry: str) -> None:
                          "-X", "POST", f"http://d/images/create?fromImage={name}&tag=1"],
                         stdout=subprocess.DEVNULL) as puller:
                     deadline = time.monotonic() + 60
-                    while proxy.served < blob_size // 3 and time.monotonic() < deadline:
+                    while proxy.bytes_served() < blob_size // 3 \
+                            and time.monotonic() < deadline:
                         time.sleep(0.05)
                     daemon.proc.send_signal(signal.SIGKILL)
                     daemon.proc.wait(10)
                     puller.wait(10)
             finally:
                 shut_down_wharfd(daemon, tmp / "d")
-            assert blob_size // 3 <= proxy.served < blob_size
-            proxy.delay, before = 0.0, proxy.served
+            assert blob_size // 3 <= proxy.bytes_served() < blob_size
+            slow.throttle, before = 0.0, proxy.bytes_served()
             daemon = start_wharfd(tmp / "d")
             try:
                 assert daemon.json("GET", "/images/json") == []  # nothing half-recorded
                 pull(daemon, name, "1")
-                again = proxy.served - before
+                again = proxy.bytes_served() - before
                 assert again < blob_size, (again, blob_size)
                 assert len(daemon.json("GET", "/images/json")) == 1  # type: ignore[arg-type]
             finally:
                 shut_down_wharfd(daemon, tmp / "d")
     finally:
-        remove_tree(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_docker_py_pulls_streams_and_pushes(wharfd: Daemon, multi: dict[str, Any],

@@ -7,7 +7,7 @@ import http.server
 import io
 import json
 import os
-import subprocess
+import shutil
 import tarfile
 import tempfile
 import threading
@@ -18,20 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.integration.daemon.pull_support import (
-    cncf_registry,
-    counting_proxy,
+from tests.support.daemons import Daemon, UnixHTTPConnection, wharfd_running
+from tests.support.fault_proxy import BLOB_PATH, Fault, FaultProxy
+from tests.support.oci_layout import (
     oci_index_layout,
     oci_layout,
     random_files,
-    registry,
-    registry_blob_path,
-    remove_tree,
     skopeo_push,
+    top_manifest,
 )
-from tests.support.daemons import Daemon, UnixHTTPConnection, wharfd_running
-
-__all__ = ["registry"]
+from tests.support.registries import cncf_registry, skopeo_inspect
 
 
 @pytest.fixture
@@ -40,7 +36,7 @@ def scratch() -> Iterator[Path]:
     try:
         yield tmp
     finally:
-        remove_tree(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def messages_of(daemon: Daemon, path: str) -> tuple[int, list[dict[str, Any]]]:
@@ -71,12 +67,12 @@ def test_an_index_pull_takes_the_platform_asked(wharfd: Daemon, registry: str,
 
 
 def test_a_corrupt_blob_is_an_error_and_commits_nothing(scratch: Path) -> None:
-    with cncf_registry(scratch / "r") as address, wharfd_running(scratch / "d") as daemon:
+    with cncf_registry(scratch / "r") as reg, wharfd_running(scratch / "d") as daemon:
+        address = reg.host
         layout = oci_layout(scratch / "img", [random_files(1, 3 << 20, os.urandom(4).hex())])
         skopeo_push(layout, f"{address}/bad:1")
-        top = json.loads((layout / "index.json").read_text())["manifests"][0]["digest"]
-        manifest = json.loads((layout / "blobs/sha256" / top[7:]).read_bytes())
-        blob = registry_blob_path(scratch / "r" / "registry", manifest["layers"][0]["digest"])
+        manifest: Any = top_manifest(layout)
+        blob = reg.blob_data_path(manifest["layers"][0]["digest"])
         data = bytearray(blob.read_bytes())
         data[len(data) // 2] ^= 0x55
         blob.write_bytes(bytes(data))
@@ -90,7 +86,8 @@ def test_a_corrupt_blob_is_an_error_and_commits_nothing(scratch: Path) -> None:
 
 
 def test_a_mirror_serves_the_pull_and_a_dead_one_falls_back(scratch: Path) -> None:
-    with cncf_registry(scratch / "up") as upstream, cncf_registry(scratch / "m") as mirror:
+    with cncf_registry(scratch / "up") as up, cncf_registry(scratch / "m") as mirrored:
+        upstream, mirror = up.host, mirrored.host
         layout = oci_layout(scratch / "img", [random_files(1, 1 << 20, os.urandom(4).hex())])
         skopeo_push(layout, f"{mirror}/team/app:1")  # only the mirror has it
         config = scratch / "daemon.json"
@@ -113,23 +110,22 @@ def auth_header(**fields: str) -> dict[str, str]:
 
 
 def test_htpasswd_registry_login_pull_and_push_with_x_registry_auth(scratch: Path) -> None:
-    with cncf_registry(scratch / "r", htpasswd=("alice", "s3cret")) as address, \
+    with cncf_registry(scratch / "r", "htpasswd") as reg, \
             wharfd_running(scratch / "d") as daemon:
+        address, user, password = reg.host, str(reg.username), str(reg.password)
         status, body = daemon.request("POST", "/auth", json.dumps(
-            {"username": "alice", "password": "wrong", "serveraddress": address}).encode())
+            {"username": user, "password": "wrong", "serveraddress": address}).encode())
         assert status == 401, body
-        assert daemon.json("POST", "/auth", {"username": "alice", "password": "s3cret",
+        assert daemon.json("POST", "/auth", {"username": user, "password": password,
                                              "serveraddress": address}) == {
             "Status": "Login Succeeded", "IdentityToken": ""}
-        good = auth_header(username="alice", password="s3cret", serveraddress=address)
+        good = auth_header(username=user, password=password, serveraddress=address)
         name = f"{address}/private/app"
         status, body = daemon.request("POST", f"/images/create?fromImage={name}&tag=1")
         assert status == 404 and b"pull access denied for" in body  # anonymous
         assert b"may require 'docker login'" in body
         layout = oci_layout(scratch / "img", [random_files(1, 1 << 20, os.urandom(4).hex())])
-        subprocess.run(["skopeo", "copy", "--dest-tls-verify=false", "--dest-creds",
-                        "alice:s3cret", f"oci:{layout}:latest", f"docker://{name}:1"],
-                       check=True, capture_output=True, timeout=120)
+        skopeo_push(layout, f"{name}:1", creds=reg.creds)
         status, body = daemon.request("POST", f"/images/create?fromImage={name}&tag=1",
                                       headers=good)
         assert status == 200 and b"Pull complete" in body and b"errorDetail" not in body, body
@@ -142,30 +138,30 @@ def test_htpasswd_registry_login_pull_and_push_with_x_registry_auth(scratch: Pat
 
 
 def test_a_client_that_leaves_stops_the_pull_and_the_next_one_resumes(scratch: Path) -> None:
-    with cncf_registry(scratch / "r") as address, wharfd_running(scratch / "d") as daemon:
+    with cncf_registry(scratch / "r") as reg, wharfd_running(scratch / "d") as daemon:
         layout = oci_layout(scratch / "img", [random_files(1, 24 << 20, os.urandom(4).hex())])
-        skopeo_push(layout, f"{address}/slow:1")
-        with counting_proxy(int(address.rsplit(":", 1)[1])) as proxy:
-            proxy.delay = 0.01
-            name = f"127.0.0.1:{proxy.port}/slow"
+        skopeo_push(layout, f"{reg.host}/slow:1")
+        slow = Fault(BLOB_PATH, "GET", throttle=0.01)  # a sleep per 64 KiB of blob
+        with FaultProxy(reg.host, [slow]) as proxy:
+            name = f"{proxy.host}/slow"
             conn = UnixHTTPConnection(str(daemon.socket_path), timeout=30)
             conn.request("POST", f"/images/create?fromImage={name}&tag=1")
             response = conn.getresponse()
             assert response.status == 200
             deadline = time.monotonic() + 30
-            while proxy.served < 4 << 20 and time.monotonic() < deadline:
+            while proxy.bytes_served() < 4 << 20 and time.monotonic() < deadline:
                 response.read1(65536)
             conn.close()  # the client goes away mid-layer
             time.sleep(1.0)
-            stalled = proxy.served
+            stalled = proxy.bytes_served()
             time.sleep(1.0)
-            assert proxy.served - stalled < 1 << 20  # the transfer stopped
+            assert proxy.bytes_served() - stalled < 1 << 20  # the transfer stopped
             partial = list((daemon.data_root / "content" / "ingest").glob("sha256-*"))
             assert partial and partial[0].stat().st_size > 0
-            proxy.delay, before = 0.0, proxy.served
+            slow.throttle, before = 0.0, proxy.bytes_served()
             status, body = daemon.request("POST", f"/images/create?fromImage={name}&tag=1")
             assert status == 200 and b"Pull complete" in body and b"errorDetail" not in body
-            assert proxy.served - before < 24 << 20
+            assert proxy.bytes_served() - before < 24 << 20
 
 
 class _SearchHandler(http.server.BaseHTTPRequestHandler):
@@ -234,8 +230,7 @@ def test_gzip_zstd_and_plain_layers_pull_and_unpack(wharfd: Daemon, registry: st
                 assert member is not None and member.read() == data
     finally:
         wharfd.request("DELETE", f"/containers/{cid}?force=1")
-    raw = subprocess.run(["skopeo", "inspect", "--tls-verify=false", "--raw",
-                          f"docker://{name}:1"], check=True, capture_output=True).stdout
+    raw = skopeo_inspect(scratch, f"docker://{name}:1", raw=True)
     manifest = json.loads(raw)
     media_types = [d["mediaType"] for d in manifest["layers"]]
     assert media_types[:2] == ["application/vnd.oci.image.layer.v1.tar+gzip",
