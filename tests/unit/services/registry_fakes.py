@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import gzip
-import io
 import json
-import tarfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import zstandard
+from tests.support.oci_layout import layer_tar
 
 from wharf.core.digest import Digest
 from wharf.core.errors import NotFound
@@ -23,16 +22,6 @@ DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 ZSTD_LAYER = "application/vnd.oci.image.layer.v1.tar+zstd"
 PLAIN_LAYER = "application/vnd.oci.image.layer.v1.tar"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
-
-
-def layer_tar(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 @dataclass

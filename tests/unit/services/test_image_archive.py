@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import zstandard
+from tests.support.oci_layout import layer_tar as tar_of
 
 from wharf.core.errors import InvalidParameter, NotFound
 from wharf.services.image_archive import load_images, save_images
@@ -44,26 +45,11 @@ def images(tmp_path: Path) -> Iterator[ImageService]:
 
 
 def layer_tar(name: str, data: bytes) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        info = tarfile.TarInfo(name)
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    return tar_of({name: data})
 
 
 def archive(files: dict[str, bytes], symlinks: dict[str, str] | None = None) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        for name, target in (symlinks or {}).items():
-            info = tarfile.TarInfo(name)
-            info.type, info.linkname = tarfile.SYMTYPE, target
-            tar.addfile(info)
-    return buf.getvalue()
+    return tar_of(files, symlinks)
 
 
 def members(data: bytes) -> dict[str, bytes]:
