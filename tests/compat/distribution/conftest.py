@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,17 +30,15 @@ from tests.support.registries import (
     cncf_registry,
     wharf_registry,
 )
+from tests.support.scratch import scratch_dir
 
 REGISTRY_KINDS = ["cncf", "cncf_htpasswd", "cncf_token", "wharf_reg", "wharf_reg_htpasswd"]
 
 
 @pytest.fixture(scope="module")
 def dist_tmp() -> Iterator[Path]:
-    tmp = Path(tempfile.mkdtemp(prefix="wharf-dist-"))
-    try:
+    with scratch_dir("wharf-dist-") as tmp:
         yield tmp
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

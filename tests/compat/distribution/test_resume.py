@@ -8,9 +8,7 @@ pull fetches less of the interrupted layer than its whole size.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,15 +20,13 @@ from tests.support.daemons import DOCKER_CLI, Daemon, shut_down_wharfd, start_wh
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.imagegen import GeneratedImage
 from tests.support.registries import Registry, push_with_skopeo
+from tests.support.scratch import scratch_dir
 
 
 @pytest.fixture
 def wharfd_tmp() -> Iterator[Path]:
-    tmp = Path(tempfile.mkdtemp(prefix="wharf-resume-"))
-    try:
+    with scratch_dir("wharf-resume-") as tmp:
         yield tmp
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_kill_9_mid_pull_then_the_next_pull_resumes(wharfd_tmp: Path, cncf: Registry,

@@ -8,12 +8,12 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.support.daemons import DOCKER_CLI, Daemon, busybox_tar, dockerd_running
+from tests.support.scratch import scratch_dir
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("dockerd") is None, reason="dockerd (docker.io) not installed"),
@@ -31,11 +31,8 @@ def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
 
 @pytest.fixture
 def work() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="wharf-dockerd-archive-"))
-    try:
+    with scratch_dir("wharf-dockerd-archive-") as path:
         yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def inspect(daemon: Daemon, ref: str) -> dict[str, object]:

@@ -5,18 +5,18 @@ messages, image prune."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import shutil
 import subprocess
 import tarfile
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.support.daemons import Daemon
+from tests.support.oci_layout import layer_tar
+from tests.support.scratch import scratch_dir
 
 SKOPEO = shutil.which("skopeo")
 needs_skopeo = pytest.mark.skipif(SKOPEO is None, reason="skopeo is not installed")
@@ -24,11 +24,8 @@ needs_skopeo = pytest.mark.skipif(SKOPEO is None, reason="skopeo is not installe
 
 @pytest.fixture
 def work() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="wharf-imgcmd-"))
-    try:
+    with scratch_dir("wharf-imgcmd-") as path:
         yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
@@ -167,26 +164,16 @@ def test_rmi_messages_and_prune(wharfd: Daemon, repo: str, work: Path) -> None:
     assert "Total reclaimed space:" in text
 
 
-def _tar_bytes(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def test_load_streams_progress_then_an_error_and_keeps_nothing(wharfd: Daemon) -> None:
-    good = _tar_bytes({"good": b"g" * 4096})
-    bad = _tar_bytes({"bad": b"b"})
+    good = layer_tar({"good": b"g" * 4096})
+    bad = layer_tar({"bad": b"b"})
     diff_ids = ["sha256:" + hashlib.sha256(good).hexdigest(), "sha256:" + "1" * 64]
     config = json.dumps({
         "architecture": "amd64", "os": "linux", "config": {},
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
     }).encode()
     manifest = [{"Config": "c.json", "RepoTags": ["half:1"], "Layers": ["1.tar", "2.tar"]}]
-    archive = _tar_bytes({"manifest.json": json.dumps(manifest).encode(), "c.json": config,
+    archive = layer_tar({"manifest.json": json.dumps(manifest).encode(), "c.json": config,
                           "1.tar": good, "2.tar": bad})
     layers_before = sorted(p.name for p in (wharfd.data_root).rglob("*") if p.is_dir())
     status, body = wharfd.request("POST", "/images/load", archive,

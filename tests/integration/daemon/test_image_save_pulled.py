@@ -6,18 +6,24 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import subprocess
 import tarfile
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from tests.support.daemons import Daemon
 from tests.support.oci_layout import oci_layout, random_files, skopeo_push
+from tests.support.scratch import scratch_dir
 
 
-def test_a_pulled_image_saves_and_loads_back(wharfd: Daemon, registry: str) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="wharf-save-pulled-"))
+@pytest.fixture
+def tmp() -> Iterator[Path]:
+    with scratch_dir("wharf-save-pulled-") as path:
+        yield path
+
+
+def test_a_pulled_image_saves_and_loads_back(wharfd: Daemon, registry: str, tmp: Path) -> None:
     try:
         layers = [random_files(2, 256 << 10, f"s{i}") for i in range(3)]
         layout = oci_layout(tmp / "layout", layers, "1")
@@ -57,4 +63,3 @@ def test_a_pulled_image_saves_and_loads_back(wharfd: Daemon, registry: str) -> N
             wharfd.request("DELETE", f"/containers/{cid}?force=1")
     finally:
         wharfd.docker("rmi", f"{registry}/save/pulled:1", check=False)
-        shutil.rmtree(tmp, ignore_errors=True)

@@ -6,13 +6,10 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import tarfile
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,13 +18,13 @@ from tests.support.fault_proxy import BLOB_PATH, Fault, FaultProxy
 from tests.support.net import free_port
 from tests.support.oci_layout import oci_layout, random_files, skopeo_push
 from tests.support.registries import skopeo_inspect
+from tests.support.scratch import scratch_dir
 
 
 @pytest.fixture(scope="module")
 def multi(registry: str) -> dict[str, Any]:
     """A 4-layer image pushed with skopeo; returns its name, layers' files and digest."""
-    tmp = Path(tempfile.mkdtemp(prefix="wharf-oci-"))
-    try:
+    with scratch_dir("wharf-oci-") as tmp:
         layers = [random_files(2, 1 << 20, f"l{i}-{os.urandom(4).hex()}") for i in range(4)]
         layout = oci_layout(tmp / "layout", layers, "1")
         name = f"{registry}/team/multi"
@@ -35,8 +32,6 @@ def multi(registry: str) -> dict[str, Any]:
         raw = skopeo_inspect(tmp, f"docker://{name}:1", raw=True)
         digest = "sha256:" + hashlib.sha256(raw).hexdigest()
         return {"name": name, "layers": layers, "digest": digest, "manifest": raw}
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def stream(daemon: Daemon, method: str, path: str, headers: dict[str, str] | None = None
@@ -164,8 +159,7 @@ def test_bad_requests_are_clear_errors(wharfd: Daemon, registry: str) -> None:
 
 
 def test_kill_9_mid_pull_then_the_next_pull_resumes(registry: str) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="wharf-resume-"))
-    try:
+    with scratch_dir("wharf-resume-") as tmp:
         layout = oci_layout(tmp / "layout", [random_files(1, 48 << 20, os.urandom(4).hex())])
         skopeo_push(layout, f"{registry}/big:1")
         blob_size = sum(p.stat().st_size for p in (layout / "blobs" / "sha256").iterdir()
@@ -199,8 +193,6 @@ def test_kill_9_mid_pull_then_the_next_pull_resumes(registry: str) -> None:
                 assert len(daemon.json("GET", "/images/json")) == 1  # type: ignore[arg-type]
             finally:
                 shut_down_wharfd(daemon, tmp / "d")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_docker_py_pulls_streams_and_pushes(wharfd: Daemon, multi: dict[str, Any],

@@ -7,9 +7,7 @@ import http.server
 import io
 import json
 import os
-import shutil
 import tarfile
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -28,15 +26,13 @@ from tests.support.oci_layout import (
     top_manifest,
 )
 from tests.support.registries import cncf_registry, skopeo_inspect
+from tests.support.scratch import scratch_dir
 
 
 @pytest.fixture
 def scratch() -> Iterator[Path]:
-    tmp = Path(tempfile.mkdtemp(prefix="wharf-pulls-"))
-    try:
+    with scratch_dir("wharf-pulls-") as tmp:
         yield tmp
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def messages_of(daemon: Daemon, path: str) -> tuple[int, list[dict[str, Any]]]:
