@@ -48,6 +48,22 @@ def _bearer_guard(realm: Callable[[], str], token: str, inner: Handler) -> Handl
     return guarded
 
 
+def _bearer_server(
+    method: str, token_handler: Handler, path: str = "/v2/a/b/manifests/{ref}"
+) -> FakeServer:
+    """A scripted registry whose ``path`` wants the Bearer token ``tok-1`` from its own
+    ``/token`` (answered by ``token_handler`` for ``method``)."""
+    server: FakeServer
+
+    def realm() -> str:  # asked at request time, once the server below exists
+        return f"http://{server.host}/token"
+
+    server = FakeServer(
+        [(method, "/token", token_handler), ("GET", path, _bearer_guard(realm, "tok-1", _manifest))]
+    )
+    return server
+
+
 def test_basic_auth_sends_credentials_after_the_challenge(client: RegistryClient) -> None:
     routes = [
         ("GET", "/v2/", _basic_guard("ann", "pw", _manifest)),
@@ -101,16 +117,7 @@ def _token_server(issued: list[dict[str, list[str]]], refresh: str = "") -> Hand
 
 def test_bearer_token_is_fetched_once_and_reused(client: RegistryClient) -> None:
     issued: list[dict[str, list[str]]] = []
-    server: FakeServer
-    routes = [
-        ("GET", "/token", _token_server(issued)),
-        (
-            "GET",
-            "/v2/a/b/manifests/{ref}",
-            _bearer_guard(lambda: f"http://{server.host}/token", "tok-1", _manifest),
-        ),
-    ]
-    with FakeServer(routes) as server:
+    with _bearer_server("GET", _token_server(issued)) as server:
         ref = parse_reference(f"{server.host}/a/b:1")
         client.fetch_manifest(ref, Credentials("ann", "pw"))
         client.fetch_manifest(ref, Credentials("ann", "pw"))
@@ -122,16 +129,7 @@ def test_bearer_token_is_fetched_once_and_reused(client: RegistryClient) -> None
 
 def test_anonymous_bearer_token(client: RegistryClient) -> None:
     issued: list[dict[str, list[str]]] = []
-    server: FakeServer
-    routes = [
-        ("GET", "/token", _token_server(issued)),
-        (
-            "GET",
-            "/v2/a/b/manifests/{ref}",
-            _bearer_guard(lambda: f"http://{server.host}/token", "tok-1", _manifest),
-        ),
-    ]
-    with FakeServer(routes) as server:
+    with _bearer_server("GET", _token_server(issued)) as server:
         client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))
         assert issued[0]["auth"] == [""]
         assert issued[0]["account"] == []
@@ -139,16 +137,7 @@ def test_anonymous_bearer_token(client: RegistryClient) -> None:
 
 def test_identity_token_uses_oauth_post(client: RegistryClient) -> None:
     issued: list[dict[str, list[str]]] = []
-    server: FakeServer
-    routes = [
-        ("POST", "/token", _token_server(issued)),
-        (
-            "GET",
-            "/v2/a/b/manifests/{ref}",
-            _bearer_guard(lambda: f"http://{server.host}/token", "tok-1", _manifest),
-        ),
-    ]
-    with FakeServer(routes) as server:
+    with _bearer_server("POST", _token_server(issued)) as server:
         client.fetch_manifest(
             parse_reference(f"{server.host}/a/b:1"), Credentials(identity_token="refresh-9")
         )
@@ -158,12 +147,7 @@ def test_identity_token_uses_oauth_post(client: RegistryClient) -> None:
 
 def test_login_with_token_server_returns_the_refresh_token(client: RegistryClient) -> None:
     issued: list[dict[str, list[str]]] = []
-    server: FakeServer
-    routes = [
-        ("GET", "/token", _token_server(issued, refresh="keep-me")),
-        ("GET", "/v2/", _bearer_guard(lambda: f"http://{server.host}/token", "tok-1", _manifest)),
-    ]
-    with FakeServer(routes) as server:
+    with _bearer_server("GET", _token_server(issued, refresh="keep-me"), "/v2/") as server:
         assert client.login(f"http://{server.host}", Credentials("ann", "pw")) == "keep-me"
         with pytest.raises(Unauthorized, match="incorrect username or password"):
             client.login(server.host, Credentials("ann", "wrong"))
@@ -182,18 +166,11 @@ def test_login_basic(client: RegistryClient) -> None:
 
 
 def test_an_oversized_token_response_is_refused(client: RegistryClient) -> None:
-    server: FakeServer
-
     async def huge_token(request: web.Request) -> web.Response:
         return web.Response(body=b"x" * (2 * 1024 * 1024), content_type="application/json")
 
-    routes = [
-        ("GET", "/token", huge_token),
-        (
-            "GET",
-            "/v2/a/b/manifests/{ref}",
-            _bearer_guard(lambda: f"http://{server.host}/token", "tok-1", _manifest),
-        ),
-    ]
-    with FakeServer(routes) as server, pytest.raises(RemoteFailure, match="too large"):
+    with (
+        _bearer_server("GET", huge_token) as server,
+        pytest.raises(RemoteFailure, match="too large"),
+    ):
         client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))
