@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
@@ -70,3 +71,16 @@ class FakeServer:
 def oci_error(status: int, code: str, message: str, **headers: str) -> web.Response:
     body = {"errors": [{"code": code, "message": message}]}
     return web.json_response(body, status=status, headers=headers)
+
+
+def basic_guard(user: str, password: str, inner: Handler) -> Handler:
+    """``inner`` behind Basic auth: anything but ``user:password`` gets a 401 challenge."""
+    expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Authorization") != expected:
+            challenge = {"WWW-Authenticate": 'Basic realm="fake"'}
+            return oci_error(401, "UNAUTHORIZED", "authentication required", **challenge)
+        return await inner(request)
+
+    return guarded

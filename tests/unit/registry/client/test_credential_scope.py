@@ -4,11 +4,13 @@ answers 401 with a realm of its own."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+from collections.abc import Iterator
 
 import pytest
 from aiohttp import web
-from tests.unit.registry.client.fake_registry import FakeServer, Handler, oci_error
+from tests.unit.registry.client.fake_registry import FakeServer, Handler, basic_guard, oci_error
 
 from wharf.core.digest import Digest
 from wharf.core.errors import WharfError
@@ -24,13 +26,7 @@ DIGEST = Digest.from_bytes(BLOB)
 
 
 def _basic(inner: Handler) -> Handler:
-    async def guarded(request: web.Request) -> web.StreamResponse:
-        if request.headers.get("Authorization") != EXPECTED:
-            challenge = {"WWW-Authenticate": 'Basic realm="fake"'}
-            return oci_error(401, "UNAUTHORIZED", "authentication required", **challenge)
-        return await inner(request)
-
-    return guarded
+    return basic_guard("ann", "secret", inner)
 
 
 def _authorizations(server: FakeServer) -> list[str]:
@@ -93,19 +89,29 @@ def test_an_upload_location_on_another_host_gets_no_credentials(client: Registry
         assert _authorizations(other) == [""]
 
 
-def test_a_redirect_target_cannot_name_a_realm_for_the_credentials(
-    client: RegistryClient,
-) -> None:
+@contextlib.contextmanager
+def _redirected(
+    source_path: str, storage_path: str
+) -> Iterator[tuple[FakeServer, FakeServer, FakeServer]]:
+    """(realm, storage, server): ``server`` redirects ``source_path`` to ``storage_path`` on
+    another host, which asks for a Bearer token from a third host, ``realm``."""
     storage: FakeServer
 
     async def redirect(request: web.Request) -> web.Response:
-        raise web.HTTPTemporaryRedirect(f"http://{storage.host}/data/blob")
+        raise web.HTTPTemporaryRedirect(f"http://{storage.host}{storage_path}")
 
     with (
         FakeServer([("GET", "/token", _token)]) as realm,
-        FakeServer([("GET", "/data/blob", _bearer_elsewhere(realm))]) as storage,
-        FakeServer([("GET", "/v2/a/b/blobs/{digest}", redirect)]) as server,
+        FakeServer([("GET", storage_path, _bearer_elsewhere(realm))]) as storage,
+        FakeServer([("GET", source_path, redirect)]) as server,
     ):
+        yield realm, storage, server
+
+
+def test_a_redirect_target_cannot_name_a_realm_for_the_credentials(
+    client: RegistryClient,
+) -> None:
+    with _redirected("/v2/a/b/blobs/{digest}", "/data/blob") as (realm, storage, server):
         with pytest.raises(WharfError):
             client.open_blob(parse_reference(f"{server.host}/a/b"), DIGEST, CREDS)
         assert realm.requests == []
@@ -113,16 +119,7 @@ def test_a_redirect_target_cannot_name_a_realm_for_the_credentials(
 
 
 def test_login_redirected_elsewhere_sends_no_credentials(client: RegistryClient) -> None:
-    storage: FakeServer
-
-    async def redirect(request: web.Request) -> web.Response:
-        raise web.HTTPTemporaryRedirect(f"http://{storage.host}/v2/")
-
-    with (
-        FakeServer([("GET", "/token", _token)]) as realm,
-        FakeServer([("GET", "/v2/", _bearer_elsewhere(realm))]) as storage,
-        FakeServer([("GET", "/v2/", redirect)]) as server,
-    ):
+    with _redirected("/v2/", "/v2/") as (realm, _storage, server):
         with pytest.raises(WharfError):
             client.login(f"http://{server.host}", CREDS)
         assert realm.requests == []

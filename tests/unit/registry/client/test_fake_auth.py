@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from aiohttp import web
-from tests.unit.registry.client.fake_registry import FakeServer, Handler, oci_error
+from tests.unit.registry.client.fake_registry import FakeServer, Handler, basic_guard, oci_error
 
 from wharf.core.errors import RemoteFailure, Unauthorized
 from wharf.core.oci import MEDIA_TYPE_OCI_MANIFEST
@@ -22,18 +22,6 @@ MANIFEST = json.dumps(
 
 async def _manifest(request: web.Request) -> web.Response:
     return web.Response(body=MANIFEST, content_type=MEDIA_TYPE_OCI_MANIFEST)
-
-
-def _basic_guard(user: str, password: str, inner: Handler) -> Handler:
-    expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-    async def guarded(request: web.Request) -> web.StreamResponse:
-        if request.headers.get("Authorization") != expected:
-            challenge = {"WWW-Authenticate": 'Basic realm="fake"'}
-            return oci_error(401, "UNAUTHORIZED", "authentication required", **challenge)
-        return await inner(request)
-
-    return guarded
 
 
 def _bearer_guard(realm: Callable[[], str], token: str, inner: Handler) -> Handler:
@@ -66,8 +54,8 @@ def _bearer_server(
 
 def test_basic_auth_sends_credentials_after_the_challenge(client: RegistryClient) -> None:
     routes = [
-        ("GET", "/v2/", _basic_guard("ann", "pw", _manifest)),
-        ("GET", "/v2/a/b/manifests/{ref}", _basic_guard("ann", "pw", _manifest)),
+        ("GET", "/v2/", basic_guard("ann", "pw", _manifest)),
+        ("GET", "/v2/a/b/manifests/{ref}", basic_guard("ann", "pw", _manifest)),
     ]
     with FakeServer(routes) as server:
         ref = parse_reference(f"{server.host}/a/b:1")
@@ -81,7 +69,7 @@ def test_basic_auth_sends_credentials_after_the_challenge(client: RegistryClient
 def test_basic_auth_without_credentials_is_docker_no_basic_auth_credentials(
     client: RegistryClient,
 ) -> None:
-    routes = [("GET", "/v2/a/b/manifests/{ref}", _basic_guard("ann", "pw", _manifest))]
+    routes = [("GET", "/v2/a/b/manifests/{ref}", basic_guard("ann", "pw", _manifest))]
     with FakeServer(routes) as server:
         with pytest.raises(RemoteFailure) as caught:
             client.fetch_manifest(parse_reference(f"{server.host}/a/b:1"))
@@ -154,7 +142,7 @@ def test_login_with_token_server_returns_the_refresh_token(client: RegistryClien
 
 
 def test_login_basic(client: RegistryClient) -> None:
-    with FakeServer([("GET", "/v2/", _basic_guard("ann", "pw", _manifest))]) as server:
+    with FakeServer([("GET", "/v2/", basic_guard("ann", "pw", _manifest))]) as server:
         assert client.login(server.host, Credentials("ann", "pw")) == ""
         with pytest.raises(Unauthorized) as caught:
             client.login(server.host, Credentials("ann", "nope"))
