@@ -9,9 +9,9 @@ import signal
 import subprocess
 from pathlib import Path
 
-import bcrypt
 from tests.integration.registry_server.oci_layout import Layout, write_layout
 from tests.integration.registry_server.served import Served, serve, skopeo
+from tests.support.registries import write_htpasswd
 
 MIB = 1 << 20
 
@@ -34,6 +34,29 @@ def _push(tmp: Path, served: Served, layout: Layout, target: str, *creds: str) -
     )
 
 
+def _inspect_result(
+    tmp: Path, served: Served, target: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    return skopeo(tmp, "inspect", "--tls-verify=false", *extra, f"docker://{served.addr}/{target}")
+
+
+def _inspect(tmp: Path, served: Served, target: str, *extra: str) -> dict[str, object]:
+    return dict(json.loads(_ok(_inspect_result(tmp, served, target, *extra))))
+
+
+def _fetch(tmp: Path, served: Served, source: str, dest: Path) -> None:
+    """Copy ``source`` from the registry into the OCI layout ``dest``."""
+    _ok(
+        skopeo(
+            tmp,
+            "copy",
+            "--src-tls-verify=false",
+            f"docker://{served.addr}/{source}",
+            f"oci:{dest}:latest",
+        )
+    )
+
+
 def _manifest_digest(layout_dir: Path) -> str:
     return str(json.loads((layout_dir / "index.json").read_text())["manifests"][0]["digest"])
 
@@ -49,34 +72,12 @@ def test_skopeo_round_trip_is_byte_identical(tmp_path: Path) -> None:
     layout = write_layout(tmp_path / "src", seed=11, layer_sizes=[3 * MIB, 64 * 1024, 12 * MIB])
     with serve(tmp_path / "root", tmp_path / "registry.log") as served:
         _push(tmp_path, served, layout, "team/app:v1")
-        inspected = json.loads(
-            _ok(
-                skopeo(
-                    tmp_path, "inspect", "--tls-verify=false", f"docker://{served.addr}/team/app:v1"
-                )
-            )
-        )
+        inspected = _inspect(tmp_path, served, "team/app:v1")
         assert inspected["Digest"] == layout.manifest_digest
         assert inspected["RepoTags"] == ["v1"]
-        raw = _ok(
-            skopeo(
-                tmp_path,
-                "inspect",
-                "--raw",
-                "--tls-verify=false",
-                f"docker://{served.addr}/team/app@{layout.manifest_digest}",
-            )
-        )
+        raw = _ok(_inspect_result(tmp_path, served, f"team/app@{layout.manifest_digest}", "--raw"))
         assert hashlib.sha256(raw.encode()).hexdigest() == layout.manifest_digest.split(":")[1]
-        _ok(
-            skopeo(
-                tmp_path,
-                "copy",
-                "--src-tls-verify=false",
-                f"docker://{served.addr}/team/app:v1",
-                f"oci:{tmp_path / 'back'}:latest",
-            )
-        )
+        _fetch(tmp_path, served, "team/app:v1", tmp_path / "back")
         served.process.send_signal(signal.SIGINT)
         assert served.process.wait(15) == 0
     assert _manifest_digest(tmp_path / "back") == layout.manifest_digest
@@ -109,16 +110,7 @@ def test_skopeo_copy_between_repositories_and_list_tags(tmp_path: Path) -> None:
             )
         )
         assert tags["Tags"] == ["one", "three"]
-        inspected = json.loads(
-            _ok(
-                skopeo(
-                    tmp_path,
-                    "inspect",
-                    "--tls-verify=false",
-                    f"docker://{served.addr}/second/app:two",
-                )
-            )
-        )
+        inspected = _inspect(tmp_path, served, "second/app:two")
         assert inspected["Digest"] == layout.manifest_digest
         log = served.log_text()
         mounts = [
@@ -134,16 +126,13 @@ def test_skopeo_copy_between_repositories_and_list_tags(tmp_path: Path) -> None:
                 f"docker://{served.addr}/second/app@{layout.manifest_digest}",
             )
         )
-        gone = skopeo(
-            tmp_path, "inspect", "--tls-verify=false", f"docker://{served.addr}/second/app:two"
-        )
+        gone = _inspect_result(tmp_path, served, "second/app:two")
         assert gone.returncode != 0
         assert "manifest unknown" in gone.stderr
 
 
 def test_skopeo_with_htpasswd_credentials(tmp_path: Path) -> None:
-    hashed = bcrypt.hashpw(b"pa55word", bcrypt.gensalt(rounds=5)).decode()
-    (tmp_path / "htpasswd").write_text(f"tester:{hashed}\n")
+    write_htpasswd(tmp_path / "htpasswd", {"tester": "pa55word"})
     layout = write_layout(tmp_path / "src", seed=13, layer_sizes=[4096])
     with serve(tmp_path / "root", tmp_path / "log", htpasswd=tmp_path / "htpasswd") as served:
         refused = skopeo(
@@ -155,28 +144,10 @@ def test_skopeo_with_htpasswd_credentials(tmp_path: Path) -> None:
         )
         assert refused.returncode != 0
         assert "authentication required" in refused.stderr or "unauthorized" in refused.stderr
-        wrong = skopeo(
-            tmp_path,
-            "inspect",
-            "--tls-verify=false",
-            "--creds",
-            "tester:nope",
-            f"docker://{served.addr}/private/app:v1",
-        )
+        wrong = _inspect_result(tmp_path, served, "private/app:v1", "--creds", "tester:nope")
         assert wrong.returncode != 0
         _push(tmp_path, served, layout, "private/app:v1", "--dest-creds", "tester:pa55word")
-        inspected = json.loads(
-            _ok(
-                skopeo(
-                    tmp_path,
-                    "inspect",
-                    "--tls-verify=false",
-                    "--creds",
-                    "tester:pa55word",
-                    f"docker://{served.addr}/private/app:v1",
-                )
-            )
-        )
+        inspected = _inspect(tmp_path, served, "private/app:v1", "--creds", "tester:pa55word")
         assert inspected["Digest"] == layout.manifest_digest
 
 
@@ -188,15 +159,7 @@ def test_content_survives_a_restart_and_sigterm_ends_the_server_cleanly(tmp_path
         assert "shutting down" in served.log_text()
         assert '"PUT /v2/keep/app/manifests/v1 HTTP/1.1" 201' in served.log_text()
     with serve(tmp_path / "root", tmp_path / "log2") as served:
-        _ok(
-            skopeo(
-                tmp_path,
-                "copy",
-                "--src-tls-verify=false",
-                f"docker://{served.addr}/keep/app:v1",
-                f"oci:{tmp_path / 'back'}:latest",
-            )
-        )
+        _fetch(tmp_path, served, "keep/app:v1", tmp_path / "back")
         served.process.send_signal(signal.SIGINT)
         assert served.process.wait(15) == 0
     assert _manifest_digest(tmp_path / "back") == layout.manifest_digest
