@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.daemons import DOCKER_CLI, Daemon, busybox_tar, dockerd_running
+from tests.support.daemons import DOCKER_CLI, Daemon, dockerd_with_busybox
 from wharf.runtime.cgroups import detect_layout
 
 RUNTIME = Path(sys.executable).parent / "wharf-runtime"
@@ -32,8 +32,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     tmp = tmp_path_factory.mktemp("dockerd-wharf")
-    with dockerd_running(tmp, {"wharf": str(RUNTIME)}) as daemon:
-        daemon.docker("import", "-c", 'CMD ["sh"]', "-", "busybox:latest", stdin=busybox_tar())
+    with dockerd_with_busybox(tmp, {"wharf": str(RUNTIME)}) as daemon:
         yield daemon
     leftovers = [line for line in Path("/proc/self/mounts").read_text().splitlines()
                  if str(tmp) in line]

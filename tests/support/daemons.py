@@ -273,3 +273,12 @@ def dockerd_running(tmp: Path, runtimes: dict[str, str]) -> Iterator[Daemon]:
                            Path("/sys/fs/cgroup") / cgroup_parent]:
                 with contextlib.suppress(OSError):
                     parent.rmdir()
+
+
+@contextlib.contextmanager
+def dockerd_with_busybox(tmp: Path, runtimes: dict[str, str] | None = None
+                         ) -> Iterator[Daemon]:
+    """``dockerd_running`` with busybox imported as ``busybox:latest`` (``CMD ["sh"]``)."""
+    with dockerd_running(tmp, runtimes or {}) as daemon:
+        daemon.docker("import", "-c", 'CMD ["sh"]', "-", "busybox:latest", stdin=busybox_tar())
+        yield daemon

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.support.daemons import DOCKER_CLI, Daemon, busybox_tar, dockerd_running
+from tests.support.daemons import DOCKER_CLI, Daemon, dockerd_with_busybox
 from tests.support.scratch import scratch_dir
 
 pytestmark = [
@@ -24,8 +24,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     tmp = tmp_path_factory.mktemp("dockerd-archive")
-    with dockerd_running(tmp, {}) as daemon:
-        daemon.docker("import", "-c", 'CMD ["sh"]', "-", "busybox:latest", stdin=busybox_tar())
+    with dockerd_with_busybox(tmp) as daemon:
         yield daemon
 
 

@@ -12,10 +12,10 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import bcrypt
 import pytest
 from tests.integration.registry_server.served import Served, serve
-from tests.support.daemons import DOCKER_CLI, Daemon, busybox_tar, dockerd_running
+from tests.support.daemons import DOCKER_CLI, Daemon, dockerd_with_busybox
+from tests.support.registries import write_htpasswd
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("dockerd") is None, reason="dockerd (docker.io) not installed"),
@@ -25,8 +25,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     tmp = tmp_path_factory.mktemp("dockerd-registry")
-    with dockerd_running(tmp, {}) as daemon:
-        daemon.docker("import", "-c", 'CMD ["sh"]', "-", "busybox:latest", stdin=busybox_tar())
+    with dockerd_with_busybox(tmp) as daemon:
         yield daemon
 
 
@@ -102,9 +101,25 @@ def test_docker_push_pull_and_search(dockerd: Daemon, tmp_path: Path) -> None:
         assert "manifest unknown" in missing.stderr
 
 
+def _login(
+    dockerd: Daemon, config: Path, served: Served, password: str, *, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """``docker login -u dev --password-stdin`` to the served registry."""
+    return _docker(
+        dockerd,
+        config,
+        "login",
+        "-u",
+        "dev",
+        "--password-stdin",
+        served.addr,
+        stdin=f"{password}\n",
+        check=check,
+    )
+
+
 def test_docker_login_then_push_and_pull(dockerd: Daemon, tmp_path: Path) -> None:
-    hashed = bcrypt.hashpw(b"hunter22", bcrypt.gensalt(rounds=5)).decode()
-    (tmp_path / "htpasswd").write_text(f"dev:{hashed}\n")
+    write_htpasswd(tmp_path / "htpasswd", {"dev": "hunter22"})
     config = tmp_path / "docker-config"
     with serve(tmp_path / "root", tmp_path / "log", htpasswd=tmp_path / "htpasswd") as served:
         ref = f"{served.addr}/private/busybox:v1"
@@ -112,28 +127,8 @@ def test_docker_login_then_push_and_pull(dockerd: Daemon, tmp_path: Path) -> Non
         denied = _docker(dockerd, config, "push", ref, check=False)
         assert denied.returncode != 0
         assert "no basic auth credentials" in denied.stderr or "unauthorized" in denied.stderr
-        bad = _docker(
-            dockerd,
-            config,
-            "login",
-            "-u",
-            "dev",
-            "--password-stdin",
-            served.addr,
-            stdin="wrong\n",
-            check=False,
-        )
-        assert bad.returncode != 0
-        login = _docker(
-            dockerd,
-            config,
-            "login",
-            "-u",
-            "dev",
-            "--password-stdin",
-            served.addr,
-            stdin="hunter22\n",
-        )
+        assert _login(dockerd, config, served, "wrong", check=False).returncode != 0
+        login = _login(dockerd, config, served, "hunter22")
         assert "Login Succeeded" in login.stdout
         digest = _pushed_digest(_docker(dockerd, config, "push", ref).stdout)
         _docker(dockerd, config, "rmi", ref)
