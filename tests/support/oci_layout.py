@@ -3,7 +3,8 @@
 ``oci_layout(dest, layers)`` writes one linux/amd64 image whose layers hold the given files
 (gzip level 1, or per layer ``zstd``/``none``); ``oci_index_layout(dest, per_arch)`` an image
 index of one such image per architecture. ``random_files`` gives incompressible layer contents
-unique per seed, and ``skopeo_push`` copies a layout's tag to a registry over plain HTTP.
+unique per seed, ``skopeo_push`` copies a layout's tag to a registry over plain HTTP, and
+``assert_container_files`` checks that an image pulled from it unpacked every file.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ import json
 import os
 import tarfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import zstandard
 
 from tests.support.registries import skopeo_copy
+
+if TYPE_CHECKING:
+    from tests.support.daemons import Daemon
 
 LAYER = "application/vnd.oci.image.layer.v1.tar"
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -119,3 +124,20 @@ def skopeo_push(layout: Path, target: str, tag: str = "latest",
     """``skopeo copy --all`` of the layout's ``tag`` to ``docker://target`` (plain HTTP)."""
     skopeo_copy(layout.parent, f"oci:{layout}:{tag}", f"docker://{target}", dest_creds=creds,
                 extra=("--all",))
+
+
+def assert_container_files(daemon: Daemon, image: str, layers: list[dict[str, bytes]]) -> None:
+    """A container made from ``image`` exports every file of ``layers`` with its bytes."""
+    created = daemon.json("POST", "/containers/create", {"Image": image})
+    assert isinstance(created, dict), created
+    cid = created["Id"]
+    try:
+        status, body = daemon.request("GET", f"/containers/{cid}/export")
+        assert status == 200
+        with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+            for files in layers:
+                for path, data in files.items():
+                    member = tar.extractfile(path)
+                    assert member is not None and member.read() == data
+    finally:
+        daemon.request("DELETE", f"/containers/{cid}?force=1")

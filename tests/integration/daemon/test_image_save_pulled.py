@@ -4,7 +4,6 @@ gives the same image."""
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import tarfile
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.daemons import Daemon
-from tests.support.oci_layout import oci_layout, random_files, skopeo_push
+from tests.support.oci_layout import assert_container_files, oci_layout, random_files, skopeo_push
 from tests.support.scratch import scratch_dir
 
 
@@ -49,17 +48,6 @@ def test_a_pulled_image_saves_and_loads_back(wharfd: Daemon, registry: str, tmp:
         loaded = json.loads(wharfd.docker("image", "inspect", f"{name}:1").stdout)[0]
         assert loaded["Id"] == doc["Id"] and loaded["RootFS"] == doc["RootFS"]
         assert loaded["RepoDigests"] == []  # an archive carries no registry digest
-        created = wharfd.json("POST", "/containers/create", {"Image": f"{name}:1"})
-        cid = created["Id"]  # type: ignore[index]
-        try:
-            status, body = wharfd.request("GET", f"/containers/{cid}/export")
-            assert status == 200
-            with tarfile.open(fileobj=io.BytesIO(body)) as tar:
-                for files in layers:
-                    for path, data in files.items():
-                        member = tar.extractfile(path)
-                        assert member is not None and member.read() == data
-        finally:
-            wharfd.request("DELETE", f"/containers/{cid}?force=1")
+        assert_container_files(wharfd, f"{name}:1", layers)
     finally:
         wharfd.docker("rmi", f"{registry}/save/pulled:1", check=False)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import signal
 import subprocess
-import tarfile
 import time
 from typing import Any
 
@@ -16,7 +14,7 @@ import pytest
 from tests.support.daemons import Daemon, shut_down_wharfd, start_wharfd
 from tests.support.fault_proxy import BLOB_PATH, Fault, FaultProxy
 from tests.support.net import free_port
-from tests.support.oci_layout import oci_layout, random_files, skopeo_push
+from tests.support.oci_layout import assert_container_files, oci_layout, random_files, skopeo_push
 from tests.support.registries import skopeo_inspect
 from tests.support.scratch import scratch_dir
 
@@ -93,26 +91,15 @@ def test_multilayer_pull_unpacks_every_layer_and_mounts_on_push(
     assert statuses(messages).count("Pull complete") == 4
     assert messages[-1] == {"status": f"Status: Downloaded newer image for {name}:1"}
     assert {"status": f"Digest: {multi['digest']}"} in messages
-    created = wharfd.json("POST", "/containers/create", {"Image": f"{name}:1"})
-    cid = created["Id"]  # type: ignore[index]
-    try:
-        status, body = wharfd.request("GET", f"/containers/{cid}/export")
-        assert status == 200
-        with tarfile.open(fileobj=io.BytesIO(body)) as tar:
-            for files in multi["layers"]:
-                for path, data in files.items():
-                    member = tar.extractfile(path)
-                    assert member is not None and member.read() == data
-    finally:
-        wharfd.request("DELETE", f"/containers/{cid}?force=1")
+    assert_container_files(wharfd, f"{name}:1", multi["layers"])
     assert statuses(pull(wharfd, name, "1"))[-1] == f"Status: Image is up to date for {name}:1"
     copy = f"{registry}/other/copy"
     wharfd.json("POST", f"/images/{name}:1/tag?repo={copy}&tag=1")
     pushed = push(wharfd, copy, "1")
     assert statuses(pushed).count("Mounted from team/multi") == 4
     assert next(m["aux"] for m in pushed if "aux" in m)["Digest"] == multi["digest"]
-    status, body = wharfd.request("GET", f"/events?since=0&until={int(time.time()) + 1}"
-                                         '&filters={"type":["image"]}')
+    _status, body = wharfd.request("GET", f"/events?since=0&until={int(time.time()) + 1}"
+                                          '&filters={"type":["image"]}')
     events = [json.loads(line) for line in body.splitlines() if line.strip()]
     actions = {(e["Action"], e["Actor"]["ID"], e["Actor"]["Attributes"]["name"])
                for e in events}

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import http.server
-import io
 import json
 import os
-import tarfile
 import threading
 import time
 import urllib.parse
@@ -19,6 +17,7 @@ import pytest
 from tests.support.daemons import Daemon, UnixHTTPConnection, wharfd_running
 from tests.support.fault_proxy import BLOB_PATH, Fault, FaultProxy
 from tests.support.oci_layout import (
+    assert_container_files,
     oci_index_layout,
     oci_layout,
     random_files,
@@ -215,17 +214,7 @@ def test_gzip_zstd_and_plain_layers_pull_and_unpack(wharfd: Daemon, registry: st
     skopeo_push(layout, f"{name}:1", "1")
     status, messages = messages_of(wharfd, f"/images/create?fromImage={name}&tag=1")
     assert status == 200 and [m.get("status") for m in messages].count("Pull complete") == 3
-    created = wharfd.json("POST", "/containers/create", {"Image": f"{name}:1"})
-    cid = created["Id"]  # type: ignore[index]
-    try:
-        status, body = wharfd.request("GET", f"/containers/{cid}/export")
-        with tarfile.open(fileobj=io.BytesIO(body)) as tar:
-            for files in layers:
-                (path, data), = files.items()
-                member = tar.extractfile(path)
-                assert member is not None and member.read() == data
-    finally:
-        wharfd.request("DELETE", f"/containers/{cid}?force=1")
+    assert_container_files(wharfd, f"{name}:1", layers)
     raw = skopeo_inspect(scratch, f"docker://{name}:1", raw=True)
     manifest = json.loads(raw)
     media_types = [d["mediaType"] for d in manifest["layers"]]
