@@ -15,6 +15,7 @@ engines a test can drive with the stock docker CLI.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import uuid
@@ -28,6 +29,9 @@ from tests.support.imagegen import GeneratedImage, generate_image
 from tests.support.registries import (
     Registry,
     cncf_registry,
+    push_with_skopeo,
+    skopeo_copy,
+    skopeo_inspect,
     wharf_registry,
 )
 from tests.support.scratch import scratch_dir
@@ -119,3 +123,32 @@ def login(daemon: Daemon, config: Path, registry: Registry) -> None:
         return
     docker(daemon, config, "login", "-u", registry.username, "--password-stdin",
            registry.host, stdin=registry.password.encode())
+
+
+def assert_runs_and_is_current(daemon: Daemon, config: Path, ref: str,
+                               image: GeneratedImage) -> None:
+    """The pulled ``ref`` runs with ``image``'s exact rootfs, and pulling it again finds it
+    up to date."""
+    checked = docker(daemon, config, "run", "--rm", "--network", "none", ref,
+                     "sh", "-c", image.check_script())
+    assert checked.stdout.decode().strip() == "rootfs ok"
+    again = docker(daemon, config, "pull", ref).stdout.decode()
+    assert f"Status: Image is up to date for {ref}" in again
+
+
+def assert_skopeo_round_trip(tmp: Path, registry: Registry, image: GeneratedImage, repo: str,
+                             out: Path) -> str:
+    """skopeo pushes ``image`` to ``repo:v1``: the registry holds its exact manifest under that
+    one tag, skopeo inspects it, and copies every blob back byte for byte into the OCI layout
+    ``out``. The pushed reference."""
+    ref = push_with_skopeo(tmp, registry, image.oci_ref, repo, "v1")
+    assert registry.manifest(repo, "v1") == (image.manifest_digest, image.manifest)
+    assert registry.tags(repo) == ["v1"]
+    inspected = json.loads(skopeo_inspect(tmp, f"docker://{ref}", creds=registry.creds))
+    assert inspected["Digest"] == image.manifest_digest
+    assert inspected["Layers"] == image.layer_digests
+    skopeo_copy(tmp, f"docker://{ref}", f"oci:{out}:v1", src_creds=registry.creds)
+    for digest in [*image.layer_digests, image.config_digest, image.manifest_digest]:
+        copied = out / "blobs/sha256" / digest.removeprefix("sha256:")
+        assert copied.read_bytes() == image.blob(digest).read_bytes(), digest
+    return ref

@@ -22,7 +22,8 @@ from tests.compat.distribution.conftest import docker
 from tests.support.daemons import Daemon
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.imagegen import GeneratedImage, generate_image
-from tests.support.registries import Registry, free_port, push_with_skopeo
+from tests.support.net import free_port
+from tests.support.registries import Registry, push_with_skopeo
 
 DENIED = json.dumps({"errors": [{"code": "DENIED", "message":
                                  "requested access to the resource is denied"}]}).encode()

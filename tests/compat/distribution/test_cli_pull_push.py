@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.compat.distribution.conftest import docker, login
+from tests.compat.distribution.conftest import assert_runs_and_is_current, docker, login
 from tests.support.daemons import Daemon, busybox_tar
 from tests.support.imagegen import GeneratedImage
 from tests.support.registries import Registry, push_with_skopeo
@@ -60,11 +60,7 @@ def test_pull_from_each_registry_and_run_the_layered_rootfs(
         assert inspected["RepoTags"] == [ref]
         assert inspected["RepoDigests"] == [f"{any_registry.host}/{repo}@{image.manifest_digest}"]
         assert inspected["RootFS"] == {"Type": "layers", "Layers": image.diff_ids}
-        checked = docker(engine, docker_config, "run", "--rm", "--network", "none", ref,
-                         "sh", "-c", image.check_script())
-        assert checked.stdout.decode().strip() == "rootfs ok"
-        again = docker(engine, docker_config, "pull", ref).stdout.decode()
-        assert f"Status: Image is up to date for {ref}" in again
+        assert_runs_and_is_current(engine, docker_config, ref, image)
         by_digest = f"{any_registry.host}/{repo}@{image.manifest_digest}"
         out = docker(engine, docker_config, "pull", by_digest).stdout.decode()
         assert f"Digest: {image.manifest_digest}" in out

@@ -16,7 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.compat.distribution.conftest import docker, login
+from tests.compat.distribution.conftest import (
+    assert_runs_and_is_current,
+    assert_skopeo_round_trip,
+    docker,
+    login,
+)
 from tests.support.daemons import Daemon
 from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.imagegen import GeneratedImage, generate_image
@@ -24,8 +29,6 @@ from tests.support.registries import (
     Registry,
     push_with_skopeo,
     skopeo,
-    skopeo_copy,
-    skopeo_inspect,
 )
 
 CNCF_MODES = ["cncf", "cncf_htpasswd", "cncf_token"]
@@ -59,19 +62,7 @@ def test_generated_image_is_deterministic_and_shares_no_layer(tmp_path: Path,
 def test_skopeo_pushes_and_copies_back_byte_identical(tmp_path: Path, cncf_any: Registry,
                                                       image: GeneratedImage) -> None:
     repo = repo_name("harness")
-    ref = push_with_skopeo(tmp_path, cncf_any, image.oci_ref, repo, "v1")
-    digest, manifest = cncf_any.manifest(repo, "v1")
-    assert (digest, manifest) == (image.manifest_digest, image.manifest)
-    assert cncf_any.tags(repo) == ["v1"]
-    inspected = json.loads(skopeo_inspect(tmp_path, f"docker://{ref}", creds=cncf_any.creds))
-    assert inspected["Digest"] == image.manifest_digest
-    assert inspected["Layers"] == image.layer_digests
-    skopeo_copy(tmp_path, f"docker://{ref}", f"oci:{tmp_path / 'back'}:v1",
-                src_creds=cncf_any.creds)
-    for digest in [*image.layer_digests, image.config_digest, image.manifest_digest]:
-        hex_ = digest.removeprefix("sha256:")
-        assert (tmp_path / "back/blobs/sha256" / hex_).read_bytes() == \
-            image.blob(digest).read_bytes()
+    assert_skopeo_round_trip(tmp_path, cncf_any, image, repo, tmp_path / "back")
 
 
 @pytest.mark.parametrize("mode", ["cncf_htpasswd", "cncf_token"])
@@ -133,11 +124,7 @@ def test_dockerd_pulls_from_each_auth_mode_and_the_rootfs_is_right(
         assert inspected["Id"] == image.config_digest
         assert inspected["RepoDigests"] == [f"{registry.host}/{repo}@{image.manifest_digest}"]
         assert inspected["RootFS"]["Layers"] == image.diff_ids
-        checked = docker(dockerd, docker_config, "run", "--rm", "--network", "none", ref,
-                         "sh", "-c", image.check_script())
-        assert checked.stdout.decode().strip() == "rootfs ok"
-        again = docker(dockerd, docker_config, "pull", ref).stdout.decode()
-        assert f"Status: Image is up to date for {ref}" in again
+        assert_runs_and_is_current(dockerd, docker_config, ref, image)
     finally:
         docker(dockerd, docker_config, "rmi", "-f", ref, check=False)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.compat.distribution.conftest import docker
+from tests.compat.distribution.conftest import assert_skopeo_round_trip, docker
 from tests.support.daemons import VENV_BIN, Daemon
 from tests.support.imagegen import GeneratedImage
 from tests.support.registries import (
@@ -23,27 +23,13 @@ from tests.support.registries import (
 )
 
 
-def same_blobs(layout: Path, image: GeneratedImage) -> None:
-    for digest in [*image.layer_digests, image.config_digest, image.manifest_digest]:
-        copied = layout / "blobs/sha256" / digest.removeprefix("sha256:")
-        assert copied.read_bytes() == image.blob(digest).read_bytes(), digest
-
-
 @pytest.mark.parametrize("mode", ["wharf_reg", "wharf_reg_htpasswd"])
 def test_skopeo_copies_into_wharfs_registry_and_out(request: pytest.FixtureRequest,
                                                     tmp_path: Path, image: GeneratedImage,
                                                     mode: str) -> None:
     registry: Registry = request.getfixturevalue(mode)
     repo = f"skopeo/img-{uuid.uuid4().hex[:8]}"
-    ref = push_with_skopeo(tmp_path, registry, image.oci_ref, repo, "v1")
-    assert registry.manifest(repo, "v1") == (image.manifest_digest, image.manifest)
-    assert registry.tags(repo) == ["v1"]
-    inspected = json.loads(skopeo_inspect(tmp_path, f"docker://{ref}", creds=registry.creds))
-    assert inspected["Digest"] == image.manifest_digest
-    assert inspected["Layers"] == image.layer_digests
-    skopeo_copy(tmp_path, f"docker://{ref}", f"oci:{tmp_path / 'out'}:v1",
-                src_creds=registry.creds)
-    same_blobs(tmp_path / "out", image)
+    assert_skopeo_round_trip(tmp_path, registry, image, repo, tmp_path / "out")
     by_digest = f"docker://{registry.host}/{repo}@{image.manifest_digest}"
     raw = skopeo_inspect(tmp_path, by_digest, creds=registry.creds, raw=True)
     assert raw == image.manifest
