@@ -211,22 +211,29 @@ def test_a_named_host_cannot_pick_another_certs_directory(tmp_path: Path, host: 
         transport.close()
 
 
-def test_a_manifest_dripped_a_byte_at_a_time_is_cut_at_the_deadline(
-    client: RegistryClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(transport, "BODY_DEADLINE", 1.0)
+def _dripping(status: int, headers: dict[str, str]) -> Handler:
+    """A handler whose body is one space every 0.1 s for 10 s in all: each byte well within
+    the read timeout, the whole far past a deadline."""
 
     async def drip(request: web.Request) -> web.StreamResponse:
-        response = web.StreamResponse(headers={"Content-Type": MEDIA_TYPE_OCI_MANIFEST})
+        response = web.StreamResponse(status=status, headers=headers)
         await response.prepare(request)
         try:
-            for _ in range(100):  # 10 s in all, each byte well within the read timeout
+            for _ in range(100):
                 await response.write(b" ")
                 await asyncio.sleep(0.1)
         except ConnectionError:
             pass
         return response
 
+    return drip
+
+
+def test_a_manifest_dripped_a_byte_at_a_time_is_cut_at_the_deadline(
+    client: RegistryClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transport, "BODY_DEADLINE", 1.0)
+    drip = _dripping(200, {"Content-Type": MEDIA_TYPE_OCI_MANIFEST})
     started = time.monotonic()
     with (
         FakeServer([("GET", "/v2/a/b/manifests/{ref}", drip)]) as server,
@@ -240,18 +247,7 @@ def test_a_dripped_body_nobody_needs_is_dropped_at_the_deadline(
     client: RegistryClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(transport, "FINISH_DEADLINE", 1.0)
-
-    async def mounted(request: web.Request) -> web.StreamResponse:
-        response = web.StreamResponse(status=201)
-        await response.prepare(request)
-        try:
-            for _ in range(100):  # 10 s of a body no client reads for its content
-                await response.write(b" ")
-                await asyncio.sleep(0.1)
-        except ConnectionError:
-            pass
-        return response
-
+    mounted = _dripping(201, {})  # a body no client reads for its content
     started = time.monotonic()
     with FakeServer([("POST", "/v2/a/b/blobs/uploads/", mounted)]) as server:
         ref = parse_reference(f"{server.host}/a/b")
