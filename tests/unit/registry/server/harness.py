@@ -43,6 +43,12 @@ class Reg:
         assert resp.status == 201, await resp.text()
         return digest
 
+    async def start_upload(self, name: str) -> str:
+        """Open an upload session in ``name``; the path (from ``/v2/``) of its Location."""
+        resp = await self.client.post(f"/v2/{name}/blobs/uploads/")
+        location = str(resp.headers["Location"])
+        return location[location.index("/v2/") :]
+
     async def push_image(self, name: str, tag: str, layers: list[bytes]) -> tuple[str, bytes]:
         """Push a config and ``layers``, then a manifest tagged ``tag``; (digest, bytes)."""
         manifest = await self.image_manifest(name, layers)

@@ -15,9 +15,7 @@ def test_parallel_pushes_of_the_same_and_different_blobs(tmp_path: Path) -> None
     blobs = [random.Random(seed).randbytes(200_000) for seed in range(6)]
 
     async def push(reg: Reg, name: str, data: bytes) -> None:
-        resp = await reg.client.post(f"/v2/{name}/blobs/uploads/")
-        url = resp.headers["Location"]
-        url = url[url.index("/v2/") :]
+        url = await reg.start_upload(name)
         for start in range(0, len(data), 65536):
             chunk = data[start : start + 65536]
             headers = {"Content-Range": f"{start}-{start + len(chunk) - 1}"}
@@ -41,9 +39,7 @@ def test_parallel_pushes_of_the_same_and_different_blobs(tmp_path: Path) -> None
 
 def test_chunks_racing_on_one_session_are_serialized(tmp_path: Path) -> None:
     async def scenario(reg: Reg) -> None:
-        resp = await reg.client.post("/v2/r/blobs/uploads/")
-        url = resp.headers["Location"]
-        url = url[url.index("/v2/") :]
+        url = await reg.start_upload("r")
         same_range = {"Content-Range": "0-99999"}
         answers = await asyncio.gather(
             *(
@@ -61,9 +57,7 @@ def test_chunks_racing_on_one_session_are_serialized(tmp_path: Path) -> None:
 
 def test_two_finishing_puts_on_one_session_one_wins_one_is_unknown(tmp_path: Path) -> None:
     async def scenario(reg: Reg) -> None:
-        resp = await reg.client.post("/v2/r/blobs/uploads/")
-        url = resp.headers["Location"]
-        url = url[url.index("/v2/") :]
+        url = await reg.start_upload("r")
         await reg.client.patch(url, data=b"payload")
         finish = f"{url}?digest={digest_of(b'payload')}"
         answers = await asyncio.gather(reg.client.put(finish), reg.client.put(finish))

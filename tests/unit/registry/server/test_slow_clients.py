@@ -26,15 +26,9 @@ async def _raw_patch(reg: Reg, url: str, declared: int, sent: bytes, *, close: b
         writer.close()
 
 
-async def _start(reg: Reg) -> str:
-    resp = await reg.client.post("/v2/r/blobs/uploads/")
-    location = resp.headers["Location"]
-    return location[location.index("/v2/") :]
-
-
 def test_a_stalled_body_is_aborted_after_the_idle_timeout(tmp_path: Path) -> None:
     async def scenario(reg: Reg) -> None:
-        url = await _start(reg)
+        url = await reg.start_upload("r")
         started = time.monotonic()
         answer = await _raw_patch(reg, url, 1000, b"x" * 100, close=False)
         assert time.monotonic() - started < 5
@@ -48,7 +42,7 @@ def test_a_stalled_body_is_aborted_after_the_idle_timeout(tmp_path: Path) -> Non
 
 def test_a_body_cut_short_leaves_the_upload_as_it_was(tmp_path: Path) -> None:
     async def scenario(reg: Reg) -> None:
-        url = await _start(reg)
+        url = await reg.start_upload("r")
         assert (await reg.client.patch(url, data=b"kept")).status == 202
         await _raw_patch(reg, url, 1000, b"y" * 100, close=True)
         for _ in range(50):  # the server notices the cut asynchronously
@@ -122,7 +116,7 @@ def test_requests_past_the_in_flight_limit_get_429_at_once(tmp_path: Path) -> No
     async def scenario(reg: Reg) -> None:
         held = []
         for _ in range(2):  # two uploads whose bodies stall: both handlers stay busy
-            url = await _start(reg)
+            url = await reg.start_upload("r")
             _, writer = await asyncio.open_connection(reg.client.host, reg.client.port)
             head = f"PATCH {url} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
             writer.write(head.encode() + b"x" * 10)
