@@ -3,8 +3,9 @@
 ``oci_layout(dest, layers)`` writes one linux/amd64 image whose layers hold the given files
 (gzip level 1, or per layer ``zstd``/``none``); ``oci_index_layout(dest, per_arch)`` an image
 index of one such image per architecture. ``random_files`` gives incompressible layer contents
-unique per seed, ``skopeo_push`` copies a layout's tag to a registry over plain HTTP, and
-``assert_container_files`` checks that an image pulled from it unpacked every file.
+unique per seed (``seeded_layers``: reproducible ones), ``skopeo_push`` copies a layout's tag
+to a registry over plain HTTP, and ``assert_container_files`` checks that an image pulled from
+it unpacked every file.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import tarfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +35,12 @@ INDEX = "application/vnd.oci.image.index.v1+json"
 def random_files(count: int, size: int, seed: str) -> dict[str, bytes]:
     """Incompressible files (distinct per ``seed``) so no two images share a layer."""
     return {f"{seed}/f{i}": os.urandom(size) for i in range(count)}
+
+
+def seeded_layers(seed: int, sizes: list[int]) -> list[dict[str, bytes]]:
+    """One file per layer of ``sizes`` bytes, pseudo-random but the same for the same seed."""
+    return [{f"file-{seed * 1000 + i}.bin": random.Random(seed * 1000 + i).randbytes(size)}
+            for i, size in enumerate(sizes)]
 
 
 def layer_tar(files: dict[str, bytes], symlinks: dict[str, str] | None = None,

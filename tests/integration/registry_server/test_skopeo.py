@@ -9,8 +9,8 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.integration.registry_server.oci_layout import Layout, write_layout
 from tests.integration.registry_server.served import Served, serve, skopeo
+from tests.support.oci_layout import oci_layout, seeded_layers
 from tests.support.registries import write_htpasswd
 
 MIB = 1 << 20
@@ -21,14 +21,14 @@ def _ok(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout
 
 
-def _push(tmp: Path, served: Served, layout: Layout, target: str, *creds: str) -> None:
+def _push(tmp: Path, served: Served, layout: Path, target: str, *creds: str) -> None:
     _ok(
         skopeo(
             tmp,
             "copy",
             "--dest-tls-verify=false",
             *creds,
-            f"oci:{layout.path}:latest",
+            f"oci:{layout}:latest",
             f"docker://{served.addr}/{target}",
         )
     )
@@ -69,26 +69,28 @@ def _blob_hashes(layout_dir: Path) -> set[str]:
 
 
 def test_skopeo_round_trip_is_byte_identical(tmp_path: Path) -> None:
-    layout = write_layout(tmp_path / "src", seed=11, layer_sizes=[3 * MIB, 64 * 1024, 12 * MIB])
+    layout = oci_layout(tmp_path / "src", seeded_layers(11, [3 * MIB, 64 * 1024, 12 * MIB]))
+    manifest_digest = _manifest_digest(layout)
     with serve(tmp_path / "root", tmp_path / "registry.log") as served:
         _push(tmp_path, served, layout, "team/app:v1")
         inspected = _inspect(tmp_path, served, "team/app:v1")
-        assert inspected["Digest"] == layout.manifest_digest
+        assert inspected["Digest"] == manifest_digest
         assert inspected["RepoTags"] == ["v1"]
-        raw = _ok(_inspect_result(tmp_path, served, f"team/app@{layout.manifest_digest}", "--raw"))
-        assert hashlib.sha256(raw.encode()).hexdigest() == layout.manifest_digest.split(":")[1]
+        raw = _ok(_inspect_result(tmp_path, served, f"team/app@{manifest_digest}", "--raw"))
+        assert hashlib.sha256(raw.encode()).hexdigest() == manifest_digest.split(":")[1]
         _fetch(tmp_path, served, "team/app:v1", tmp_path / "back")
         served.process.send_signal(signal.SIGINT)
         assert served.process.wait(15) == 0
-    assert _manifest_digest(tmp_path / "back") == layout.manifest_digest
-    assert _blob_hashes(tmp_path / "back") == _blob_hashes(layout.path)
+    assert _manifest_digest(tmp_path / "back") == manifest_digest
+    assert _blob_hashes(tmp_path / "back") == _blob_hashes(layout)
     # every stored blob is what its name says
     for blob in (tmp_path / "root" / "blobs" / "sha256").iterdir():
         assert hashlib.sha256(blob.read_bytes()).hexdigest() == blob.name
 
 
 def test_skopeo_copy_between_repositories_and_list_tags(tmp_path: Path) -> None:
-    layout = write_layout(tmp_path / "src", seed=12, layer_sizes=[256 * 1024, 1024])
+    layout = oci_layout(tmp_path / "src", seeded_layers(12, [256 * 1024, 1024]))
+    manifest_digest = _manifest_digest(layout)
     with serve(tmp_path / "root", tmp_path / "registry.log") as served:
         _push(tmp_path, served, layout, "first/app:one")
         _ok(
@@ -111,7 +113,7 @@ def test_skopeo_copy_between_repositories_and_list_tags(tmp_path: Path) -> None:
         )
         assert tags["Tags"] == ["one", "three"]
         inspected = _inspect(tmp_path, served, "second/app:two")
-        assert inspected["Digest"] == layout.manifest_digest
+        assert inspected["Digest"] == manifest_digest
         log = served.log_text()
         mounts = [
             line for line in log.splitlines() if "POST /v2/second/app/blobs/uploads/?" in line
@@ -123,7 +125,7 @@ def test_skopeo_copy_between_repositories_and_list_tags(tmp_path: Path) -> None:
                 tmp_path,
                 "delete",
                 "--tls-verify=false",
-                f"docker://{served.addr}/second/app@{layout.manifest_digest}",
+                f"docker://{served.addr}/second/app@{manifest_digest}",
             )
         )
         gone = _inspect_result(tmp_path, served, "second/app:two")
@@ -133,13 +135,14 @@ def test_skopeo_copy_between_repositories_and_list_tags(tmp_path: Path) -> None:
 
 def test_skopeo_with_htpasswd_credentials(tmp_path: Path) -> None:
     write_htpasswd(tmp_path / "htpasswd", {"tester": "pa55word"})
-    layout = write_layout(tmp_path / "src", seed=13, layer_sizes=[4096])
+    layout = oci_layout(tmp_path / "src", seeded_layers(13, [4096]))
+    manifest_digest = _manifest_digest(layout)
     with serve(tmp_path / "root", tmp_path / "log", htpasswd=tmp_path / "htpasswd") as served:
         refused = skopeo(
             tmp_path,
             "copy",
             "--dest-tls-verify=false",
-            f"oci:{layout.path}:latest",
+            f"oci:{layout}:latest",
             f"docker://{served.addr}/private/app:v1",
         )
         assert refused.returncode != 0
@@ -148,11 +151,12 @@ def test_skopeo_with_htpasswd_credentials(tmp_path: Path) -> None:
         assert wrong.returncode != 0
         _push(tmp_path, served, layout, "private/app:v1", "--dest-creds", "tester:pa55word")
         inspected = _inspect(tmp_path, served, "private/app:v1", "--creds", "tester:pa55word")
-        assert inspected["Digest"] == layout.manifest_digest
+        assert inspected["Digest"] == manifest_digest
 
 
 def test_content_survives_a_restart_and_sigterm_ends_the_server_cleanly(tmp_path: Path) -> None:
-    layout = write_layout(tmp_path / "src", seed=14, layer_sizes=[100_000])
+    layout = oci_layout(tmp_path / "src", seeded_layers(14, [100_000]))
+    manifest_digest = _manifest_digest(layout)
     with serve(tmp_path / "root", tmp_path / "log1") as served:
         _push(tmp_path, served, layout, "keep/app:v1")
         assert served.stop() == 0
@@ -162,4 +166,4 @@ def test_content_survives_a_restart_and_sigterm_ends_the_server_cleanly(tmp_path
         _fetch(tmp_path, served, "keep/app:v1", tmp_path / "back")
         served.process.send_signal(signal.SIGINT)
         assert served.process.wait(15) == 0
-    assert _manifest_digest(tmp_path / "back") == layout.manifest_digest
+    assert _manifest_digest(tmp_path / "back") == manifest_digest
