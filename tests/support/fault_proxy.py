@@ -16,7 +16,9 @@ each request carried (``log``). ``Fault`` rules change what a matching request g
   (``drop_headers`` removed, e.g. ``Docker-Content-Digest``), for malformed manifests.
 
 Rules match a method (or any) and a regular expression searched in the path; ``times`` limits
-how often one fires. Every socket has a timeout; ``stop`` ends the server.
+how often one fires. A rule's fields are read as it acts, so a test may change them while a
+transfer runs (``throttle = 0`` lets a slowed download finish at full speed). Every socket has
+a timeout; ``stop`` ends the server.
 """
 
 from __future__ import annotations
