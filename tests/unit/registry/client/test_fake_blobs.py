@@ -72,6 +72,17 @@ def test_a_wrong_content_range_asks_again_for_the_whole_blob(client: RegistryCli
         assert "Range" not in server.requests[-1][2]
 
 
+def _read_through(client: RegistryClient, server: FakeServer, error: str) -> None:
+    """Reading the whole blob from ``server`` fails with a RemoteFailure matching ``error``."""
+    ref = parse_reference(f"{server.host}/a/b")
+    with (
+        pytest.raises(RemoteFailure, match=error),
+        client.open_blob(ref, DIGEST, size=len(BLOB)) as stream,
+    ):
+        for _ in stream:
+            pass
+
+
 def test_a_truncated_body_fails_the_read(client: RegistryClient) -> None:
     async def truncated(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Length": str(len(BLOB))})
@@ -82,13 +93,7 @@ def test_a_truncated_body_fails_the_read(client: RegistryClient) -> None:
         return response
 
     with FakeServer(_route(truncated)) as server:
-        ref = parse_reference(f"{server.host}/a/b")
-        with (
-            pytest.raises(RemoteFailure, match="EOF"),
-            client.open_blob(ref, DIGEST, size=len(BLOB)) as stream,
-        ):
-            for _ in stream:
-                pass
+        _read_through(client, server, "EOF")
 
 
 def test_a_size_other_than_the_descriptors_is_refused(client: RegistryClient) -> None:
@@ -107,13 +112,7 @@ def test_a_stalled_body_times_out() -> None:
     slow = RegistryClient(RegistryConfig(read_timeout=0.5))
     try:
         with FakeServer(_route(stall)) as server:
-            ref = parse_reference(f"{server.host}/a/b")
-            with (
-                pytest.raises(RemoteFailure, match="timeout"),
-                slow.open_blob(ref, DIGEST, size=len(BLOB)) as stream,
-            ):
-                for _ in stream:
-                    pass
+            _read_through(slow, server, "timeout")
     finally:
         slow.close()
 
