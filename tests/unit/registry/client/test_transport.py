@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ssl
-import subprocess
 from pathlib import Path
 from typing import Any, cast
 
+from tests.support.tls import make_tls_files
 from urllib3.exceptions import NameResolutionError, NewConnectionError, ReadTimeoutError
 
 from wharf.registry.client.endpoints import Endpoint
@@ -32,28 +32,10 @@ def test_failure_texts() -> None:
 def test_certs_d_ca_and_client_certificate_are_loaded(tmp_path: Path) -> None:
     host_dir = tmp_path / "reg.example:5000"
     host_dir.mkdir()
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=reg.example",
-            "-keyout",
-            str(host_dir / "client.key"),
-            "-out",
-            str(host_dir / "client.cert"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    (host_dir / "ca.crt").write_bytes((host_dir / "client.cert").read_bytes())
+    tls = make_tls_files(tmp_path / "tls")
+    (host_dir / "client.cert").write_bytes(tls.client_cert.read_bytes())
+    (host_dir / "client.key").write_bytes(tls.client_key.read_bytes())
+    (host_dir / "ca.crt").write_bytes(tls.ca.read_bytes())
     endpoint = Endpoint("https", "reg.example:5000")
     plain = _ssl_context(endpoint, tmp_path / "missing")
     loaded = _ssl_context(endpoint, tmp_path)
