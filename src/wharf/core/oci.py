@@ -17,6 +17,8 @@ from wharf.core.digest import Digest
 from wharf.core.errors import InvalidParameter
 
 __all__ = [
+    "IMAGE_MANIFEST_TYPES",
+    "INDEX_TYPES",
     "MEDIA_TYPE_DOCKER_CONFIG",
     "MEDIA_TYPE_DOCKER_LAYER",
     "MEDIA_TYPE_DOCKER_MANIFEST",
@@ -49,6 +51,12 @@ MEDIA_TYPE_DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+js
 MEDIA_TYPE_DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 MEDIA_TYPE_DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 MEDIA_TYPE_DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+
+
+IMAGE_MANIFEST_TYPES = (MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_OCI_MANIFEST)
+"""The media types of an image manifest (one platform), Docker's first."""
+INDEX_TYPES = (MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_INDEX)
+"""The media types of a manifest list / image index, Docker's first."""
 
 
 def chain_ids(diff_ids: list[str]) -> list[str]:

@@ -15,12 +15,10 @@ from typing import IO, Any
 from wharf.core.digest import Digest
 from wharf.core.errors import InvalidParameter
 from wharf.core.oci import (
+    IMAGE_MANIFEST_TYPES,
+    INDEX_TYPES,
     MEDIA_TYPE_DOCKER_CONFIG,
-    MEDIA_TYPE_DOCKER_MANIFEST,
-    MEDIA_TYPE_DOCKER_MANIFEST_LIST,
     MEDIA_TYPE_OCI_CONFIG,
-    MEDIA_TYPE_OCI_INDEX,
-    MEDIA_TYPE_OCI_MANIFEST,
 )
 from wharf.core.reference import parse_reference
 from wharf.services.image_configs import host_platform
@@ -32,8 +30,6 @@ _LINK_HOPS = 16
 _INDEX_DEPTH = 4
 _IMAGE_NAME = "io.containerd.image.name"
 _REF_NAME = "org.opencontainers.image.ref.name"
-_MANIFESTS = (MEDIA_TYPE_OCI_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST)
-_INDEXES = (MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_DOCKER_MANIFEST_LIST)
 
 
 @dataclass(frozen=True)
@@ -204,11 +200,11 @@ def _entry(reader: LayoutReader, descriptor: Any, depth: int) -> Entry:
     if not isinstance(document, dict):
         raise InvalidParameter(f"invalid image archive: {path} is not a JSON object")
     media_type = media_type or str(document.get("mediaType", ""))
-    if media_type in _INDEXES or (not media_type and "manifests" in document):
+    if media_type in INDEX_TYPES or (not media_type and "manifests" in document):
         if depth >= _INDEX_DEPTH:
             raise InvalidParameter("invalid image archive: indexes nested too deep")
         return _entry(reader, _for_this_host(document), depth + 1)
-    if media_type not in _MANIFESTS and media_type:
+    if media_type not in IMAGE_MANIFEST_TYPES and media_type:
         raise InvalidParameter(f"invalid image archive: unsupported media type {media_type}")
     config_path, config_blob, config_type = _blob_of(document.get("config"))
     if config_type not in (MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_DOCKER_CONFIG):

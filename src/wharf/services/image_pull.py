@@ -21,8 +21,7 @@ from wharf.core.digest import Digest, is_digest
 from wharf.core.errors import InvalidParameter, NotFound
 from wharf.core.metadata import LayerRecord
 from wharf.core.oci import (
-    MEDIA_TYPE_DOCKER_MANIFEST_LIST,
-    MEDIA_TYPE_OCI_INDEX,
+    INDEX_TYPES,
     Manifest,
     chain_ids,
 )
@@ -39,7 +38,6 @@ from wharf.services.registry_port import RegistryAuth, RegistryPort, RemoteManif
 __all__ = ["PullOptions", "PullService", "pull_reference"]
 
 PullEventSink = Callable[[str, str, dict[str, str]], object]
-_INDEX_TYPES = (MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_DOCKER_MANIFEST_LIST)
 _LAYER_TYPES = (
     "application/vnd.docker.image.rootfs.diff.tar.gzip",
     "application/vnd.docker.image.rootfs.diff.tar.zstd",
@@ -110,7 +108,7 @@ class PullService:
         if ref.digest and Digest.parse(ref.digest) != resolved.digest:
             raise InvalidParameter(f"manifest digest {resolved.digest} does not match "
                                    f"{ref.digest}")
-        if manifest.media_type in _INDEX_TYPES:
+        if manifest.media_type in INDEX_TYPES:
             raise InvalidParameter(f"nested manifest lists are not supported ({manifest.digest})")
         parsed = _parse_manifest(manifest)
         # moby names the repository by its path on the registry: "library/busybox", "team/app"

@@ -10,7 +10,7 @@ from typing import Any
 
 from wharf.core.digest import Digest
 from wharf.core.errors import InvalidParameter
-from wharf.core.oci import MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_INDEX
+from wharf.core.oci import INDEX_TYPES
 from wharf.core.reference import DEFAULT_DOMAIN, parse_reference
 from wharf.lib.jsoncodec import loads_object
 from wharf.services.image_store import JSON_LIMIT
@@ -20,7 +20,6 @@ __all__ = ["DEFAULT_SEARCH_LIMIT", "RegistryService", "auth_from_json", "decode_
 
 DEFAULT_SEARCH_LIMIT = 25
 _SEARCH_FILTERS = ("stars", "is-official", "is-automated")
-_INDEX_TYPES = (MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_DOCKER_MANIFEST_LIST)
 
 
 def decode_registry_auth(header: str) -> RegistryAuth:
@@ -142,7 +141,7 @@ class RegistryService:
         descriptor = {"mediaType": top.media_type, "digest": str(top.digest),
                       "size": len(top.data)}
         doc = _json(top.data)
-        if top.media_type in _INDEX_TYPES:
+        if top.media_type in INDEX_TYPES:
             platforms = [m["platform"] for m in doc.get("manifests", [])
                          if isinstance(m, dict) and isinstance(m.get("platform"), dict)]
         else:

@@ -14,8 +14,8 @@ from typing import Any
 from wharf.core.digest import Digest
 from wharf.core.errors import InvalidParameter, NotFound, RemoteFailure
 from wharf.core.oci import (
-    MEDIA_TYPE_DOCKER_MANIFEST,
-    MEDIA_TYPE_DOCKER_MANIFEST_LIST,
+    IMAGE_MANIFEST_TYPES,
+    INDEX_TYPES,
     MEDIA_TYPE_OCI_INDEX,
     MEDIA_TYPE_OCI_MANIFEST,
     Descriptor,
@@ -38,8 +38,7 @@ __all__ = [
 ]
 
 MAX_MANIFEST_SIZE = 4 * 1024 * 1024
-MANIFEST_TYPES = (MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_OCI_MANIFEST)
-INDEX_TYPES = (MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_INDEX)
+MANIFEST_TYPES = IMAGE_MANIFEST_TYPES
 SCHEMA1_TYPES = (
     "application/vnd.docker.distribution.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.v1+prettyjws",

@@ -12,17 +12,13 @@ from typing import Any
 from wharf.core.digest import Digest
 from wharf.core.errors import InvalidParameter
 from wharf.core.oci import (
-    MEDIA_TYPE_DOCKER_MANIFEST,
-    MEDIA_TYPE_DOCKER_MANIFEST_LIST,
-    MEDIA_TYPE_OCI_INDEX,
-    MEDIA_TYPE_OCI_MANIFEST,
+    IMAGE_MANIFEST_TYPES,
+    INDEX_TYPES,
 )
 from wharf.registry.server.errors import RegistryError
 
 __all__ = ["CheckedManifest", "Referenced", "check_manifest"]
 
-IMAGE_MANIFESTS = frozenset({MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_OCI_MANIFEST})
-INDEXES = frozenset({MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_INDEX})
 _GENERIC_TYPES = frozenset({"", "application/json", "application/octet-stream"})
 
 
@@ -48,7 +44,7 @@ def check_manifest(body: bytes, content_type: str) -> CheckedManifest:
         raise _invalid("schemaVersion must be 2 (schema1 manifests are not supported)")
     media_type = _media_type(document, content_type)
     _check_unambiguous(document, media_type)
-    if media_type in INDEXES:
+    if media_type in INDEX_TYPES:
         children = _descriptor_list(document, "manifests")
         return CheckedManifest(media_type, (), tuple(_referenced(d) for d in children))
     config = document.get("config")
@@ -81,7 +77,7 @@ def _media_type(document: dict[str, Any], content_type: str) -> str:
     if declared and header and declared != header:
         raise _invalid(f"mediaType {declared!r} does not match Content-Type {header!r}")
     media_type = declared or header
-    if media_type not in IMAGE_MANIFESTS | INDEXES:
+    if media_type not in (*IMAGE_MANIFEST_TYPES, *INDEX_TYPES):
         raise _invalid(f"unsupported manifest media type {media_type!r}")
     return media_type
 
@@ -89,7 +85,7 @@ def _media_type(document: dict[str, Any], content_type: str) -> str:
 def _check_unambiguous(document: dict[str, Any], media_type: str) -> None:
     """An index holds no ``config``/``layers``, an image manifest no ``manifests``: a document
     that is both would be read one way here and another way by some client."""
-    foreign = ("config", "layers") if media_type in INDEXES else ("manifests",)
+    foreign = ("config", "layers") if media_type in INDEX_TYPES else ("manifests",)
     present = [key for key in foreign if key in document]
     if present:
         raise _invalid(f"{media_type} must not have {', '.join(present)}")
