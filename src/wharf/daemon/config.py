@@ -82,6 +82,7 @@ class DaemonConfig:
     # {"127.0.0.1:5000": ["http://127.0.0.1:5001"]} or Docker's list (docker.io's)
     mirrors_by_registry: dict[str, list[str]] = field(default_factory=dict)
     max_concurrent_downloads: int = 3
+    max_download_attempts: int = 5
     max_concurrent_uploads: int = 5
     bip: str = ""
     default_address_pools: list[dict[str, Any]] = field(default_factory=list)
@@ -97,6 +98,7 @@ _FILE_KEYS: dict[str, str] = {
     "registry-mirrors": "registry_mirrors", "insecure-registries": "insecure_registries",
     "bip": "bip", "default-address-pools": "default_address_pools", "debug": "debug",
     "log-opts": "log_opts", "max-concurrent-downloads": "max_concurrent_downloads",
+    "max-download-attempts": "max_download_attempts",
     "max-concurrent-uploads": "max_concurrent_uploads",
 }
 
@@ -139,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registry-mirror", dest="registry_mirrors", action="append")
     p.add_argument("--insecure-registry", dest="insecure_registries", action="append")
     p.add_argument("--max-concurrent-downloads", dest="max_concurrent_downloads", type=int)
+    p.add_argument("--max-download-attempts", dest="max_download_attempts", type=int)
     p.add_argument("--max-concurrent-uploads", dest="max_concurrent_uploads", type=int)
     p.add_argument("--bip", dest="bip")
     p.add_argument("--log-opt", dest="log_opts", action="append",
@@ -311,6 +314,7 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         insecure_registries=insecure,
         mirrors_by_registry=mirrors,
         max_concurrent_downloads=_concurrency(merged, "max_concurrent_downloads", 3),
+        max_download_attempts=_concurrency(merged, "max_download_attempts", 5),
         max_concurrent_uploads=_concurrency(merged, "max_concurrent_uploads", 5),
         bip=str(merged.get("bip") or ""),
         default_address_pools=list(merged.get("default_address_pools") or []),

@@ -250,7 +250,8 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
         mirrors=config.mirrors_by_registry, insecure_registries=config.insecure_registries)))
     distribution, distribution_defs = distribution_routes.routes(
         PullService(images.store, registry, on_event=publish_image_event,
-                    concurrency=config.max_concurrent_downloads),
+                    concurrency=config.max_concurrent_downloads,
+                    attempts=config.max_download_attempts),
         PushService(images.store, registry, on_event=publish_image_event,
                     concurrency=config.max_concurrent_uploads),
         RegistryService(registry))

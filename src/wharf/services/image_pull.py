@@ -31,7 +31,7 @@ from wharf.lib.jsoncodec import loads_object
 from wharf.services.image_store import JSON_LIMIT, ImageStore
 from wharf.services.layer_pull import LayerJob
 from wharf.services.progress import ProgressSink, layer_status, plain_message
-from wharf.services.pull_layers import BlobClaims, LayerFetcher
+from wharf.services.pull_layers import BlobClaims, LayerFetcher, Retries
 from wharf.services.pulled_images import PulledImage, store_pulled_image
 from wharf.services.registry_port import RegistryAuth, RegistryPort, RemoteManifest, RepositoryPort
 
@@ -66,8 +66,10 @@ def pull_reference(from_image: str, tag: str) -> Reference:
 
 class PullService:
     def __init__(self, store: ImageStore, registry: RegistryPort, *,
-                 on_event: PullEventSink | None = None, concurrency: int = 3) -> None:
+                 on_event: PullEventSink | None = None, concurrency: int = 3,
+                 attempts: int = 5, retry_delay: float = 1.0) -> None:
         self._store = store
+        self._retries = Retries(attempts, retry_delay)
         self._registry = registry
         self._on_event = on_event
         self._concurrency = concurrency
@@ -158,7 +160,7 @@ class PullService:
             fetcher = LayerFetcher(self._content, self._snapshots, repo.open_blob, sink,
                                    concurrency=self._concurrency, slots=self._slots,
                                    layer_limit=self._store.limits.layer_bytes,
-                                   cancelled=cancelled)
+                                   cancelled=cancelled, retries=self._retries)
             return fetcher.fetch(jobs)
 
 

@@ -5,6 +5,12 @@ exists") is known before any layer byte moves. Missing layers are fetched by a b
 (Docker's ``max-concurrent-downloads``, 3). On overlayfs each layer is one streaming pass
 (``layer_pull.pull_layer``) and layers unpack concurrently; the copying snapshotter needs a
 layer's parent unpacked first, so its blobs are downloaded concurrently and unpacked in order.
+
+A transfer that fails on the network (the body cut short, a reset, a timeout, a registry that
+cannot be reached) is tried again, as dockerd does (``max-download-attempts``, 5), after
+announcing Docker's "Retrying in N seconds"; each try resumes where the last one stopped, with
+``Range``, and replays the bytes already here through the unpacking pass. Bad content is never
+retried.
 """
 
 from __future__ import annotations
@@ -13,22 +19,38 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
 
 from wharf.core.content import ContentStoreProtocol
 from wharf.core.digest import Digest
+from wharf.core.errors import RemoteFailure
 from wharf.core.metadata import LayerRecord
 from wharf.core.snapshots import SnapshotterProtocol
 from wharf.core.timefmt import rfc3339_nano
 from wharf.services.layer_pull import (
     BlobOpener,
     LayerJob,
+    TransferInterrupted,
     fetch_blob,
     pull_layer,
     unpack_blob,
 )
 from wharf.services.progress import ProgressSink, ThrottledProgress, layer_status
 
-__all__ = ["BlobClaims", "LayerFetcher"]
+__all__ = ["BlobClaims", "LayerFetcher", "Retries"]
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Retries:
+    """How often a failed transfer is tried (``attempts`` in all) and how long to wait before
+    try n+1: ``delay * n`` seconds (dockerd waits 5 s * n; wharf resumes instead of starting
+    over, so a shorter wait costs the registry little)."""
+
+    attempts: int = 5
+    delay: float = 1.0
 
 
 class LayerFetcher:
@@ -37,8 +59,10 @@ class LayerFetcher:
     def __init__(self, content: ContentStoreProtocol, snapshots: SnapshotterProtocol,
                  open_blob: BlobOpener, sink: ProgressSink, *, concurrency: int,
                  layer_limit: int, cancelled: threading.Event,
-                 slots: threading.Semaphore | None = None) -> None:
+                 slots: threading.Semaphore | None = None,
+                 retries: Retries | None = None) -> None:
         self._content = content
+        self._retries = retries or Retries()
         self._snapshots = snapshots
         self._open_blob = open_blob
         self._sink = sink
@@ -112,9 +136,12 @@ class LayerFetcher:
             self._finish_download(job)
             return self._unpack_stored(job)
         progress = ThrottledProgress(self._sink, job.blob.short, "Downloading", job.size)
-        with self._slot():
-            size = pull_layer(job, self._content, self._snapshots, self._cancellable(job),
-                              progress.update, self._limit)
+
+        def transfer() -> int:
+            with self._slot():
+                return pull_layer(job, self._content, self._snapshots, self._cancellable(job),
+                                  progress.update, self._limit)
+        size = self._retrying(job, transfer)
         self._finish_download(job)
         self._sink(layer_status(job.blob.short, "Extracting", job.size, job.size))
         self._sink(layer_status(job.blob.short, "Pull complete"))
@@ -124,11 +151,37 @@ class LayerFetcher:
         self._check_cancelled()
         if not self._content.has(job.blob):
             progress = ThrottledProgress(self._sink, job.blob.short, "Downloading", job.size)
-            with self._slot():
-                fetch_blob(job, self._content, self._cancellable(job), progress.update)
+
+            def transfer() -> None:
+                with self._slot():
+                    fetch_blob(job, self._content, self._cancellable(job), progress.update)
+            self._retrying(job, transfer)
             self._fetched.add(job.blob)
         self._finish_download(job)
         return None
+
+    def _retrying(self, job: LayerJob, transfer: Callable[[], _T]) -> _T:
+        attempt = 1
+        while True:
+            try:
+                return transfer()
+            except (TransferInterrupted, RemoteFailure):
+                if attempt >= self._retries.attempts:
+                    raise
+            self._wait_to_retry(job, self._retries.delay * attempt)
+            attempt += 1
+
+    def _wait_to_retry(self, job: LayerJob, delay: float) -> None:
+        """Docker's countdown, a message a second; the pull's cancellation ends the wait."""
+        remaining = delay
+        while remaining > 0:
+            shown = max(1, round(remaining))
+            self._sink(layer_status(job.blob.short,
+                                    f"Retrying in {shown} second{'s' if shown != 1 else ''}"))
+            step = min(1.0, remaining)
+            if self._cancelled.wait(step):
+                self._check_cancelled()
+            remaining -= step
 
     def _unpack_stored(self, job: LayerJob) -> LayerRecord:
         extracting = ThrottledProgress(self._sink, job.blob.short, "Extracting", job.size)

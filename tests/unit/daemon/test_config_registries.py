@@ -53,3 +53,11 @@ def test_insecure_registries_and_concurrency(tmp_path: Path) -> None:
         _load(tmp_path, {"insecure-registries": ["http://reg"]})
     with pytest.raises(ConfigError, match="max-concurrent-downloads"):
         _load(tmp_path, {"max-concurrent-downloads": 0})
+
+
+def test_max_download_attempts(tmp_path: Path) -> None:
+    assert _load(tmp_path, {}).max_download_attempts == 5  # dockerd's default
+    assert _load(tmp_path, {"max-download-attempts": 2}).max_download_attempts == 2
+    assert _load(tmp_path, {}, "--max-download-attempts", "1").max_download_attempts == 1
+    with pytest.raises(ConfigError, match="max-download-attempts"):
+        _load(tmp_path, {"max-download-attempts": 0})

@@ -57,7 +57,8 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Env]:
     store = ImageStore(content, db, snaps)
     registry = FakeRegistry()
     events: list[tuple[str, str, dict[str, str]]] = []
-    pulls = PullService(store, registry, on_event=lambda *e: events.append(e), concurrency=2)
+    pulls = PullService(store, registry, on_event=lambda *e: events.append(e), concurrency=2,
+                        attempts=1)  # one try: what a failed transfer leaves (retries below)
     yield Env(store, content, db, registry, pulls, events, [])
     db.close()
 
@@ -159,6 +160,33 @@ def test_interrupted_download_resumes_with_the_rest(env: Env) -> None:
     env.pull(f"{NAME}:latest")
     assert repo.served - served == len(image.blobs[layer]) - (1 << 20)
     assert env.content.has(layer) and env.content.partial_size(layer) == 0
+
+
+def test_a_cut_transfer_is_retried_within_the_pull_resuming_each_time(env: Env) -> None:
+    image = make_image([{"a": os.urandom(3 << 20)}])
+    layer = Digest.parse(json.loads(image.manifest)["layers"][0]["digest"])
+    repo = env.repo()
+    repo.add("latest", image)
+    repo.fail_after = 1 << 20  # every request is cut after 1 MiB: four requests in all
+    retrying = PullService(env.store, env.registry, attempts=5, retry_delay=0.01)
+    messages: list[dict[str, Any]] = []
+    retrying.pull(parse_reference(f"{NAME}:latest"), PullOptions(), messages.append)
+    assert repo.served == len(image.blobs[layer])  # each try fetched only what was missing
+    assert statuses(messages, layer.short).count("Retrying in 1 second") == 3
+    assert env.content.has(layer) and env.db.get_tag(f"{NAME}:latest") is not None
+
+
+def test_retries_end_after_the_attempts_and_keep_the_partial_blob(env: Env) -> None:
+    image = make_image([{"a": os.urandom(4 << 20)}])
+    layer = Digest.parse(json.loads(image.manifest)["layers"][0]["digest"])
+    repo = env.repo()
+    repo.add("latest", image)
+    repo.fail_after = 1 << 20
+    retrying = PullService(env.store, env.registry, attempts=2, retry_delay=0.01)
+    with pytest.raises(WharfError, match="connection reset"):
+        retrying.pull(parse_reference(f"{NAME}:latest"), PullOptions(), lambda m: None)
+    assert env.content.partial_size(layer) == 2 << 20
+    assert env.db.list_images() == [] and env.store.snapshots.layers() == []
 
 
 def test_a_registry_ignoring_range_restarts_the_blob(env: Env) -> None:
