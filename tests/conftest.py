@@ -30,19 +30,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     marks.apply_marks(items, Path(__file__).parent, is_root=os.geteuid() == 0)
 
 
-def remove_empty_parent_cgroups(keep: set[str]) -> None:
+def existing_parent_cgroups() -> set[Path]:
+    """Every test parent cgroup directory there is now, in every hierarchy."""
+    found: set[Path] = set()
+    for name in TEST_PARENTS:
+        found.update(p for p in [*CGROUP_ROOT.glob(f"*/{name}"), CGROUP_ROOT / name]
+                     if p.is_dir())
+    return found
+
+
+def remove_empty_parent_cgroups(keep: set[Path]) -> None:
     """Remove the test parents that were not there before the run (a wharfd of the host's own
-    may use ``wharf``), where they are empty."""
-    for name in set(TEST_PARENTS) - keep:
-        for parent in [*CGROUP_ROOT.glob(f"*/{name}"), CGROUP_ROOT / name]:
-            with contextlib.suppress(OSError):
-                parent.rmdir()
+    may use ``wharf``), where they are empty; kept by path, since a parent may exist in some
+    hierarchies and not in others."""
+    for parent in existing_parent_cgroups() - keep:
+        with contextlib.suppress(OSError):
+            parent.rmdir()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def host_left_as_found() -> Iterator[None]:
-    parents_before = {name for name in TEST_PARENTS
-                      if any(CGROUP_ROOT.glob(f"*/{name}")) or (CGROUP_ROOT / name).exists()}
+    parents_before = existing_parent_cgroups()
     checked = os.environ.get("WHARF_HOST_CHECK") != "0"  # off: sessions side by side
     before = hostcheck.snapshot() if checked else None
     yield
