@@ -18,7 +18,14 @@ from wharf.core.errors import InvalidParameter
 if TYPE_CHECKING:
     import re
 
-__all__ = ["Pattern", "PatternMatcher", "clean_path", "parse_ignore_file", "walk_context"]
+__all__ = [
+    "Pattern",
+    "PatternMatcher",
+    "clean_path",
+    "keep_build_files",
+    "parse_ignore_file",
+    "walk_context",
+]
 
 _BOM = "\ufeff"
 _ASCII_SPACE = " \t\n\v\f\r"
@@ -251,3 +258,14 @@ def _walk(matcher: PatternMatcher, top: str, rel: str, state: tuple[bool, ...]) 
             yield path
         if is_dir and (not excluded or matcher.may_reinclude_under(path)):
             yield from _walk(matcher, entry.path, path + "/", hits)
+
+
+def keep_build_files(patterns: list[str], dockerfile: str | None) -> list[str]:
+    """``patterns`` plus exceptions for ``.dockerignore`` and the Dockerfile (its path relative
+    to the context; None when it comes from stdin) if they would be excluded, as the docker CLI
+    does: the daemon still needs them, though COPY and ADD will not see them."""
+    kept = list(patterns)
+    for name in (".dockerignore", dockerfile):
+        if name is not None and PatternMatcher(kept).matches(name):
+            kept.append("!" + name)
+    return kept

@@ -3,7 +3,13 @@ from pathlib import Path
 import pytest
 
 from wharf.core.errors import InvalidParameter
-from wharf.lib.dockerignore import PatternMatcher, clean_path, parse_ignore_file, walk_context
+from wharf.lib.dockerignore import (
+    PatternMatcher,
+    clean_path,
+    keep_build_files,
+    parse_ignore_file,
+    walk_context,
+)
 
 
 @pytest.mark.parametrize(
@@ -205,4 +211,15 @@ def test_walk_keeps_the_star_star_exception(tmp_path: Path) -> None:
     _tree(tmp_path, ["x/y/keep.txt", "x/y/drop.txt", "top.txt"])
     assert list(walk_context(tmp_path, ["**/*.txt", "!x/y/keep.txt"])) == [
         "x", "x/y", "x/y/keep.txt",
+    ]
+
+
+def test_keep_build_files_adds_exceptions_only_when_needed() -> None:
+    assert keep_build_files(["*.md"], "Dockerfile") == ["*.md"]
+    assert keep_build_files(["*"], "Dockerfile") == ["*", "!.dockerignore", "!Dockerfile"]
+    assert keep_build_files(["build"], "build/Dockerfile.dev") == [
+        "build", "!build/Dockerfile.dev",
+    ]
+    assert keep_build_files(["Dockerfile", ".dockerignore"], None) == [
+        "Dockerfile", ".dockerignore", "!.dockerignore",
     ]
