@@ -223,3 +223,24 @@ def test_keep_build_files_adds_exceptions_only_when_needed() -> None:
     assert keep_build_files(["Dockerfile", ".dockerignore"], None) == [
         "Dockerfile", ".dockerignore", "!.dockerignore",
     ]
+
+
+def test_walk_reaches_a_deep_exception_through_excluded_dirs(tmp_path: Path) -> None:
+    _tree(tmp_path, ["a/b/c/f", "a/b/d", "a/e", "z"])
+    assert list(walk_context(tmp_path, ["a", "!a/b/c"])) == ["a/b/c", "a/b/c/f", "z"]
+
+
+def test_regexes_are_built_on_first_use() -> None:
+    matcher = PatternMatcher(["*.md", "!README.md"])
+    assert all(p._regex is None for p in matcher.patterns)
+    assert matcher.matches("x.md")
+    assert matcher.patterns[0]._regex is not None
+
+
+@pytest.mark.parametrize("name", ["plain", "with space", "dots.in.name", "x+y", "(p)", "a$"])
+def test_a_literal_pattern_excludes_itself_and_what_is_under_it(name: str) -> None:
+    matcher = PatternMatcher([name])
+    assert matcher.matches(name)
+    assert matcher.matches(f"{name}/child/deeper")
+    assert not matcher.matches(f"{name}x")
+    assert not matcher.matches(f"up/{name}")
