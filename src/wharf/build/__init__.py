@@ -1,0 +1,1 @@
+"""Image building: the Dockerfile front end and, later, the builder."""

@@ -1,0 +1,35 @@
+"""Applying variable substitution to the instructions Docker applies it to."""
+
+import dataclasses
+from collections.abc import Mapping
+
+from wharf.build.dockerfile.model import Instruction
+from wharf.build.dockerfile.shell import expand_word
+
+# RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK and ONBUILD are left to the shell / later.
+SUBSTITUTED = frozenset({
+    "add", "arg", "copy", "env", "expose", "from", "label",
+    "stopsignal", "user", "volume", "workdir",
+})
+_FLAGS_SUBSTITUTED = frozenset({"from", "chown", "chmod", "platform"})
+
+
+def substitute(inst: Instruction, env: Mapping[str, str], escape: str = "\\") -> Instruction:
+    """*inst* with its words expanded against *env*, as the builder would see it."""
+    if inst.keyword not in SUBSTITUTED:
+        return inst
+    args = tuple(_word(a, inst, env, escape) for a in inst.args)
+    flags = {k: tuple(expand_word(v, env, escape) for v in vs) if k in _FLAGS_SUBSTITUTED else vs
+             for k, vs in inst.flags.items()}
+    return dataclasses.replace(inst, args=args, flags=flags)
+
+
+def _word(word: str, inst: Instruction, env: Mapping[str, str], escape: str) -> str:
+    if inst.json and inst.keyword in ("copy", "add", "volume"):
+        return _json_word(word, env)
+    return expand_word(word, env, escape)
+
+
+def _json_word(word: str, env: Mapping[str, str]) -> str:
+    # Exec-form words were unquoted by JSON already; only ``$`` is processed.
+    return expand_word(word.replace("\\", "\\\\").replace("'", "\\'").replace('"', '\\"'), env)
