@@ -64,6 +64,9 @@ class _Lexer:
 
     def name(self) -> str:
         start = self.pos
+        if self.peek().isdigit():  # positional: one digit only, as Docker
+            self.pos += 1
+            return self.text[start : self.pos]
         while self.peek() and self.peek() in _NAME_CHARS:
             self.pos += 1
         return self.text[start : self.pos]
