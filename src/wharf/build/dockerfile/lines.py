@@ -7,7 +7,7 @@ from wharf.build.dockerfile.errors import DockerfileError
 from wharf.build.dockerfile.model import Heredoc
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
-_HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([a-zA-Z_][a-zA-Z0-9_]*)\2")
+_HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([a-zA-Z_][a-zA-Z0-9._-]*)\2")
 HEREDOC_KEYWORDS = frozenset({"run", "copy", "add"})
 
 
@@ -89,7 +89,10 @@ class _Reader:
             more, text = _continues(raw, self.escape)
             parts.append(text)
         joined = "".join(parts).strip()
-        heredocs = self.heredocs(joined, originals)
+        try:
+            heredocs = self.heredocs(joined, originals)
+        except DockerfileError as err:
+            raise DockerfileError.at(number, str(err)) from None
         return LogicalLine(number, joined, "\n".join(originals), heredocs)
 
     def heredocs(self, text: str, originals: list[str]) -> tuple[Heredoc, ...]:
@@ -109,7 +112,7 @@ class _Reader:
             if line == name:
                 return Heredoc(name, "".join(b + "\n" for b in body), not quote, chomp)
             body.append(line)
-        raise DockerfileError(f"unterminated heredoc {name}")
+        raise DockerfileError(f"unterminated heredoc: {name} (no terminating line)")
 
 
 def logical_lines(source: str) -> tuple[Directives, list[LogicalLine]]:
