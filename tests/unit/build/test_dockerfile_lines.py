@@ -2,10 +2,10 @@
 
 import pytest
 
-from wharf.build.dockerfile import DockerfileError, parse
+from wharf.build.dockerfile import DockerfileError, Instruction, parse
 
 
-def only(source: str):  # type: ignore[no-untyped-def]
+def only(source: str) -> tuple[Instruction, ...]:
     return parse(source).stages[0].instructions
 
 
