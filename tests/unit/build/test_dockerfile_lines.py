@@ -1,6 +1,8 @@
 """Directives, comments, continuations and heredocs."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wharf.build.dockerfile import DockerfileError, Instruction, parse
 
@@ -111,3 +113,31 @@ def test_unterminated_heredoc() -> None:
 def test_original_text_kept() -> None:
     (run,) = only("FROM scratch\nRUN a \\\n  b\n")
     assert run.original == "RUN a \\\n  b"
+
+
+def test_check_directive_accepted() -> None:
+    assert parse("# check=skip=JSONArgsRecommended\n# escape=`\nFROM scratch\n").escape == "`"
+
+
+def test_unknown_directive_ends_directives() -> None:
+    assert parse("# unknowndirective=value\n# escape=`\nFROM scratch\n").escape == "\\"
+
+
+_WORD = st.text(alphabet="abcXYZ019-_./=", min_size=1, max_size=8)
+
+
+@given(st.lists(st.lists(_WORD, min_size=1, max_size=4), min_size=1, max_size=5))
+def test_continuations_join_like_one_line(chunks: list[list[str]]) -> None:
+    pieces = [" ".join("w" + w for w in words) for words in chunks]
+    (run,) = only("FROM scratch\nRUN " + " \\\n".join(pieces) + "\n")
+    assert run.args == (" ".join(pieces),)
+    assert run.line == 2
+
+
+@given(st.lists(_WORD.filter(lambda w: w != "EOF"), min_size=1, max_size=4),
+       st.sampled_from(["", "-"]))
+def test_heredoc_body_round_trips(body: list[str], dash: str) -> None:
+    prefix = "\t" if dash else ""
+    lines = "".join(prefix + line + "\n" for line in body)
+    (run,) = only(f"FROM scratch\nRUN <<{dash}EOF\n{lines}{prefix}EOF\n")
+    assert run.heredocs[0].content == "".join(line + "\n" for line in body)

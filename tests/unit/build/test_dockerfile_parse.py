@@ -2,7 +2,7 @@
 
 import pytest
 
-from wharf.build.dockerfile import DockerfileError, Instruction, parse, substitute
+from wharf.build.dockerfile import DockerfileError, Instruction, meta_env, parse, substitute
 from wharf.core.errors import InvalidParameter
 
 
@@ -149,3 +149,13 @@ def test_instructions_are_frozen() -> None:
     inst = first("USER me")
     with pytest.raises(AttributeError):
         inst.keyword = "x"  # type: ignore[misc]
+
+
+def test_meta_env_for_from() -> None:
+    df = parse("ARG REG=docker.io\nARG IMG=$REG/alpine\nARG TAG\nFROM ${IMG}:${TAG:-latest}\n")
+    env = meta_env(df, {"TAG": "3.20"})
+    assert env == {"REG": "docker.io", "IMG": "docker.io/alpine", "TAG": "3.20"}
+    base = substitute(Instruction(4, "from", (df.stages[0].base,)), env)
+    assert base.args == ("docker.io/alpine:3.20",)
+    assert meta_env(df, {})["IMG"] == "docker.io/alpine"
+    assert "TAG" not in meta_env(df, {})

@@ -4,7 +4,7 @@ from wharf.build.dockerfile.errors import DockerfileError
 from wharf.build.dockerfile.model import Dockerfile, Heredoc, Instruction, Stage
 from wharf.build.dockerfile.parser import parse
 from wharf.build.dockerfile.shell import expand_word
-from wharf.build.dockerfile.substitute import SUBSTITUTED, substitute
+from wharf.build.dockerfile.substitute import SUBSTITUTED, meta_env, substitute
 
 __all__ = [
     "SUBSTITUTED",
@@ -14,6 +14,7 @@ __all__ = [
     "Instruction",
     "Stage",
     "expand_word",
+    "meta_env",
     "parse",
     "substitute",
 ]

@@ -34,7 +34,7 @@ def read_directives(lines: list[str]) -> tuple[Directives, int]:
         if not match:
             return found, index
         name, value = match.group(1).lower(), match.group(2)
-        if name not in ("escape", "syntax"):
+        if name not in ("escape", "syntax", "check"):
             return found, index
         if name in seen:
             raise DockerfileError(f"only one {name} parser directive can be used")
@@ -43,7 +43,7 @@ def read_directives(lines: list[str]) -> tuple[Directives, int]:
             if value not in ("\\", "`"):
                 raise DockerfileError(f"invalid escape token '{value}' does not match ` or \\")
             found.escape = value
-        else:
+        elif name == "syntax":
             found.syntax = value
     return found, len(lines)
 

@@ -3,7 +3,7 @@
 import dataclasses
 from collections.abc import Mapping
 
-from wharf.build.dockerfile.model import Instruction
+from wharf.build.dockerfile.model import Dockerfile, Instruction
 from wharf.build.dockerfile.shell import expand_word
 
 # RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK and ONBUILD are left to the shell / later.
@@ -33,3 +33,16 @@ def _word(word: str, inst: Instruction, env: Mapping[str, str], escape: str) -> 
 def _json_word(word: str, env: Mapping[str, str]) -> str:
     # Exec-form words were unquoted by JSON already; only ``$`` is processed.
     return expand_word(word.replace("\\", "\\\\").replace("'", "\\'").replace('"', '\\"'), env)
+
+
+def meta_env(dockerfile: Dockerfile, build_args: Mapping[str, str]) -> dict[str, str]:
+    """The ARGs declared before the first FROM, as FROM lines see them."""
+    env: dict[str, str] = {}
+    for inst in dockerfile.meta_args:
+        for word in inst.args:
+            name, eq, default = word.partition("=")
+            if name in build_args:
+                env[name] = build_args[name]
+            elif eq:
+                env[name] = expand_word(default, env, dockerfile.escape)
+    return env
