@@ -84,7 +84,7 @@ def test_env_errors() -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [("WORKDIR", "WORKDIR requires exactly one argument"),
-     ("USER a b", "USER requires exactly one argument"),
+     ("USER", "USER requires exactly one argument"),
      ("COPY a", "COPY requires at least two arguments"),
      ("EXPOSE", "EXPOSE requires at least one argument"),
      ("ONBUILD FROM x", "FROM isn't allowed as an ONBUILD trigger"),
@@ -145,6 +145,11 @@ def test_substitution_only_where_docker_does() -> None:
     assert env_inst.args == ("P", "/srv/bin", "Q", "$D")
 
 
+def test_whole_rest_is_one_argument() -> None:
+    assert first("WORKDIR /my dir").args == ("/my dir",)
+    assert first("MAINTAINER A. N. Other <a@example.com>").args == ("A. N. Other <a@example.com>",)
+
+
 def test_instructions_are_frozen() -> None:
     inst = first("USER me")
     with pytest.raises(AttributeError):
@@ -159,3 +164,12 @@ def test_meta_env_for_from() -> None:
     assert base.args == ("docker.io/alpine:3.20",)
     assert meta_env(df, {})["IMG"] == "docker.io/alpine"
     assert "TAG" not in meta_env(df, {})
+
+
+def test_substitution_errors_name_line_and_instruction() -> None:
+    with pytest.raises(DockerfileError) as err:
+        substitute(first("COPY a 'b/"), {})
+    assert str(err.value).startswith("dockerfile parse error on line 2: COPY: failed to process")
+    assert "single-quote" in str(err.value)
+    with pytest.raises(DockerfileError, match=r"line 2: WORKDIR.*X: must be set"):
+        substitute(first("WORKDIR ${X:?must be set}"), {})

@@ -19,6 +19,7 @@ KEYWORDS = frozenset({
 })
 _JSON_OR_SHELL = frozenset({"run", "cmd", "entrypoint"})
 _JSON_OR_WORDS = frozenset({"copy", "add", "volume"})
+# The rest of the line is one argument for these, spaces and all.
 _ONE_ARG = frozenset({"workdir", "user", "stopsignal", "maintainer"})
 _AT_LEAST_ONE = frozenset({"arg", "expose", "volume", "onbuild", "run"})
 
@@ -47,7 +48,7 @@ def _args(keyword: str, rest: str, escape: str, line: int) -> tuple[tuple[str, .
         return ((rest,) if rest else ()), False
     if keyword in ("env", "label"):
         return key_values(rest, escape, keyword, line), False
-    if keyword in ("onbuild", "healthcheck"):
+    if keyword in ("onbuild", "healthcheck") or keyword in _ONE_ARG:
         return ((rest,) if rest else ()), False
     return tuple(split_words(rest, escape)), False
 

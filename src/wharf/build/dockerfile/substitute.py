@@ -3,6 +3,7 @@
 import dataclasses
 from collections.abc import Mapping
 
+from wharf.build.dockerfile.errors import DockerfileError
 from wharf.build.dockerfile.model import Dockerfile, Instruction
 from wharf.build.dockerfile.shell import expand_word
 
@@ -19,12 +20,20 @@ def substitute(inst: Instruction, env: Mapping[str, str], escape: str = "\\") ->
     if inst.keyword not in SUBSTITUTED:
         return inst
     args = tuple(_word(a, inst, env, escape) for a in inst.args)
-    flags = {k: tuple(expand_word(v, env, escape) for v in vs) if k in _FLAGS_SUBSTITUTED else vs
+    flags = {k: tuple(_word(v, inst, env, escape) for v in vs) if k in _FLAGS_SUBSTITUTED else vs
              for k, vs in inst.flags.items()}
     return dataclasses.replace(inst, args=args, flags=flags)
 
 
 def _word(word: str, inst: Instruction, env: Mapping[str, str], escape: str) -> str:
+    try:
+        return _expand(word, inst, env, escape)
+    except DockerfileError as err:
+        message = f"{inst.keyword.upper()}: failed to process {word!r}: {err}"
+        raise DockerfileError.at(inst.line, message) from None
+
+
+def _expand(word: str, inst: Instruction, env: Mapping[str, str], escape: str) -> str:
     if inst.json and inst.keyword in ("copy", "add", "volume"):
         return _json_word(word, env)
     return expand_word(word, env, escape)
