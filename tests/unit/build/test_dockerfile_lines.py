@@ -141,3 +141,18 @@ def test_heredoc_body_round_trips(body: list[str], dash: str) -> None:
     lines = "".join(prefix + line + "\n" for line in body)
     (run,) = only(f"FROM scratch\nRUN <<{dash}EOF\n{lines}{prefix}EOF\n")
     assert run.heredocs[0].content == "".join(line + "\n" for line in body)
+
+
+def test_heredoc_keeps_comments_and_blank_lines() -> None:
+    src = "FROM scratch\nRUN python3 <<EOF\n# not a comment here\n\nprint(1)\nEOF\nUSER a\n"
+    run, user = only(src)
+    assert run.args == ("python3 <<EOF",)
+    assert run.heredocs[0].content == "# not a comment here\n\nprint(1)\n"
+    assert user.line == 7
+
+
+def test_heredoc_after_continuation() -> None:
+    (run,) = only("FROM scratch\nRUN --mount=type=tmpfs,target=/t \\\n  sh <<EOF\nls\nEOF\n")
+    assert run.flags == {"mount": ("type=tmpfs,target=/t",)}
+    assert run.args == ("sh <<EOF",)
+    assert run.heredocs[0].content == "ls\n"
