@@ -156,3 +156,13 @@ def test_heredoc_after_continuation() -> None:
     assert run.flags == {"mount": ("type=tmpfs,target=/t",)}
     assert run.args == ("sh <<EOF",)
     assert run.heredocs[0].content == "ls\n"
+
+
+def test_heredoc_marker_inside_quotes_is_text() -> None:
+    (run,) = only("FROM scratch\nRUN echo 'a <<EOF' \"x<<Y\"\nUSER me\n"[:-8])
+    assert run.heredocs == ()
+
+
+def test_heredoc_attached_to_command() -> None:
+    (run,) = only("FROM scratch\nRUN cat<<EOF\nhi\nEOF\n")
+    assert run.heredocs[0].content == "hi\n"

@@ -173,3 +173,12 @@ def test_substitution_errors_name_line_and_instruction() -> None:
     assert "single-quote" in str(err.value)
     with pytest.raises(DockerfileError, match=r"line 2: WORKDIR.*X: must be set"):
         substitute(first("WORKDIR ${X:?must be set}"), {})
+
+
+def test_flag_options() -> None:
+    from wharf.build.dockerfile.words import flag_options
+
+    mount = first("RUN --mount=type=cache,target=/root/.cache,sharing=locked,ro pip").flag("mount")
+    assert mount is not None
+    assert flag_options(mount) == {
+        "type": "cache", "target": "/root/.cache", "sharing": "locked", "ro": "true"}

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from wharf.build.dockerfile.errors import DockerfileError
 from wharf.build.dockerfile.model import Heredoc
+from wharf.build.dockerfile.words import split_words
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([a-zA-Z_][a-zA-Z0-9._-]*)\2")
@@ -55,6 +56,11 @@ def _continues(text: str, escape: str) -> tuple[bool, str]:
     return False, text
 
 
+def _unquoted(match: "re.Match[str]") -> bool:
+    before = match.string[: match.start()]
+    return not any(q in before for q in "'\"")
+
+
 def _is_comment(text: str) -> bool:
     return text.lstrip(" \t").startswith("#")
 
@@ -99,7 +105,8 @@ class _Reader:
         keyword = text.split(None, 1)[0].lower() if text else ""
         if keyword not in HEREDOC_KEYWORDS:
             return ()
-        return tuple(self.heredoc(m, originals) for m in _HEREDOC.finditer(text))
+        found = (_HEREDOC.search(word) for word in split_words(text, self.escape))
+        return tuple(self.heredoc(m, originals) for m in found if m and _unquoted(m))
 
     def heredoc(self, match: "re.Match[str]", originals: list[str]) -> Heredoc:
         chomp, quote, name = match.group(1) == "-", match.group(2), match.group(3)

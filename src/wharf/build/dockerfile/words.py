@@ -77,3 +77,13 @@ def key_values(text: str, escape: str, keyword: str, line: int) -> tuple[str, ..
             raise DockerfileError.at(line, message)
         out += [key, value]
     return tuple(out)
+
+
+def flag_options(value: str) -> dict[str, str]:
+    """A ``--mount``-style value ``type=cache,target=/c,ro`` as a dict (bare keys: "true")."""
+    options: dict[str, str] = {}
+    for part in value.split(","):
+        key, eq, val = part.partition("=")
+        if key.strip():
+            options[key.strip().lower()] = val if eq else "true"
+    return options
