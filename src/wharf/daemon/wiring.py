@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wharf.api.routes import build as build_routes
 from wharf.api.routes import containers as container_routes
 from wharf.api.routes import distribution as distribution_routes
 from wharf.api.routes import exec as exec_routes
@@ -32,6 +33,7 @@ from wharf.registry.client import RegistryClient, RegistryConfig
 from wharf.runtime import spec as runtime_spec
 from wharf.runtime.cgroups import detect_layout, open_cgroup
 from wharf.runtime.shim_client import ShimLauncher, read_exit_status
+from wharf.services.build import BuildDeps, BuildService
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
 from wharf.services.events import EventBus
@@ -248,10 +250,12 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
     system = SystemService(facts, containers, lambda: images.list(False, {}), events)
     registry = ClientRegistry(RegistryClient(RegistryConfig(
         mirrors=config.mirrors_by_registry, insecure_registries=config.insecure_registries)))
+    pull = PullService(images.store, registry, on_event=publish_image_event,
+                       concurrency=config.max_concurrent_downloads,
+                       attempts=config.max_download_attempts)
+    build = BuildService(BuildDeps(root / "build", images, containers, rootfs, pull))
     distribution, distribution_defs = distribution_routes.routes(
-        PullService(images.store, registry, on_event=publish_image_event,
-                    concurrency=config.max_concurrent_downloads,
-                    attempts=config.max_download_attempts),
+        pull,
         PushService(images.store, registry, on_event=publish_image_event,
                     concurrency=config.max_concurrent_uploads),
         RegistryService(registry))
@@ -261,6 +265,7 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
         *exec_routes.routes(execs),
         *image_routes.routes(images, pull=distribution.pull),
         *distribution_defs,
+        *build_routes.routes(build),
     ]
     return Daemon(config, db, events, images, containers, execs, system, routes, shim_server,
                   registry=registry)

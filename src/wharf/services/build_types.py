@@ -1,0 +1,47 @@
+"""What a build is asked to do: ``POST /build``'s query (and ``wharf build``'s extras) as one
+typed value, shared by the build route, the build service and the RUN mounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["BuildOptions", "BuildSecret"]
+
+
+@dataclass(frozen=True)
+class BuildSecret:
+    """``--secret id=ID,src=FILE``: the bytes travel in the context tar under ``context_path``
+    (a name the CLI made up); the daemon moves the file out of the context before the build
+    sees it, and only a RUN with ``--mount=type=secret,id=ID`` ever mounts it."""
+
+    id: str
+    context_path: str
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """The classic builder's parameters (Engine API ``POST /build``), decoded and checked."""
+
+    tags: tuple[str, ...] = ()                      # t (repeatable), already validated
+    dockerfile: str = "Dockerfile"                  # path inside the context
+    build_args: dict[str, str | None] = field(default_factory=dict)  # null: take it from env
+    labels: dict[str, str] = field(default_factory=dict)
+    quiet: bool = False                             # q: only the aux ID message
+    no_cache: bool = False
+    pull: bool = False                              # always pull FROM images
+    remove: bool = True                             # rm: intermediate containers on success
+    force_remove: bool = False                      # forcerm: also on failure
+    target: str = ""
+    network_mode: str = ""                          # "", default, bridge, host, none
+    extra_hosts: tuple[str, ...] = ()               # "name:ip"
+    cache_from: tuple[str, ...] = ()
+    platform: str = ""
+    squash: bool = False
+    memory: int = 0
+    memory_swap: int = 0
+    cpu_shares: int = 0
+    cpu_quota: int = 0
+    cpu_period: int = 0
+    shm_size: int = 0
+    secrets: tuple[BuildSecret, ...] = ()           # wharf: --secret
+    volumes: tuple[str, ...] = ()                   # wharf: -v /host:/ctr[:ro] on every RUN
