@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # registry and skopeo for the distribution interoperability tests).
 APT_PACKAGES=(busybox-static runc crun tini iproute2 iptables util-linux bsdutils procps)
 if [ "${1:-demo}" = test ]; then
-  APT_PACKAGES+=(docker.io openssl docker-registry skopeo)
+  APT_PACKAGES+=(docker.io openssl docker-registry skopeo debootstrap)
 fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
