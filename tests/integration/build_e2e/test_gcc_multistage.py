@@ -66,4 +66,17 @@ def test_a_c_program_compiled_in_debian_runs_in_busybox(gcc_engine: Daemon,
                                 "e2e-hello:latest").stdout.decode()
     assert re.search(r"/bin/sh -c #\(nop\) COPY file:[0-9a-f]{64} in /usr/local/bin/hello",
                      history), history
+    assert_cached_rebuild(gcc_engine, context, res.stdout)
     gcc_engine.docker("rmi", "e2e-hello:latest")
+
+
+def assert_cached_rebuild(daemon: Daemon, context: Path, first_output: str) -> None:
+    """The same build again: every step from the cache, nothing run, the same image."""
+    again = docker_build(daemon, "-t", "e2e-hello:latest", "--build-arg", "STAGE=debian",
+                         str(context))
+    assert again.returncode == 0, (again.stdout, again.stderr)
+    assert "Running in" not in again.stdout, again.stdout
+    assert again.stdout.count(" ---> Using cache") >= 4, again.stdout
+    built = [re.findall(r"Successfully built ([0-9a-f]{12})", out)
+             for out in (first_output, again.stdout)]
+    assert built[0] == built[1] and len(built[0]) == 1, built
