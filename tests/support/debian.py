@@ -143,6 +143,13 @@ def locked(variant: str) -> Iterator[None]:
         yield
 
 
+def remove_leftovers(variant: str) -> None:
+    """The work directories of a maker that was killed (only the lock's holder makes one)."""
+    for work in cache_dir().glob(f".debootstrap-{variant}-*"):
+        sweep_mounts(work)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def debian_rootfs_tar(variant: str = "minbase") -> RootfsTar:
     """The cached rootfs tar of ``variant``, made first if it is not there yet."""
     if variant not in VARIANTS:
@@ -154,6 +161,7 @@ def debian_rootfs_tar(variant: str = "minbase") -> RootfsTar:
         found = cached(variant)  # made by another process while this one waited
         if found is not None:
             return found
+        remove_leftovers(variant)
         check_mirror()
         return make_rootfs_tar(variant, tar_path(variant))
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.integration.build_e2e.engines import ENGINES, engine_running
+from tests.integration.build_e2e.engines import ENGINES, engine_running, tree_digest
 from tests.support.daemons import DOCKER_CLI, Daemon
 from tests.support.scratch import scratch_dir
 
@@ -24,9 +24,12 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Daemon]:
         yield daemon
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sentinel() -> Iterator[Path]:
-    """A host directory with one file; the tests aim escaping links and paths at it."""
+    """A host directory with one file; the tests aim escaping links and paths at it, and it
+    must be as it was when the test ends."""
     with scratch_dir("wharf-e2e-sentinel-") as root:
         (root / "secret").write_text("host secret: must never reach an image\n")
+        untouched = tree_digest(root)
         yield root
+        assert tree_digest(root) == untouched, sorted(p.name for p in root.iterdir())

@@ -4,9 +4,15 @@ imported into the engine, and run: it is a whole Debian with its shell and packa
 from __future__ import annotations
 
 import tarfile
+from pathlib import Path
 
+import pytest
+from tests.support import debian
 from tests.support.daemons import Daemon
 from tests.support.debian import debian_tar_or_skip, import_rootfs
+from tests.support.net import free_port
+
+pytestmark = pytest.mark.debian  # the first run makes the rootfs: ~1 min
 
 
 def test_the_minbase_tar_is_a_debian_12_root_without_device_nodes() -> None:
@@ -32,3 +38,12 @@ def test_the_debian_base_runs_in_the_engine(engine: Daemon) -> None:
         assert lines[0].startswith("12.") and lines[1] == "dpkg", lines
     finally:
         engine.docker("rmi", image_id)
+
+
+def test_an_unreachable_mirror_is_a_skip_with_its_reason(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("WHARF_TEST_CACHE", str(tmp_path))
+    monkeypatch.setattr(debian, "MIRROR", f"http://127.0.0.1:{free_port()}/debian")
+    with pytest.raises(pytest.skip.Exception, match="Debian's mirror is unreachable"):
+        debian.debian_tar_or_skip("gcc")
+    assert not list(tmp_path.glob("*.tar"))

@@ -15,6 +15,8 @@ from tests.integration.build_e2e.engines import docker_build, write_context
 from tests.support.daemons import Daemon
 from tests.support.debian import debian_tar_or_skip, import_rootfs
 
+pytestmark = pytest.mark.debian  # the first run makes the rootfs: ~1 min
+
 HELLO_C = b"""\
 #include <stdio.h>
 int main(int argc, char **argv) {
