@@ -43,12 +43,12 @@ def engine_running(name: str, tmp: Path) -> Iterator[Daemon]:
             yield daemon
 
 
-def docker_build(daemon: Daemon, *args: str, stdin: bytes | None = None,
+def docker_build(daemon: Daemon, *args: str,
                  timeout: float = BUILD_TIMEOUT) -> subprocess.CompletedProcess[str]:
     """``DOCKER_BUILDKIT=0 docker build ARGS`` against ``daemon``, not checked."""
     env = dict(daemon.docker_env(), DOCKER_BUILDKIT="0")
-    return subprocess.run([DOCKER_CLI, "build", *args], env=env, input=stdin,
-                          capture_output=True, timeout=timeout, text=stdin is None)
+    return subprocess.run([DOCKER_CLI, "build", *args], env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, timeout=timeout, text=True)
 
 
 def write_context(root: Path, dockerfile: str, files: dict[str, bytes] | None = None) -> Path:
