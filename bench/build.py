@@ -151,6 +151,9 @@ def engine_daemon(engine: str, tmp: Path) -> Iterator[Daemon]:
 def bench_engine(engine: str, tmp: Path, base: RootfsTar, context: Path, files: int,
                  runs: int) -> Figures:
     figures = Figures()
+    if engine == "docker" and shutil.which("dockerd") is None:
+        figures.error = "dockerd is not installed: wharf's figures alone"
+        return figures
     try:
         with engine_daemon(engine, tmp / engine) as daemon:
             figures.driver = run_docker(daemon, "info", "--format", "{{.Driver}}").decode().strip()
@@ -215,6 +218,8 @@ def main() -> None:
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the daemons need it")
+    if shutil.which(docker_cli()) is None:
+        sys.exit("the stock docker CLI is needed (the same client for both engines)")
     engines = [e for e in args.engines.split(",") if e]
     base = debian_rootfs_tar("minbase")
     with ExitStack() as stack:
