@@ -44,7 +44,10 @@ def make_dirs(root: Path, rel: str, *, owner: tuple[int, int] | None = (0, 0),
     """``mkdir -p`` of ``rel`` inside ``root``; the directories it creates get ``mode`` and
     ``owner`` (None: leave them root's); returns an ``O_PATH`` fd of the last one. A component
     that exists and is not a directory raises InvalidParameter."""
-    target = securepath.resolve_in_root(root, rel).relative_to(root).as_posix()
+    try:
+        target = securepath.resolve_in_root(root, rel).relative_to(root).as_posix()
+    except NotADirectoryError as exc:
+        raise InvalidParameter(f"mkdir /{rel.strip('/')}: not a directory") from exc
     parts = [] if target == "." else target.split("/")
     fd = open_dir(root, "")
     try:
@@ -70,7 +73,7 @@ def _step_into(parent_fd: int, part: str, owner: tuple[int, int] | None, mode: i
         child = os.open(part, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
                         dir_fd=parent_fd)
     except OSError as exc:
-        raise InvalidParameter(f"mkdir {'/' + rel.lstrip('/')}: not a directory") from exc
+        raise InvalidParameter(f"mkdir /{rel.strip('/')}: not a directory") from exc
     finally:
         os.close(parent_fd)
     return child
