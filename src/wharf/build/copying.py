@@ -25,11 +25,12 @@ from wharf.build import rootpath
 from wharf.build.archives import extract_archive, is_archive
 from wharf.build.source_types import CopyLimits, Owner, SourceMatch
 from wharf.build.walk import Node, real_path, walk_tree
-from wharf.core.errors import InvalidParameter
+from wharf.core.errors import InvalidParameter, WharfError
 from wharf.lib import securepath
 
 __all__ = ["CopyRequest", "copy_all", "normalize_dest"]
 
+_FAILED = "failed to copy files: "
 UNNAMED = "__unnamed__"  # Docker's file name for a URL whose path names none
 
 
@@ -60,7 +61,14 @@ def copy_all(request: CopyRequest, matches: list[SourceMatch]) -> None:
             "must be a directory and end with a /")
     dest = normalize_dest(request.workdir, request.dest)
     for match in matches:
-        _copy_one(request, match, dest)
+        try:
+            _copy_one(request, match, dest)
+        except InvalidParameter as exc:
+            if exc.message.startswith((_FAILED, "cannot determine")):
+                raise
+            raise InvalidParameter(_FAILED + exc.message) from exc
+        except OSError as exc:
+            raise WharfError(f"{_FAILED}{exc.strerror}: {match.pattern}") from exc
 
 
 def _copy_one(request: CopyRequest, match: SourceMatch, dest: str) -> None:
