@@ -37,7 +37,12 @@ def extract_context(stream: BinaryIO, dest: Path, limits: ContextLimits = Contex
     directory the caller made). Entries that would land outside ``dest`` (``..``, absolute
     names, through symlinks), device nodes, and anything past ``limits`` make it raise
     ``InvalidParameter`` (Docker's wording where it has one); ownership is not kept (files are
-    root's, as the classic builder makes them), modes and mtimes are."""
+    root's, as the classic builder makes them), modes and mtimes are.
+
+    ``..`` climbing out, absolute names, hard links out, devices and FIFOs are refused; a
+    write through a symlink of the tar resolves inside ``dest`` (as Docker's chrooted untar),
+    so it cannot land outside; symlinks themselves are kept as written (COPY resolves them in
+    the context). A pax or GNU long-name header over 1 MiB is refused before it is read."""
     rules = UntarRules(label="Error processing tar file", keep_owner=False,
                        allow_absolute=False, allow_special=False, confine_symlinks=False,
                        max_bytes=limits.max_bytes, max_entries=limits.max_entries)

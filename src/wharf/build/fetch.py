@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -24,7 +25,9 @@ from wharf.core.errors import (
     WharfError,
 )
 
-__all__ = ["download", "url_file_name"]
+__all__ = ["Progress", "download", "url_file_name"]
+
+Progress = Callable[[int, int | None], None]
 
 UNNAMED = "__unnamed__"
 _CHUNK = 1 << 16
@@ -51,7 +54,7 @@ def url_file_name(url: str) -> str:
 
 
 def download(url: str, dest_dir: Path, *, max_bytes: int, total_timeout: float,
-             socket_timeout: float) -> str:
+             socket_timeout: float, progress: Progress | None = None) -> str:
     """Fetch ``url`` into ``dest_dir`` (0600, mtime from Last-Modified or the epoch);
     returns the file's name there."""
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
@@ -70,7 +73,9 @@ def download(url: str, dest_dir: Path, *, max_bytes: int, total_timeout: float,
         if length is not None and length.isdigit() and int(length) > max_bytes:
             raise InvalidParameter(f"{url}: {length} bytes is more than the limit of {max_bytes}")
         target = dest_dir / name
-        _save(response, target, url, max_bytes, deadline)
+        total = int(length) if length is not None and length.isdigit() else None
+        _save(response, target, url, max_bytes, deadline,
+              (lambda done: progress(done, total)) if progress else None)
         mtime = _last_modified(response.headers.get("Last-Modified"))
     os.utime(target, (mtime, mtime))
     return name
@@ -106,7 +111,8 @@ def _status_error(url: str, exc: urllib.error.HTTPError) -> WharfError:
     return _BY_STATUS.get(exc.code, RemoteFailure)(message)
 
 
-def _save(response: IO[bytes], target: Path, url: str, max_bytes: int, deadline: float) -> None:
+def _save(response: IO[bytes], target: Path, url: str, max_bytes: int, deadline: float,
+          report: Callable[[int], None] | None) -> None:
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                  0o600)
     with os.fdopen(fd, "wb") as out:
@@ -118,6 +124,8 @@ def _save(response: IO[bytes], target: Path, url: str, max_bytes: int, deadline:
             if time.monotonic() > deadline:
                 raise RemoteFailure(f'Get "{url}": download timed out')
             out.write(chunk)
+            if report is not None:
+                report(total)
     os.chmod(target, 0o600)
 
 

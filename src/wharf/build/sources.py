@@ -8,11 +8,12 @@ import hashlib
 import os
 import posixpath
 import stat
+import tempfile
 from pathlib import Path
 
 from wharf.build import rootpath
 from wharf.build.copying import CopyRequest, copy_all
-from wharf.build.fetch import download
+from wharf.build.fetch import Progress, download
 from wharf.build.gomatch import has_wildcards, matches
 from wharf.build.source_types import CopyLimits, Owner, SourceMatch
 from wharf.build.walk import real_path, walk_tree
@@ -160,9 +161,15 @@ def copy_into(rootfs: Path, matches: list[SourceMatch], dest: str, workdir: str,
     copy_all(request, matches)
 
 
-def fetch_url(url: str, dest_dir: Path, limits: CopyLimits = DEFAULT_LIMITS) -> SourceMatch:
+def fetch_url(url: str, dest_dir: Path, limits: CopyLimits = DEFAULT_LIMITS, *,
+              progress: Progress | None = None) -> SourceMatch:
     """ADD <url>: download to ``dest_dir`` (file name from the URL's path, mode 0600, mtime
-    from Last-Modified), never extracted; errors as Docker's."""
-    name = download(url, dest_dir, max_bytes=limits.max_url_bytes, total_timeout=limits.url_timeout,
-                    socket_timeout=limits.url_socket_timeout)
-    return SourceMatch(dest_dir, name, False, url, from_url=True)
+    from Last-Modified), never extracted; errors as Docker's.
+
+    Each download gets a fresh directory under ``dest_dir`` (the match's root), so two URLs
+    naming the same file never collide; ``progress(done, total or None)`` is called as bytes
+    arrive (Docker shows a "Downloading" bar)."""
+    where = Path(tempfile.mkdtemp(prefix="url-", dir=dest_dir))
+    name = download(url, where, max_bytes=limits.max_url_bytes, total_timeout=limits.url_timeout,
+                    socket_timeout=limits.url_socket_timeout, progress=progress)
+    return SourceMatch(where, name, False, url, from_url=True)

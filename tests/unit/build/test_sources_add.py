@@ -8,6 +8,7 @@ import http.server
 import lzma
 import os
 import re
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,9 +150,13 @@ def test_add_url_downloads_without_extracting(tmp_path: Path, dirs: tuple[Path, 
     (tmp_path / "dl").mkdir()
     found = fetch_url(server + "/moved", tmp_path / "dl")
     assert found.path == "moved" and found.from_url
-    found = fetch_url(server + "/files/hello.tar", tmp_path / "dl")
-    assert found.path == "hello.tar"
-    st = os.stat(tmp_path / "dl/hello.tar")
+    seen: list[tuple[int, int | None]] = []
+    again = fetch_url(server + "/files/hello.tar", tmp_path / "dl")
+    found = fetch_url(server + "/files/hello.tar", tmp_path / "dl",
+                      progress=lambda done, total: seen.append((done, total)))
+    assert found.path == "hello.tar" and found.root != again.root  # no collision
+    assert found.root.parent == tmp_path / "dl" and seen[-1][0] == seen[-1][1] == 10240
+    st = os.stat(found.root / "hello.tar")
     assert (st.st_mode & 0o777, st.st_mtime) == (0o600, 1445412480)
     assert not sources_digest([found]).startswith("file:")  # Docker's bare hash for URLs
     copy_into(rootfs, [found], "/app/", "/", extract_archives=True)
@@ -173,7 +178,10 @@ def test_add_url_errors(tmp_path: Path, dirs: tuple[Path, Path], server: str) ->
         copy_into(rootfs, [unnamed], "/app/", "/")
     copy_into(rootfs, [unnamed], "/app/named", "/")
     assert (rootfs / "app/named").read_bytes() == b"root"
-    port = server.rsplit(":", 1)[1]
-    with pytest.raises(RemoteFailure, match="Get"):
-        fetch_url(f"http://127.0.0.1:{int(port) + 1 if int(port) < 65535 else 1}/x",
-                  tmp_path / "nowhere", CopyLimits(url_socket_timeout=2))
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(RemoteFailure, match=f'^Get "http://127.0.0.1:{port}/x": '):
+        fetch_url(f"http://127.0.0.1:{port}/x", tmp_path, CopyLimits(url_socket_timeout=2))
+    with pytest.raises(InvalidParameter, match="unsupported URL scheme"):
+        fetch_url("file:///etc/passwd", tmp_path)
