@@ -45,6 +45,7 @@ def extract_context(stream: BinaryIO, dest: Path, limits: ContextLimits = Contex
     the context). A pax or GNU long-name header over 1 MiB is refused before it is read."""
     rules = UntarRules(label="Error processing tar file", keep_owner=False,
                        allow_absolute=False, allow_special=False, confine_symlinks=False,
+                       clamp_dotdot=False,
                        max_bytes=limits.max_bytes, max_entries=limits.max_entries)
     untar(stream, dest, "", rules)
 

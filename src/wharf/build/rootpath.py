@@ -17,9 +17,10 @@ __all__ = ["clean_under", "clear_for", "lstat_at", "make_dirs", "open_dir", "rem
            "set_metadata"]
 
 
-def clean_under(base: str, name: str) -> str | None:
+def clean_under(base: str, name: str, *, clamp: bool = False) -> str | None:
     """``name`` joined to ``base`` and cleaned lexically, both relative to a root; None when
-    its ``..`` climbs out of ``base`` (Go's Join then a prefix check, as Docker's untar)."""
+    its ``..`` climbs out of ``base`` (Go's Join then a prefix check, as Docker's untar), or,
+    with ``clamp``, a ``..`` at ``base`` stays there."""
     parts = [p for p in base.split("/") if p not in ("", ".")]
     floor = len(parts)
     for part in name.split("/"):
@@ -29,7 +30,7 @@ def clean_under(base: str, name: str) -> str | None:
             parts.append(part)
         elif len(parts) > floor:
             parts.pop()
-        else:
+        elif not clamp:
             return None
     return "/".join(parts)
 

@@ -32,6 +32,8 @@ class UntarRules:
     allow_absolute: bool        # "/x" is "x" (ADD) or refused (the context)
     allow_special: bool         # devices and FIFOs (ADD) or refused (the context)
     confine_symlinks: bool      # a relative symlink may not point out of the directory (ADD)
+    clamp_dotdot: bool          # a name's ".." stops at the directory (ADD, as docker 28) or
+                                # is refused when it would climb out (the context)
     max_bytes: int              # decompressed bytes of the whole tar stream
     max_entries: int
 
@@ -75,7 +77,7 @@ def _entry_path(member: tarfile.TarInfo, into: str, rules: UntarRules) -> str | 
     name = member.name
     if name.startswith("/") and not rules.allow_absolute:
         raise InvalidParameter(f"invalid tar entry {name!r}: absolute name")
-    rel = rootpath.clean_under(into, name.lstrip("/"))
+    rel = rootpath.clean_under(into, name.lstrip("/"), clamp=rules.clamp_dotdot)
     if rel is None:
         raise InvalidParameter(f'"{name}" is outside of "/{into}"')
     return None if rel == into.strip("/") else rel
