@@ -178,3 +178,24 @@ def test_copy_from_another_root_with_the_whole_root(ctx: Path, rootfs: Path,
     found = match_sources(other, ["/"], in_context=False)
     copy_into(rootfs, found, "/from-stage", "/")
     assert (rootfs / "from-stage/bin/app").read_text() == "binary"
+
+
+def test_a_directory_swapped_for_a_symlink_mid_copy_cannot_lead_out(
+        ctx: Path, rootfs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wharf.build import copying, rootpath
+
+    host = tmp_path / "host"
+    real_clear = rootpath.clear_for
+    swapped: list[bool] = []
+
+    def swap_then_clear(parent_fd: int, base: str, *, is_dir: bool) -> bool:
+        if not swapped and (rootfs / "dst/sub").is_dir():  # after the walk made dst/sub
+            swapped.append(True)
+            os.rename(rootfs / "dst/sub", rootfs / "dst/moved")
+            os.symlink(str(host), rootfs / "dst/sub")
+        return real_clear(parent_fd, base, is_dir=is_dir)
+
+    monkeypatch.setattr(copying.rootpath, "clear_for", swap_then_clear)
+    copy(ctx, rootfs, ["dir"], "/dst")
+    assert swapped and sorted(os.listdir(host)) == ["keep"]
+    assert (host / "keep").read_text() == "host"
