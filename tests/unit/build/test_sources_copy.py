@@ -182,7 +182,7 @@ def test_copy_from_another_root_with_the_whole_root(ctx: Path, rootfs: Path,
 
 def test_a_directory_swapped_for_a_symlink_mid_copy_cannot_lead_out(
         ctx: Path, rootfs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from wharf.build import copying, rootpath
+    from wharf.build import rootpath
 
     host = tmp_path / "host"
     real_clear = rootpath.clear_for
@@ -195,7 +195,7 @@ def test_a_directory_swapped_for_a_symlink_mid_copy_cannot_lead_out(
             os.symlink(str(host), rootfs / "dst/sub")
         return real_clear(parent_fd, base, is_dir=is_dir)
 
-    monkeypatch.setattr(copying.rootpath, "clear_for", swap_then_clear)
+    monkeypatch.setattr(rootpath, "clear_for", swap_then_clear)  # copying looks it up per call
     copy(ctx, rootfs, ["dir"], "/dst")
     assert swapped and sorted(os.listdir(host)) == ["keep"]
     assert (host / "keep").read_text() == "host"
