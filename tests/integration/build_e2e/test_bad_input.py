@@ -119,3 +119,35 @@ def test_a_dockerfile_symlinked_out_of_the_context_is_not_read(
             assert_store_consistent(engine, before)
     finally:
         outside.unlink()
+
+
+def hostile_context(case: str, sentinel: Path) -> bytes:
+    """A context tar whose entries aim out of the build's directory (at ``sentinel``)."""
+    dockerfile = {"Dockerfile": b"FROM busybox\nCOPY . /ctx/\n"}
+    aimed = {
+        "dotdot": [entry("../../../../../../.." + str(sentinel) + "/pwned")],
+        "absolute": [entry(str(sentinel) + "/pwned-abs")],
+        "symlink": [entry("esc", tarfile.SYMTYPE, str(sentinel)), entry("esc/pwned-link")],
+        "hardlink": [entry("hl", tarfile.LNKTYPE, "../../../../../.." + str(sentinel)
+                           + "/secret")],
+    }[case]
+    return tar_of([entry("Dockerfile"), *aimed], dockerfile)
+
+
+@pytest.mark.parametrize("case", ["dotdot", "absolute", "symlink", "hardlink"])
+def test_a_context_aimed_out_of_the_build_writes_nothing_on_the_host(
+        engine: Daemon, sentinel: Path, case: str) -> None:
+    """Through the API (the CLI never sends such a tar). Docker cleans some names into the
+    context and refuses others; wharf refuses them all but a link it resolves inside the
+    context. Either way the host stays as it was (the ``sentinel`` fixture checks it)."""
+    before = store_view(engine)
+    status, data = engine.request("POST", f"/build?t=e2e-bad:ctx-{case}",
+                                  hostile_context(case, sentinel),
+                                  {"Content-Type": "application/x-tar"})
+    text = data.decode(errors="replace")
+    if status == 200 and "errorDetail" not in text:
+        shown = engine.docker("run", "--rm", f"e2e-bad:ctx-{case}", "sh", "-c",
+                              "cat /ctx/hl 2>/dev/null; true")
+        assert b"host secret" not in shown.stdout
+        engine.docker("rmi", f"e2e-bad:ctx-{case}")
+    assert_store_consistent(engine, before)
