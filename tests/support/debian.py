@@ -40,7 +40,7 @@ MIRROR = "http://deb.debian.org/debian"
 SUITE = "bookworm"
 DEBOOTSTRAP = shutil.which("debootstrap", path="/usr/sbin:/usr/bin:/sbin:/bin")
 VARIANTS: dict[str, tuple[str, ...]] = {"minbase": (), "gcc": ("gcc", "libc6-dev")}
-DEBOOTSTRAP_TIMEOUT = 1800.0  # seconds; a slow mirror fails the fixture, never hangs it
+DEBOOTSTRAP_TIMEOUT = 600.0  # seconds; a slow mirror fails the fixture, never hangs it
 PROBE_TIMEOUT = 10.0
 # left out of the tar: device nodes (a container gets its own /dev), apt's caches
 EXCLUDED = ("./dev/*", "./proc/*", "./sys/*", "./var/cache/apt/archives/*.deb",

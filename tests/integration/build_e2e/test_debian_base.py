@@ -12,7 +12,9 @@ from tests.support.daemons import Daemon
 from tests.support.debian import debian_tar_or_skip, import_rootfs
 from tests.support.net import free_port
 
-pytestmark = pytest.mark.debian  # the first run makes the rootfs: ~1 min
+# the first run on a machine makes the rootfs (debootstrap: about a minute), past the usual
+# 120 s a test may take
+pytestmark = [pytest.mark.debian, pytest.mark.timeout(900)]
 
 
 def test_the_minbase_tar_is_a_debian_12_root_without_device_nodes() -> None:

@@ -15,7 +15,9 @@ from tests.integration.build_e2e.engines import docker_build, write_context
 from tests.support.daemons import Daemon
 from tests.support.debian import debian_tar_or_skip, import_rootfs
 
-pytestmark = pytest.mark.debian  # the first run makes the rootfs: ~1 min
+# the first run on a machine makes the rootfs (debootstrap: about a minute), past the usual
+# 120 s a test may take
+pytestmark = [pytest.mark.debian, pytest.mark.timeout(900)]
 
 HELLO_C = b"""\
 #include <stdio.h>
