@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from wharf.core.errors import Unavailable
-from wharf.core.timefmt import now_rfc3339
+from wharf.core.timefmt import now_rfc3339, seconds_rfc3339
 from wharf.lib.atomicfile import write_text_atomic
 from wharf.lib.disk_usage import tree_size
 
@@ -145,10 +145,19 @@ class CacheMounts:
                 "Description": description, "InUse": in_use, "Shared": False,
                 "Size": tree_size(self.root / key / "data")
                 + tree_size(self.root / key / "private"),
-                "CreatedAt": meta.get("created") or "", "LastUsedAt": meta.get("last_used"),
+                "CreatedAt": meta.get("created") or self._made_at(key),
+                "LastUsedAt": meta.get("last_used"),
                 "UsageCount": int(meta.get("usage_count") or 0),
             })
         return entries
+
+    def _made_at(self, key: str) -> str:
+        """For a cache whose meta was lost: when its directory was made (Go clients need a
+        time here)."""
+        try:
+            return seconds_rfc3339(os.stat(self.root / key).st_mtime)
+        except OSError:
+            return now_rfc3339()
 
     def prune(self, everything: bool) -> tuple[list[str], int]:
         """Remove the cache mounts no RUN is using; ids removed and bytes reclaimed. With or

@@ -350,3 +350,14 @@ def test_owners_given_to_caches_and_secrets(build_dir: Path, cache: CacheMounts)
         assert owners == [(1000, 1001, 0o700), (1000, 1002, 0o400)]
     finally:
         run.release()
+
+
+def test_a_cache_whose_meta_was_lost_still_has_times(build_dir: Path,
+                                                     cache: CacheMounts) -> None:
+    from wharf.core.timefmt import parse_rfc3339
+
+    prepare(build_dir, cache, [{"type": "cache", "target": "/c"}]).release()
+    [key] = [p for p in cache.root.iterdir()]
+    (key / "meta.json").unlink()
+    [entry] = cache.usage()
+    assert parse_rfc3339(entry["CreatedAt"]) > 0 and entry["UsageCount"] == 0
