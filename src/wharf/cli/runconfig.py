@@ -42,6 +42,7 @@ CREATE_FLAGS = (
     Flag("memory", "m", STRING, "Memory limit", type_name="bytes"),
     Flag("memory-swap", "", STRING, "Swap limit equal to memory plus swap: '-1' to enable "
                                     "unlimited swap", type_name="bytes"),
+    Flag("mount", "", LIST, "Attach a filesystem mount to the container"),
     Flag("name", "", STRING, "Assign a name to the container"),
     Flag("network", "", STRING, "Connect a container to a network", type_name="network"),
     Flag("pid", "", STRING, "PID namespace to use"),
@@ -294,6 +295,10 @@ def build_host_config(opts: Parsed, binds: list[str],
         host["Runtime"] = opts["runtime"]
     if opts["tmpfs"]:
         host["Tmpfs"] = dict(_tmpfs(value) for value in opts["tmpfs"])
+    if opts["mount"]:
+        from wharf.cli.mountopt import parse_mount_flag  # (it builds on this module)
+
+        host["Mounts"] = [parse_mount_flag(value) for value in opts["mount"]]
     return host
 
 

@@ -14,6 +14,8 @@ import io
 import json
 import os
 import socket
+import subprocess
+import sys
 import tarfile
 import time
 import uuid
@@ -534,6 +536,24 @@ def test_stock_cli_defaults_pass(wharfd: Daemon) -> None:
                             check=False)
     assert refused.returncode == 125
     assert b"--sysctl is not supported yet" in refused.stderr
+
+
+def test_wharf_cli_tmpfs_mount_and_add_host(wharfd: Daemon) -> None:
+    """``wharf run`` sends ``--tmpfs``, ``--mount type=tmpfs`` and ``--add-host`` as the
+    docker CLI does."""
+    wharf = [str(Path(sys.executable).parent / "wharf")]
+    result = subprocess.run(
+        [*wharf, "run", "--rm", "--tmpfs", "/scratch:size=1m", "--add-host", "db:192.0.2.10",
+         "--mount", "type=tmpfs,dst=/m,tmpfs-mode=700,ro", "busybox", "sh", "-c",
+         "grep ' /m ' /proc/mounts | cut -d' ' -f4; stat -c %a /m; grep -w db /etc/hosts"],
+        env=wharfd.docker_env(), capture_output=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    options, mode, hosts = result.stdout.decode().splitlines()
+    assert options.startswith("ro,nosuid,nodev,noexec,") and mode == "700"
+    assert hosts == "192.0.2.10\tdb"
+    bad = subprocess.run([*wharf, "run", "--rm", "--mount", "type=tmpfs", "busybox", "true"],
+                         env=wharfd.docker_env(), capture_output=True, timeout=60, check=False)
+    assert bad.returncode == 125 and b"target is required" in bad.stderr
 
 
 def test_docker_py_defaults_pass(wharfd: Daemon) -> None:
