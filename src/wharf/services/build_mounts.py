@@ -50,6 +50,13 @@ class RunMounts:
     scratch: Path | None = None      # this run's own files, removed at release
     cache: CacheMounts | None = None
 
+    def find_stubs(self, rootfs: Path) -> None:
+        """Note which mount targets are missing from ``rootfs`` (the run's root as it is
+        before the run starts: after its container is created, before it is started, when
+        ``prepare_run_mounts`` was not given it)."""
+        targets = [m["Target"] for m in self.mounts] + list(self.tmpfs)
+        self.stubs = [p for t in targets for p in missing_components(rootfs, t)]
+
     def remove_stubs(self, rootfs: Path) -> None:
         """After the run, before its layer is taken: delete the (empty) mount points that did
         not exist before it, so no secret/cache/bind target leaks into the layer."""
@@ -88,7 +95,7 @@ def prepare_run_mounts(
     mount_specs: list[dict[str, str]],
     options: BuildOptions,
     *,
-    rootfs: Path,
+    rootfs: Path | None,
     workdir: str,
     context: Path,
     stage_root: Callable[[str], Path],
@@ -97,7 +104,8 @@ def prepare_run_mounts(
 ) -> RunMounts:
     """Turn a RUN's ``--mount`` flags (each already split into key/value pairs) and the
     build's ``-v`` volumes into mounts. ``rootfs`` is the run's mounted root (to see which
-    targets exist), ``stage_root(name)`` mounts a stage's or image's file system read-only for
+    targets exist; None: call ``find_stubs`` once the container exists, before it starts),
+    ``stage_root(name)`` mounts a stage's or image's file system read-only for
     ``from=``, ``secrets`` maps a secret id to its file. Unknown mount types or options raise
     ``InvalidParameter`` naming them. Blocking (a ``sharing=locked`` cache waits for its
     holder): call it from a worker thread, and ``release()`` the result whatever happens."""
@@ -117,8 +125,8 @@ def prepare_run_mounts(
                 raise InvalidParameter(f"invalid mount config: bind source path does not "
                                        f"exist: {volume.source}")
             run.bind(Path(volume.source), volume.target, volume.read_only)
-        targets = [m["Target"] for m in run.mounts] + list(run.tmpfs)
-        run.stubs = [p for t in targets for p in missing_components(rootfs, t)]
+        if rootfs is not None:
+            run.find_stubs(rootfs)
     except BaseException:
         run.release()
         raise

@@ -88,6 +88,8 @@ def _check_keys_for(kind: str, values: dict[str, str]) -> None:
     if "env" in values:
         raise InvalidParameter("RUN --mount=type=secret,env= is not supported yet")
     if kind == "cache" and ("from" in values or "source" in values):
+        # source= would be a path inside a directory other RUNs write at the same time: one
+        # of them could swap it for a symlink between our check and the bind
         raise InvalidParameter("RUN --mount=type=cache with from= or source= is not supported "
                                "yet")
 

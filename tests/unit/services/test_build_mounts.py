@@ -361,3 +361,17 @@ def test_a_cache_whose_meta_was_lost_still_has_times(build_dir: Path,
     (key / "meta.json").unlink()
     [entry] = cache.usage()
     assert parse_rfc3339(entry["CreatedAt"]) > 0 and entry["UsageCount"] == 0
+
+
+def test_stubs_can_be_found_once_the_container_exists(build_dir: Path,
+                                                      cache: CacheMounts) -> None:
+    """A builder that creates the RUN container first (its root exists only then) passes no
+    rootfs and asks for the stubs before the container starts."""
+    run = prepare_run_mounts(
+        [{"type": "tmpfs", "target": "/etc/t"}], BuildOptions(), rootfs=None, workdir="/",
+        context=build_dir / "contexts" / "b1", stage_root=lambda name: build_dir,
+        secrets={}, cache=cache)
+    assert run.stubs == []
+    run.find_stubs(build_dir / "rootfs")
+    assert run.stubs == ["etc/t"]
+    run.release()
