@@ -72,6 +72,8 @@ class CacheMounts:
             elif sharing == "shared":
                 self._wait(cache_id, lambda: key not in self._locked)
             private = sharing == "private" and self._users.get(key, 0) > 0
+            if not self._users.get(key):  # nobody has one: private dirs a crash left behind
+                shutil.rmtree(self.root / key / "private", ignore_errors=True)
             self._users[key] = self._users.get(key, 0) + 1
         lease = CacheLease(key, self.root / key / "data", locked=sharing == "locked")
         try:

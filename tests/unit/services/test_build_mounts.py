@@ -375,3 +375,13 @@ def test_stubs_can_be_found_once_the_container_exists(build_dir: Path,
     run.find_stubs(build_dir / "rootfs")
     assert run.stubs == ["etc/t"]
     run.release()
+
+
+def test_private_dirs_a_crash_left_are_dropped_by_the_next_user(build_dir: Path,
+                                                                 cache: CacheMounts) -> None:
+    prepare(build_dir, cache, [{"type": "cache", "target": "/c"}]).release()
+    [key] = list(cache.root.iterdir())
+    leftover = write(key / "private" / "dead" / "big", "x" * 100)
+    assert cache.usage()[0]["Size"] == 100
+    prepare(build_dir, cache, [{"type": "cache", "target": "/c"}]).release()
+    assert not leftover.exists() and cache.usage()[0]["Size"] == 0
