@@ -47,7 +47,7 @@ class RunMounts:
     tmpfs: dict[str, str] = field(default_factory=dict)           # HostConfig.Tmpfs
     stubs: list[str] = field(default_factory=list)   # mount points the run will create
     leases: list[CacheLease] = field(default_factory=list)
-    scratch: Path | None = None      # this run's own files, removed at release
+    scratch: Path | None = None      # this run's own files (made when needed), removed at release
     cache: CacheMounts | None = None
 
     def find_stubs(self, rootfs: Path) -> None:
@@ -73,10 +73,12 @@ class RunMounts:
             self.scratch = None
 
     def scratch_dir(self, kind: str) -> Path:
-        """A new directory of this run's own, under the scratch dir."""
+        """A new directory name of this run's own, under the scratch dir (made 0700 the
+        first time one is asked for)."""
         assert self.scratch is not None
+        self.scratch.mkdir(mode=0o700, exist_ok=True)
         path = self.scratch / kind / token.token_hex(6)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.parent.mkdir(exist_ok=True, mode=0o700)
         return path
 
     def bind(self, source: Path, target: str, read_only: bool) -> None:
@@ -114,7 +116,6 @@ def prepare_run_mounts(
     _refuse_shared_targets([s.target for s in specs] + [v.target for v in volumes])
     run = RunMounts(cache=cache)
     run.scratch = context.parent / f"{context.name}.run-{token.token_hex(8)}"
-    run.scratch.mkdir(mode=0o700)
     try:
         leases = _lease_caches(run, specs, cache)
         sources = _Sources(context, stage_root, secrets)
