@@ -274,8 +274,9 @@ def build_host_config(opts: Parsed, binds: list[str],
         "Binds": binds or None, "NetworkMode": opts["network"] or "default",
         "PortBindings": bindings, "RestartPolicy": parse_restart(str(opts["restart"])),
         "AutoRemove": opts["rm"], "CapAdd": opts["cap-add"] or None,
-        "CapDrop": opts["cap-drop"] or None, "Dns": opts["dns"], "ExtraHosts": opts["add-host"]
-        or None, "GroupAdd": opts["group-add"] or None, "IpcMode": opts["ipc"],
+        "CapDrop": opts["cap-drop"] or None, "Dns": opts["dns"],
+        "ExtraHosts": _extra_hosts(opts["add-host"]) or None,
+        "GroupAdd": opts["group-add"] or None, "IpcMode": opts["ipc"],
         "PidMode": opts["pid"], "Privileged": opts["privileged"],
         "PublishAllPorts": opts["publish-all"], "ReadonlyRootfs": opts["read-only"],
         "SecurityOpt": opts["security-opt"] or None, "CpuShares": opts["cpu-shares"],
@@ -300,6 +301,12 @@ def build_host_config(opts: Parsed, binds: list[str],
 
         host["Mounts"] = [parse_mount_flag(value) for value in opts["mount"]]
     return host
+
+
+def _extra_hosts(values: list[str]) -> list[str]:
+    from wharf.cli.extrahosts import parse_extra_host  # (it builds on this module)
+
+    return [parse_extra_host(value) for value in values]
 
 
 def _tmpfs(value: str) -> tuple[str, str]:

@@ -543,7 +543,7 @@ def test_wharf_cli_tmpfs_mount_and_add_host(wharfd: Daemon) -> None:
     docker CLI does."""
     wharf = [str(Path(sys.executable).parent / "wharf")]
     result = subprocess.run(
-        [*wharf, "run", "--rm", "--tmpfs", "/scratch:size=1m", "--add-host", "db:192.0.2.10",
+        [*wharf, "run", "--rm", "--tmpfs", "/scratch:size=1m", "--add-host", "db=192.0.2.10",
          "--mount", "type=tmpfs,dst=/m,tmpfs-mode=700,ro", "busybox", "sh", "-c",
          "grep ' /m ' /proc/mounts | cut -d' ' -f4; stat -c %a /m; grep -w db /etc/hosts"],
         env=wharfd.docker_env(), capture_output=True, timeout=60, check=False)

@@ -1,4 +1,4 @@
-"""``--mount`` values read as the docker CLI reads them."""
+"""``--mount`` and ``--add-host`` values read as the docker CLI reads them."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from wharf.cli.command import CommandFailed
+from wharf.cli.extrahosts import parse_extra_host
 from wharf.cli.mountopt import parse_mount_flag
 
 
@@ -40,3 +41,22 @@ def test_bad_mount_values_exit_125(value: str, reason: str) -> None:
         parse_mount_flag(value)
     assert caught.value.status == 125
     assert caught.value.message == f'invalid argument "{value}" for "--mount" flag: {reason}'
+
+
+@pytest.mark.parametrize(("value", "sent"), [
+    ("db:192.0.2.10", "db:192.0.2.10"), ("db=192.0.2.10", "db:192.0.2.10"),
+    ("v6:2001:db8::1", "v6:2001:db8::1"), ("v6=[2001:db8::1]", "v6:2001:db8::1"),
+    ("gw:host-gateway", "gw:host-gateway"),
+])
+def test_add_host_values(value: str, sent: str) -> None:
+    assert parse_extra_host(value) == sent
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("db", 'bad format for add-host: "db"'), (":1.2.3.4", 'bad format for add-host: ":1.2.3.4"'),
+    ("db:nowhere", 'invalid IP address in add-host: "nowhere"'),
+])
+def test_bad_add_host_values_exit_125(value: str, reason: str) -> None:
+    with pytest.raises(CommandFailed) as caught:
+        parse_extra_host(value)
+    assert caught.value.message == f'invalid argument "{value}" for "--add-host" flag: {reason}'
