@@ -253,7 +253,9 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
     pull = PullService(images.store, registry, on_event=publish_image_event,
                        concurrency=config.max_concurrent_downloads,
                        attempts=config.max_download_attempts)
-    build = BuildService(BuildDeps(root / "build", images, containers, rootfs, pull))
+    build = BuildService(BuildDeps(root / "build", images, containers, rootfs, pull,
+                                   cache_records=db))
+    await build.sweep()
     distribution, distribution_defs = distribution_routes.routes(
         pull,
         PushService(images.store, registry, on_event=publish_image_event,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from typing import Any
 
-__all__ = ["commit_config", "host_platform", "import_config"]
+__all__ = ["commit_config", "derive_config", "host_platform", "import_config"]
 
 _PLATFORM_KEYS = ("architecture", "os", "variant")
 # uname's machine → Go's GOARCH (and GOARM variant), which Docker records for imports
@@ -72,4 +72,32 @@ def commit_config(
         config["author"] = author
     if comment:
         config["comment"] = comment
+    return config
+
+
+def derive_config(
+    base: dict[str, Any] | None,
+    container_config: dict[str, Any],
+    created: str,
+    *,
+    created_by: str,
+    author: str = "",
+) -> dict[str, Any]:
+    """A build's metadata step: ``base``'s layers and history plus an ``empty_layer`` entry,
+    with a new container config (``base`` None: an image of no layers, from ``scratch``)."""
+    old = base or host_platform()
+    entry: dict[str, Any] = {"created": created, "created_by": created_by}
+    if author:
+        entry["author"] = author
+    entry["empty_layer"] = True
+    rootfs = old.get("rootfs") or {"type": "layers", "diff_ids": []}
+    config: dict[str, Any] = {
+        **{k: v for k, v in old.items() if k in _PLATFORM_KEYS},
+        "created": created,
+        "config": container_config,
+        "rootfs": {"type": "layers", "diff_ids": list(rootfs.get("diff_ids") or [])},
+        "history": [*(old.get("history") or []), entry],
+    }
+    if author:
+        config["author"] = author
     return config

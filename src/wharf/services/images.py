@@ -24,7 +24,7 @@ from wharf.core.snapshots import SnapshotterProtocol
 from wharf.core.timefmt import rfc3339_nano
 from wharf.services import image_reports
 from wharf.services.image_changes import apply_changes
-from wharf.services.image_configs import commit_config, import_config
+from wharf.services.image_configs import commit_config, derive_config, import_config
 from wharf.services.image_delete import ImageDeleter
 from wharf.services.image_parents import ImageParents
 from wharf.services.image_prune import prune_images
@@ -277,6 +277,24 @@ class ImageService:
                 self.parents.set(image.id, base.id)
         if target is not None:
             self.emit("tag", image, target.familiar())
+        return image
+
+    def derive(
+        self,
+        base: Image | None,
+        container_config: dict[str, Any],
+        *,
+        created_by: str,
+        author: str = "",
+    ) -> Image:
+        """A build's metadata step: ``base``'s layers with a new config (no layer added)."""
+        parents = [self.store.require_layer(c) for c in (base.chain_ids if base else [])]
+        config = derive_config(base.config if base else None, container_config,
+                               rfc3339_nano(), created_by=created_by, author=author)
+        with self._lock:
+            image = self.store_image(canonical_json(config), parents)
+            if base is not None:
+                self.parents.set(image.id, base.id)
         return image
 
     def store_image(
