@@ -4,6 +4,7 @@ the stages it needs (``FROM <stage>``, ``COPY --from``, ``RUN --mount=from=``), 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -113,14 +114,12 @@ def step_text(inst: Instruction, escape: str = "\\") -> str:
     if inst.heredocs:
         lines = lines[:1]
     joined = ""
+    continuation = re.compile(re.escape(escape) + r"[ \t]*$")
     for raw in lines:
-        stripped = raw.rstrip()
-        if stripped.lstrip().startswith("#") and joined:
+        if joined and (not raw.strip() or raw.lstrip().startswith("#")):
             continue
-        if stripped.endswith(escape):
-            joined += stripped[: -len(escape)]
-        else:
-            joined += raw.strip() if joined else raw
+        match = continuation.search(raw)
+        joined += raw[: match.start()] if match else raw
     text = joined.strip()
     keyword, _, rest = text.partition(" ")
     return f"{keyword.upper()} {rest.strip()}".strip() if rest else keyword.upper()

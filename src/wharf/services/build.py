@@ -129,10 +129,8 @@ class BuildService:
 
     async def _run(self, session: BuildSession, emit: ProgressSink) -> Image:
         plan = session.plan
-        if not session.options.quiet:
-            for number, inst in enumerate(plan.meta_args, start=1):
-                emit({"stream": f"Step {number}/{plan.total_steps} : "
-                               f"{inst.original.strip()}\n"})
+        for number, inst in enumerate(plan.meta_args, start=1):
+            emit({"stream": f"Step {number}/{plan.total_steps} : {inst.original.strip()}\n"})
         loop = asyncio.get_running_loop()
         session.results = {p.stage.index: loop.create_future() for p in plan.stages}
         outputs = StageOutputs(emit, [p.stage.index for p in plan.stages])
@@ -172,8 +170,6 @@ class BuildService:
     @staticmethod
     def _finish(image: Image, options: BuildOptions, emit: ProgressSink) -> None:
         emit({"aux": {"ID": image.id}})
-        if options.quiet:
-            return
         emit({"stream": f"Successfully built {short_id(image.id)}\n"})
         for tag in options.tags:
             emit({"stream": f"Successfully tagged {_familiar_tag(tag)}\n"})

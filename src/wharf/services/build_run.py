@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["BuildStepFailed", "run_command", "run_step"]
 
 BUILD_LABEL = "wharf.build"
+_FRAME_STDOUT, _FRAME_STDERR, _FRAME_EXIT, _FRAME_ERROR = 1, 2, 3, 4
 
 
 class BuildStepFailed(WharfError):
@@ -176,11 +178,24 @@ async def _attach_and_wait(containers: Any, container_id: str,
         raise
     try:
         while (frame := await stream.read_frame()) is not None:
-            out(frame[1].decode("utf-8", "replace"))
+            kind, payload = frame
+            if kind in (_FRAME_STDOUT, _FRAME_STDERR):
+                out(payload.decode("utf-8", "replace"))
+            elif kind == _FRAME_ERROR:
+                out(_error_text(payload) + "\n")
+            elif kind == _FRAME_EXIT:
+                break
     finally:
         stream.close()
     code: int = await containers.wait(container_id, "not-running")
     return code
+
+
+def _error_text(payload: bytes) -> str:
+    text = payload.decode("utf-8", "replace")
+    with contextlib.suppress(ValueError, AttributeError):
+        return str(json.loads(text).get("message") or text)
+    return text
 
 
 def _commit(session: BuildSession, container_id: str, state: StageState, created_by: str,

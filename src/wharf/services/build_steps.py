@@ -37,8 +37,7 @@ class StageBuilder:
         self.image: Image | None = None
 
     def out(self, text: str) -> None:
-        if not self.session.options.quiet:
-            self.write({"stream": text})
+        self.write({"stream": text})
 
     async def build(self) -> Image | None:
         stage = self.plan.stage
@@ -113,8 +112,7 @@ class StageBuilder:
         if ref.digest is None:
             ref = ref.with_default_tag()
         options = PullOptions(platform=self.session.options.platform)
-        sink = self.write if not self.session.options.quiet else (lambda _m: None)
-        await asyncio.to_thread(self.session.deps.pull.pull, ref, options, sink)
+        await asyncio.to_thread(self.session.deps.pull.pull, ref, options, self.write)
 
     async def _run_triggers(self, state: StageState, triggers: list[str]) -> None:
         noun = "trigger" if len(triggers) == 1 else "triggers"

@@ -1,0 +1,207 @@
+"""``POST /build`` against a real wharfd: steps, RUN containers, COPY, metadata, the cache,
+multi-stage builds and failures, checked through the image the build made."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import urllib.parse
+import uuid
+from typing import Any
+
+import pytest
+from tests.support.daemons import Daemon
+
+pytestmark = pytest.mark.root
+
+
+def context_tar(files: dict[str, str | bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, content in files.items():
+            data = content.encode() if isinstance(content, str) else content
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def build(daemon: Daemon, files: dict[str, str | bytes], **query: Any) -> tuple[int, list[
+        dict[str, Any]]]:
+    params = []
+    for key, value in query.items():
+        for item in value if isinstance(value, list) else [value]:
+            params.append((key, item if isinstance(item, str) else json.dumps(item)))
+    status, body = daemon.request("POST", "/build?" + urllib.parse.urlencode(params),
+                                  context_tar(files), {"Content-Type": "application/x-tar"})
+    if status != 200:
+        return status, [json.loads(body)]
+    return status, [json.loads(line) for line in body.splitlines() if line.strip()]
+
+
+def output(messages: list[dict[str, Any]]) -> str:
+    return "".join(m.get("stream", "") for m in messages)
+
+
+def image_id(messages: list[dict[str, Any]]) -> str:
+    ids = [m["aux"]["ID"] for m in messages if "aux" in m]
+    assert ids, messages
+    return str(ids[-1])
+
+
+def inspect(daemon: Daemon, ref: str) -> dict[str, Any]:
+    found = daemon.json("GET", f"/images/{ref}/json")
+    assert isinstance(found, dict)
+    return found
+
+
+def run_output(daemon: Daemon, image: str, cmd: list[str]) -> str:
+    created = daemon.json("POST", "/containers/create", {"Image": image, "Cmd": cmd})
+    assert isinstance(created, dict)
+    cid = created["Id"]
+    try:
+        daemon.json("POST", f"/containers/{cid}/start")
+        daemon.json("POST", f"/containers/{cid}/wait")
+        _, logs = daemon.request("GET", f"/containers/{cid}/logs?stdout=1&stderr=1")
+        return _demux(logs)
+    finally:
+        daemon.request("DELETE", f"/containers/{cid}?force=1")
+
+
+def _demux(raw: bytes) -> str:
+    out, pos = [], 0
+    while pos + 8 <= len(raw):
+        size = int.from_bytes(raw[pos + 4:pos + 8], "big")
+        out.append(raw[pos + 8:pos + 8 + size])
+        pos += 8 + size
+    return b"".join(out).decode()
+
+
+def unique_tag() -> str:
+    return f"wharf-build-test-{uuid.uuid4().hex[:10]}:latest"
+
+
+def test_run_metadata_and_tag(wharfd: Daemon) -> None:
+    tag = unique_tag()
+    dockerfile = (
+        "FROM busybox\n"
+        "ENV GREETING=hello WHO=world\n"
+        "RUN echo \"$GREETING $WHO\" > /greeting && echo built\n"
+        "WORKDIR /app\n"
+        "LABEL purpose=test\n"
+        "EXPOSE 8080\n"
+        "CMD [\"cat\", \"/greeting\"]\n"
+    )
+    status, messages = build(wharfd, {"Dockerfile": dockerfile}, t=tag)
+    text = output(messages)
+    assert status == 200, messages
+    assert "errorDetail" not in json.dumps(messages), text
+    assert "Step 1/7 : FROM busybox\n" in text
+    assert "Step 3/7 : RUN echo \"$GREETING $WHO\" > /greeting && echo built\n" in text
+    assert " ---> Running in " in text and "built\n" in text
+    assert "Removing intermediate container " in text
+    ident = image_id(messages)
+    assert f"Successfully built {ident[7:19]}\n" in text
+    assert f"Successfully tagged {tag}\n" in text
+    config = inspect(wharfd, tag)["Config"]
+    assert config["Cmd"] == ["cat", "/greeting"]
+    assert config["WorkingDir"] == "/app"
+    assert config["Labels"]["purpose"] == "test"
+    assert "8080/tcp" in config["ExposedPorts"]
+    assert "GREETING=hello" in config["Env"]
+    assert run_output(wharfd, tag, ["cat", "/greeting"]) == "hello world\n"
+    history = wharfd.json("GET", f"/images/{tag}/history")
+    assert isinstance(history, list)
+    created_by = [h["CreatedBy"] for h in history]
+    assert '/bin/sh -c #(nop)  CMD ["cat" "/greeting"]' in created_by
+    assert '/bin/sh -c echo "$GREETING $WHO" > /greeting && echo built' in created_by
+    assert "/bin/sh -c #(nop)  ENV GREETING=hello WHO=world" in created_by
+
+
+def test_second_build_uses_the_cache(wharfd: Daemon) -> None:
+    files = {"Dockerfile": "FROM busybox\nRUN echo $RANDOM > /r\nCMD [\"sh\"]\n"}
+    status, first = build(wharfd, files)
+    assert status == 200, first
+    status, second = build(wharfd, files)
+    text = output(second)
+    assert text.count(" ---> Using cache\n") == 2, text
+    assert "Running in" not in text
+    assert image_id(first) == image_id(second)
+    status, third = build(wharfd, files, nocache="1")
+    assert "Using cache" not in output(third)
+    assert image_id(third) != image_id(first)
+
+
+def test_build_args_reach_run_and_history(wharfd: Daemon) -> None:
+    tag = unique_tag()
+    dockerfile = "FROM busybox\nARG NAME=default\nRUN echo \"name=$NAME\" > /name\n"
+    status, messages = build(wharfd, {"Dockerfile": dockerfile}, t=tag,
+                             buildargs={"NAME": "given"})
+    assert status == 200, messages
+    assert run_output(wharfd, tag, ["cat", "/name"]) == "name=given\n"
+    history = wharfd.json("GET", f"/images/{tag}/history")
+    assert isinstance(history, list)
+    assert '|1 NAME=given /bin/sh -c echo "name=$NAME" > /name' in \
+        [h["CreatedBy"] for h in history]
+
+
+def test_failing_run_reports_dockers_error(wharfd: Daemon) -> None:
+    status, messages = build(wharfd, {"Dockerfile": "FROM busybox\nRUN echo out && exit 3\n"})
+    assert status == 200
+    errors = [m for m in messages if "errorDetail" in m]
+    assert errors, messages
+    assert errors[0]["errorDetail"]["message"] == \
+        "The command '/bin/sh -c echo out && exit 3' returned a non-zero code: 3"
+    assert "out\n" in output(messages)
+
+
+def test_multi_stage_target_skips_unused_stages(wharfd: Daemon) -> None:
+    tag = unique_tag()
+    dockerfile = (
+        "FROM busybox AS unused\n"
+        "RUN exit 1\n"
+        "FROM busybox AS builder\n"
+        "RUN echo compiled > /artifact\n"
+        "FROM busybox AS final\n"
+        "COPY --from=builder /artifact /artifact\n"
+        "FROM final AS after\n"
+        "RUN exit 1\n"
+    )
+    status, messages = build(wharfd, {"Dockerfile": dockerfile}, t=tag, target="final")
+    assert status == 200, messages
+    assert "errorDetail" not in json.dumps(messages), output(messages)
+    assert "exit 1" not in output(messages)
+    assert run_output(wharfd, tag, ["cat", "/artifact"]) == "compiled\n"
+
+
+def test_copy_from_context(wharfd: Daemon) -> None:
+    tag = unique_tag()
+    files: dict[str, str | bytes] = {
+        "Dockerfile": "FROM busybox\nWORKDIR /srv\nCOPY hello.txt sub/\nCOPY hello.txt /x\n",
+        "hello.txt": "hi there\n",
+    }
+    status, messages = build(wharfd, files, t=tag)
+    assert status == 200, messages
+    assert "errorDetail" not in json.dumps(messages), output(messages)
+    assert run_output(wharfd, tag, ["cat", "/srv/sub/hello.txt", "/x"]) == "hi there\nhi there\n"
+    history = wharfd.json("GET", f"/images/{tag}/history")
+    assert isinstance(history, list)
+    assert any(h["CreatedBy"].startswith("/bin/sh -c #(nop) COPY file:") and
+               h["CreatedBy"].endswith(" in sub/ ") for h in history)
+
+
+def test_bad_dockerfile_is_a_400(wharfd: Daemon) -> None:
+    status, messages = build(wharfd, {"Dockerfile": "FROM busybox\nFROBNICATE x\n"})
+    assert status == 400
+    assert messages[0]["message"] == \
+        "dockerfile parse error on line 2: unknown instruction: FROBNICATE"
+
+
+def test_no_build_containers_left(wharfd: Daemon) -> None:
+    listed = wharfd.json("GET", "/containers/json?all=1")
+    assert isinstance(listed, list)
+    leftovers = [c for c in listed if "wharf.build" in (c.get("Labels") or {})]
+    # the failing RUN's containers stay (rm without forcerm), as Docker's do; nothing else
+    assert all(c["State"] == "exited" for c in leftovers)
