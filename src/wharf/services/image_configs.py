@@ -85,12 +85,12 @@ def derive_config(
 ) -> dict[str, Any]:
     """A build's metadata step: ``base``'s layers and history plus an ``empty_layer`` entry,
     with a new container config (``base`` None: an image of no layers, from ``scratch``)."""
-    old = base or host_platform()
+    old: dict[str, Any] = base or dict(host_platform())
     entry: dict[str, Any] = {"created": created, "created_by": created_by}
     if author:
         entry["author"] = author
     entry["empty_layer"] = True
-    rootfs = old.get("rootfs") or {"type": "layers", "diff_ids": []}
+    rootfs: dict[str, Any] = dict(old.get("rootfs") or {})
     config: dict[str, Any] = {
         **{k: v for k, v in old.items() if k in _PLATFORM_KEYS},
         "created": created,
