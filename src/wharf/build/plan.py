@@ -12,7 +12,7 @@ from wharf.build.dockerfile import Dockerfile, DockerfileError, Instruction, Sta
 from wharf.build.dockerfile.words import flag_options
 from wharf.core.errors import InvalidParameter
 
-__all__ = ["BuildPlan", "StagePlan", "find_stage", "plan_build", "step_text"]
+__all__ = ["BuildPlan", "StagePlan", "declared_args", "find_stage", "plan_build", "step_text"]
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,11 @@ def step_text(inst: Instruction, escape: str = "\\") -> str:
     text = joined.strip()
     keyword, _, rest = text.partition(" ")
     return f"{keyword.upper()} {rest.strip()}".strip() if rest else keyword.upper()
+
+
+def declared_args(plan: BuildPlan) -> set[str]:
+    """The ARG names the build's meta ARGs and planned stages declare (a ``--build-arg``
+    none of them names was not consumed)."""
+    instructions = [*plan.meta_args, *(i for p in plan.stages for i in p.stage.instructions)]
+    return {word.partition("=")[0] for inst in instructions if inst.keyword == "arg"
+            for word in inst.args}

@@ -19,8 +19,9 @@ from typing import Any, BinaryIO
 
 from wharf.build.context import extract_context, read_dockerfile, take_out
 from wharf.build.dockerfile import Dockerfile, meta_env, parse
-from wharf.build.plan import plan_build
-from wharf.core.errors import NotFound, WharfError
+from wharf.build.plan import declared_args, plan_build
+from wharf.build.state import PROXY_ARGS
+from wharf.core.errors import InvalidParameter, NotFound, WharfError
 from wharf.core.metadata import BuildCacheRecords
 from wharf.services.build_cache import BuildCache
 from wharf.services.build_mounts import CacheMounts
@@ -63,6 +64,8 @@ class BuildService:
         thread). Sends the classic builder's ``stream``/``aux``/progress messages to ``emit``
         and returns the image id. Errors raise ``WharfError`` subclasses (the route turns them
         into an HTTP error before the first message, an ``errorDetail`` after)."""
+        if options.squash:
+            raise InvalidParameter("--squash is not supported by wharf's builder")
         build_id = secrets.token_hex(16)
         context_dir = self._deps.build_root / "contexts" / build_id
         secrets_dir = self._deps.build_root / "secrets" / build_id
@@ -161,6 +164,10 @@ class BuildService:
         result = session.results[plan.target].result()
         if result is None:
             raise WharfError("No image was generated. Is your Dockerfile empty?")
+        unused = sorted(set(session.options.build_args) - declared_args(plan) - PROXY_ARGS)
+        if unused:
+            emit({"stream": f"[Warning] One or more build-args [{' '.join(unused)}] were not "
+                            "consumed\n"})
         return result
 
     def _tag(self, image: Image, options: BuildOptions) -> None:

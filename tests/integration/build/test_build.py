@@ -205,3 +205,45 @@ def test_no_build_containers_left(wharfd: Daemon) -> None:
     leftovers = [c for c in listed if "wharf.build" in (c.get("Labels") or {})]
     # the failing RUN's containers stay (rm without forcerm), as Docker's do; nothing else
     assert all(c["State"] == "exited" for c in leftovers)
+
+
+def test_unused_build_args_warn(wharfd: Daemon) -> None:
+    status, messages = build(wharfd, {"Dockerfile": "FROM busybox\nARG USED\n"},
+                             buildargs={"USED": "1", "NOT_USED": "2", "HTTP_PROXY": "x"})
+    assert status == 200, messages
+    assert "[Warning] One or more build-args [NOT_USED] were not consumed\n" in output(messages)
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ({"squash": "1"}, "--squash is not supported by wharf's builder"),
+    ({"target": "nope"}, "failed to reach build target nope in Dockerfile"),
+    ({"dockerfile": "missing.Dockerfile"}, "Cannot locate specified Dockerfile: "
+                                           "missing.Dockerfile"),
+])
+def test_refused_before_any_step(wharfd: Daemon, query: dict[str, str], message: str) -> None:
+    status, messages = build(wharfd, {"Dockerfile": "FROM busybox\n"}, **query)
+    assert status == 400, messages
+    assert messages[0]["message"] == message
+
+
+def test_foreign_platform_is_refused(wharfd: Daemon) -> None:
+    _, messages = build(wharfd, {"Dockerfile": "FROM --platform=linux/s390x busybox\n"})
+    errors = [m for m in messages if "errorDetail" in m or "message" in m]
+    assert errors, messages
+    assert "wharf builds for the host's platform only" in json.dumps(errors)
+
+
+def test_dockerfile_added_by_the_cli_is_not_in_the_context(wharfd: Daemon) -> None:
+    name = ".dockerfile.0123456789abcdef"
+    files: dict[str, str | bytes] = {name: f"FROM busybox\nCOPY {name} /x\n"}
+    _, messages = build(wharfd, files, dockerfile=name)
+    assert "Step 2/2 : COPY" in output(messages)
+    errors = [m["errorDetail"]["message"] for m in messages if "errorDetail" in m]
+    assert errors and "file not found in build context" in errors[0], messages
+
+
+def test_copy_of_a_missing_file_fails_clearly(wharfd: Daemon) -> None:
+    _, messages = build(wharfd, {"Dockerfile": "FROM busybox\nCOPY nothere /x\n"})
+    errors = [m["errorDetail"]["message"] for m in messages if "errorDetail" in m]
+    assert errors == ["COPY failed: file not found in build context or excluded by "
+                      ".dockerignore: stat nothere: file does not exist"], messages
