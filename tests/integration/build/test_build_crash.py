@@ -3,6 +3,7 @@ its RUN container (label ``wharf.build``) are swept at start."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import signal
@@ -49,7 +50,5 @@ def test_killed_mid_build_is_swept_at_start(tmp_path: Path) -> None:
 
 
 def _request_quietly(daemon: Daemon, body: bytes) -> None:
-    try:
+    with contextlib.suppress(OSError, http.client.HTTPException):  # killed under it
         daemon.request("POST", "/build", body, {"Content-Type": "application/x-tar"})
-    except (OSError, http.client.HTTPException):
-        pass  # the daemon was killed under it
