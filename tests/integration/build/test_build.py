@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import tarfile
+import time
 import urllib.parse
 import uuid
 from typing import Any
@@ -247,3 +249,58 @@ def test_copy_of_a_missing_file_fails_clearly(wharfd: Daemon) -> None:
     errors = [m["errorDetail"]["message"] for m in messages if "errorDetail" in m]
     assert errors == ["COPY failed: file not found in build context or excluded by "
                       ".dockerignore: stat nothere: file does not exist"], messages
+
+
+def test_meta_args_heredocs_and_substituted_copy(wharfd: Daemon) -> None:
+    tag = unique_tag()
+    files: dict[str, str | bytes] = {
+        "Dockerfile": (
+            "ARG BASE=busybox\nARG TAG=latest\nFROM $BASE:$TAG\n"
+            "ARG DEST=/dest\n"
+            "RUN <<EOF\necho from heredoc > /here\necho line two >> /here\nEOF\n"
+            "COPY <<EOF ${DEST}/note.txt\nwritten by a heredoc\nEOF\n"
+            "COPY a.txt $DEST/\n"
+        ),
+        "a.txt": "a\n",
+    }
+    status, messages = build(wharfd, files, t=tag)
+    assert status == 200, messages
+    assert "errorDetail" not in json.dumps(messages), output(messages)
+    assert "Step 1/7 : ARG BASE=busybox\n" in output(messages)
+    assert run_output(wharfd, tag, ["cat", "/here", "/dest/note.txt", "/dest/a.txt"]) == \
+        "from heredoc\nline two\nwritten by a heredoc\na\n"
+
+
+def test_add_host_reaches_the_run(wharfd: Daemon) -> None:
+    dockerfile = "FROM busybox\nRUN grep buildhost /etc/hosts\n"
+    status, messages = build(wharfd, {"Dockerfile": dockerfile},
+                             extrahosts="buildhost:10.1.2.3", nocache="1")
+    assert status == 200, messages
+    assert "errorDetail" not in json.dumps(messages), output(messages)
+    assert "10.1.2.3" in output(messages)
+
+
+def test_client_gone_stops_the_run(wharfd: Daemon) -> None:
+    body = context_tar({"Dockerfile": "FROM busybox\nRUN sleep 120\n"})
+    sock = socket.socket(socket.AF_UNIX)
+    sock.settimeout(30)
+    sock.connect(str(wharfd.socket_path))
+    head = ("POST /build?nocache=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-tar\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    sock.sendall(head.encode() + body)
+    received = b""
+    while b"Running in" not in received:
+        chunk = sock.recv(4096)
+        assert chunk, received
+        received += chunk
+    sock.close()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        listed = wharfd.json("GET", "/containers/json?all=1")
+        assert isinstance(listed, list)
+        running = [c for c in listed if "wharf.build" in (c.get("Labels") or {})
+                   and c["State"] == "running"]
+        if not running:
+            break
+        time.sleep(0.2)
+    assert not running, "the RUN container outlived its build"
