@@ -36,7 +36,6 @@ __all__ = ["BuildDeps", "BuildService", "BuildStepFailed"]
 
 log = logging.getLogger(__name__)
 STAGE_CONCURRENCY = 4
-_CLI_DOCKERFILE_PREFIX = ".dockerfile."
 
 
 @dataclass
@@ -92,7 +91,7 @@ class BuildService:
             target = secrets_dir / f"secret-{len(secret_files)}"
             take_out(context_dir, secret.context_path, target)
             secret_files[secret.id] = target
-        dockerfile = self._dockerfile(context_dir, secrets_dir, options.dockerfile)
+        dockerfile = self._dockerfile(context_dir, options.dockerfile)
         args = {k: v for k, v in options.build_args.items() if v is not None}
         meta = meta_env(dockerfile, args)
         plan = plan_build(dockerfile, options.target, meta, options.labels)
@@ -105,13 +104,10 @@ class BuildService:
         return session
 
     @staticmethod
-    def _dockerfile(context_dir: Path, secrets_dir: Path, name: str) -> Dockerfile:
-        if Path(name).name.startswith(_CLI_DOCKERFILE_PREFIX) and "/" not in name.strip("/"):
-            target = secrets_dir / "Dockerfile"
-            take_out(context_dir, name, target)
-            text = read_dockerfile(secrets_dir, "Dockerfile")
-        else:
-            text = read_dockerfile(context_dir, name or "Dockerfile")
+    def _dockerfile(context_dir: Path, name: str) -> Dockerfile:
+        """Read (and, as Docker, take out of the context when ``.dockerignore`` says so, or
+        when the CLI added it as ``.dockerfile.<random>``) and parse the Dockerfile."""
+        text = read_dockerfile(context_dir, name or "Dockerfile")
         return parse(text.decode("utf-8", "replace"))
 
     def _cache_from(self, options: BuildOptions) -> list[Image]:

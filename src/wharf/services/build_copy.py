@@ -153,9 +153,11 @@ def _copy(builder: StageBuilder, state: StageState, inst: Instruction,
     rootfs.create(scratch_id, parent if parent is not None else NoLayers())
     try:
         merged = rootfs.mount(scratch_id)
+        chown = inst.flag("chown")
         copy_into(merged, matches, dest, state.workdir() or "/",
-                  owner=_owner(merged, inst.flag("chown")), mode=_mode(inst.flag("chmod")),
-                  extract_archives=inst.keyword == "add")
+                  owner=_owner(merged, chown), mode=_mode(inst.flag("chmod")),
+                  extract_archives=inst.keyword == "add", keyword=inst.keyword.upper(),
+                  preserve_ownership=bool(inst.flag("from")) and not chown)
         with session.spool() as spool:
             rootfs.diff(scratch_id, spool)
             spool.seek(0)
