@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 
 from wharf.build.context import extract_context, read_dockerfile, take_out
 from wharf.build.dockerfile import Dockerfile, meta_env, parse
+from wharf.build.dockerfile.lines import logical_lines
 from wharf.build.plan import declared_args, plan_build
 from wharf.build.state import PROXY_ARGS
 from wharf.core.errors import InvalidParameter, NotFound, WharfError
@@ -91,7 +92,7 @@ class BuildService:
             target = secrets_dir / f"secret-{len(secret_files)}"
             take_out(context_dir, secret.context_path, target)
             secret_files[secret.id] = target
-        dockerfile = self._dockerfile(context_dir, options.dockerfile)
+        dockerfile, from_originals = self._dockerfile(context_dir, options.dockerfile)
         args = {k: v for k, v in options.build_args.items() if v is not None}
         meta = meta_env(dockerfile, args)
         plan = plan_build(dockerfile, options.target, meta, options.labels)
@@ -100,15 +101,16 @@ class BuildService:
         session = BuildSession(
             deps=self._deps, options=options, build_id=build_id, context_dir=context_dir,
             work_dir=work_dir, secrets=secret_files, escape=dockerfile.escape,
-            cache=self._cache, plan=plan, meta_env=meta, cache_from=self._cache_from(options))
+            cache=self._cache, plan=plan, meta_env=meta, cache_from=self._cache_from(options),
+            from_originals=from_originals)
         return session
 
     @staticmethod
-    def _dockerfile(context_dir: Path, name: str) -> Dockerfile:
+    def _dockerfile(context_dir: Path, name: str) -> tuple[Dockerfile, dict[int, str]]:
         """Read (and, as Docker, take out of the context when ``.dockerignore`` says so, or
         when the CLI added it as ``.dockerfile.<random>``) and parse the Dockerfile."""
-        text = read_dockerfile(context_dir, name or "Dockerfile")
-        return parse(text.decode("utf-8", "replace"))
+        text = read_dockerfile(context_dir, name or "Dockerfile").decode("utf-8", "replace")
+        return parse(text), from_lines(text)
 
     def _cache_from(self, options: BuildOptions) -> list[Image]:
         """The ``--cache-from`` images found here, with their ancestors (moby's classic
@@ -211,6 +213,12 @@ class BuildService:
             if BUILD_LABEL in (record.config.get("Labels") or {}):
                 with contextlib.suppress(WharfError):
                     await self._deps.containers.remove(record.id, force=True, volumes=True)
+
+
+def from_lines(text: str) -> dict[int, str]:
+    """The FROM lines as written, by line number (``Step N/M : FROM ...`` shows them)."""
+    return {line.line: line.original for line in logical_lines(text)[1]
+            if line.text.split(None, 1)[:1] and line.text.split(None, 1)[0].lower() == "from"}
 
 
 def _familiar_tag(tag: str) -> str:

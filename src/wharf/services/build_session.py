@@ -81,6 +81,7 @@ class BuildSession:
     plan: BuildPlan
     meta_env: Mapping[str, str]
     cache_from: list[Image] = field(default_factory=list)
+    from_originals: dict[int, str] = field(default_factory=dict)   # FROM lines as written
     results: dict[int, asyncio.Future[Image | None]] = field(default_factory=dict)
     views: list[str] = field(default_factory=list)
     views_lock: threading.Lock = field(default_factory=threading.Lock)

@@ -42,7 +42,7 @@ class StageBuilder:
     async def build(self) -> Image | None:
         stage = self.plan.stage
         self.out(f"Step {self.plan.first_step}/{self.session.total_steps} : "
-                 f"FROM {self._from_text()}\n")
+                 f"{self._from_text()}\n")
         state = await self.from_step()
         for offset, inst in enumerate(stage.instructions, start=1):
             self.out(f"Step {self.plan.first_step + offset}/{self.session.total_steps} : "
@@ -52,11 +52,15 @@ class StageBuilder:
 
     def _from_text(self) -> str:
         stage = self.plan.stage
+        original = self.session.from_originals.get(stage.line)
+        if original:
+            return step_text(Instruction(line=stage.line, keyword="from", args=(),
+                                         original=original), self.session.escape)
         parts = [f"--platform={stage.platform}"] if stage.platform else []
         parts.append(stage.base)
         if stage.name:
             parts += ["AS", stage.name]
-        return " ".join(parts)
+        return "FROM " + " ".join(parts)
 
     # ---- FROM ------------------------------------------------------------------------------
     async def from_step(self) -> StageState:

@@ -164,7 +164,7 @@ def test_multi_stage_target_skips_unused_stages(wharfd: Daemon) -> None:
     dockerfile = (
         "FROM busybox AS unused\n"
         "RUN exit 1\n"
-        "FROM busybox AS builder\n"
+        "from busybox as builder\n"
         "RUN echo compiled > /artifact\n"
         "FROM busybox AS final\n"
         "COPY --from=builder /artifact /artifact\n"
@@ -175,6 +175,7 @@ def test_multi_stage_target_skips_unused_stages(wharfd: Daemon) -> None:
     assert status == 200, messages
     assert "errorDetail" not in json.dumps(messages), output(messages)
     assert "exit 1" not in output(messages)
+    assert "Step 1/4 : FROM busybox as builder\n" in output(messages)
     assert run_output(wharfd, tag, ["cat", "/artifact"]) == "compiled\n"
 
 
