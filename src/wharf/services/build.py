@@ -22,12 +22,13 @@ from wharf.build.dockerfile import Dockerfile, meta_env, parse
 from wharf.build.dockerfile.lines import logical_lines
 from wharf.build.plan import declared_args, plan_build
 from wharf.build.state import PROXY_ARGS
-from wharf.core.errors import InvalidParameter, NotFound, WharfError
+from wharf.core.errors import NotFound, WharfError
 from wharf.core.metadata import BuildCacheRecords
 from wharf.services.build_cache import BuildCache
 from wharf.services.build_mounts import CacheMounts
 from wharf.services.build_run import BUILD_LABEL, BuildStepFailed
 from wharf.services.build_session import BuildSession, StageOutputs, short_id
+from wharf.services.build_squash import squash
 from wharf.services.build_steps import StageBuilder
 from wharf.services.build_types import BuildOptions
 from wharf.services.image_views import Image
@@ -64,8 +65,6 @@ class BuildService:
         thread). Sends the classic builder's ``stream``/``aux``/progress messages to ``emit``
         and returns the image id. Errors raise ``WharfError`` subclasses (the route turns them
         into an HTTP error before the first message, an ``errorDetail`` after)."""
-        if options.squash:
-            raise InvalidParameter("--squash is not supported by wharf's builder")
         build_id = secrets.token_hex(16)
         context_dir = self._deps.build_root / "contexts" / build_id
         secrets_dir = self._deps.build_root / "secrets" / build_id
@@ -77,6 +76,9 @@ class BuildService:
                 self._session, options, build_id, context_dir, secrets_dir)
             try:
                 image = await self._run(session, emit)
+                if options.squash:
+                    image = await asyncio.to_thread(
+                        squash, session, session.bases.get(session.plan.target), image)
             finally:
                 await asyncio.to_thread(session.drop_views)
             await asyncio.to_thread(self._tag, image, options)

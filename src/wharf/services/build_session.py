@@ -82,6 +82,7 @@ class BuildSession:
     meta_env: Mapping[str, str]
     cache_from: list[Image] = field(default_factory=list)
     from_originals: dict[int, str] = field(default_factory=dict)   # FROM lines as written
+    bases: dict[int, Image | None] = field(default_factory=dict)   # each stage's FROM image
     results: dict[int, asyncio.Future[Image | None]] = field(default_factory=dict)
     views: list[str] = field(default_factory=list)
     views_lock: threading.Lock = field(default_factory=threading.Lock)

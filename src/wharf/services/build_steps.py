@@ -68,6 +68,7 @@ class StageBuilder:
         name = expand_word(self.plan.stage.base, session.meta_env, session.escape)
         self._check_platform()
         self.image = await self.base_image(name)
+        session.bases[self.plan.stage.index] = self.image
         state = StageState.from_image(
             self.image.id if self.image else "", self.image.config if self.image else {},
             session.options.build_args, session.meta_env)

@@ -24,7 +24,12 @@ from wharf.core.snapshots import SnapshotterProtocol
 from wharf.core.timefmt import rfc3339_nano
 from wharf.services import image_reports
 from wharf.services.image_changes import apply_changes
-from wharf.services.image_configs import commit_config, derive_config, import_config
+from wharf.services.image_configs import (
+    commit_config,
+    derive_config,
+    import_config,
+    squash_config,
+)
 from wharf.services.image_delete import ImageDeleter
 from wharf.services.image_parents import ImageParents
 from wharf.services.image_prune import prune_images
@@ -293,6 +298,20 @@ class ImageService:
                                rfc3339_nano(), created_by=created_by, author=author)
         with self._lock:
             image = self.store_image(canonical_json(config), parents)
+            if base is not None:
+                self.parents.set(image.id, base.id)
+        return image
+
+    def squash(self, base: Image | None, final: Image, layer: BinaryIO) -> Image:
+        """``build --squash``: ``final`` as ``base`` plus the one ``layer`` that holds all
+        its changes above ``base``."""
+        parents = [self.store.require_layer(c) for c in (base.chain_ids if base else [])]
+        blob, diff_id = self.store.ingest_layer(layer)
+        config = squash_config(base.config if base else None, final.config, diff_id,
+                               rfc3339_nano(), final.id, base.id if base else "")
+        with self._lock:
+            added = self.store.unpack_layer(blob, diff_id, parents[-1] if parents else None)
+            image = self.store_image(canonical_json(config), [*parents, added])
             if base is not None:
                 self.parents.set(image.id, base.id)
         return image

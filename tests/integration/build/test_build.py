@@ -218,7 +218,6 @@ def test_unused_build_args_warn(wharfd: Daemon) -> None:
 
 
 @pytest.mark.parametrize(("query", "message"), [
-    ({"squash": "1"}, "--squash is not supported by wharf's builder"),
     ({"target": "nope"}, "failed to reach build target nope in Dockerfile"),
     ({"dockerfile": "missing.Dockerfile"}, "Cannot locate specified Dockerfile: "
                                            "missing.Dockerfile"),
@@ -305,3 +304,24 @@ def test_client_gone_stops_the_run(wharfd: Daemon) -> None:
             break
         time.sleep(0.2)
     assert not running, "the RUN container outlived its build"
+
+
+def test_squash_makes_one_layer_over_the_base(wharfd: Daemon) -> None:
+    tag = unique_tag()
+    files: dict[str, str | bytes] = {
+        "Dockerfile": "FROM busybox\nRUN echo a > /a && echo b > /b\nRUN rm /b\n"
+                      "COPY x.txt /x\nENV SQUASHED=1\n",
+        "x.txt": "x\n",
+    }
+    status, messages = build(wharfd, files, t=tag, squash="1")
+    assert status == 200, messages
+    assert "errorDetail" not in json.dumps(messages), output(messages)
+    base_layers = inspect(wharfd, "busybox")["RootFS"]["Layers"]
+    found = inspect(wharfd, tag)
+    assert found["RootFS"]["Layers"][:-1] == base_layers
+    assert len(found["RootFS"]["Layers"]) == len(base_layers) + 1
+    assert "SQUASHED=1" in found["Config"]["Env"]
+    assert run_output(wharfd, tag, ["sh", "-c", "cat /a /x; ls /b 2>&1 | wc -l"]) == "a\nx\n1\n"
+    history = wharfd.json("GET", f"/images/{tag}/history")
+    assert isinstance(history, list)
+    assert history[0]["Comment"].startswith("merge sha256:")
