@@ -23,13 +23,9 @@ from wharf.core.reference import Reference, parse_reference
 from wharf.core.snapshots import SnapshotterProtocol
 from wharf.core.timefmt import rfc3339_nano
 from wharf.services import image_reports
+from wharf.services.image_build_steps import BuildSteps
 from wharf.services.image_changes import apply_changes
-from wharf.services.image_configs import (
-    commit_config,
-    derive_config,
-    import_config,
-    squash_config,
-)
+from wharf.services.image_configs import commit_config, import_config
 from wharf.services.image_delete import ImageDeleter
 from wharf.services.image_parents import ImageParents
 from wharf.services.image_prune import prune_images
@@ -44,7 +40,7 @@ EventSink = Callable[[str, str, dict[str, str]], object]
 _SHORT_ID_RE = re.compile(r"^(?:sha256:)?[a-f0-9]{1,64}$")
 
 
-class ImageService:
+class ImageService(BuildSteps):
     """Use cases on images.
 
     ``image_in_use(image_id)`` lists the containers using an image (default: none does; the
@@ -282,38 +278,6 @@ class ImageService:
                 self.parents.set(image.id, base.id)
         if target is not None:
             self.emit("tag", image, target.familiar())
-        return image
-
-    def derive(
-        self,
-        base: Image | None,
-        container_config: dict[str, Any],
-        *,
-        created_by: str,
-        author: str = "",
-    ) -> Image:
-        """A build's metadata step: ``base``'s layers with a new config (no layer added)."""
-        parents = [self.store.require_layer(c) for c in (base.chain_ids if base else [])]
-        config = derive_config(base.config if base else None, container_config,
-                               rfc3339_nano(), created_by=created_by, author=author)
-        with self._lock:
-            image = self.store_image(canonical_json(config), parents)
-            if base is not None:
-                self.parents.set(image.id, base.id)
-        return image
-
-    def squash(self, base: Image | None, final: Image, layer: BinaryIO) -> Image:
-        """``build --squash``: ``final`` as ``base`` plus the one ``layer`` that holds all
-        its changes above ``base``."""
-        parents = [self.store.require_layer(c) for c in (base.chain_ids if base else [])]
-        blob, diff_id = self.store.ingest_layer(layer)
-        config = squash_config(base.config if base else None, final.config, diff_id,
-                               rfc3339_nano(), final.id, base.id if base else "")
-        with self._lock:
-            added = self.store.unpack_layer(blob, diff_id, parents[-1] if parents else None)
-            image = self.store_image(canonical_json(config), [*parents, added])
-            if base is not None:
-                self.parents.set(image.id, base.id)
         return image
 
     def store_image(
