@@ -131,6 +131,10 @@ def test_second_build_uses_the_cache(wharfd: Daemon) -> None:
     assert text.count(" ---> Using cache\n") == 2, text
     assert "Running in" not in text
     assert image_id(first) == image_id(second)
+    usage = wharfd.json("GET", "/system/df")
+    assert isinstance(usage, dict)
+    assert any(e["Type"] == "regular" and e["Description"] == "/bin/sh -c echo $RANDOM > /r"
+               for e in usage["BuildCache"]), usage["BuildCache"]
     status, third = build(wharfd, files, nocache="1")
     assert "Using cache" not in output(third)
     assert image_id(third) != image_id(first)
