@@ -146,6 +146,7 @@ def _healthcheck(state: StageState, inst: Instruction) -> str:
     exec_form = parse_json(rest)
     test = ["CMD", *exec_form] if exec_form is not None else ["CMD-SHELL", rest]
     durations = [_duration_flag(inst, n) for n in ("interval", "timeout", "start-period")]
+    start_interval = _duration_flag(inst, "start-interval")
     retries_text = inst.flag("retries") or "0"
     try:
         retries = int(retries_text)
@@ -158,6 +159,8 @@ def _healthcheck(state: StageState, inst: Instruction) -> str:
     for key, value in zip(("Interval", "Timeout", "StartPeriod"), durations, strict=True):
         if value:
             check[key] = value
+    if start_interval:
+        check["StartInterval"] = start_interval
     if retries:
         check["Retries"] = retries
     state.config["Healthcheck"] = check

@@ -15,10 +15,13 @@ __all__ = ["BuildCache", "history_matches"]
 
 
 def history_matches(candidate: dict[str, Any], parent: dict[str, Any] | None,
-                    created_by: str, layer: bool) -> bool:
-    """Whether ``candidate``'s config is ``parent`` plus one step ``created_by`` (with or
-    without a layer), judged by history and diff ids as moby's image cache judges a
-    ``--cache-from`` image."""
+                    created_by: str, layer: bool | None) -> bool:
+    """Whether ``candidate``'s config is ``parent`` plus one step ``created_by`` (with a
+    layer, without, or either when ``layer`` is None), judged by history and diff ids as
+    moby's image cache judges a ``--cache-from`` image."""
+    if layer is None:
+        return (history_matches(candidate, parent, created_by, True) or
+                history_matches(candidate, parent, created_by, False))
     history = list(candidate.get("history") or [])
     diff_ids = list((candidate.get("rootfs") or {}).get("diff_ids") or [])
     base_history = list((parent or {}).get("history") or [])
@@ -94,7 +97,7 @@ class BuildCache:
         return removed, 0
 
     def from_images(self, sources: list[Image], parent: Image | None, created_by: str,
-                    layer: bool) -> Image | None:
+                    layer: bool | None) -> Image | None:
         """A ``--cache-from`` image (or one of its ancestors' configs already stored here)
         that is ``parent`` plus this step."""
         for image in sources:

@@ -36,9 +36,16 @@ _URL_PREFIXES = ("http://", "https://")
 _ACCOUNT_FILE_LIMIT = 16 << 20
 
 
+_BUILDKIT_ONLY = ("link", "parents", "exclude", "checksum", "keep-git-dir")
+
+
 async def copy_step(builder: StageBuilder, state: StageState, inst: Instruction) -> Image:
     inst = builder.substituted(state, inst)
     keyword = inst.keyword.upper()
+    for flag in _BUILDKIT_ONLY:
+        if flag in inst.flags:
+            raise InvalidParameter(f"the --{flag} flag of {keyword} requires BuildKit; wharf's "
+                                   "classic builder does not implement it")
     *words, dest = inst.args
     source_image_id, root = await _source_root(builder, inst)
     matches = await asyncio.to_thread(_matches, builder.session, root, inst, words)

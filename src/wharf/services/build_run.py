@@ -58,16 +58,33 @@ def _heredoc_script(command: str, inst: Instruction) -> str:
     return f"{command}\n{bodies}"
 
 
+_RUN_NETWORKS = frozenset({"default", "none", "host"})
+
+
+def _run_network(session: BuildSession, inst: Instruction) -> str:
+    """``RUN --network=default|none|host`` (BuildKit's), else the build's ``--network``."""
+    if "security" in inst.flags:
+        raise InvalidParameter("the --security flag of RUN requires BuildKit; wharf's "
+                               "classic builder does not implement it")
+    wanted = inst.flag("network")
+    if wanted is None:
+        return session.options.network_mode
+    if wanted not in _RUN_NETWORKS:
+        raise InvalidParameter(f"unsupported network mode: {wanted}")
+    return "" if wanted == "default" else wanted
+
+
 async def run_step(builder: StageBuilder, state: StageState, inst: Instruction) -> Image:
+    network = _run_network(builder.session, inst)
     command = run_command(state, inst)
     saved = [f"|{len(state.history_args())}", *state.history_args(), *command] \
         if state.history_args() else command
     created_by = " ".join(saved)
     options = builder.session.options
-    inputs = [instruction_text(inst), *sorted(options.volumes), options.network_mode]
+    inputs = [instruction_text(inst), *sorted(options.volumes), network]
 
     async def make() -> Image:
-        return await _run(builder, state, inst, command, created_by)
+        return await _run(builder, state, inst, command, created_by, network)
     return await builder.cached(state, created_by, inputs, layer=True, make=make)
 
 
@@ -76,11 +93,11 @@ def _mount_specs(inst: Instruction) -> list[dict[str, str]]:
 
 
 def _body(session: BuildSession, state: StageState, command: list[str],
-          mounts: RunMounts | None) -> ContainerCreateBody:
+          mounts: RunMounts | None, network: str) -> ContainerCreateBody:
     options = session.options
     host: dict[str, Any] = {}
-    if options.network_mode:
-        host["NetworkMode"] = options.network_mode
+    if network:
+        host["NetworkMode"] = network
     if options.extra_hosts:
         host["ExtraHosts"] = list(options.extra_hosts)
     for key, value in (("Memory", options.memory), ("MemorySwap", options.memory_swap),
@@ -123,24 +140,24 @@ def _stage_root(session: BuildSession, ref: str) -> Any:
 
 
 async def _run(builder: StageBuilder, state: StageState, inst: Instruction,
-               command: list[str], created_by: str) -> Image:
+               command: list[str], created_by: str, network: str) -> Image:
     session = builder.session
     if not state.image_id:
         raise InvalidParameter(f"The command '{' '.join(command)}' cannot run: the stage has "
                                "no file system yet (FROM scratch)")
     mounts = await asyncio.to_thread(_prepare_mounts, session, state, inst)
     try:
-        return await _run_container(builder, state, command, created_by, mounts)
+        return await _run_container(builder, state, command, created_by, mounts, network)
     finally:
         if mounts is not None:
             mounts.release()
 
 
 async def _run_container(builder: StageBuilder, state: StageState, command: list[str],
-                         created_by: str, mounts: RunMounts | None) -> Image:
+                         created_by: str, mounts: RunMounts | None, network: str) -> Image:
     session = builder.session
     containers = session.deps.containers
-    record, _ = containers.create("", _body(session, state, command, mounts))
+    record, _ = containers.create("", _body(session, state, command, mounts, network))
     builder.out(f" ---> Running in {short_id(record.id)}\n")
     succeeded = False
     try:

@@ -164,7 +164,7 @@ class StageBuilder:
 
         async def make() -> Image:
             return await asyncio.to_thread(self._make_workdir, state, created_by)
-        return await self.cached(state, created_by, inputs, layer=True, make=make)
+        return await self.cached(state, created_by, inputs, layer=None, make=make)
 
     def _make_workdir(self, state: StageState, created_by: str) -> Image:
         """WORKDIR: a layer holding the directory when the image lacks it, else config only."""
@@ -193,7 +193,7 @@ class StageBuilder:
 
     # ---- cache -----------------------------------------------------------------------------
     async def cached(self, state: StageState, created_by: str, inputs: list[str], *,
-                     layer: bool, make: Callable[[], Awaitable[Image]]) -> Image:
+                     layer: bool | None, make: Callable[[], Awaitable[Image]]) -> Image:
         """The step's image from the cache (`` ---> Using cache``) or made now."""
         session = self.session
         key = step_key(state.image_id, created_by, inputs)

@@ -329,3 +329,23 @@ def test_squash_makes_one_layer_over_the_base(wharfd: Daemon) -> None:
     history = wharfd.json("GET", f"/images/{tag}/history")
     assert isinstance(history, list)
     assert history[0]["Comment"].startswith("merge sha256:")
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("COPY --link Dockerfile /x", "the --link flag of COPY requires BuildKit"),
+    ("COPY --exclude=*.md . /x", "the --exclude flag of COPY requires BuildKit"),
+    ("RUN --security=insecure true", "the --security flag of RUN requires BuildKit"),
+    ("RUN --network=bridge0 true", "unsupported network mode: bridge0"),
+])
+def test_buildkit_only_flags_are_refused(wharfd: Daemon, line: str, message: str) -> None:
+    _, messages = build(wharfd, {"Dockerfile": f"FROM busybox\n{line}\n"})
+    errors = [m["errorDetail"]["message"] for m in messages if "errorDetail" in m]
+    assert errors and errors[0].startswith(message), messages
+
+
+def test_run_network_none(wharfd: Daemon) -> None:
+    dockerfile = "FROM busybox\nRUN --network=none ip -o link | grep -vc ' lo:' || true\n"
+    status, messages = build(wharfd, {"Dockerfile": dockerfile}, nocache="1")
+    assert status == 200, messages
+    assert "errorDetail" not in json.dumps(messages), output(messages)
+    assert "\n0\n" in output(messages)  # only the loopback interface

@@ -115,3 +115,11 @@ def test_workdir_relative_to_previous() -> None:
     comments = apply_all(state, insts)
     assert comments == ["WORKDIR /app", "WORKDIR /app/lib", "WORKDIR /abs"]
     assert normalize_workdir("/a", "../b") == "/b"
+
+
+def test_healthcheck_start_interval() -> None:
+    state, insts = stage_of("HEALTHCHECK --start-period=1m --start-interval=2s CMD [\"true\"]\n")
+    apply_all(state, insts)
+    assert state.config["Healthcheck"] == {"Test": ["CMD", "true"],
+                                           "StartPeriod": 60_000_000_000,
+                                           "StartInterval": 2_000_000_000}
