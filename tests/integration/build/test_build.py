@@ -349,3 +349,37 @@ def test_run_network_none(wharfd: Daemon) -> None:
     assert status == 200, messages
     assert "errorDetail" not in json.dumps(messages), output(messages)
     assert "\n0\n" in output(messages)  # only the loopback interface
+
+
+def build_containers(daemon: Daemon, build_output: str) -> list[str]:
+    """Ids (12 hex) of the RUN containers a build printed that still exist."""
+    listed = daemon.json("GET", "/containers/json?all=1")
+    assert isinstance(listed, list)
+    ran = {line.split()[-1] for line in build_output.splitlines() if "Running in" in line}
+    return [c["Id"][:12] for c in listed if c["Id"][:12] in ran]
+
+
+def test_rm_and_forcerm(wharfd: Daemon) -> None:
+    ok_file = {"Dockerfile": "FROM busybox\nUSER daemon\nRUN id -u > /tmp/uid\n"}
+    status, kept = build(wharfd, ok_file, rm="0", nocache="1")
+    assert status == 200 and "Removing intermediate" not in output(kept), kept
+    assert len(build_containers(wharfd, output(kept))) == 1
+    assert "errorDetail" not in json.dumps(kept)
+    failing = {"Dockerfile": "FROM busybox\nRUN exit 4\n"}
+    _, failed = build(wharfd, failing, nocache="1")
+    assert len(build_containers(wharfd, output(failed))) == 1  # rm: a failed one stays
+    _, forced = build(wharfd, failing, nocache="1", forcerm="1")
+    assert [m for m in forced if "errorDetail" in m]
+    assert build_containers(wharfd, output(forced)) == []
+    for cid in build_containers(wharfd, output(kept) + output(failed)):
+        wharfd.request("DELETE", f"/containers/{cid}?force=1")
+
+
+def test_user_and_copy_from_a_stage_index(wharfd: Daemon) -> None:
+    tag = unique_tag()
+    dockerfile = ("FROM busybox\nRUN echo zero > /zero\n"
+                  "FROM busybox\nUSER daemon\nRUN id -u > /tmp/uid\nCOPY --from=0 /zero /tmp/z\n")
+    status, messages = build(wharfd, {"Dockerfile": dockerfile}, t=tag)
+    assert status == 200 and "errorDetail" not in json.dumps(messages), messages
+    assert run_output(wharfd, tag, ["cat", "/tmp/uid", "/tmp/z"]) == "1\nzero\n"
+    assert inspect(wharfd, tag)["Config"]["User"] == "daemon"
