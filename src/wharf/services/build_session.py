@@ -8,7 +8,7 @@ import contextlib
 import secrets as token
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -131,5 +131,3 @@ class BuildSession:
 def short_id(image_id: str) -> str:
     return image_id.removeprefix("sha256:")[:12]
 
-
-StreamWriter = Callable[[str], None]

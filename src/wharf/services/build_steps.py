@@ -10,7 +10,7 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable
 
-from wharf.build.cachekey import instruction_text, step_key
+from wharf.build.cachekey import step_key
 from wharf.build.dockerfile import Instruction, expand_word, parse, substitute
 from wharf.build.metadata import METADATA_KEYWORDS, apply_metadata, nop_created_by
 from wharf.build.plan import StagePlan, find_stage, step_text
@@ -208,7 +208,4 @@ class StageBuilder:
             session.cache.store(key, found.id, created_by)
         self.out(f" ---> {short_id(found.id)}\n")
         return found
-
-    def step_inputs(self, inst: Instruction) -> list[str]:
-        return [instruction_text(inst)]
 
