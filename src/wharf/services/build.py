@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 from wharf.build.context import extract_context, read_dockerfile, take_out
 from wharf.build.dockerfile import Dockerfile, meta_env, parse
 from wharf.build.dockerfile.lines import logical_lines
-from wharf.build.plan import declared_args, plan_build
+from wharf.build.plan import declared_args, plan_build, step_text
 from wharf.build.state import PROXY_ARGS
 from wharf.core.errors import NotFound, WharfError
 from wharf.core.metadata import BuildCacheRecords
@@ -133,7 +133,8 @@ class BuildService:
     async def _run(self, session: BuildSession, emit: ProgressSink) -> Image:
         plan = session.plan
         for number, inst in enumerate(plan.meta_args, start=1):
-            emit({"stream": f"Step {number}/{plan.total_steps} : {inst.original.strip()}\n"})
+            emit({"stream": f"Step {number}/{plan.total_steps} : "
+                            f"{step_text(inst, session.escape)}\n"})
         loop = asyncio.get_running_loop()
         session.results = {p.stage.index: loop.create_future() for p in plan.stages}
         outputs = StageOutputs(emit, [p.stage.index for p in plan.stages])
