@@ -22,7 +22,7 @@ from wharf.build.dockerfile import Dockerfile, meta_env, parse
 from wharf.build.dockerfile.lines import logical_lines
 from wharf.build.plan import declared_args, plan_build, step_text
 from wharf.build.state import PROXY_ARGS
-from wharf.core.errors import NotFound, WharfError
+from wharf.core.errors import WharfError
 from wharf.core.metadata import BuildCacheRecords
 from wharf.services.build_cache import BuildCache
 from wharf.services.build_mounts import CacheMounts
@@ -120,7 +120,7 @@ class BuildService:
         images = self._deps.images
         found: list[Image] = []
         for ref in options.cache_from:
-            with contextlib.suppress(NotFound, WharfError):
+            with contextlib.suppress(WharfError):  # not found, or a bad name: ignored
                 image: Image | None = images.resolve(ref)
                 seen = 0
                 while image is not None and seen < 10_000:
