@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_SHELL", "PROXY_ARGS", "StageState", "env_list_to_dict", "set_env"]
+__all__ = ["DEFAULT_PATH", "DEFAULT_SHELL", "PROXY_ARGS", "StageState", "env_list_to_dict", "set_env"]
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Usable without an ARG line; kept out of the history unless declared (moby's builtin args).
 PROXY_ARGS = frozenset({
     "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy",
@@ -57,6 +58,9 @@ class StageState:
                    build_args: Mapping[str, str | None],
                    meta_args: Mapping[str, str]) -> StageState:
         config = copy.deepcopy(dict(image_config.get("config") or {}))
+        if "PATH" not in env_list_to_dict(list(config.get("Env") or [])):
+            # as moby's stage start: a base without PATH gets the default one
+            config["Env"] = [*(config.get("Env") or []), f"PATH={DEFAULT_PATH}"]
         rootfs = image_config.get("rootfs") or {}
         return cls(config=config, image_id=image_id, build_args=build_args,
                    meta_args=meta_args, author=str(image_config.get("author") or ""),

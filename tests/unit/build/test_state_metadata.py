@@ -6,7 +6,7 @@ import pytest
 
 from wharf.build.dockerfile import Instruction, parse, substitute
 from wharf.build.metadata import apply_metadata, nop_created_by, normalize_workdir
-from wharf.build.state import StageState
+from wharf.build.state import DEFAULT_PATH, StageState
 from wharf.core.errors import InvalidParameter
 
 
@@ -25,7 +25,8 @@ def test_env_both_forms_and_history_comment() -> None:
     state, insts = stage_of("ENV A=1 B=\"two words\"\nENV C three four\nENV A=$B-x\n")
     comments = apply_all(state, insts)
     assert comments == ["ENV A=1 B=two words", "ENV C=three four", "ENV A=two words-x"]
-    assert state.config["Env"] == ["A=two words-x", "B=two words", "C=three four"]
+    assert state.config["Env"] == [f"PATH={DEFAULT_PATH}", "A=two words-x", "B=two words",
+                                   "C=three four"]
     assert nop_created_by(state, comments[0]) == "/bin/sh -c #(nop)  ENV A=1 B=two words"
 
 
@@ -53,7 +54,7 @@ def test_args_defaults_build_args_and_env_precedence() -> None:
     comments = apply_all(state, insts)
     assert comments[0] == "ARG A=default B"
     assert state.arg_values() == {"A": "given"}  # B hidden by ENV, C has no value
-    assert state.substitution_env() == {"A": "given", "B": "from-env"}
+    assert state.substitution_env() == {"A": "given", "B": "from-env", "PATH": DEFAULT_PATH}
     assert state.history_args() == ["A=given"]
 
 
@@ -123,3 +124,10 @@ def test_healthcheck_start_interval() -> None:
     assert state.config["Healthcheck"] == {"Test": ["CMD", "true"],
                                            "StartPeriod": 60_000_000_000,
                                            "StartInterval": 2_000_000_000}
+
+
+def test_a_base_without_path_gets_the_default_one() -> None:
+    state, _ = stage_of("", base={"Env": ["A=1"]})
+    assert state.config["Env"] == ["A=1", f"PATH={DEFAULT_PATH}"]
+    state, _ = stage_of("", base={"Env": ["PATH=/opt/bin"]})
+    assert state.config["Env"] == ["PATH=/opt/bin"]
