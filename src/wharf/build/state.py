@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_PATH", "DEFAULT_SHELL", "PROXY_ARGS", "StageState", "env_list_to_dict", "set_env"]
+__all__ = ["DEFAULT_PATH", "DEFAULT_SHELL", "PROXY_ARGS", "StageState", "env_list_to_dict",
+           "set_env"]
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
