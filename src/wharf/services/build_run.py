@@ -14,6 +14,7 @@ import msgspec
 from wharf.build.cachekey import instruction_text
 from wharf.build.dockerfile import Instruction
 from wharf.build.dockerfile.words import flag_options
+from wharf.build.layerfilter import drop_under
 from wharf.build.state import StageState
 from wharf.core.errors import InvalidParameter, WharfError
 from wharf.services.build_mounts import RunMounts, prepare_run_mounts
@@ -225,9 +226,14 @@ def _commit(session: BuildSession, container_id: str, state: StageState, created
         finally:
             rootfs.unmount(container_id)
     parent = session.deps.images.resolve(state.image_id)
-    with session.spool() as spool:
+    volumes = list(state.config.get("Volumes") or {})
+    with session.spool() as spool, session.spool() as kept:
         rootfs.diff(container_id, spool)
         spool.seek(0)
-        image: Image = session.deps.images.commit(parent, spool, dict(state.config),
-                                                  created_by=created_by, author=state.author)
+        if volumes:  # what the command wrote on its volumes is not the image's
+            drop_under(spool, kept, volumes)
+            kept.seek(0)
+        image: Image = session.deps.images.commit(
+            parent, kept if volumes else spool, dict(state.config), created_by=created_by,
+            author=state.author)
     return image

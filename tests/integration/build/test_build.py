@@ -383,3 +383,14 @@ def test_user_and_copy_from_a_stage_index(wharfd: Daemon) -> None:
     assert status == 200 and "errorDetail" not in json.dumps(messages), messages
     assert run_output(wharfd, tag, ["cat", "/tmp/uid", "/tmp/z"]) == "1\nzero\n"
     assert inspect(wharfd, tag)["Config"]["User"] == "daemon"
+
+
+def test_run_changes_under_a_volume_are_discarded(wharfd: Daemon) -> None:
+    tag = unique_tag()
+    dockerfile = ("FROM busybox\nRUN mkdir /data && echo before > /data/kept\nVOLUME /data\n"
+                  "RUN echo after > /data/dropped && echo changed > /data/kept && "
+                  "echo outside > /outside\n")
+    status, messages = build(wharfd, {"Dockerfile": dockerfile}, t=tag)
+    assert status == 200 and "errorDetail" not in json.dumps(messages), messages
+    shown = run_output(wharfd, tag, ["sh", "-c", "cat /data/kept /outside; ls /data"])
+    assert shown == "before\noutside\nkept\n"
