@@ -115,19 +115,12 @@ class BuildService:
         return parse(text), from_lines(text)
 
     def _cache_from(self, options: BuildOptions) -> list[Image]:
-        """The ``--cache-from`` images found here, with their ancestors (moby's classic
-        cache-from ignores the ones it cannot find)."""
-        images = self._deps.images
+        """The ``--cache-from`` images found here (moby's classic cache-from ignores the ones
+        it cannot find)."""
         found: list[Image] = []
         for ref in options.cache_from:
             with contextlib.suppress(WharfError):  # not found, or a bad name: ignored
-                image: Image | None = images.resolve(ref)
-                seen = 0
-                while image is not None and seen < 10_000:
-                    found.append(image)
-                    parent = images.parents.parent(image.id)
-                    image = images.resolve(parent) if parent else None
-                    seen += 1
+                found.append(self._deps.images.resolve(ref))
         return found
 
     async def _run(self, session: BuildSession, emit: ProgressSink) -> Image:

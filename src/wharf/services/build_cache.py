@@ -16,28 +16,26 @@ __all__ = ["BuildCache", "history_matches"]
 
 def history_matches(candidate: dict[str, Any], parent: dict[str, Any] | None,
                     created_by: str, layer: bool | None) -> bool:
-    """Whether ``candidate``'s config is ``parent`` plus one step ``created_by`` (with a
-    layer, without, or either when ``layer`` is None), judged by history and diff ids as
-    moby's image cache judges a ``--cache-from`` image."""
-    if layer is None:
-        return (history_matches(candidate, parent, created_by, True) or
-                history_matches(candidate, parent, created_by, False))
+    """Whether ``candidate``'s history starts with ``parent``'s and goes on with the step
+    ``created_by`` (with a layer, without, or either when ``layer`` is None), its diff ids
+    starting with the parent's: moby's test of a ``--cache-from`` image, whose next entry can
+    then be restored as the step's image (:meth:`BuildSteps.restore_step`)."""
     history = list(candidate.get("history") or [])
     diff_ids = list((candidate.get("rootfs") or {}).get("diff_ids") or [])
     base_history = list((parent or {}).get("history") or [])
     base_diffs = list(((parent or {}).get("rootfs") or {}).get("diff_ids") or [])
-    if len(history) != len(base_history) + 1 or diff_ids[: len(base_diffs)] != base_diffs:
-        return False
-    if len(diff_ids) != len(base_diffs) + (1 if layer else 0):
+    if len(history) <= len(base_history) or diff_ids[: len(base_diffs)] != base_diffs:
         return False
     for mine, theirs in zip(history, base_history, strict=False):
         if mine.get("created_by", "") != theirs.get("created_by", ""):
             return False
         if bool(mine.get("empty_layer")) != bool(theirs.get("empty_layer")):
             return False
-    last = history[-1]
-    return bool(last.get("created_by", "") == created_by and
-                bool(last.get("empty_layer")) != layer)
+    step = history[len(base_history)]
+    has_layer = not step.get("empty_layer")
+    if has_layer and len(diff_ids) <= len(base_diffs):
+        return False
+    return bool(step.get("created_by", "") == created_by and layer in (None, has_layer))
 
 
 class BuildCache:
@@ -98,8 +96,8 @@ class BuildCache:
 
     def from_images(self, sources: list[Image], parent: Image | None, created_by: str,
                     layer: bool | None) -> Image | None:
-        """A ``--cache-from`` image (or one of its ancestors' configs already stored here)
-        that is ``parent`` plus this step."""
+        """A ``--cache-from`` image whose history is ``parent``'s plus this step (and maybe
+        more): the step's image can be restored from it."""
         for image in sources:
             if history_matches(image.config, parent.config if parent else None, created_by,
                                layer):

@@ -197,10 +197,15 @@ class StageBuilder:
         """The step's image from the cache (`` ---> Using cache``) or made now."""
         session = self.session
         key = step_key(state.image_id, created_by, inputs)
-        found = None
-        if not session.options.no_cache:
-            found = session.cache.lookup(key) or session.cache.from_images(
-                session.cache_from, self.image, created_by, layer)
+        found = None if session.options.no_cache else session.cache.lookup(key)
+        if found is None and not session.options.no_cache:
+            source = session.cache.from_images(session.cache_from, self.image, created_by,
+                                               layer)
+            if source is not None:
+                restored: Image = await asyncio.to_thread(
+                    session.deps.images.restore_step, self.image, source, dict(state.config))
+                session.cache.store(key, restored.id, created_by)
+                found = restored
         if found is not None:
             self.out(" ---> Using cache\n")
         else:

@@ -61,3 +61,32 @@ class BuildSteps:
                 self.parents.set(image.id, base.id)
         return image
 
+
+    def restore_step(self, base: Image | None, source: Image,
+                     container_config: dict[str, Any]) -> Image:
+        """``--cache-from``: the image of the step after ``base`` in ``source``'s history
+        (its layer, when it has one, and its history entry), with the build's config for it;
+        the entry's time makes the id the same at every restore, as moby restores them."""
+        kept = len((base.config.get("history") if base else None) or [])
+        layers = [self.store.require_layer(c) for c in (base.chain_ids if base else [])]
+        entry = dict((source.config.get("history") or [])[kept])
+        diff_ids = list(((base.config if base else {}).get("rootfs") or {}).get("diff_ids")
+                        or [])
+        if not entry.get("empty_layer"):
+            layers.append(self.store.require_layer(source.chain_ids[len(layers)]))
+            diff_ids.append(layers[-1].diff_id)
+        platform = base.config if base else source.config
+        config = {
+            **{k: v for k, v in platform.items() if k in ("architecture", "os", "variant")},
+            "created": entry.get("created", ""),
+            "config": container_config,
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+            "history": [*((base.config.get("history") if base else None) or []), entry],
+        }
+        if entry.get("author"):
+            config["author"] = entry["author"]
+        with self._lock:
+            image = self.store_image(canonical_json(config), layers)
+            if base is not None:
+                self.parents.set(image.id, base.id)
+        return image

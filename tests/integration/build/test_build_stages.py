@@ -152,3 +152,24 @@ def test_missing_base_is_pulled(wharfd: Daemon, registry: str) -> None:
     assert any(m.get("status", "").startswith("Digest: sha256:") for m in messages), messages
     assert "Step 2/2 : RUN true" in text
     inspect(wharfd, remote)
+
+
+def test_cache_from_a_loaded_image_restores_every_step(wharfd: Daemon) -> None:
+    files: dict[str, str | bytes] = {
+        "Dockerfile": "FROM busybox\nENV B=loaded\nRUN echo $B > /b\nCOPY f /f\n"
+                      "CMD [\"cat\", \"/b\"]\n",
+        "f": "file\n",
+    }
+    tag = unique_tag()
+    original = image_id(built(wharfd, files, t=tag))
+    status, saved = wharfd.request("GET", f"/images/{tag}/get")
+    assert status == 200
+    assert wharfd.request("DELETE", f"/images/{tag}")[0] == 200  # its intermediates go too
+    wharfd.request("POST", "/build/prune?all=1")
+    status, body = wharfd.request("POST", "/images/load?quiet=1", saved,
+                                  {"Content-Type": "application/x-tar"})
+    assert status == 200, body
+    text = ok(cached := built(wharfd, files, cachefrom=json.dumps([tag])))
+    assert text.count(" ---> Using cache\n") == 4, text
+    assert image_id(cached) == original
+    assert run_output(wharfd, original, ["cat", "/b", "/f"]) == "loaded\nfile\n"

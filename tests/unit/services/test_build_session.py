@@ -43,9 +43,22 @@ def test_cache_from_matches_parent_plus_one_step() -> None:
     child = config([("import", False), ("/bin/sh -c echo", False)], ["sha256:a", "sha256:b"])
     meta = config([("import", False), ("#(nop) ENV", True)], ["sha256:a"])
     assert history_matches(child, parent, "/bin/sh -c echo", layer=True)
+    assert history_matches(child, parent, "/bin/sh -c echo", layer=None)
     assert not history_matches(child, parent, "/bin/sh -c other", layer=True)
     assert not history_matches(child, parent, "/bin/sh -c echo", layer=False)
     assert history_matches(meta, parent, "#(nop) ENV", layer=False)
     other_base = config([("import", False)], ["sha256:z"])
     assert not history_matches(child, other_base, "/bin/sh -c echo", layer=True)
     assert history_matches(config([("x", True)], []), None, "x", layer=False)
+
+
+def test_cache_from_matches_a_step_in_the_middle_of_a_longer_history() -> None:
+    parent = config([("import", False)], ["sha256:a"])
+    longer = config([("import", False), ("ENV", True), ("RUN", False), ("CMD", True)],
+                    ["sha256:a", "sha256:b"])
+    assert history_matches(longer, parent, "ENV", layer=False)
+    after_env = config([("import", False), ("ENV", True)], ["sha256:a"])
+    assert history_matches(longer, after_env, "RUN", layer=True)
+    assert not history_matches(longer, after_env, "CMD", layer=False)
+    broken = config([("import", False), ("RUN", False)], ["sha256:a"])  # a layer missing
+    assert not history_matches(broken, parent, "RUN", layer=True)
