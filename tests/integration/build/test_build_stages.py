@@ -3,9 +3,11 @@ through ``POST /build`` on a real wharfd."""
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
 import tarfile
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -173,3 +175,31 @@ def test_cache_from_a_loaded_image_restores_every_step(wharfd: Daemon) -> None:
     assert text.count(" ---> Using cache\n") == 4, text
     assert image_id(cached) == original
     assert run_output(wharfd, original, ["cat", "/b", "/f"]) == "loaded\nfile\n"
+
+
+def test_add_url_downloads_and_never_extracts(wharfd: Daemon) -> None:
+    payload = _layer_tar({"inner.txt": b"x\n"})
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.timeout = 10
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/archive.tar.gz"
+        tag = unique_tag()
+        ok(built(wharfd, {"Dockerfile": f"FROM busybox\nADD {url} /dl/\n"}, t=tag))
+        listing = run_output(wharfd, tag, ["sh", "-c", "ls /dl; stat -c %a /dl/archive.tar.gz"])
+        assert listing == "archive.tar.gz\n600\n"
+    finally:
+        server.shutdown()
+        server.server_close()
