@@ -203,3 +203,13 @@ def test_add_url_downloads_and_never_extracts(wharfd: Daemon) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_scratch_with_metadata_only(wharfd: Daemon) -> None:
+    tag = unique_tag()
+    ok(built(wharfd, {"Dockerfile": "FROM scratch\nLABEL only=config\nCMD [\"/x\"]\n"}, t=tag))
+    found = inspect(wharfd, tag)
+    assert found["RootFS"].get("Layers") in (None, [])
+    assert found["Config"]["Labels"] == {"only": "config"}
+    assert found["Config"]["Env"] == \
+        ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
