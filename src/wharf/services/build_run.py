@@ -125,11 +125,11 @@ def _prepare_mounts(session: BuildSession, state: StageState,
     if not specs and not session.options.volumes:
         return None
     image = session.deps.images.resolve(state.image_id)
-    view = session.view(image)
-    return prepare_run_mounts(
-        specs, session.options, rootfs=view, workdir=state.workdir(),
-        context=session.context_dir, stage_root=lambda ref: _stage_root(session, ref),
-        secrets=session.secrets, cache=session.deps.cache_mounts)
+    with session.passing_view(image) as view:  # which mount points exist before the run
+        return prepare_run_mounts(
+            specs, session.options, rootfs=view, workdir=state.workdir(),
+            context=session.context_dir, stage_root=lambda ref: _stage_root(session, ref),
+            secrets=session.secrets, cache=session.deps.cache_mounts)
 
 
 def _stage_root(session: BuildSession, ref: str) -> Any:

@@ -8,7 +8,7 @@ import contextlib
 import secrets as token
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -108,6 +108,19 @@ class BuildSession:
             self.views.append(view_id)
         mounted: Path = rootfs.mount(view_id)
         return mounted
+
+    @contextlib.contextmanager
+    def passing_view(self, image: Image | None) -> Iterator[Path]:
+        """A view of ``image`` removed again on leaving (blocking)."""
+        view_id = token.token_hex(32)
+        rootfs = self.deps.rootfs
+        rootfs.create(view_id, image if image is not None else NoLayers())
+        try:
+            yield rootfs.mount(view_id)
+        finally:
+            with contextlib.suppress(Exception):
+                rootfs.unmount(view_id)
+            rootfs.remove(view_id)
 
     def drop_views(self) -> None:
         with self.views_lock:
