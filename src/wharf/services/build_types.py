@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from wharf.services.registry_port import RegistryAuth
+
 __all__ = ["BuildOptions", "BuildSecret"]
 
 
@@ -45,3 +47,6 @@ class BuildOptions:
     shm_size: int = 0
     secrets: tuple[BuildSecret, ...] = ()           # wharf: --secret
     volumes: tuple[str, ...] = ()                   # wharf: -v /host:/ctr[:ro] on every RUN
+    # X-Registry-Config: credentials by registry (keys as the client wrote them: "host:port",
+    # or Docker Hub's "https://index.docker.io/v1/"), for pulling FROM images
+    registry_auths: dict[str, RegistryAuth] = field(default_factory=dict)
