@@ -21,7 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from wharf.api.routes.build import BuildRoutes
 from wharf.api.server import RouteDef, build_app
-from wharf.core.errors import InvalidParameter, NotFound
+from wharf.core.errors import InvalidParameter, NotFound, WharfError
 from wharf.services.build import BuildDeps, BuildService
 from wharf.services.build_types import BuildOptions
 from wharf.services.progress import ProgressSink
@@ -146,10 +146,16 @@ def test_a_failure_before_any_message_is_an_http_error() -> None:
     run(scenario)
 
 
+class StepFailed(WharfError):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def test_a_failure_after_a_message_ends_the_stream_with_error_detail() -> None:
     def script(emit: ProgressSink) -> str:
         emit({"stream": "Step 1/2 : FROM busybox\n"})
-        raise InvalidParameter("The command '/bin/sh -c exit 3' returned a non-zero code: 3")
+        raise StepFailed("The command '/bin/sh -c exit 3' returned a non-zero code: 3", 3)
 
     async def scenario() -> None:
         async with served(FakeBuild(script)) as client:
@@ -158,8 +164,7 @@ def test_a_failure_after_a_message_ends_the_stream_with_error_detail() -> None:
             messages = _lines(await resp.text())
         text = "The command '/bin/sh -c exit 3' returned a non-zero code: 3"
         assert messages[0] == {"stream": "Step 1/2 : FROM busybox\n"}
-        assert messages[-1]["error"] == text
-        assert messages[-1]["errorDetail"]["message"] == text
+        assert messages[-1] == {"errorDetail": {"code": 3, "message": text}, "error": text}
     run(scenario)
 
 

@@ -24,7 +24,7 @@ from wharf.api.server import RouteDef
 from wharf.api.uploads import UPLOAD_STALL_TIMEOUT, UploadReader
 from wharf.core.errors import InvalidParameter, WharfError
 from wharf.services.build import BuildService
-from wharf.services.progress import ProgressSink, error_message
+from wharf.services.progress import Message, ProgressSink, error_message
 
 __all__ = ["BuildRoutes", "routes"]
 
@@ -107,8 +107,18 @@ async def _failed(stream: MessageStream, exc: WharfError) -> web.StreamResponse:
     if not stream.started:
         raise exc
     await stream.release_held()
-    await stream.send(error_message(str(exc)))
+    await stream.send(_error_detail(exc))
     return await stream.finish()
+
+
+def _error_detail(exc: WharfError) -> Message:
+    """moby's ``FormatError``: a failed RUN's exit code (the exception's ``code``) goes in
+    ``errorDetail.code``, which ``docker build`` exits with."""
+    message = error_message(str(exc))
+    code = getattr(exc, "code", None)
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        message["errorDetail"] = {"code": code, "message": str(exc)}
+    return message
 
 
 def routes(build: BuildService) -> list[RouteDef]:
