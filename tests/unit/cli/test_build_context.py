@@ -100,7 +100,7 @@ def test_a_lowercase_dockerfile_is_found(tmp_path: Path) -> None:
 
 
 def test_missing_context_or_dockerfile_are_docker_errors(tmp_path: Path) -> None:
-    with pytest.raises(CommandFailed, match='unable to prepare context: path ".*nope" not found'):
+    with pytest.raises(CommandFailed, match=r'unable to prepare context: path ".*nope" not found'):
         make(tmp_path / "nope")
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -223,7 +223,7 @@ def _write_iidfile(path: str, image_id: str) -> None:
 
 
 def builder_prune(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.formatting import human_size
+    from wharf.core.units import human_size
 
     if opts["keep-storage"]:
         raise CommandFailed(125, "--keep-storage is not supported by wharf's build cache yet")
@@ -240,7 +240,7 @@ def builder_prune(ctx: Context, opts: Parsed) -> int:
         for identifier in deleted:
             ctx.out(str(identifier))
         ctx.out()
-    ctx.out(f"Total reclaimed space: {human_size(float(report.get('SpaceReclaimed') or 0))}")
+    ctx.out(f"Total reclaimed space: {human_size(float(report.get('SpaceReclaimed') or 0), 4)}")
     return 0
 
 
