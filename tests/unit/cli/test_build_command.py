@@ -88,6 +88,17 @@ def test_quiet_prints_only_the_id_and_iidfile_gets_it(
     assert engine.find("POST", "/build")[0].param("q") == "1"
 
 
+def test_a_quiet_build_that_fails_shows_its_output_on_stderr(
+        engine: Any, fake: Any, wharf: Callable[..., Any], tmp_path: Path) -> None:
+    text = "The command '/bin/sh -c exit 3' returned a non-zero code: 3"
+    engine.route("POST", "/build", _stream(fake, [
+        {"stream": "Step 1/1 : RUN exit 3\n"},
+        {"errorDetail": {"code": 3, "message": text}, "error": text}]))
+    result = wharf("build", "-q", str(_context(tmp_path)))
+    assert (result.status, result.stdout) == (3, "")
+    assert result.stderr == "Step 1/1 : RUN exit 3\n" + text + "\n"
+
+
 def test_iidfile_from_the_aux_message(engine: Any, fake: Any, wharf: Callable[..., Any],
                                       tmp_path: Path) -> None:
     engine.route("POST", "/build", _stream(fake, STEPS))

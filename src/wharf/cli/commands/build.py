@@ -161,7 +161,11 @@ def _show(ctx: Context, messages: Iterator[dict[str, Any]], quiet: bool) -> str:
 
     if quiet:
         lines: list[str] = []
-        drain_messages(_collect_stream(messages, lines), on_aux)
+        try:
+            drain_messages(_collect_stream(messages, lines), on_aux)
+        except CommandFailed:  # docker shows what was held back, on stderr
+            ctx.stderr.write("".join(lines).encode())
+            raise
         text = "".join(lines)
         ctx.stdout.write(text.encode())
         return text.strip() or (found[-1] if found else "")
