@@ -99,7 +99,8 @@ def test_api_build_streams_decoded_messages(docker_client: docker.DockerClient, 
     messages: list[dict[str, Any]] = list(docker_client.api.build(
         path=_context(tmp_path), tag=tag, decode=True, rm=True))
     steps = [m["stream"] for m in messages if re.match(r"Step \d+/\d+ : ", m.get("stream", ""))]
-    assert steps[0].startswith("Step 1/8 : FROM busybox AS build")
+    # (dockerd builds every stage: 8 steps; wharf skips the stage nothing needs: 6)
+    assert re.match(r"Step 1/\d+ : FROM busybox AS build\n", steps[0])
     # the classic builder sends an aux ID for each stage it built; the last is the image
     aux = [m["aux"]["ID"] for m in messages if "aux" in m]
     assert aux and all(re.fullmatch(r"sha256:[0-9a-f]{64}", i) for i in aux)
