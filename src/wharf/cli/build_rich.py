@@ -37,18 +37,15 @@ class CompactBuildView:
         self._printed_steps = 0
         self._printed_notes = 0
         self._spinner = Spinner("dots", style="cyan")
-        self._live = Live(console=self.console, auto_refresh=False, transient=True,
+        # refreshed by rich's own thread too, so a silent step's time and spinner still move
+        self._live = Live(_Running(self), console=self.console, auto_refresh=True,
+                          refresh_per_second=1 / REFRESH_INTERVAL, transient=True,
                           redirect_stdout=False, redirect_stderr=False)
         self._live.start()
-        self._last = 0.0
 
     def show(self, message: dict[str, Any]) -> None:
         self.steps.feed(message)
         self._flush_finished()
-        now = time.monotonic()
-        if now - self._last >= REFRESH_INTERVAL:
-            self._live.update(self._running(), refresh=True)
-            self._last = now
 
     def _flush_finished(self) -> None:
         """Print what will not change any more above the live part."""
@@ -60,7 +57,7 @@ class CompactBuildView:
             self._live.console.print(Text(note))
         self._printed_notes = len(self.steps.notes)
 
-    def _running(self) -> RenderableType:
+    def running(self) -> RenderableType:
         current = self.steps.current
         if current is None:
             return Text("")
@@ -73,7 +70,6 @@ class CompactBuildView:
     def fail(self) -> None:
         """The build failed: show the failing step's whole output."""
         current = self.steps.current
-        self._live.update(Text(""), refresh=True)
         if current is not None:
             self._live.console.print(_step_line(current, time.monotonic(), failed=True))
             for line in current.output:
@@ -84,10 +80,19 @@ class CompactBuildView:
     def close(self) -> None:
         self.steps.finish()
         self._flush_finished()
-        self._live.update(Text(""), refresh=True)
         self._live.stop()
         self._text.flush()
         self._text.detach()  # the command's stream stays open
+
+
+class _Running:
+    """The live part, drawn afresh at each refresh."""
+
+    def __init__(self, view: CompactBuildView) -> None:
+        self._view = view
+
+    def __rich__(self) -> RenderableType:
+        return self._view.running()
 
 
 def _step_line(step: Step, now: float, failed: bool = False) -> Text:
