@@ -180,3 +180,11 @@ def test_a_bad_dockerfile_is_an_error_naming_the_line(daemon: Daemon, tag: str,
     assert res.returncode == 1
     assert re.search(r"dockerfile parse error (on )?line 2: unknown instruction: FOO",
                      res.stderr, re.IGNORECASE), res.stderr
+
+
+def test_builder_prune(daemon: Daemon, tag: str, tmp_path: Path) -> None:
+    build(daemon, "-t", tag, str(context(tmp_path)))
+    res = daemon.docker("builder", "prune", "-f")
+    assert "Total reclaimed space:" in res.stdout.decode()
+    everything = daemon.docker("builder", "prune", "-a", "-f")
+    assert "Total reclaimed space:" in everything.stdout.decode()

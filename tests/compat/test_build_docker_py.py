@@ -120,3 +120,9 @@ def test_a_failing_build_raises_build_error(docker_client: docker.DockerClient, 
                                    tag=tag)
     assert "returned a non-zero code: 7" in str(failed.value)
     assert docker_client.images.list(tag) == []
+
+
+def test_prune_builds(docker_client: docker.DockerClient) -> None:
+    report = docker_client.api.prune_builds()
+    assert isinstance(report["SpaceReclaimed"], int)
+    assert report.get("CachesDeleted") is None or isinstance(report["CachesDeleted"], list)
