@@ -134,6 +134,16 @@ def test_a_build_streams_the_services_messages_and_passes_options_and_body() -> 
     run(scenario)
 
 
+def test_clients_older_than_api_1_30_get_no_aux_message() -> None:
+    async def scenario() -> None:
+        async with served(FakeBuild()) as client:
+            old = _lines(await (await client.post("/v1.29/build", data=_context())).text())
+            new = _lines(await (await client.post("/v1.30/build", data=_context())).text())
+        assert {"aux": {"ID": IMAGE_ID}} not in old and {"aux": {"ID": IMAGE_ID}} in new
+        assert old[-1] == {"stream": "Successfully built abababababab\n"}
+    run(scenario)
+
+
 def test_a_failure_before_any_message_is_an_http_error() -> None:
     def script(emit: ProgressSink) -> str:
         raise NotFound("No such image: nope:latest")

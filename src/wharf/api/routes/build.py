@@ -20,8 +20,9 @@ from aiohttp import web
 from wharf.api.build_query import build_options
 from wharf.api.message_stream import MessageStream
 from wharf.api.schemas import json_response, query_bool, query_filters
-from wharf.api.server import RouteDef
+from wharf.api.server import RouteDef, requested_api_version
 from wharf.api.uploads import UPLOAD_STALL_TIMEOUT, UploadReader
+from wharf.core.apiversion import version_tuple
 from wharf.core.errors import InvalidParameter, WharfError
 from wharf.services.build import BuildService
 from wharf.services.progress import Message, ProgressSink, error_message
@@ -42,8 +43,13 @@ class BuildRoutes:
         body = cast(BinaryIO, UploadReader(request, asyncio.get_running_loop(), self._stall))
         stream = MessageStream(request, hold=options.quiet, poll=self._poll)
 
+        wants_aux = version_tuple(requested_api_version(request)) >= (1, 30)
+
         async def work(emit: ProgressSink) -> str:
-            return await self._build.build(body, options, emit)
+            def sink(message: Message) -> None:
+                if wants_aux or "aux" not in message:  # API < 1.30 has no aux (moby)
+                    emit(message)
+            return await self._build.build(body, options, sink)
 
         with _Registration(self._running, request.query.get("buildid", ""), stream):
             try:
