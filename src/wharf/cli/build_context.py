@@ -24,6 +24,7 @@ import secrets
 import tarfile
 import tempfile
 
+from wharf.cli.build_secrets import SecretSource, secret_entries
 from wharf.cli.command import CommandFailed
 from wharf.lib.dockerignore import keep_build_files, parse_ignore_file, walk_context
 
@@ -35,17 +36,6 @@ if TYPE_CHECKING:
 CHUNK = 1 << 20
 _COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
 _REMOTE_PREFIXES = ("http://", "https://", "git://", "git@", "github.com/")
-
-
-class SecretSource:
-    """``--secret id=ID,src=PATH`` (or ``env=VAR``): where the bytes come from."""
-
-    __slots__ = ("id", "path", "variable")
-
-    def __init__(self, id_: str, path: str = "", variable: str = "") -> None:
-        self.id = id_
-        self.path = path
-        self.variable = variable
 
 
 class ContextTar:
@@ -71,31 +61,6 @@ class ContextTar:
         self.file.close()
 
 
-def parse_secret(spec: str) -> SecretSource:
-    """BuildKit's ``--secret`` syntax: ``id=x,src=path`` / ``source=``, ``env=VAR``,
-    ``type=file|env``; a bare id's value is the env variable of that name (``type=env``)
-    or the file ``id`` when no such variable exists."""
-    fields: dict[str, str] = {}
-    for part in spec.split(","):
-        key, sep, value = part.partition("=")
-        key = key.strip().lower()
-        if not sep or key not in ("id", "src", "source", "env", "type"):
-            raise CommandFailed(125, f'invalid argument "{spec}" for "--secret" flag: '
-                                     f"unexpected key '{key}' in '{part}'")
-        fields["src" if key == "source" else key] = value
-    kind = fields.get("type", "")
-    if kind not in ("", "file", "env"):
-        raise CommandFailed(125, f'invalid argument "{spec}" for "--secret" flag: '
-                                 f"unsupported secret type {kind!r}")
-    ident = fields.get("id", "") or fields.get("env", "") or fields.get("src", "")
-    if not ident:
-        raise CommandFailed(125, f'invalid argument "{spec}" for "--secret" flag: '
-                                 "secret id is required")
-    if kind == "env" or ("env" in fields and "src" not in fields):
-        return SecretSource(ident, variable=fields.get("env") or ident)
-    return SecretSource(ident, path=fields.get("src") or ident)
-
-
 def is_remote(location: str) -> bool:
     return location.startswith(_REMOTE_PREFIXES)
 
@@ -111,7 +76,7 @@ def make_context(location: str, dockerfile: str, stdin: BinaryIO,
     out = tempfile.TemporaryFile()  # noqa: SIM115 - the ContextTar owns it
     try:
         extra: dict[str, tuple[bytes, int]] = {}
-        carried = _secret_entries(secret_sources, env, extra)
+        carried = secret_entries(secret_sources, env, extra)
         if location == "-":
             name = _from_stdin(stdin, dockerfile, extra, out, compress)
         else:
@@ -163,7 +128,7 @@ def _dockerfile_in(context_dir: str, given: str, stdin: BinaryIO) -> tuple[str, 
     """The Dockerfile's path inside the context (``/``-separated), or, when it lies outside
     (or comes from stdin), its content to add to the tar."""
     if given == "-":
-        return "", _read_limited(stdin, "the Dockerfile from stdin")
+        return "", read_limited(stdin, "the Dockerfile from stdin")
     path = os.path.abspath(given) if given else os.path.join(context_dir, "Dockerfile")
     if not os.path.lexists(path):
         lower = os.path.join(os.path.dirname(path), os.path.basename(path).lower())
@@ -182,12 +147,12 @@ def _dockerfile_in(context_dir: str, given: str, stdin: BinaryIO) -> tuple[str, 
                                f"{real}, outside the build context")
     try:
         with open(real, "rb") as handle:
-            return "", _read_limited(handle, real)
+            return "", read_limited(handle, real)
     except OSError as exc:
         raise CommandFailed(1, f"unable to open Dockerfile: {exc}") from exc
 
 
-def _read_limited(stream: BinaryIO, what: str, limit: int = 16 << 20) -> bytes:
+def read_limited(stream: BinaryIO, what: str, limit: int = 16 << 20) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise CommandFailed(1, f"{what} is larger than {limit >> 20} MiB")
@@ -234,32 +199,11 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def _secret_entries(sources: list[SecretSource], env: Mapping[str, str],
-                    extra: dict[str, tuple[bytes, int]]) -> list[dict[str, str]]:
-    carried = []
-    for source in sources:
-        if source.variable:
-            if source.variable not in env:
-                raise CommandFailed(1, f"secret {source.id}: environment variable "
-                                       f"{source.variable} is not set")
-            data = env[source.variable].encode()
-        else:
-            try:
-                with open(source.path, "rb") as handle:
-                    data = _read_limited(handle, f"secret {source.id}", 4 << 20)
-            except OSError as exc:
-                raise CommandFailed(1, f"failed to read secret {source.id}: {exc}") from exc
-        name = ".wharf-secret-" + secrets.token_hex(8)
-        extra[name] = (data, 0o600)
-        carried.append({"id": source.id, "src": name})
-    return carried
-
-
 def _from_stdin(stdin: BinaryIO, dockerfile: str, extra: dict[str, tuple[bytes, int]],
                 out: BinaryIO, compress: bool) -> str:
     head = stdin.read(512)
     if not _is_archive(head):  # a lone Dockerfile
-        data = head + _read_limited(stdin, "the Dockerfile from stdin")
+        data = head + read_limited(stdin, "the Dockerfile from stdin")
         with tarfile.open(fileobj=out, mode="w:gz" if compress else "w") as tar:
             for entry, (content, mode) in {"Dockerfile": (data, 0o644), **extra}.items():
                 _add_bytes(tar, entry, content, mode)

@@ -49,7 +49,7 @@ IMPLEMENTATIONS: dict[str, Entry] = {
                                "Unpause all processes within one or more containers"),
     "container.wait": Entry("lifecycle", "WAIT", "Block until one or more containers stop, "
                                                  "then print their exit codes"),
-    "builder.prune": Entry("build", "PRUNE", "Remove build cache"),
+    "builder.prune": Entry("builder", "PRUNE", "Remove build cache"),
     "image.build": Entry("build", "BUILD", "Build an image from a Dockerfile"),
     "image.bootstrap": Entry("images", "BOOTSTRAP",
                              "Build a base image (busybox, hello-world) offline"),

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from wharf.cli.build_context import ContextTar, is_remote, make_context, parse_secret
+from wharf.cli.build_context import ContextTar, is_remote, make_context
+from wharf.cli.build_secrets import parse_secret
 from wharf.cli.command import CommandFailed
 
 

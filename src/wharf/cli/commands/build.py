@@ -1,4 +1,4 @@
-"""``wharf build`` (docker's classic ``build``) and ``wharf builder prune``.
+"""``wharf build`` (docker's classic ``build``).
 
 The context tar is made here (``cli.build_context``: ``.dockerignore`` applied, ``-f``
 inside or outside the context, ``-f -``, ``--secret`` files carried), sent to ``POST /build``
@@ -29,7 +29,8 @@ _REFUSED = {  # flag → why
 
 
 def build(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.build_context import make_context, parse_secret
+    from wharf.cli.build_context import make_context
+    from wharf.cli.build_secrets import parse_secret
 
     _refuse_unsupported(opts)
     params = _params(ctx, opts)
@@ -226,37 +227,6 @@ def _write_iidfile(path: str, image_id: str) -> None:
         raise CommandFailed(1, f"Cannot write {path}: {exc}") from exc
 
 
-def builder_prune(ctx: Context, opts: Parsed) -> int:
-    from wharf.core.units import human_size
-
-    if opts["keep-storage"]:
-        raise CommandFailed(125, "--keep-storage is not supported by wharf's build cache yet")
-    if not opts["force"] and not _confirm(ctx, bool(opts["all"])):
-        return 0
-    filters: dict[str, list[str]] = {}
-    for value in opts["filter"]:
-        key, _, text = str(value).partition("=")
-        filters.setdefault(key, []).append(text)
-    report = ctx.client().build.prune(bool(opts["all"]), filters or None)
-    deleted = report.get("CachesDeleted") or []
-    if deleted:
-        ctx.out("Deleted build cache objects:")
-        for identifier in deleted:
-            ctx.out(str(identifier))
-        ctx.out()
-    ctx.out(f"Total reclaimed space: {human_size(float(report.get('SpaceReclaimed') or 0), 4)}")
-    return 0
-
-
-def _confirm(ctx: Context, everything: bool) -> bool:
-    what = "all build cache" if everything else "all dangling build cache"
-    ctx.out(f"WARNING! This will remove {what}.\nAre you sure you want to continue? [y/N] ",
-            end="")
-    ctx.stdout.flush()
-    answer = ctx.stdin.readline().decode("utf-8", "replace").strip().lower()
-    return answer in ("y", "yes")
-
-
 BUILD = Command(
     "[OPTIONS] PATH | URL | -", "Build an image from a Dockerfile", build,
     (Flag("add-host", "", LIST, "Add a custom host-to-IP mapping (\"host:ip\")"),
@@ -298,12 +268,3 @@ BUILD = Command(
      Flag("volume", "v", LIST, "Bind mount a host directory into every RUN "
                                "(/host:/container[:ro])")),
     min_args=1, max_args=1)
-
-PRUNE = Command(
-    "[OPTIONS]", "Remove build cache", builder_prune,
-    (Flag("all", "a", BOOL, "Remove all unused build cache, not just dangling ones"),
-     Flag("filter", "", LIST, "Provide filter values (e.g. \"until=24h\")", type_name="filter"),
-     Flag("force", "f", BOOL, "Do not prompt for confirmation"),
-     Flag("keep-storage", "", STRING, "Amount of disk space to keep for cache",
-          type_name="bytes")),
-    max_args=0)
