@@ -105,3 +105,42 @@ def test_wharf_build_context_from_stdin(daemon: Daemon, tag: str, tmp_path: Path
                 stdin=b"FROM busybox\nRUN echo from-stdin > /s\n")
     assert res.returncode == 0, res.stderr
     assert daemon.docker("run", "--rm", tag, "cat", "/s").stdout == b"from-stdin\n"
+
+
+def _wharfd_only(daemon: Daemon) -> None:
+    if daemon.name != "wharfd":
+        pytest.skip("RUN --mount and build volumes are wharf's (dockerd's classic builder "
+                    "has neither)")
+
+
+def test_wharf_build_secret_reaches_only_its_run(daemon: Daemon, tag: str,
+                                                 tmp_path: Path) -> None:
+    _wharfd_only(daemon)
+    secret = tmp_path / "token"
+    secret.write_text("s3cret-value")
+    ctx = _context(tmp_path, "FROM busybox\nCOPY . /ctx\n"
+                             "RUN --mount=type=secret,id=tok cat /run/secrets/tok > /seen\n")
+    res = wharf(daemon, tmp_path, "build", "-t", tag, "--secret", f"id=tok,src={secret}",
+                str(ctx))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert daemon.docker("run", "--rm", tag, "cat", "/seen").stdout == b"s3cret-value"
+    listed = daemon.docker("run", "--rm", tag, "ls", "-A", "/ctx").stdout.decode().split()
+    assert not any(name.startswith(".wharf-secret-") for name in listed)
+    ls_secrets = daemon.docker("run", "--rm", tag, "ls", "-A", "/run/secrets", check=False)
+    assert b"tok" not in ls_secrets.stdout
+    history = daemon.docker("history", "--no-trunc", tag).stdout
+    assert b"s3cret-value" not in history
+
+
+def test_wharf_build_volume_is_bound_into_run(daemon: Daemon, tag: str,
+                                              tmp_path: Path) -> None:
+    _wharfd_only(daemon)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "in.txt").write_text("from-host\n")
+    ctx = _context(tmp_path, "FROM busybox\nRUN cat /mnt/in.txt > /copied\n")
+    res = wharf(daemon, tmp_path, "build", "-t", tag, "-v", f"{shared}:/mnt:ro", str(ctx))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert daemon.docker("run", "--rm", tag, "cat", "/copied").stdout == b"from-host\n"
+    # nothing of the volume, nor its mount point, is left in the image (busybox has no /mnt)
+    assert daemon.docker("run", "--rm", tag, "ls", "/mnt", check=False).returncode == 1
