@@ -126,3 +126,12 @@ def test_prune_builds(docker_client: docker.DockerClient) -> None:
     report = docker_client.api.prune_builds()
     assert isinstance(report["SpaceReclaimed"], int)
     assert report.get("CachesDeleted") is None or isinstance(report["CachesDeleted"], list)
+
+
+def test_a_gzipped_context(docker_client: docker.DockerClient, tag: str,
+                           tmp_path: Path) -> None:
+    # gzip=True: the context tar gzipped, sent with Content-Encoding: gzip
+    ctx = _context(tmp_path, "FROM busybox\nCOPY data.txt /data.txt\n")
+    (Path(ctx) / "data.txt").write_text("zipped\n")
+    docker_client.images.build(path=ctx, tag=tag, gzip=True)
+    assert _run(docker_client, tag, "cat", "/data.txt") == b"zipped\n"
