@@ -97,7 +97,7 @@ def _from_directory(context_dir: str, dockerfile: str, stdin: BinaryIO,
         ignore = _read_ignore(context_dir)
         patterns = keep_build_files(parse_ignore_file(ignore),
                                     None if outside is not None else name)
-        for rel in walk_context(context_dir, patterns):
+        for rel in _walked(context_dir, patterns):
             if rel == ".dockerignore" and outside is not None:
                 continue  # written below, with the added Dockerfile's name in it
             _add_path(tar, context_dir, rel)
@@ -106,6 +106,17 @@ def _from_directory(context_dir: str, dockerfile: str, stdin: BinaryIO,
         for entry, (data, mode) in extra.items():
             _add_bytes(tar, entry, data, mode)
     return name
+
+
+def _walked(context_dir: str, patterns: list[str]) -> Iterator[str]:
+    """The context's paths the patterns keep; an unreadable directory is docker's error."""
+    try:
+        yield from walk_context(context_dir, patterns)
+    except PermissionError as exc:
+        raise CommandFailed(1, "error checking context: no permission to read from "
+                               f"'{exc.filename}'") from exc
+    except OSError as exc:
+        raise CommandFailed(1, f"error checking context: {exc}") from exc
 
 
 def _context_dir(location: str) -> str:

@@ -184,3 +184,10 @@ def test_an_unreadable_file_is_an_error_checking_context(tmp_path: Path) -> None
     (ctx / "secret.key").chmod(0)
     with pytest.raises(CommandFailed, match="no permission to read from"):
         make(ctx)
+    (ctx / "secret.key").chmod(0o644)
+    (ctx / "src").chmod(0)
+    try:
+        with pytest.raises(CommandFailed, match=r"no permission to read from '.*src'"):
+            make(ctx)
+    finally:
+        (ctx / "src").chmod(0o755)
