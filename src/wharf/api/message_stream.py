@@ -76,8 +76,15 @@ class MessageStream:
         self._job = cast("asyncio.Future[object]", task)
         task.add_done_callback(lambda _: loop.call_soon(queue.put_nowait, _DONE))
         try:
-            while not isinstance(item := await self._next(queue), _Done):
-                await self.send(item)
+            done = False
+            while not done:
+                batch = [await self._next(queue)]
+                while not queue.empty():  # what is already waiting goes out in one write
+                    batch.append(queue.get_nowait())
+                done = isinstance(batch[-1], _Done)  # the job's end comes last
+                messages = [m for m in batch if not isinstance(m, _Done)]
+                if messages:
+                    await self.send(*messages)
         except BaseException:
             await _cancel(task)
             raise
@@ -102,13 +109,13 @@ class MessageStream:
         transport = self._request.transport
         return transport is None or transport.is_closing()
 
-    async def send(self, message: Message) -> None:
+    async def send(self, *messages: Message) -> None:
         if self._hold:
-            self._held.append(message)
+            self._held.extend(messages)
             return
         response = await self._prepared()
         try:
-            await response.write(encode_message(message))
+            await response.write(b"".join(encode_message(m) for m in messages))
         except ConnectionError as exc:
             raise ClientGone(str(exc) or "the client closed the connection") from exc
 
@@ -120,8 +127,8 @@ class MessageStream:
     async def release_held(self) -> None:
         """Send what was held back (a quiet build that failed)."""
         held, self._held, self._hold = self._held, [], False
-        for message in held:
-            await self.send(message)
+        if held:
+            await self.send(*held)
 
     async def finish(self) -> web.StreamResponse:
         response = await self._prepared()
