@@ -42,6 +42,7 @@ CREATE_FLAGS = (
     Flag("memory", "m", STRING, "Memory limit", type_name="bytes"),
     Flag("memory-swap", "", STRING, "Swap limit equal to memory plus swap: '-1' to enable "
                                     "unlimited swap", type_name="bytes"),
+    Flag("mount", "", LIST, "Attach a filesystem mount to the container"),
     Flag("name", "", STRING, "Assign a name to the container"),
     Flag("network", "", STRING, "Connect a container to a network", type_name="network"),
     Flag("pid", "", STRING, "PID namespace to use"),
@@ -273,8 +274,9 @@ def build_host_config(opts: Parsed, binds: list[str],
         "Binds": binds or None, "NetworkMode": opts["network"] or "default",
         "PortBindings": bindings, "RestartPolicy": parse_restart(str(opts["restart"])),
         "AutoRemove": opts["rm"], "CapAdd": opts["cap-add"] or None,
-        "CapDrop": opts["cap-drop"] or None, "Dns": opts["dns"], "ExtraHosts": opts["add-host"]
-        or None, "GroupAdd": opts["group-add"] or None, "IpcMode": opts["ipc"],
+        "CapDrop": opts["cap-drop"] or None, "Dns": opts["dns"],
+        "ExtraHosts": _extra_hosts(opts["add-host"]) or None,
+        "GroupAdd": opts["group-add"] or None, "IpcMode": opts["ipc"],
         "PidMode": opts["pid"], "Privileged": opts["privileged"],
         "PublishAllPorts": opts["publish-all"], "ReadonlyRootfs": opts["read-only"],
         "SecurityOpt": opts["security-opt"] or None, "CpuShares": opts["cpu-shares"],
@@ -294,7 +296,17 @@ def build_host_config(opts: Parsed, binds: list[str],
         host["Runtime"] = opts["runtime"]
     if opts["tmpfs"]:
         host["Tmpfs"] = dict(_tmpfs(value) for value in opts["tmpfs"])
+    if opts["mount"]:
+        from wharf.cli.mountopt import parse_mount_flag  # (it builds on this module)
+
+        host["Mounts"] = [parse_mount_flag(value) for value in opts["mount"]]
     return host
+
+
+def _extra_hosts(values: list[str]) -> list[str]:
+    from wharf.cli.extrahosts import parse_extra_host  # (it builds on this module)
+
+    return [parse_extra_host(value) for value in values]
 
 
 def _tmpfs(value: str) -> tuple[str, str]:

@@ -3,13 +3,20 @@ settings: merged config, defaulted HostConfig, the OCI spec fields, the /etc fil
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import re
 import signal as signal_module
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from wharf.core.errors import InvalidParameter
+from wharf.services.container_mounts import bind_mounts as bind_mounts  # re-exported
+from wharf.services.container_mounts import mount_points as mount_points
+from wharf.services.container_mounts import parse_bind as parse_bind
+from wharf.services.container_mounts import user_mounts
 
 DEFAULT_STOP_TIMEOUT = 10
 DEFAULT_SHM_SIZE = 64 * 1024 * 1024
@@ -188,72 +195,6 @@ def parse_signal(value: str | int | None, default: int = signal_module.SIGTERM) 
         raise InvalidParameter(f"Invalid signal: {value}") from None
 
 
-_PROPAGATION = ("private", "rprivate", "shared", "rshared", "slave", "rslave")
-_CONSISTENCY = ("consistent", "cached", "delegated")  # macOS only: dockerd ignores them
-
-
-def bind_mounts(host_config: dict[str, Any]) -> list[dict[str, Any]]:
-    """OCI mounts for ``Binds`` (``/host:/ctr[:opts]``) and ``Mounts`` of type bind."""
-    mounts = [parse_bind(bind) for bind in host_config.get("Binds") or []]
-    for mount in host_config.get("Mounts") or []:
-        if mount.get("Type", "bind") != "bind":
-            raise InvalidParameter(f"mount type {mount.get('Type')!r} is not supported yet")
-        source, target = mount.get("Source") or "", mount.get("Target") or ""
-        if not source:
-            raise InvalidParameter(
-                'invalid mount config for type "bind": field Source must not be empty')
-        _check_target("bind", target)
-        propagation = (mount.get("BindOptions") or {}).get("Propagation") or ""
-        mounts.append(_with_propagation(_bind(source, target, bool(mount.get("ReadOnly"))),
-                                        propagation))
-    return mounts
-
-
-def parse_bind(spec: str) -> dict[str, Any]:
-    """``/host:/container[:ro|rw,propagation,...]`` as dockerd's linux parser reads it."""
-    parts = spec.split(":")
-    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
-        raise InvalidParameter(f"invalid volume specification: '{spec}'")
-    if not parts[0].startswith("/"):
-        raise InvalidParameter(
-            f"named volumes (--volume {parts[0]}:{parts[1]}) are not supported yet")
-    _check_target("bind", parts[1], spec)
-    read_only, propagation = False, ""
-    for option in (parts[2].split(",") if len(parts) == 3 else []):
-        if option in ("ro", "rw"):
-            read_only = option == "ro"
-        elif option in _PROPAGATION:
-            propagation = option
-        elif option in ("z", "Z"):
-            raise InvalidParameter(f"SELinux relabeling (:{option}) is not supported yet")
-        elif option not in _CONSISTENCY:
-            raise InvalidParameter(f"invalid mode: {option}")
-    return _with_propagation(_bind(parts[0], parts[1], read_only), propagation)
-
-
-def _check_target(kind: str, target: str, spec: str = "") -> None:
-    if not target.startswith("/"):
-        prefix = f"invalid volume specification: '{spec}': " if spec else ""
-        raise InvalidParameter(f'{prefix}invalid mount config for type "{kind}": invalid '
-                               f"mount path: '{target}' mount path must be absolute")
-    if target.rstrip("/") == "":
-        raise InvalidParameter(f'invalid mount config for type "{kind}": invalid specification:'
-                               " destination can't be '/'")
-
-
-def _with_propagation(mount: dict[str, Any], propagation: str) -> dict[str, Any]:
-    if propagation:
-        mount["options"].append(propagation)
-    return mount
-
-
-def _bind(source: str, target: str, read_only: bool) -> dict[str, Any]:
-    if not Path(source).exists():
-        raise InvalidParameter(f"invalid mount config: bind source path does not exist: {source}")
-    options = ["rbind", "ro", "rro"] if read_only else ["rbind", "rw"]  # rro: moby 25+
-    return {"destination": target, "type": "bind", "source": source, "options": options}
-
-
 def resolv_conf_for_container(host_text: str) -> str:
     """The host's resolv.conf without loopback nameservers (unreachable from the container)."""
     lines = []
@@ -265,19 +206,45 @@ def resolv_conf_for_container(host_text: str) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def hosts_file(hostname: str) -> str:
+HOST_GATEWAY = "host-gateway"
+
+
+def parse_extra_host(entry: str) -> tuple[str, str]:
+    """``name:ip`` (``--add-host``; IPv6 after the first colon) as (name, ip), checked with
+    dockerd's messages (``opts.ValidateExtraHost``). ``host-gateway`` needs the networking
+    issue: refused until then."""
+    name, colon, address = entry.partition(":")
+    if not colon or not name:
+        raise InvalidParameter(f"bad format for add-host: {json.dumps(entry)}")
+    if address == HOST_GATEWAY:
+        raise InvalidParameter(f"--add-host {entry} (host-gateway) is not supported yet")
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        raise InvalidParameter(
+            f"invalid IP address in add-host: {json.dumps(address)}") from None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # netip's Unmap, as dockerd writes it
+    return name, str(ip)
+
+
+def hosts_file(hostname: str, extra_hosts: Sequence[str] = ()) -> str:
+    """Docker's default lines, then the ``--add-host`` records in their order, then the
+    container's own name."""
+    extra = "".join(f"{ip}\t{name}\n" for name, ip in map(parse_extra_host, extra_hosts))
     return (
         "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
         "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-        f"ff02::2\tip6-allrouters\n127.0.1.1\t{hostname}\n"
+        f"ff02::2\tip6-allrouters\n{extra}127.0.1.1\t{hostname}\n"
     )
 
 
-def write_etc_files(container_dir: Path, hostname: str, host_resolv: Path) -> dict[str, Path]:
+def write_etc_files(container_dir: Path, hostname: str, host_resolv: Path,
+                    extra_hosts: Sequence[str] = ()) -> dict[str, Path]:
     """hostname, hosts and resolv.conf in the container dir, keyed by their container path."""
     files = {
         "/etc/hostname": (container_dir / "hostname", hostname + "\n"),
-        "/etc/hosts": (container_dir / "hosts", hosts_file(hostname)),
+        "/etc/hosts": (container_dir / "hosts", hosts_file(hostname, extra_hosts)),
     }
     try:
         resolv_text = resolv_conf_for_container(host_resolv.read_text())
@@ -320,7 +287,7 @@ def spec_fields(
         "cpu_period": int(host_config.get("CpuPeriod") or 0),
         "pids_limit": host_config.get("PidsLimit") or None,
         "security_opt": list(host_config.get("SecurityOpt") or []),
-        "extra_mounts": bind_mounts(host_config),
+        "extra_mounts": user_mounts(host_config),
         "etc_files": etc_files,
         "netns_path": None,
         "cgroups_path": cgroups_path(container_id),

@@ -53,7 +53,8 @@ class ContainerSupervision(ContainerServiceBase):
         live.exited.clear()
         try:
             etc = cc.write_etc_files(
-                container_dir, record.config["Hostname"], deps.host_resolv_conf
+                container_dir, record.config["Hostname"], deps.host_resolv_conf,
+                record.host_config.get("ExtraHosts") or (),
             )
             fields = cc.spec_fields(record.id, rootfs, record.config, record.host_config, etc)
             spec = deps.spec.build(fields)

@@ -35,7 +35,6 @@ from wharf.services.container_support import (
     ContainerDeps,
     ContainerPaths,
     LiveState,
-    mount_point,
 )
 from wharf.services.engine_types import ContainerCreateBody
 from wharf.services.names import new_container_id, random_name, validate_name
@@ -73,7 +72,7 @@ class ContainerService(ContainerLifecycle, ContainerSignals):
         config = cc.merge_config(request, dict(image.config.get("config") or image.config))
         path, args = cc.command_line(config)
         host_config = cc.default_host_config(host_config, self._deps.default_runtime)
-        mounts = [mount_point(m) for m in cc.bind_mounts(host_config)]
+        mounts = cc.mount_points(host_config)
         if name:
             self._registry.reserve_name(name)
         container_id = new_container_id()

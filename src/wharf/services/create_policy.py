@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from wharf.core.errors import InvalidParameter
+from wharf.services.container_config import parse_extra_host
 
 Status = Literal["implemented", "refused", "no-op"]
 IMPLEMENTED: Status = "implemented"
@@ -81,13 +82,32 @@ def _healthcheck_ok(value: Any) -> bool:
 
 
 def _mounts_ok(value: Any) -> bool:
-    """Binds; of their options only the propagation (the others are a later issue)."""
+    """Binds (of their options only the propagation; the others are a later issue) and
+    tmpfs mounts (``container_tmpfs`` checks their fields as dockerd does)."""
     return isinstance(value, list) and all(
-        isinstance(m, dict) and m.get("Type", "bind") == "bind"
-        and all_zero(m.get("VolumeOptions")) and all_zero(m.get("TmpfsOptions"))
-        and all_zero({k: v for k, v in (m.get("BindOptions") or {}).items()
-                      if k != "Propagation"})
+        isinstance(m, dict) and (_bind_entry_ok(m) or m.get("Type") == "tmpfs")
         for m in value)
+
+
+def _bind_entry_ok(mount: dict[str, Any]) -> bool:
+    return (mount.get("Type", "bind") == "bind"
+            and all_zero(mount.get("VolumeOptions")) and all_zero(mount.get("TmpfsOptions"))
+            and all_zero({k: v for k, v in (mount.get("BindOptions") or {}).items()
+                          if k != "Propagation"}))
+
+
+def _extra_hosts_ok(value: Any) -> bool:
+    return isinstance(value, list) and not _extra_hosts_refusal(value)
+
+
+def _extra_hosts_refusal(value: Any) -> str:
+    """dockerd's message for the first bad ``name:ip`` (``host-gateway``: not yet)."""
+    for entry in value:
+        try:
+            parse_extra_host(entry)
+        except InvalidParameter as err:
+            return err.message
+    return ""
 
 
 def _binds_ok(value: Any) -> bool:
@@ -199,8 +219,9 @@ _HOST: dict[str, FieldPolicy] = {
     "AutoRemove": FieldPolicy(IMPLEMENTED, "--rm", "removed after it exits"),
     "VolumeDriver": FieldPolicy(REFUSED, "--volume-driver", "volumes: a later issue"),
     "VolumesFrom": FieldPolicy(REFUSED, "--volumes-from", "volumes: a later issue"),
-    "Mounts": FieldPolicy(IMPLEMENTED, "--mount", "type=bind", accepts=_mounts_ok,
-                          refusal="--mount other than type=bind is not supported yet"),
+    "Mounts": FieldPolicy(IMPLEMENTED, "--mount", "type=bind and type=tmpfs",
+                          accepts=_mounts_ok, refusal="--mount other than type=bind or "
+                                                      "type=tmpfs is not supported yet"),
     "ConsoleSize": FieldPolicy(IMPLEMENTED, "", "the initial TTY size as OCI "
                                "process.consoleSize, set on the PTY before the process starts "
                                "(wharf-runtime, runc and crun)"),
@@ -211,7 +232,9 @@ _HOST: dict[str, FieldPolicy] = {
     "Dns": FieldPolicy(REFUSED, "--dns", "networking: a later issue"),
     "DnsOptions": FieldPolicy(REFUSED, "--dns-option", "networking: a later issue"),
     "DnsSearch": FieldPolicy(REFUSED, "--dns-search", "networking: a later issue"),
-    "ExtraHosts": FieldPolicy(REFUSED, "--add-host", "networking: a later issue"),
+    "ExtraHosts": FieldPolicy(IMPLEMENTED, "--add-host", "name:ip lines in /etc/hosts "
+                              "(host-gateway: the networking issue)",
+                              accepts=_extra_hosts_ok, refusal=_extra_hosts_refusal),
     "GroupAdd": FieldPolicy(IMPLEMENTED, "--group-add", "supplementary groups (names from "
                             "the image's /etc/group)"),
     "IpcMode": FieldPolicy(IMPLEMENTED, "--ipc", "private/shareable (own namespace) or host",
@@ -230,7 +253,8 @@ _HOST: dict[str, FieldPolicy] = {
                                "no-new-privileges, systempaths=unconfined, apparmor=unconfined,"
                                " label=disable; runtime.spec refuses the rest at create"),
     "StorageOpt": FieldPolicy(REFUSED, "--storage-opt", "storage driver options"),
-    "Tmpfs": FieldPolicy(REFUSED, "--tmpfs", "tmpfs mounts: a later issue"),
+    "Tmpfs": FieldPolicy(IMPLEMENTED, "--tmpfs", "tmpfs mounts with dockerd's default and "
+                         "merged options"),
     "UTSMode": FieldPolicy(IMPLEMENTED, "--uts", "own UTS namespace or host"),
     "UsernsMode": FieldPolicy(IMPLEMENTED, "--userns", "host (wharfd has no user namespace "
                               "remapping, so every container is in the host's)",

@@ -65,11 +65,15 @@ class SystemService:
         containers: ContainerService,
         list_images: Callable[[], list[dict[str, Any]]],
         events: EventBus,
+        build_cache_usage: Callable[[], list[dict[str, Any]]] | None = None,
     ) -> None:
+        """``build_cache_usage`` gives ``system df``'s BuildCache entries (the build's step
+        records and RUN cache mounts); none: an empty list."""
         self._facts = facts
         self._events = events
         self._containers = containers
         self._list_images = list_images
+        self._build_cache_usage = build_cache_usage
 
     def version(self) -> dict[str, Any]:
         uname = os.uname()
@@ -218,7 +222,7 @@ class SystemService:
             "Images": images,
             "Containers": containers,
             "Volumes": [],
-            "BuildCache": [],
+            "BuildCache": self._build_cache_usage() if self._build_cache_usage else [],
         }
 
 

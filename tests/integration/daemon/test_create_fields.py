@@ -10,9 +10,13 @@ which wharf-runtime does not apply yet) and ``rm``.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
+import subprocess
+import sys
+import tarfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -49,7 +53,8 @@ EFFECTS = {
         "GroupAdd": "core", "IpcMode": "core+host", "OomScoreAdj": "core", "PidMode": "host",
         "Privileged": "host", "ReadonlyRootfs": "tty", "SecurityOpt": "core",
         "UTSMode": "host", "UsernsMode": "host", "ShmSize": "core", "Runtime": "runc",
-        "MaskedPaths": "core", "ReadonlyPaths": "core",
+        "MaskedPaths": "core", "ReadonlyPaths": "core", "Tmpfs": "tmpfs",
+        "ExtraHosts": "tmpfs",
     },
     "NetworkingConfig": {},
     "Body": {"Runtime": "runc"},
@@ -80,8 +85,8 @@ REFUSED_SAMPLES: dict[str, dict[str, Any]] = {
         "PortBindings": {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "18765"}]},
         "VolumeDriver": "local", "VolumesFrom": ["other"], "Dns": ["192.0.2.53"],
         "DnsOptions": ["ndots:2"], "DnsSearch": ["example.test"],
-        "ExtraHosts": ["db:192.0.2.10"], "Cgroup": "container:other", "Links": ["other:db"],
-        "PublishAllPorts": True, "StorageOpt": {"size": "1G"}, "Tmpfs": {"/scratch": ""},
+        "Cgroup": "container:other", "Links": ["other:db"],
+        "PublishAllPorts": True, "StorageOpt": {"size": "1G"},
         "Sysctls": {"net.ipv4.ip_unprivileged_port_start": "80"},
     },
     "NetworkingConfig": {"EndpointsConfig": {"mynet": {"Aliases": ["db"]}}},
@@ -92,7 +97,8 @@ PARTLY_REFUSED: list[tuple[str, str, Any]] = [
     ("HostConfig", "LogConfig", {"Type": "syslog"}),
     ("HostConfig", "NetworkMode", "mynet"),
     ("HostConfig", "RestartPolicy", {"Name": "unless-stopped"}),
-    ("HostConfig", "Mounts", [{"Type": "tmpfs", "Target": "/t"}]),
+    ("HostConfig", "Mounts", [{"Type": "volume", "Target": "/t"}]),
+    ("HostConfig", "ExtraHosts", ["gw:host-gateway"]),
     ("HostConfig", "IpcMode", "container:other"),
     ("HostConfig", "PidMode", "container:other"),
     ("HostConfig", "UsernsMode", "private"),
@@ -432,6 +438,68 @@ def test_auto_remove(wharfd: Daemon) -> None:
     assert wharfd.request("GET", f"/containers/{cid}/json")[0] == 404
 
 
+TMPFS_SCRIPT = """
+echo "scratch=$(grep ' /scratch ' /proc/mounts | cut -d' ' -f4)"
+echo "entry=$(grep ' /entry ' /proc/mounts | cut -d' ' -f4)"
+echo "entrymode=$(stat -c %a /entry)"
+echo x > /scratch/f && echo scratchwrite=ok
+echo x > /entry/f 2>/dev/null && echo entrywrite=rw || echo entrywrite=ro
+printf '#!/bin/sh\\necho ran\\n' > /scratch/run.sh && chmod +x /scratch/run.sh
+echo "exec=$(/scratch/run.sh 2>/dev/null || echo refused)"
+echo "hosts=$(tail -3 /etc/hosts | tr '\\t\\n' ',,')"
+echo "db=$(grep -w db /etc/hosts | cut -f1)"
+echo END
+"""
+
+
+def test_tmpfs_mounts_and_extra_hosts(wharfd: Daemon) -> None:
+    """``--tmpfs`` (dockerd's defaults merged with the user's options), ``--mount
+    type=tmpfs`` (size, mode, read-only) and ``--add-host`` records in /etc/hosts; inspect
+    lists the ``--mount`` one only; nothing of a tmpfs lands in the container's layer."""
+    body = {"Image": "busybox", "Cmd": ["sh", "-c", TMPFS_SCRIPT], "HostConfig": {
+        "Tmpfs": {"/scratch": "exec,size=2m"},
+        "Mounts": [{"Type": "tmpfs", "Target": "/entry", "ReadOnly": True,
+                    "TmpfsOptions": {"SizeBytes": 1 << 20, "Mode": 0o750}}],
+        "ExtraHosts": ["db:192.0.2.10", "v6:2001:db8::7"]}}
+    cid, seen = start_until_marked(wharfd, body)
+    try:
+        assert seen["scratch"].split(",")[:3] == ["rw", "nosuid", "nodev"]
+        assert "noexec" not in seen["scratch"] and "size=2048k" in seen["scratch"]
+        assert seen["entry"].startswith("ro,nosuid,nodev,noexec,")
+        assert "size=1024k" in seen["entry"]
+        assert seen["entrymode"] == "750" and seen["entrywrite"] == "ro"
+        assert seen["scratchwrite"] == "ok" and seen["exec"] == "ran"
+        assert seen["db"] == "192.0.2.10"
+        hosts = seen["hosts"].split(",")
+        assert hosts[:4] == ["192.0.2.10", "db", "2001:db8::7", "v6"], hosts
+        data = inspect(wharfd, cid)
+        assert data["Mounts"] == [{"Type": "tmpfs", "Source": "", "Destination": "/entry",
+                                   "Mode": "", "RW": False, "Propagation": ""}]
+        assert data["HostConfig"]["ExtraHosts"] == ["db:192.0.2.10", "v6:2001:db8::7"]
+        assert wait_exit(wharfd, cid) == 0
+        status, exported = wharfd.request("GET", f"/containers/{cid}/export")
+        assert status == 200
+        with tarfile.open(fileobj=io.BytesIO(exported)) as tar:
+            names = {name.strip("./") for name in tar.getnames()}
+        assert "bin/sh" in names and "scratch/f" not in names  # the tmpfs held it
+    finally:
+        remove(wharfd, cid)
+
+
+@pytest.mark.parametrize(("host_config", "message"), [
+    ({"Tmpfs": {"/t": "bogus"}}, 'Invalid tmpfs option ["bogus"]'),
+    ({"Mounts": [{"Type": "tmpfs", "Target": "/t", "Source": "/x"}]},
+     'invalid mount config for type "tmpfs": field Source must not be specified'),
+    ({"ExtraHosts": ["db"]}, 'bad format for add-host: "db"'),
+    ({"ExtraHosts": ["db:1.2.3"]}, 'invalid IP address in add-host: "1.2.3"'),
+])
+def test_bad_tmpfs_and_extra_hosts_are_400s(wharfd: Daemon, host_config: dict[str, Any],
+                                              message: str) -> None:
+    status, answer = post_create(wharfd, {"Image": "busybox", "HostConfig": host_config})
+    assert status == 400, answer
+    assert answer["message"] == message
+
+
 # ---- the stock clients' defaults --------------------------------------------------------------
 
 
@@ -453,10 +521,39 @@ def test_stock_cli_defaults_pass(wharfd: Daemon) -> None:
         wharfd.docker("rm", "-f", name, check=False)
     ttyed = wharfd.docker("run", "--rm", "-t", "busybox", "echo", "tty", check=False)
     assert ttyed.returncode == 0, ttyed.stderr
-    refused = wharfd.docker("run", "--rm", "--tmpfs", "/scratch", "busybox", "true",
+    mounted = wharfd.docker(
+        "run", "--rm", "--tmpfs", "/scratch:size=1m", "--add-host", "db:192.0.2.10",
+        "--mount", "type=tmpfs,destination=/m,tmpfs-size=2097152,tmpfs-mode=1700", "busybox",
+        "sh", "-c", "grep -E ' /(scratch|m) ' /proc/mounts; stat -c %a /m; tail -2 /etc/hosts")
+    lines = mounted.stdout.decode().splitlines()
+    options = {line.split()[1]: line.split()[3] for line in lines[:2]}
+    assert options["/scratch"].startswith("rw,nosuid,nodev,noexec,")
+    assert "size=1024k" in options["/scratch"]
+    assert options["/m"].startswith("rw,nosuid,nodev,noexec,") and "size=2048k" in options["/m"]
+    assert lines[2:4] == ["1700", "192.0.2.10\tdb"] and lines[4].startswith("127.0.1.1\t")
+    refused = wharfd.docker("run", "--rm", "--sysctl",
+                            "net.ipv4.ip_unprivileged_port_start=80", "busybox", "true",
                             check=False)
     assert refused.returncode == 125
-    assert b"--tmpfs is not supported yet" in refused.stderr
+    assert b"--sysctl is not supported yet" in refused.stderr
+
+
+def test_wharf_cli_tmpfs_mount_and_add_host(wharfd: Daemon) -> None:
+    """``wharf run`` sends ``--tmpfs``, ``--mount type=tmpfs`` and ``--add-host`` as the
+    docker CLI does."""
+    wharf = [str(Path(sys.executable).parent / "wharf")]
+    result = subprocess.run(
+        [*wharf, "run", "--rm", "--tmpfs", "/scratch:size=1m", "--add-host", "db=192.0.2.10",
+         "--mount", "type=tmpfs,dst=/m,tmpfs-mode=700,ro", "busybox", "sh", "-c",
+         "grep ' /m ' /proc/mounts | cut -d' ' -f4; stat -c %a /m; grep -w db /etc/hosts"],
+        env=wharfd.docker_env(), capture_output=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    options, mode, hosts = result.stdout.decode().splitlines()
+    assert options.startswith("ro,nosuid,nodev,noexec,") and mode == "700"
+    assert hosts == "192.0.2.10\tdb"
+    bad = subprocess.run([*wharf, "run", "--rm", "--mount", "type=tmpfs", "busybox", "true"],
+                         env=wharfd.docker_env(), capture_output=True, timeout=60, check=False)
+    assert bad.returncode == 125 and b"target is required" in bad.stderr
 
 
 def test_docker_py_defaults_pass(wharfd: Daemon) -> None:
@@ -466,8 +563,14 @@ def test_docker_py_defaults_pass(wharfd: Daemon) -> None:
         groups = client.containers.run("busybox", ["id", "-G"], remove=True,
                                        group_add=["mail"]).split()
         assert b"12" in groups
-        with pytest.raises(docker.errors.APIError, match="--tmpfs is not supported yet"):
-            client.containers.run("busybox", ["true"], tmpfs={"/x": ""}, remove=True)
+        seen = client.containers.run("busybox", ["sh", "-c", "grep ' /x ' /proc/mounts; "
+                                     "grep db /etc/hosts"], tmpfs={"/x": "size=64k"},
+                                     extra_hosts={"db": "192.0.2.10"}, remove=True).decode()
+        assert seen.startswith("tmpfs /x tmpfs rw,nosuid,nodev,noexec,") and "size=64k" in seen
+        assert seen.endswith("192.0.2.10\tdb\n")
+        with pytest.raises(docker.errors.APIError, match="--sysctl is not supported yet"):
+            client.containers.run("busybox", ["true"], remove=True,
+                                  sysctls={"net.ipv4.ip_unprivileged_port_start": "80"})
         # docker-py sends Runtime at the top level of the create body, as dockerd honours it
         created = client.api.create_container("busybox", ["true"], runtime="runc")
         try:
@@ -483,7 +586,7 @@ def test_docker_py_defaults_pass(wharfd: Daemon) -> None:
 
 def test_cli_refusals_exit_125(wharfd: Daemon) -> None:
     for flags in (["-p", "127.0.0.1:18765:8080"], ["--restart", "always"],
-                  ["--dns", "192.0.2.53"], ["--add-host", "h:192.0.2.1"],
+                  ["--dns", "192.0.2.53"], ["--add-host", "h:host-gateway"],
                   ["--ulimit", "nofile=64:64"], ["--cap-add", "NOPE"], ["-v", "named:/data"],
                   ["--network", "mynet"], ["--security-opt", "label=user:u"],
                   ["--log-driver", "syslog"]):
