@@ -178,6 +178,7 @@ def test_credentials_go_in_x_registry_config(engine: Any, fake: Any,
     ["--ulimit", "nofile=1:1"], ["--cpuset-cpus", "0"], ["--isolation", "hyperv"],
     ["--security-opt", "x"], ["--cgroup-parent", "x"], ["--disable-content-trust=false"],
     ["--no-such-flag"], ["-t", "Bad:Tag"], ["--secret", "id=a,bogus=1"],
+    ["--add-host", "nocolon"], ["--add-host", "h:999.0.0.1"],
 ])
 def test_unsupported_or_bad_flags_exit_125(engine: Any, wharf: Callable[..., Any],
                                            tmp_path: Path, flags: list[str]) -> None:

@@ -68,6 +68,7 @@ def _refuse_unsupported(opts: Parsed) -> None:
 
 
 def _params(ctx: Context, opts: Parsed) -> BuildParams:
+    from wharf.cli.extrahosts import parse_extra_host
     from wharf.cli.runconfig import parse_bytes, parse_labels
     from wharf.client.build import BuildParams
 
@@ -83,7 +84,8 @@ def _params(ctx: Context, opts: Parsed) -> BuildParams:
         quiet=bool(opts["quiet"]), no_cache=bool(opts["no-cache"]), pull=bool(opts["pull"]),
         remove=bool(opts["rm"]), force_remove=bool(opts["force-rm"]),
         target=str(opts["target"]), network_mode=str(opts["network"]),
-        extra_hosts=list(opts["add-host"]), cache_from=list(opts["cache-from"]),
+        extra_hosts=[parse_extra_host(value) for value in opts["add-host"]],
+        cache_from=list(opts["cache-from"]),
         platform=str(opts["platform"]).lower(), squash=bool(opts["squash"]),
         memory=size("memory", "-m, --memory"), memory_swap=size("memory-swap", "--memory-swap"),
         shm_size=size("shm-size", "--shm-size"), cpu_shares=int(opts["cpu-shares"]),
