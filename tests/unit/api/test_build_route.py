@@ -12,7 +12,6 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
@@ -22,7 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from wharf.api.routes.build import BuildRoutes
 from wharf.api.server import RouteDef, build_app
 from wharf.core.errors import InvalidParameter, NotFound, WharfError
-from wharf.services.build import BuildDeps, BuildService
+from wharf.services.build import BuildService
 from wharf.services.build_types import BuildOptions
 from wharf.services.progress import ProgressSink
 
@@ -32,15 +31,13 @@ Script = Callable[[ProgressSink], Any]
 
 @dataclass
 class FakeBuild(BuildService):
-    """Records what it was asked; ``script`` decides what the build does."""
+    """Records what it was asked; ``script`` decides what the build does. (The dataclass's
+    own ``__init__`` leaves ``BuildService``'s out: a fake has no dependencies.)"""
 
     script: Script | None = None
     calls: list[tuple[bytes, BuildOptions]] = field(default_factory=list)
     pruned: list[tuple[bool, dict[str, list[str]]]] = field(default_factory=list)
     cancelled: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def __post_init__(self) -> None:
-        super().__init__(BuildDeps(Path("/nonexistent"), None, None, None, None))
 
     async def build(self, context: BinaryIO, options: BuildOptions, emit: ProgressSink) -> str:
         body = await asyncio.to_thread(_read_all, context)
