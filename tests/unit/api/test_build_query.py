@@ -87,3 +87,13 @@ def test_registry_config_standard_or_url_base64_and_null() -> None:
     assert registry_config(base64.b64encode(b"{}").decode()) == {}
     with pytest.raises(InvalidParameter, match="X-Registry-Config"):
         registry_config(base64.b64encode(b'{"r": "not an object"}').decode())
+
+
+def test_auth_for_finds_a_registrys_credentials_as_moby() -> None:
+    raw = (b'{"https://index.docker.io/v1/":{"username":"hub"},'
+           b'"localhost:5000":{"username":"local"},"http://reg.example:8080/v2/":{"username":"r"}}')
+    options = build_options(MultiDict(), base64.urlsafe_b64encode(raw).decode())
+    assert options.auth_for("docker.io").username == "hub"
+    assert options.auth_for("localhost:5000").username == "local"
+    assert options.auth_for("reg.example:8080").username == "r"
+    assert options.auth_for("elsewhere.example").username == ""
