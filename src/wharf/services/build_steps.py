@@ -116,7 +116,8 @@ class StageBuilder:
         ref = parse_reference(name)
         if ref.digest is None:
             ref = ref.with_default_tag()
-        options = PullOptions(platform=self.session.options.platform)
+        options = PullOptions(platform=self.session.options.platform,
+                              auth=self.session.options.auth_for(ref.domain))
         await asyncio.to_thread(self.session.deps.pull.pull, ref, options, self.write)
 
     async def _run_triggers(self, state: StageState, triggers: list[str]) -> None:

@@ -3,6 +3,7 @@ through ``POST /build`` on a real wharfd."""
 
 from __future__ import annotations
 
+import base64
 import http.server
 import io
 import json
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from tests.integration.build.test_build import (
     build,
+    context_tar,
     image_id,
     inspect,
     output,
@@ -22,7 +24,7 @@ from tests.integration.build.test_build import (
     unique_tag,
 )
 from tests.support.daemons import Daemon
-from tests.support.registries import cncf_registry
+from tests.support.registries import Registry, cncf_registry
 from tests.support.scratch import scratch_dir
 
 pytestmark = pytest.mark.root
@@ -213,3 +215,37 @@ def test_scratch_with_metadata_only(wharfd: Daemon) -> None:
     assert found["Config"]["Labels"] == {"only": "config"}
     assert found["Config"]["Env"] == \
         ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+
+
+@pytest.fixture(scope="module")
+def private_registry() -> Iterator[Registry]:
+    with scratch_dir("wharf-reg-auth-") as tmp, cncf_registry(tmp, auth="htpasswd") as running:
+        yield running
+
+
+def _auth_header(registry: Registry) -> str:
+    auth = {"username": registry.username, "password": registry.password,
+            "serveraddress": registry.host}
+    return base64.urlsafe_b64encode(json.dumps(auth).encode()).decode()
+
+
+def test_base_pulled_with_x_registry_config(wharfd: Daemon, private_registry: Registry) -> None:
+    remote = f"{private_registry.host}/wharf-private-{unique_tag().split(':')[0][-10:]}:1"
+    repo, tag = remote.rsplit(":", 1)
+    assert wharfd.request("POST", f"/images/busybox/tag?repo={repo}&tag={tag}")[0] == 201
+    status, body = wharfd.request("POST", f"/images/{repo}/push?tag={tag}", None,
+                                  {"X-Registry-Auth": _auth_header(private_registry)})
+    assert status == 200 and b"errorDetail" not in body, body
+    assert wharfd.request("DELETE", f"/images/{remote}")[0] == 200
+    body_tar = context_tar({"Dockerfile": f"FROM {remote}\n"})
+    status, denied = wharfd.request("POST", "/build", body_tar,
+                                    {"Content-Type": "application/x-tar"})
+    assert b"errorDetail" in denied or status >= 400, denied
+    config = {private_registry.host: {"username": private_registry.username,
+                                      "password": private_registry.password}}
+    header = base64.urlsafe_b64encode(json.dumps(config).encode()).decode()
+    status, body = wharfd.request("POST", "/build", body_tar,
+                                  {"Content-Type": "application/x-tar",
+                                   "X-Registry-Config": header})
+    assert status == 200 and b"errorDetail" not in body, body
+    assert b"Successfully built" in body
