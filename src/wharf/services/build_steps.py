@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import secrets
+import threading
 from collections.abc import Awaitable, Callable
 
 from wharf.build.cachekey import step_key
@@ -118,7 +119,13 @@ class StageBuilder:
             ref = ref.with_default_tag()
         options = PullOptions(platform=self.session.options.platform,
                               auth=self.session.options.auth_for(ref.domain))
-        await asyncio.to_thread(self.session.deps.pull.pull, ref, options, self.write)
+        cancelled = threading.Event()  # a build cancelled mid-pull stops the transfer too
+        try:
+            await asyncio.to_thread(self.session.deps.pull.pull, ref, options, self.write,
+                                    cancelled)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
 
     async def _run_triggers(self, state: StageState, triggers: list[str]) -> None:
         noun = "trigger" if len(triggers) == 1 else "triggers"

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.root  # layers keep their files' owners (chown)
 class NoRegistry:
     """A pull service that finds nothing (these tests never reach a registry)."""
 
-    def pull(self, ref: object, options: object, sink: object) -> None:
+    def pull(self, ref: object, options: object, sink: object, cancelled: object) -> None:
         raise NotFound(f"pull access denied for {ref}")
 
 
