@@ -64,8 +64,6 @@ async def _source_root(builder: StageBuilder, inst: Instruction) -> tuple[str, P
     ref = inst.flag("from")
     if not ref:
         return "", session.context_dir
-    if inst.keyword == "add":
-        raise InvalidParameter("unknown flag: from")
     stage = find_stage(session.stages, ref, builder.plan.stage.index)
     if stage is not None:
         image = await session.results[stage.index]
