@@ -9,6 +9,7 @@ import os
 import posixpath
 import stat
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -49,6 +50,22 @@ class _BoundedTarInfo(tarfile.TarInfo):
         return result
 
 
+def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    """The tar's entries. A stream that ends right after an entry's data, without its padding
+    and the end-of-archive blocks, ends there (Go's tar reader reads it so, and the docker CLI
+    sends such a tar for ``-f`` outside the context); data cut short is still an error."""
+    while True:
+        try:
+            member = tar.next()
+        except tarfile.ReadError as exc:
+            if str(exc) == "unexpected end of data":
+                return
+            raise
+        if member is None:
+            return
+        yield member
+
+
 def untar(stream: BinaryIO, root: Path, into: str, rules: UntarRules) -> None:
     """Unpack ``stream`` (plain or compressed, sniffed) into the existing directory ``into``
     (relative to ``root``; writes resolve inside ``root``). Raises InvalidParameter for a
@@ -59,7 +76,7 @@ def untar(stream: BinaryIO, root: Path, into: str, rules: UntarRules) -> None:
     try:
         with tarfile.open(fileobj=plain, mode="r|", errorlevel=2, bufsize=_CHUNK,
                           tarinfo=_BoundedTarInfo) as tar:
-            for count, member in enumerate(tar, start=1):
+            for count, member in enumerate(_members(tar), start=1):
                 if count > rules.max_entries:
                     raise InvalidParameter(f"{rules.label}: more than {rules.max_entries} entries")
                 _unpack(tar, member, root, into, rules, dir_times)

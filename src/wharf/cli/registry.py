@@ -49,6 +49,8 @@ IMPLEMENTATIONS: dict[str, Entry] = {
                                "Unpause all processes within one or more containers"),
     "container.wait": Entry("lifecycle", "WAIT", "Block until one or more containers stop, "
                                                  "then print their exit codes"),
+    "builder.prune": Entry("builder", "PRUNE", "Remove build cache"),
+    "image.build": Entry("build", "BUILD", "Build an image from a Dockerfile"),
     "image.bootstrap": Entry("images", "BOOTSTRAP",
                              "Build a base image (busybox, hello-world) offline"),
     "image.history": Entry("images", "HISTORY", "Show the history of an image"),
@@ -77,11 +79,12 @@ IMPLEMENTATIONS: dict[str, Entry] = {
     "version": Entry("system", "VERSION", "Show the wharf version information"),
 }
 
-COMMON = ("run", "exec", "ps", "pull", "push", "images", "login", "logout",
+COMMON = ("run", "exec", "ps", "build", "pull", "push", "images", "login", "logout",
           "search", "version", "info")
 
 TOP_LEVEL: dict[str, str] = {
-    "attach": "container.attach", "create": "container.create", "diff": "container.diff",
+    "attach": "container.attach", "build": "image.build", "create": "container.create",
+    "diff": "container.diff",
     "events": "system.events", "exec": "container.exec", "export": "container.export",
     "history": "image.history", "images": "image.ls", "import": "image.import",
     "info": "system.info", "inspect": "inspect", "kill": "container.kill",
@@ -97,6 +100,7 @@ TOP_LEVEL: dict[str, str] = {
 }
 
 MANAGEMENT: dict[str, tuple[str, dict[str, str]]] = {
+    "builder": ("Manage builds", {"build": "image.build", "prune": "builder.prune"}),
     "container": ("Manage containers", {
         **{key.split(".", 1)[1]: key for key in IMPLEMENTATIONS if key.startswith("container.")},
         "list": "container.ls", "ps": "container.ls", "remove": "container.rm",

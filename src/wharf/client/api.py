@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from wharf.client.build import Build
 from wharf.client.containers import Containers
 from wharf.client.exec import Exec
 from wharf.client.hosts import TLSSettings, parse_endpoint, resolve_host
@@ -18,6 +19,7 @@ class Client:
         self.transport = transport
         self.containers = Containers(transport)
         self.images = Images(transport)
+        self.build = Build(transport)
         self.exec = Exec(transport)
         self.system = System(transport)
 

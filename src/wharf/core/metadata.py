@@ -15,6 +15,8 @@ from typing import Protocol
 from wharf.core.errors import Conflict
 
 __all__ = [
+    "BuildCacheRecord",
+    "BuildCacheRecords",
     "ContainerRow",
     "ContainerRows",
     "ImageRecord",
@@ -56,6 +58,15 @@ class LayerRecord:
     blob_digest: str
     media_type: str
     created: str = ""
+
+
+@dataclass(frozen=True)
+class BuildCacheRecord:
+    key: str            # sha256 of parent image id + step + inputs (``build.cachekey``)
+    image_id: str       # the image the step made
+    created: str
+    last_used: str
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,3 +130,13 @@ class KeyValues(Protocol):
     def kv_get(self, namespace: str, key: str) -> str | None: ...
     def kv_delete(self, namespace: str, key: str) -> bool: ...
     def kv_list(self, namespace: str) -> list[tuple[str, str]]: ...
+
+
+class BuildCacheRecords(Protocol):
+    """The classic builder's step cache: key → image id (a row goes with its image)."""
+
+    def put_build_cache(self, record: BuildCacheRecord) -> None: ...
+    def get_build_cache(self, key: str) -> BuildCacheRecord | None: ...
+    def touch_build_cache(self, key: str, when: str) -> None: ...
+    def list_build_cache(self) -> list[BuildCacheRecord]: ...
+    def delete_build_cache(self, key: str) -> bool: ...

@@ -247,13 +247,17 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
         insecure_registries=config.insecure_registries, cgroup_version=cgroups.version,
         storage_driver=snapshots.name,
     )
-    system = SystemService(facts, containers, lambda: images.list(False, {}), events)
+    build: BuildService | None = None
+    system = SystemService(facts, containers, lambda: images.list(False, {}), events,
+                           build_cache_usage=lambda: build.usage() if build else [])
     registry = ClientRegistry(RegistryClient(RegistryConfig(
         mirrors=config.mirrors_by_registry, insecure_registries=config.insecure_registries)))
     pull = PullService(images.store, registry, on_event=publish_image_event,
                        concurrency=config.max_concurrent_downloads,
                        attempts=config.max_download_attempts)
-    build = BuildService(BuildDeps(root / "build", images, containers, rootfs, pull))
+    build = BuildService(BuildDeps(root / "build", images, containers, rootfs, pull,
+                                   cache_records=db))
+    await build.sweep()
     distribution, distribution_defs = distribution_routes.routes(
         pull,
         PushService(images.store, registry, on_event=publish_image_event,

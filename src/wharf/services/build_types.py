@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from wharf.services.registry_port import RegistryAuth
+
 __all__ = ["BuildOptions", "BuildSecret"]
 
 
@@ -45,3 +47,20 @@ class BuildOptions:
     shm_size: int = 0
     secrets: tuple[BuildSecret, ...] = ()           # wharf: --secret
     volumes: tuple[str, ...] = ()                   # wharf: -v /host:/ctr[:ro] on every RUN
+    # X-Registry-Config: credentials by registry (keys as the client wrote them: "host:port",
+    # or Docker Hub's "https://index.docker.io/v1/"), for pulling FROM images
+    registry_auths: dict[str, RegistryAuth] = field(default_factory=dict)
+
+    def auth_for(self, domain: str) -> RegistryAuth:
+        """The credentials ``X-Registry-Config`` gave for a registry (``docker.io`` or
+        ``host:port``), as moby's ``ResolveAuthConfig`` finds them (keys may be URLs; Docker
+        Hub's is ``https://index.docker.io/v1/``); anonymous when none."""
+        wanted = "docker.io" if domain in _HUB_NAMES else domain
+        for key, auth in self.registry_auths.items():
+            host = key.split("://", 1)[-1].split("/", 1)[0]
+            if ("docker.io" if host in _HUB_NAMES else host) == wanted:
+                return auth
+        return RegistryAuth()
+
+
+_HUB_NAMES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})

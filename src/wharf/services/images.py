@@ -23,6 +23,7 @@ from wharf.core.reference import Reference, parse_reference
 from wharf.core.snapshots import SnapshotterProtocol
 from wharf.core.timefmt import rfc3339_nano
 from wharf.services import image_reports
+from wharf.services.image_build_steps import BuildSteps
 from wharf.services.image_changes import apply_changes
 from wharf.services.image_configs import commit_config, import_config
 from wharf.services.image_delete import ImageDeleter
@@ -39,7 +40,7 @@ EventSink = Callable[[str, str, dict[str, str]], object]
 _SHORT_ID_RE = re.compile(r"^(?:sha256:)?[a-f0-9]{1,64}$")
 
 
-class ImageService:
+class ImageService(BuildSteps):
     """Use cases on images.
 
     ``image_in_use(image_id)`` lists the containers using an image (default: none does; the

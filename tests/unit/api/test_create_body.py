@@ -129,7 +129,6 @@ INVALID: list[tuple[dict[str, Any], str]] = [
 
 # valid, but not implemented yet (create_policy)
 UNSUPPORTED: list[tuple[dict[str, Any], str]] = [
-    (host(Tmpfs={"/scratch": ""}), "--tmpfs is not supported yet"),
     (host(PortBindings={"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "18765"}]}),
      "--publish is not supported yet"),
     (host(PublishAllPorts=True), "--publish-all is not supported yet"),
@@ -138,15 +137,13 @@ UNSUPPORTED: list[tuple[dict[str, Any], str]] = [
      "--restart on-failure is not supported yet"),
     (host(Dns=["192.0.2.1"]), "--dns is not supported yet"),
     (host(DnsSearch=["example.com"]), "--dns-search is not supported yet"),
-    (host(ExtraHosts=["h:192.0.2.1"]), "--add-host is not supported yet"),
+    (host(ExtraHosts=["h:host-gateway"]), "is not supported yet"),
     (host(Devices=[{"PathOnHost": "/dev/null", "PathInContainer": "/dev/x"}]),
      "--device is not supported yet"),
     (host(Ulimits=[{"Name": "nofile", "Soft": 10, "Hard": 10}]), "--ulimit is not supported"),
     (host(Binds=["data:/data"]), "named volumes (--volume data:/data) are not supported yet"),
     (host(Mounts=[{"Type": "volume", "Source": "v", "Target": "/v"}]),
-     "--mount other than type=bind is not supported yet"),
-    (host(Mounts=[{"Type": "tmpfs", "Target": "/t"}]),
-     "--mount other than type=bind is not supported yet"),
+     "--mount other than type=bind or type=tmpfs is not supported yet"),
     (host(NetworkMode="mynet"), "--network mynet is not supported yet"),
     (host(NetworkMode="container:abc"), "--network container:abc is not supported yet"),
     (host(PidMode="container:abc"), "--pid container:abc is not supported yet"),

@@ -14,32 +14,22 @@ import asyncio
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
+from wharf.api.message_stream import MessageStream
 from wharf.api.schemas import json_response, query_filters, query_int
 from wharf.api.server import RouteDef
 from wharf.core.errors import InvalidParameter, WharfError
 from wharf.services.image_pull import PullOptions, PullService, pull_reference
 from wharf.services.image_push import PushService, push_reference
-from wharf.services.progress import Message, ProgressSink, error_message
+from wharf.services.progress import ProgressSink, error_message
 from wharf.services.registry_service import RegistryService, decode_registry_auth
 
 __all__ = ["DistributionRoutes", "routes"]
 
 Work = Callable[[ProgressSink, threading.Event], None]
-_CONTENT_TYPE = "application/json"  # no charset: the docker CLI compares it verbatim
-
-
-@dataclass(frozen=True)
-class _End:
-    error: BaseException | None = None
-
-
-def _encode(message: Message) -> bytes:
-    return json.dumps(message, separators=(",", ":")).encode() + b"\r\n"
 
 
 def _as_wharf_error(exc: BaseException) -> WharfError:
@@ -47,55 +37,31 @@ def _as_wharf_error(exc: BaseException) -> WharfError:
 
 
 async def stream_progress(request: web.Request, work: Work) -> web.StreamResponse:
-    """Run ``work`` in a thread and stream the messages it sends."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[Message | _End] = asyncio.Queue()
+    """Run ``work`` in a thread and stream the messages it sends (``api.message_stream``).
+    A client that leaves sets ``work``'s cancelled event: the transfer stops, and what it
+    fetched is kept for a resumed one."""
     cancelled = threading.Event()
 
-    def sink(message: Message) -> None:
-        loop.call_soon_threadsafe(queue.put_nowait, message)
-
-    def run() -> None:
+    async def run(sink: ProgressSink) -> None:
         try:
-            work(sink, cancelled)
-        except BaseException as exc:  # handed to the loop, which answers it
-            loop.call_soon_threadsafe(queue.put_nowait, _End(exc))
-            return
-        loop.call_soon_threadsafe(queue.put_nowait, _End())
-
-    worker = asyncio.ensure_future(asyncio.to_thread(run))
-    item = await queue.get()
-    if isinstance(item, _End):
-        await worker
-        if item.error is not None:
-            raise _as_wharf_error(item.error)
-    response = web.StreamResponse(headers={"Content-Type": _CONTENT_TYPE})
-    try:
-        await response.prepare(request)
-        while True:
-            batch = [item]
-            while not isinstance(item, _End) and not queue.empty():
-                item = queue.get_nowait()
-                batch.append(item)
-            await response.write(b"".join(_encode_item(i) for i in batch))
-            if isinstance(item, _End):
-                break
-            item = await queue.get()
-        await response.write_eof()
-    except (ConnectionError, asyncio.CancelledError):
-        cancelled.set()  # the client left: stop the transfer, keep what resumes
-        raise
-    finally:
-        if not worker.done():
+            await asyncio.to_thread(work, sink, cancelled)
+        except asyncio.CancelledError:
             cancelled.set()
-    return response
+            raise
 
-
-def _encode_item(item: Message | _End) -> bytes:
-    if isinstance(item, _End):
-        return b"" if item.error is None else _encode(error_message(str(
-            _as_wharf_error(item.error))))
-    return _encode(item)
+    stream = MessageStream(request)
+    try:
+        await stream.run(run)
+    except (asyncio.CancelledError, ConnectionError):
+        raise
+    except Exception as exc:
+        error = _as_wharf_error(exc)
+        if not stream.started:
+            if error is exc:
+                raise
+            raise error from exc
+        await stream.send(error_message(str(error)))
+    return await stream.finish()
 
 
 class DistributionRoutes:

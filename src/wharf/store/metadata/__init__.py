@@ -8,6 +8,7 @@ next to the migrations that build it.
 
 from __future__ import annotations
 
+from wharf.store.metadata.build_cache import BuildCacheTable
 from wharf.store.metadata.containers import ContainerTable
 from wharf.store.metadata.images import ImageTable
 from wharf.store.metadata.keyvalues import KeyValueTable
@@ -18,6 +19,7 @@ from wharf.store.metadata.schema import SCHEMA_VERSION
 __all__ = ["SCHEMA_VERSION", "MetadataStore"]
 
 
-class MetadataStore(ImageTable, ReferenceTable, LayerTable, ContainerTable, KeyValueTable):
+class MetadataStore(ImageTable, ReferenceTable, LayerTable, ContainerTable, KeyValueTable,
+                    BuildCacheTable):
     """The metadata database at ``path`` (``<data-root>/metadata.db``): images, references,
-    layers, containers and small facts, each behind its own Protocol."""
+    layers, containers, small facts and the build cache, each behind its own Protocol."""

@@ -1,6 +1,6 @@
 """The metadata database's schema: drawn here once, built by the migrations below.
 
-Schema (version 1)::
+Schema (version 2)::
 
     images      id TEXT PK ("sha256:<config hex>")   config_digest   manifest_digest
                 created TEXT (RFC 3339)   size INTEGER (bytes of all layers, unpacked)
@@ -13,6 +13,8 @@ Schema (version 1)::
                 record TEXT (JSON owned by the container service)
     kv          namespace, key (PK together)   value TEXT   — small facts: the daemon's id,
                 layers held for containers ("held-layers": image id → JSON chain ids)
+    build_cache key TEXT PK (sha256 of parent image + step + inputs)   image_id → images.id
+                created TEXT   last_used TEXT   description TEXT (the step, for ``df``)
 
 Each table is reached through one Protocol of ``wharf.core.metadata`` and implemented by one
 module of this package (``images``, ``references``, ``layers``, ``containers``, ``keyvalues``).
@@ -73,6 +75,17 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL,
         PRIMARY KEY (namespace, key)
     );
+    """,
+    # 2: the classic builder's step cache
+    """
+    CREATE TABLE build_cache (
+        key TEXT PRIMARY KEY,
+        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        created TEXT NOT NULL DEFAULT '',
+        last_used TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX build_cache_by_image ON build_cache(image_id);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,78 @@
+"""Go's text formats the classic builder's history carries: ``%q`` of a string and of a string
+slice (``["/bin/sh" "-c" "echo hi"]``), Go durations (``1m30s``), and their parsing."""
+
+from __future__ import annotations
+
+import re
+
+from wharf.core.errors import InvalidParameter
+
+__all__ = ["go_duration", "go_quote", "go_quote_list", "parse_go_duration"]
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n",
+            "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+_UNITS_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
+             "m": 60_000_000_000, "h": 3_600_000_000_000}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+
+
+def go_quote(text: str) -> str:
+    """``strconv.Quote``: double quotes, Go escapes, printable characters kept."""
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
+
+
+def go_quote_list(items: list[str] | tuple[str, ...]) -> str:
+    """``fmt.Sprintf("%q", []string{...})``."""
+    return "[" + " ".join(go_quote(i) for i in items) + "]"
+
+
+def go_duration(ns: int) -> str:
+    """``time.Duration.String()``."""
+    if ns == 0:
+        return "0s"
+    sign, ns = ("-", -ns) if ns < 0 else ("", ns)
+    if ns < 1_000_000_000:
+        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
+            if ns >= size:
+                return sign + _trim(ns / size) + unit
+    hours, rest = divmod(ns, 3_600_000_000_000)
+    minutes, rest = divmod(rest, 60_000_000_000)
+    seconds = _trim(rest / 1_000_000_000) + "s"
+    if hours:
+        return f"{sign}{hours}h{minutes}m{seconds}"
+    if minutes:
+        return f"{sign}{minutes}m{seconds}"
+    return sign + seconds
+
+
+def _trim(value: float) -> str:
+    text = f"{value:.9f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def parse_go_duration(text: str) -> int:
+    """``time.ParseDuration`` (nanoseconds); InvalidParameter when malformed."""
+    body = text[1:] if text[:1] in "+-" else text
+    if body == "0":
+        return 0
+    pos, total = 0, 0.0
+    for match in _DURATION_PART.finditer(body):
+        if match.start() != pos:
+            break
+        total += float(match.group(1)) * _UNITS_NS[match.group(2)]
+        pos = match.end()
+    if not body or pos != len(body):
+        raise InvalidParameter(f'time: invalid duration "{text}"')
+    return -int(total) if text.startswith("-") else int(total)
