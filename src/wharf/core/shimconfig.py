@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ShimConfig"]
+__all__ = ["SHIM_SERVER_PARENT_ENV", "ShimConfig"]
+
+# the daemon that starts the shim fork server names its pid here (the server dies with it)
+SHIM_SERVER_PARENT_ENV = "WHARF_SHIM_SERVER_PARENT"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import signal
 import sys
@@ -26,7 +27,7 @@ from wharf.api.routes import system as system_routes
 from wharf.api.server import RouteDef
 from wharf.core.errors import NotFound
 from wharf.core.metadata import ContainerRow, ContainerRows
-from wharf.core.shimconfig import ShimConfig
+from wharf.core.shimconfig import SHIM_SERVER_PARENT_ENV, ShimConfig
 from wharf.daemon.config import DaemonConfig
 from wharf.daemon.listeners import private_directory
 from wharf.registry.client import RegistryClient, RegistryConfig
@@ -188,7 +189,8 @@ async def _start_shim_server(socket_path: Path) -> asyncio.subprocess.Process | 
     socket_path.unlink(missing_ok=True)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "wharf.runtime.shim_forkserver", str(socket_path),
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL)
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        env={**os.environ, SHIM_SERVER_PARENT_ENV: str(os.getpid())})
     deadline = asyncio.get_running_loop().time() + SHIM_SERVER_START_TIMEOUT
     while not socket_path.exists():
         if process.returncode is not None or asyncio.get_running_loop().time() > deadline:

@@ -23,6 +23,7 @@ import socket
 import sys
 from pathlib import Path
 
+from wharf.core.shimconfig import SHIM_SERVER_PARENT_ENV
 from wharf.runtime.cgroups.warmup import warm_attach_lock
 from wharf.runtime.oci.sealedexe import reexec_sealed
 from wharf.runtime.shim import main as shim_main
@@ -154,10 +155,12 @@ PR_SET_PDEATHSIG = 1
 def die_with_parent() -> None:
     """The server belongs to the wharfd that started it: when that daemon dies, even by
     SIGKILL, the server goes too (the next daemon starts its own). Shims it made live on: they
-    are not its children."""
+    are not its children. The daemon names itself in the environment, so a daemon that died
+    while the server was still starting (re-exec included) is noticed as well."""
     import ctypes
 
-    parent = os.getppid()
+    named = os.environ.pop(SHIM_SERVER_PARENT_ENV, "")
+    parent = int(named) if named.isdigit() else os.getppid()
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(0)
