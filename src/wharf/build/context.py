@@ -47,7 +47,7 @@ def extract_context(stream: BinaryIO, dest: Path, limits: ContextLimits = Contex
                        allow_absolute=False, allow_special=False, confine_symlinks=False,
                        clamp_dotdot=False,
                        max_bytes=limits.max_bytes, max_entries=limits.max_entries)
-    untar(stream, dest, "", rules)
+    untar(stream, dest, "", rules, spool_dir=dest.parent)
 
 
 def read_dockerfile(context: Path, name: str, limit: int = 16 << 20) -> bytes:

@@ -5,10 +5,13 @@ made here relative to a directory fd resolved inside the root (see ``rootpath``)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
+import shutil
 import stat
 import tarfile
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,7 @@ __all__ = ["UntarRules", "untar"]
 # tarfile's stream buffer and the write size: a larger buffer costs a copy of it per read
 # (an 8 MB context of 100 files unpacked in 48 ms with 1 MiB, 24 ms with 64 KiB)
 _CHUNK = 1 << 16
+_SPOOL_CHUNK = 1 << 20
 _MAX_META_HEADER = 1 << 20  # a pax or GNU long-name header is read whole: keep it small
 _META_TYPES = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE,
                tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
@@ -68,16 +72,21 @@ def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
         yield member
 
 
-def untar(stream: BinaryIO, root: Path, into: str, rules: UntarRules) -> None:
+def untar(stream: BinaryIO, root: Path, into: str, rules: UntarRules,
+          spool_dir: Path | None = None) -> None:
     """Unpack ``stream`` (plain or compressed, sniffed) into the existing directory ``into``
     (relative to ``root``; writes resolve inside ``root``). Raises InvalidParameter for a
-    malformed tar, an entry the rules refuse, or one past the bounds."""
+    malformed tar, an entry the rules refuse, or one past the bounds.
+
+    With ``spool_dir`` the plain tar is first copied to an unlinked file there and unpacked
+    from it, each file's bytes moved by the kernel (``copy_file_range``): for a stream that
+    arrives fast (a build context) that is quicker than parsing it as it comes."""
     into = rootpath.clean_under("", into) or ""
     plain = decompressed(stream, limit=rules.max_bytes)
     dir_times: list[tuple[str, float]] = []
     try:
-        with tarfile.open(fileobj=plain, mode="r|", errorlevel=2, bufsize=_CHUNK,
-                          tarinfo=_BoundedTarInfo) as tar:
+        with contextlib.ExitStack() as stack:
+            tar = stack.enter_context(_open_tar(plain, spool_dir, stack))
             for count, member in enumerate(_members(tar), start=1):
                 if count > rules.max_entries:
                     raise InvalidParameter(f"{rules.label}: more than {rules.max_entries} entries")
@@ -90,6 +99,19 @@ def untar(stream: BinaryIO, root: Path, into: str, rules: UntarRules) -> None:
         raise InvalidParameter(f"{rules.label}: {exc.message}") from exc
     for rel, mtime in reversed(dir_times):
         _set_dir_time(root, rel, mtime)
+
+
+def _open_tar(plain: BinaryIO, spool_dir: Path | None,
+              stack: contextlib.ExitStack) -> tarfile.TarFile:
+    if spool_dir is None:
+        return tarfile.open(fileobj=plain, mode="r|", errorlevel=2, bufsize=_CHUNK,
+                            tarinfo=_BoundedTarInfo)
+    spool = stack.enter_context(tempfile.TemporaryFile(dir=spool_dir))  # noqa: SIM115
+    shutil.copyfileobj(plain, spool, _SPOOL_CHUNK)
+    spool.seek(0)
+    tar = _SpooledTar.open(fileobj=spool, mode="r:", errorlevel=2, tarinfo=_BoundedTarInfo)
+    tar.spool_fd = spool.fileno()
+    return tar
 
 
 def _entry_path(member: tarfile.TarInfo, into: str, rules: UntarRules) -> str | None:
@@ -167,21 +189,44 @@ def _create(tar: tarfile.TarFile, member: tarfile.TarInfo, root: Path, into: str
 
 
 def _write(tar: tarfile.TarFile, member: tarfile.TarInfo, parent_fd: int, base: str) -> None:
-    source = tar.extractfile(member)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     fd = os.open(base, flags, 0o600, dir_fd=parent_fd)
     try:
-        remaining = member.size
-        while remaining > 0 and source is not None:
-            chunk = source.read(min(_CHUNK, remaining))
-            if not chunk:
-                raise InvalidParameter(f"unexpected end of tar in {member.name}")
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view):]
-            remaining -= len(chunk)
+        if isinstance(tar, _SpooledTar) and not member.issparse():
+            _copy_range(tar.spool_fd, member, fd)
+        else:
+            _copy_stream(tar, member, fd)
     finally:
         os.close(fd)
+
+
+class _SpooledTar(tarfile.TarFile):
+    """A tar read from a spool file: its members' bytes are at known offsets of ``spool_fd``."""
+
+    spool_fd = -1
+
+
+def _copy_range(source: int, member: tarfile.TarInfo, fd: int) -> None:
+    offset, remaining = member.offset_data, member.size
+    while remaining > 0:
+        moved = os.copy_file_range(source, fd, remaining, offset)
+        if not moved:
+            raise InvalidParameter(f"unexpected end of tar in {member.name}")
+        offset += moved
+        remaining -= moved
+
+
+def _copy_stream(tar: tarfile.TarFile, member: tarfile.TarInfo, fd: int) -> None:
+    source = tar.extractfile(member)
+    remaining = member.size
+    while remaining > 0 and source is not None:
+        chunk = source.read(min(_CHUNK, remaining))
+        if not chunk:
+            raise InvalidParameter(f"unexpected end of tar in {member.name}")
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd, view):]
+        remaining -= len(chunk)
 
 
 def _hard_link(root: Path, into: str, member: tarfile.TarInfo, parent_fd: int, base: str) -> None:

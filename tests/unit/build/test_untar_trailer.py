@@ -32,5 +32,5 @@ def test_a_tar_without_padding_and_trailer_is_read_whole(tmp_path: Path) -> None
 
 def test_data_cut_short_is_still_an_error(tmp_path: Path) -> None:
     data = _without_trailer(make_tar(file("Dockerfile", b"FROM scratch\n")), 13)
-    with pytest.raises(InvalidParameter, match="unexpected end of data"):
+    with pytest.raises(InvalidParameter, match="unexpected end of"):
         extract_context(io.BytesIO(data[:-3]), tmp_path)
