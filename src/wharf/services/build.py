@@ -59,6 +59,7 @@ class BuildService:
         if deps.cache_mounts is None:
             deps.cache_mounts = CacheMounts(deps.build_root / "cache-mounts")
         self._cache = BuildCache(deps.cache_records, deps.images.resolve)
+        self._cleanups: set[asyncio.Future[None]] = set()
 
     async def build(self, context: BinaryIO, options: BuildOptions, emit: ProgressSink) -> str:
         """Run a build; ``context`` is the request body (a blocking reader, read from a worker
@@ -83,9 +84,29 @@ class BuildService:
                 await asyncio.to_thread(session.drop_views)
             await asyncio.to_thread(self._tag, image, options)
         finally:
-            await asyncio.to_thread(_remove_dirs, context_dir, secrets_dir)
+            self._retire(context_dir)
+            await asyncio.to_thread(_remove_dirs, secrets_dir)
         self._finish(image, options, emit)
         return image.id
+
+    def _retire(self, context_dir: Path) -> None:
+        """Move the context aside at once and delete it in the background: a large context
+        takes a while to delete, and the build's answer need not wait for it."""
+        trash = self._deps.build_root / "trash"
+        trash.mkdir(mode=0o700, exist_ok=True)
+        retired = trash / context_dir.name
+        try:
+            context_dir.rename(retired)
+        except FileNotFoundError:
+            return
+        task = asyncio.ensure_future(asyncio.to_thread(_remove_dirs, retired))
+        self._cleanups.add(task)
+        task.add_done_callback(self._cleanups.discard)
+
+    async def settle(self) -> None:
+        """Wait for the background deletions of finished builds' contexts."""
+        while self._cleanups:
+            await asyncio.gather(*list(self._cleanups), return_exceptions=True)
 
     def _session(self, options: BuildOptions, build_id: str, context_dir: Path,
                  secrets_dir: Path) -> BuildSession:
@@ -204,7 +225,7 @@ class BuildService:
     async def sweep(self) -> None:
         """At daemon start: the contexts and secrets of builds a crash interrupted, and their
         RUN containers (label ``wharf.build``)."""
-        for name in ("contexts", "secrets"):
+        for name in ("contexts", "secrets", "trash"):
             directory = self._deps.build_root / name
             if directory.is_dir():
                 for entry in list(directory.iterdir()):

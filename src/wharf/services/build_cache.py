@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,9 @@ from wharf.core.timefmt import now_rfc3339
 from wharf.services.image_views import Image
 
 __all__ = ["BuildCache", "history_matches"]
+
+TOUCH_INTERVAL = 60.0  # seconds between two last-used updates of one step record
+MAX_TOUCHED = 4096
 
 
 def history_matches(candidate: dict[str, Any], parent: dict[str, Any] | None,
@@ -45,6 +49,7 @@ class BuildCache:
                  resolve: Callable[[str], Image]) -> None:
         self._records = records
         self._resolve = resolve
+        self._touched: dict[str, float] = {}  # key -> monotonic time last_used was written
 
     def lookup(self, key: str) -> Image | None:
         if self._records is None:
@@ -57,8 +62,20 @@ class BuildCache:
         except NotFound:
             self._records.delete_build_cache(key)
             return None
-        self._records.touch_build_cache(key, now_rfc3339())
+        self._touch(key)
         return image
+
+    def _touch(self, key: str) -> None:
+        """Record the use, at most once a minute per key (a write per cached step per build
+        would cost a database commit each)."""
+        now = time.monotonic()
+        if now - self._touched.get(key, -TOUCH_INTERVAL) < TOUCH_INTERVAL:
+            return
+        assert self._records is not None
+        self._records.touch_build_cache(key, now_rfc3339())
+        if len(self._touched) >= MAX_TOUCHED:
+            self._touched.clear()
+        self._touched[key] = now
 
     def store(self, key: str, image_id: str, description: str) -> None:
         if self._records is None:

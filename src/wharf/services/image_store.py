@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, cast
@@ -41,6 +42,8 @@ from wharf.lib.archive import compressor, decompressed
 __all__ = ["JSON_LIMIT", "PULLED_INDEX", "ImageLimits", "ImageMetadata", "ImageStore"]
 
 JSON_LIMIT = 8 << 20  # configs and manifests larger than this are refused
+CACHED_CONFIGS = 256  # image configs kept in memory (by digest), at most
+CACHED_CONFIG_MAX = 256 << 10  # and only those up to this size
 _CHUNK = 1 << 20
 _HELD_LAYERS = "held-layers"  # kv namespace: image id -> chain ids kept for its containers
 PULLED_INDEX = "pulled-index"  # kv namespace: image id -> the index it was pulled through
@@ -83,6 +86,8 @@ class ImageStore:
         self.snapshots = snapshots
         self.limits = limits or ImageLimits()
         self.lock = threading.RLock()
+        self._config_bytes: OrderedDict[str, bytes] = OrderedDict()  # digest -> bytes (immutable)
+        self._config_lock = threading.Lock()
 
     # ---- layers ----------------------------------------------------------------------------
 
@@ -192,9 +197,25 @@ class ImageStore:
         return Descriptor(layer.media_type, blob, self.content.size(blob))
 
     def load_config(self, digest: str) -> dict[str, object]:
-        data = json.loads(self.content.read_bytes(Digest.parse(digest), JSON_LIMIT))
+        data = json.loads(self._config_blob(digest))
         if not isinstance(data, dict):
             raise InvalidParameter(f"image config {digest} is not a JSON object")
+        return data
+
+    def _config_blob(self, digest: str) -> bytes:
+        """A config's bytes, the most used ones kept in memory (a build resolves its parent
+        image at every step); each caller still gets a config dict of its own."""
+        with self._config_lock:
+            cached = self._config_bytes.get(digest)
+            if cached is not None:
+                self._config_bytes.move_to_end(digest)
+                return cached
+        data = self.content.read_bytes(Digest.parse(digest), JSON_LIMIT)
+        if len(data) <= CACHED_CONFIG_MAX:
+            with self._config_lock:
+                self._config_bytes[digest] = data
+                while len(self._config_bytes) > CACHED_CONFIGS:
+                    self._config_bytes.popitem(last=False)
         return data
 
     def manifest_of(self, image_id: str) -> tuple[Digest, Manifest]:
