@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 import shlex
 from typing import Any
 
+from wharf.build.gofmt import parse_go_duration
 from wharf.core.errors import InvalidParameter
 
 __all__ = ["ALLOWED_CHANGES", "apply_changes"]
@@ -92,9 +92,6 @@ _HEALTH_DURATIONS = {
     "start-period": "StartPeriod",
     "start-interval": "StartInterval",
 }
-_GO_DURATION_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 10**9}
-_GO_DURATION_UNITS |= {"m": 60 * 10**9, "h": 3600 * 10**9}
-_GO_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 
 
 def _healthcheck(text: str) -> dict[str, Any]:
@@ -127,12 +124,10 @@ def _healthcheck(text: str) -> dict[str, Any]:
 
 def _go_duration(text: str) -> int:
     """Go's ``time.ParseDuration`` (non-negative), in nanoseconds."""
-    if text == "0":
-        return 0
-    parts = _GO_DURATION_PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
+    nanoseconds = parse_go_duration(text)
+    if nanoseconds < 0:
         raise InvalidParameter(f'time: invalid duration "{text}"')
-    return int(sum(float(number) * _GO_DURATION_UNITS[unit] for number, unit in parts))
+    return nanoseconds
 
 
 def _is_json_list(text: str) -> bool:
