@@ -14,11 +14,11 @@ from pathlib import Path
 from wharf.build import rootpath
 from wharf.build.copying import CopyRequest, copy_all
 from wharf.build.fetch import Progress, download
-from wharf.build.gomatch import has_wildcards, matches
 from wharf.build.source_types import CopyLimits, Owner, SourceMatch
 from wharf.build.walk import real_path, walk_tree
 from wharf.core.errors import InvalidParameter
 from wharf.lib import securepath
+from wharf.lib.gomatch import has_wildcards, matches
 
 __all__ = ["CopyLimits", "Owner", "SourceMatch", "copy_into", "fetch_url", "match_sources",
            "sources_digest"]

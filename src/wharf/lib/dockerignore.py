@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from wharf.core.errors import InvalidParameter
+from wharf.lib.gomatch import BadPattern, translate
 
 if TYPE_CHECKING:
     import re
@@ -97,13 +98,6 @@ def _syntax_error(pattern: str) -> InvalidParameter:
     return InvalidParameter(f"{_SYNTAX}: {pattern!r}")
 
 
-def _esc(ch: str) -> str:
-    """``ch`` as a literal in a Python regex."""
-    if ch >= "\x80" or ch.isalnum() or ch == "_":
-        return ch
-    return "\\" + ch
-
-
 def _star(pattern: str, i: int) -> tuple[str, int]:
     """The regex for the ``*`` or ``**`` at ``pattern[i]``, and the index after it."""
     if not pattern.startswith("**", i):
@@ -114,57 +108,16 @@ def _star(pattern: str, i: int) -> tuple[str, int]:
     return (".*" if j >= len(pattern) else "(?:.*/)?"), j
 
 
-def _class_char(pattern: str, i: int) -> tuple[str, int]:
-    """One (possibly escaped) character of a class, by Go's rules; a class must go on after it."""
-    if i >= len(pattern) or pattern[i] in "-]":
-        raise _syntax_error(pattern)
-    if pattern[i] == "\\":
-        i += 1
-    if i + 1 >= len(pattern):
-        raise _syntax_error(pattern)
-    return pattern[i], i + 1
-
-
-def _char_class(pattern: str, i: int) -> tuple[str, int]:
-    """The regex for the class whose body starts at ``pattern[i]`` (after ``[``)."""
-    negated = pattern.startswith("^", i)
-    i += negated
-    items: list[str] = []
-    count = 0
-    while count == 0 or pattern[i] != "]":
-        lo, i = _class_char(pattern, i)
-        hi = lo
-        if pattern[i] == "-":
-            hi, i = _class_char(pattern, i + 1)
-        if lo <= hi:
-            items.append(_esc(lo) if lo == hi else f"{_esc(lo)}-{_esc(hi)}")
-        count += 1
-    body = "".join(items)
-    if not body:
-        return ("(?s:.)" if negated else "(?!)"), i + 1
-    return f"[{'^' if negated else ''}{body}]", i + 1
-
-
 def _translate(pattern: str) -> str:
-    """A Python regex (for ``fullmatch``) equivalent to one cleaned pattern; checks its syntax."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "*":
-            piece, i = _star(pattern, i)
-        elif ch == "?":
-            piece, i = "[^/]", i + 1
-        elif ch == "[":
-            piece, i = _char_class(pattern, i + 1)
-        elif ch == "\\":
-            if i + 1 >= len(pattern):
-                raise _syntax_error(pattern)
-            piece, i = _esc(pattern[i + 1]), i + 2
-        else:
-            piece, i = _esc(ch), i + 1
-        out.append(piece)
-    return "".join(out)
+    """A Python regex (for ``fullmatch``) equivalent to one cleaned pattern; checks its syntax.
+
+    Go's ``filepath.Match`` plus ``**``; unlike COPY's wildcards, a class's character may not
+    end the pattern and a reversed range (``z-a``) matches nothing rather than being malformed.
+    """
+    try:
+        return translate(pattern, star=_star, class_must_continue=True, reversed_range_ok=True)
+    except BadPattern:
+        raise _syntax_error(pattern) from None
 
 
 class Pattern:

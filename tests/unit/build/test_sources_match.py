@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from wharf.build.gomatch import has_wildcards, matches
 from wharf.build.sources import SourceMatch, match_sources, sources_digest
 from wharf.core.errors import InvalidParameter
+from wharf.lib.gomatch import has_wildcards, matches
 
 
 @pytest.fixture
