@@ -17,7 +17,7 @@ from wharf.lib.archive.compression import Compression, decompressed, detect
 
 __all__ = ["archive_bound", "extract_archive", "is_archive"]
 
-_ALLOWANCE = 1 << 20
+_ALLOWANCE = 64 << 20  # bytes any archive may expand to, whatever its ratio
 
 
 def is_archive(root: Path, rel: str) -> bool:

@@ -29,7 +29,9 @@ class Owner:
 @dataclass(frozen=True)
 class CopyLimits:
     max_archive_bytes: int = 16 << 30   # bytes an ADD archive may expand to
-    max_archive_ratio: int = 1000       # expanded / compressed, past a 1 MiB allowance
+    # expanded / compressed, past a 64 MiB allowance: gzip cannot pass ~1030x, so a bound of
+    # 1000x let a 4 MB bomb write 4 GB; real tars rarely pass 20x (zero-filled images do)
+    max_archive_ratio: int = 100
     max_url_bytes: int = 8 << 30
     max_archive_entries: int = 1_000_000
     url_timeout: float = 600.0          # a whole ADD <url> download, seconds

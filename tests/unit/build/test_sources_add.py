@@ -108,13 +108,13 @@ def test_dotdot_names_stop_at_the_destination(dirs: tuple[Path, Path]) -> None:
 
 def test_a_decompression_bomb_is_cut(dirs: tuple[Path, Path]) -> None:
     ctx, rootfs = dirs
-    bomb = gzip.compress(make_tar(file("zeros", b"\0" * (8 << 20))))
-    limits = CopyLimits(max_archive_ratio=10)
+    bomb = gzip.compress(make_tar(file("zeros", b"\0" * (80 << 20))))
+    with pytest.raises(InvalidParameter, match="exceeds the limit"):  # past 64 MiB + 100x
+        add(ctx, rootfs, "bomb.tar.gz", bomb)
     with pytest.raises(InvalidParameter, match="exceeds the limit"):
-        add(ctx, rootfs, "bomb.tar.gz", bomb, limits=limits)
-    with pytest.raises(InvalidParameter, match="exceeds the limit"):
-        add(ctx, rootfs, "bomb2.tar.gz", bomb, limits=CopyLimits(max_archive_bytes=1 << 20))
-    add(ctx, rootfs, "fine.tar.gz", bomb)  # within the default ratio
+        add(ctx, rootfs, "bomb2.tar.gz", bomb,
+            limits=CopyLimits(max_archive_ratio=10**6, max_archive_bytes=1 << 20))
+    add(ctx, rootfs, "fine.tar.gz", bomb, limits=CopyLimits(max_archive_ratio=10**4))
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
