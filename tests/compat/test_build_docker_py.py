@@ -7,7 +7,6 @@ The same tests run against a private dockerd when ``WHARF_COMPAT_DOCKERD=1``.
 from __future__ import annotations
 
 import io
-import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -18,7 +17,10 @@ import docker
 import docker.errors
 import pytest
 
-from tests.support.daemons import Daemon, dockerd_with_busybox
+from tests.compat.build_support import daemon
+from tests.support.daemons import Daemon
+
+__all__ = ["daemon"]
 
 DOCKERFILE = """\
 FROM busybox AS build
@@ -30,20 +32,6 @@ FROM busybox
 COPY --from=build /greeting /greeting
 CMD ["cat", "/greeting"]
 """
-
-
-def _engines() -> list[str]:
-    return ["wharfd", "dockerd"] if os.environ.get("WHARF_COMPAT_DOCKERD") == "1" else ["wharfd"]
-
-
-@pytest.fixture(scope="module", params=_engines())
-def daemon(request: pytest.FixtureRequest,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
-    if request.param == "wharfd":
-        yield request.getfixturevalue("wharfd")
-        return
-    with dockerd_with_busybox(tmp_path_factory.mktemp("dockerd")) as dockerd:
-        yield dockerd
 
 
 @pytest.fixture

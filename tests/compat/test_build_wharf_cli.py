@@ -6,41 +6,23 @@ failing RUN's exit code. Runs against wharfd, and against a private dockerd too 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.daemons import VENV_BIN, Daemon, dockerd_with_busybox
+from tests.compat.build_support import daemon, unique_tag
+from tests.support.daemons import VENV_BIN, Daemon
 
-
-def _engines() -> list[str]:
-    return ["wharfd", "dockerd"] if os.environ.get("WHARF_COMPAT_DOCKERD") == "1" else ["wharfd"]
-
-
-@pytest.fixture(scope="module", params=_engines())
-def daemon(request: pytest.FixtureRequest,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
-    if request.param == "wharfd":
-        yield request.getfixturevalue("wharfd")
-        return
-    with dockerd_with_busybox(tmp_path_factory.mktemp("dockerd")) as dockerd:
-        yield dockerd
+__all__ = ["daemon"]
 
 
 @pytest.fixture
 def tag(daemon: Daemon) -> Iterator[str]:
-    name = f"wharf-clibuild-{uuid.uuid4().hex[:10]}"
-    try:
+    with unique_tag(daemon, "wharf-clibuild") as name:
         yield name
-    finally:
-        listed = daemon.docker("images", "-q", name, check=False).stdout.decode().split()
-        for image in dict.fromkeys(listed):
-            daemon.docker("rmi", "-f", image, check=False)
 
 
 def wharf(daemon: Daemon, tmp_path: Path, *args: str,
