@@ -67,6 +67,30 @@ say wharf run --rm $REG/demo/busybox:1 echo pulled and running
 $W run --rm "$REG/demo/busybox:1" echo pulled and running
 say wharf images --digests;             $W images --digests
 
+# Builds: a two-stage Dockerfile, built, run, then rebuilt from the cache.
+CTX=$(mktemp -d /tmp/wharf-demo-build.XXXXXX)
+trap 'kill $REG_PID 2>/dev/null || true; wait $REG_PID 2>/dev/null || true; rm -rf "$REG_ROOT" "$REG_ROOT.log" "$CTX"' EXIT
+printf 'hello from a wharf build\n' > "$CTX/greeting.txt"
+printf 'notes.tmp\n' > "$CTX/.dockerignore"; echo scratch > "$CTX/notes.tmp"
+cat > "$CTX/Dockerfile" <<'DOCKERFILE'
+FROM busybox AS make
+ARG WHO=world
+WORKDIR /src
+COPY greeting.txt .
+RUN echo "built for $WHO on $(uname -m)" >> greeting.txt
+
+FROM busybox
+COPY --from=make /src/greeting.txt /srv/
+CMD ["cat", "/srv/greeting.txt"]
+DOCKERFILE
+say cat Dockerfile;                     cat "$CTX/Dockerfile"
+say wharf build --build-arg WHO=the-demo -t wharf-demo/hello "$CTX"
+$W build --build-arg WHO=the-demo -t wharf-demo/hello "$CTX"
+say wharf run --rm wharf-demo/hello;    $W run --rm wharf-demo/hello
+say wharf build again: every step from the cache
+$W build --build-arg WHO=the-demo -t wharf-demo/hello "$CTX" | grep -E 'Step|cache|Successfully'
+say wharf history wharf-demo/hello;     $W history wharf-demo/hello
+
 cat <<MSG
 
 wharfd is still running (pid $(cat "$PIDFILE" 2>/dev/null || echo '?'), socket ${WHARF_HOST#unix://}).
