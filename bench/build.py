@@ -29,7 +29,6 @@ import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "src"))
 
+from side_by_side import EngineFigures, fmt, report_figures, rounded  # noqa: E402
 from tests.support.daemons import Daemon, dockerd_running, wharfd_running  # noqa: E402
 from tests.support.debian import RootfsTar, debian_rootfs_tar, import_rootfs  # noqa: E402
 
@@ -65,16 +65,10 @@ BUILT = re.compile(rb"Successfully built ([0-9a-f]{12})")
 
 
 @dataclass
-class Figures:
+class Figures(EngineFigures):
     cold: list[float] = field(default_factory=list)
     cached: list[float] = field(default_factory=list)
     import_s: float | None = None
-    error: str | None = None
-    driver: str = "?"
-
-    def median(self, what: str) -> float | None:
-        samples: list[float] = getattr(self, what)
-        return statistics.median(samples) if samples else None
 
 
 def docker_cli() -> str:
@@ -179,34 +173,13 @@ def report(results: dict[str, Figures], base: RootfsTar, files_mb: float,
     print(f"base: Debian 12 minbase, {base.size / 1e6:.1f} MB tar (debootstrap "
           f"{base.debootstrap_seconds:.1f}s when made); context {files_mb:g} MB; {STEPS} steps; "
           f"{runs} runs per figure")
-    print(f"{'figure':<12}{'wharf':>12}{'docker':>12}{'ratio':>10}{'target':>10}")
     summary: dict[str, object] = {"runs": runs, "base_tar_bytes": base.size,
                                    "context_mb": files_mb, "steps": STEPS}
-    for what, target in TARGETS.items():
-        medians = {name: figures.median(what) for name, figures in results.items()}
-        wharf, docker = medians.get("wharf"), medians.get("docker")
-        ratio = wharf / docker if wharf and docker else None
-        print(f"{what + '_s':<12}{fmt(wharf):>12}{fmt(docker):>12}"
-              f"{(f'{ratio:.2f}x' if ratio else '-'):>10}{f'≤{target}x':>10}")
-        summary[what] = {"median_s": medians, "ratio": ratio,
-                         "samples": {n: getattr(f, what) for n, f in results.items()}}
-    for name, figures in results.items():
-        print(f"{name} ({figures.driver}) import {fmt(figures.import_s)}s; samples: "
-              f"cold {rounded(figures.cold)} cached {rounded(figures.cached)}")
-        if figures.error:
-            print(f"{name} failed: {figures.error}")
-    summary["errors"] = {n: f.error for n, f in results.items() if f.error}
-    summary["drivers"] = {n: f.driver for n, f in results.items()}
+    report_figures(results, TARGETS, summary, lambda name, figures: (
+        f"{name} ({figures.driver}) import {fmt(figures.import_s)}s; samples: "
+        f"cold {rounded(figures.cold)} cached {rounded(figures.cached)}"))
     summary["import_s"] = {n: f.import_s for n, f in results.items()}
     return summary
-
-
-def fmt(value: float | None) -> str:
-    return f"{value:.2f}" if value is not None else "-"
-
-
-def rounded(samples: list[float]) -> list[float]:
-    return [round(s, 2) for s in samples]
 
 
 def main() -> None:

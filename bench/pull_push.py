@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "src"))
 
+from side_by_side import EngineFigures, report_figures, rounded  # noqa: E402
 from tests.support.daemons import VENV_BIN, Daemon, dockerd_running, wharfd_running  # noqa: E402
 from tests.support.imagegen import GeneratedImage, generate_image  # noqa: E402
 from tests.support.registries import Registry, cncf_registry, push_with_skopeo  # noqa: E402
@@ -47,15 +47,9 @@ TARGETS = {"pull": 0.5, "push": 0.7}
 
 
 @dataclass
-class Figures:
+class Figures(EngineFigures):
     pull: list[float] = field(default_factory=list)
     push: list[float] = field(default_factory=list)
-    error: str | None = None
-    driver: str = "?"  # the storage driver, to see both unpack the same way
-
-    def median(self, what: str) -> float | None:
-        samples: list[float] = getattr(self, what)
-        return statistics.median(samples) if samples else None
 
 
 def cli_command(engine: str) -> list[str]:
@@ -135,32 +129,11 @@ def bench_engine(engine: str, tmp: Path, ref: str, image: GeneratedImage,
 def report(results: dict[str, Figures], image: GeneratedImage, runs: int) -> dict[str, object]:
     print(f"image: {len(image.layer_digests)} layers, {image.total_size / 1e6:.1f} MB compressed,"
           f" manifest {image.manifest_digest[:19]}…; {runs} runs per figure")
-    print(f"{'figure':<12}{'wharf':>12}{'docker':>12}{'ratio':>10}{'target':>10}")
     summary: dict[str, object] = {"runs": runs, "compressed_bytes": image.total_size}
-    for what, target in TARGETS.items():
-        medians = {name: figures.median(what) for name, figures in results.items()}
-        wharf, docker = medians.get("wharf"), medians.get("docker")
-        ratio = wharf / docker if wharf and docker else None
-        print(f"{what + '_s':<12}{fmt(wharf):>12}{fmt(docker):>12}"
-              f"{(f'{ratio:.2f}x' if ratio else '-'):>10}{f'≤{target}x':>10}")
-        summary[what] = {"median_s": medians, "ratio": ratio,
-                         "samples": {n: getattr(f, what) for n, f in results.items()}}
-    for name, figures in results.items():
-        print(f"{name} ({figures.driver}) samples: pull {rounded(figures.pull)} "
-              f"push {rounded(figures.push)}")
-        if figures.error:
-            print(f"{name} failed: {figures.error}")
-    summary["errors"] = {n: f.error for n, f in results.items() if f.error}
-    summary["drivers"] = {n: f.driver for n, f in results.items()}
+    report_figures(results, TARGETS, summary, lambda name, figures: (
+        f"{name} ({figures.driver}) samples: pull {rounded(figures.pull)} "
+        f"push {rounded(figures.push)}"))
     return summary
-
-
-def fmt(value: float | None) -> str:
-    return f"{value:.2f}" if value is not None else "-"
-
-
-def rounded(samples: list[float]) -> list[float]:
-    return [round(s, 2) for s in samples]
 
 
 def main() -> None:
