@@ -15,6 +15,7 @@ own bridge, ``tests/support/daemons.py``), with the same client for both, the st
 - cached: ``build`` again with nothing changed — ``--runs`` times; every step after FROM must
   print ``Using cache`` and the image id must be the cold one's.
 
+Each sample starts after an untimed ``sync`` (the previous run's writeback stays out of it).
 Every build is checked (``Successfully built <id>``; a cold one prints no ``Using cache``) and
 the image runs once per engine (its RUN's files are there) before the figures count. Prints
 medians, every sample and the wharf/docker ratios (targets: cold <= 0.8x, cached <= 0.5x). An
