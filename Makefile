@@ -23,7 +23,7 @@ lint: setup-test
 	.venv/bin/lint-imports
 
 test: setup-test lint
-	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) -m pytest -q -rs -p no:cacheprovider tests
 
 $(PY):
 	bash scripts/setup.sh test
