@@ -6,31 +6,13 @@ from __future__ import annotations
 import re
 
 from wharf.core.errors import InvalidParameter
+from wharf.lib.goquote import go_quote
 
 __all__ = ["go_duration", "go_quote", "go_quote_list", "parse_go_duration"]
 
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n",
-            "\r": "\\r", "\t": "\\t", "\v": "\\v"}
 _UNITS_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
              "m": 60_000_000_000, "h": 3_600_000_000_000}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-
-
-def go_quote(text: str) -> str:
-    """``strconv.Quote``: double quotes, Go escapes, printable characters kept."""
-    out = []
-    for ch in text:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    return '"' + "".join(out) + '"'
 
 
 def go_quote_list(items: list[str] | tuple[str, ...]) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from wharf.lib.goquote import go_quote
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -73,26 +75,6 @@ def go_json(value: Any) -> str:
                       ensure_ascii=False)
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-
-
-def go_quote(text: str) -> str:
-    """``strconv.Quote``: double quotes with Go escapes (non-printables as ``\\x..``)."""
-    out = ['"']
-    escapes = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r",
-               "\a": "\\a", "\b": "\\b", "\f": "\\f", "\v": "\\v"}
-    for char in text:
-        if char in escapes:
-            out.append(escapes[char])
-        elif char.isprintable():
-            out.append(char)
-        elif ord(char) < 0x100:
-            out.append(f"\\x{ord(char):02x}")
-        elif ord(char) < 0x10000:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(f"\\U{ord(char):08x}")
-    out.append('"')
-    return "".join(out)
 
 
 def go_sprintf(pattern: str, *args: Any) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from wharf.cli.formatting import ellipsis, go_time, human_size, since, truncate_id
-from wharf.cli.gofmt import go_quote
 from wharf.cli.references import split_repo_tag
+from wharf.lib.goquote import go_quote
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
