@@ -47,7 +47,7 @@ def test_one_container_port_with_a_host_range_keeps_the_range() -> None:
 
 
 def test_unequal_ranges_are_refused() -> None:
-    with pytest.raises(PortSpecError, match="^Invalid ranges specified for container and host"):
+    with pytest.raises(PortSpecError, match=r"^Invalid ranges specified for container and host"):
         parse_publish("8000-8001:80-82")
 
 
@@ -70,7 +70,7 @@ def test_docker_cli_messages(raw: str, message: str) -> None:
 
 
 def test_unclosed_bracket_is_an_invalid_ip() -> None:
-    with pytest.raises(PortSpecError, match="^invalid IP address \\[::1"):
+    with pytest.raises(PortSpecError, match=r"^invalid IP address \\[::1"):
         parse_publish("[::1:80:80")
 
 
@@ -87,7 +87,7 @@ def test_split_proto_port_and_ranges() -> None:
 
 def test_expose_ranges_and_errors() -> None:
     assert parse_expose("7000-7002/udp") == ["7000/udp", "7001/udp", "7002/udp"]
-    with pytest.raises(PortSpecError, match="^invalid range format for --expose: x,"):
+    with pytest.raises(PortSpecError, match=r"^invalid range format for --expose: x,"):
         parse_expose("x")
 
 
