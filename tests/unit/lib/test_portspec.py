@@ -70,7 +70,7 @@ def test_docker_cli_messages(raw: str, message: str) -> None:
 
 
 def test_unclosed_bracket_is_an_invalid_ip() -> None:
-    with pytest.raises(PortSpecError, match=r"^invalid IP address \\[::1"):
+    with pytest.raises(PortSpecError, match=r"^invalid IP address \[::1"):
         parse_publish("[::1:80:80")
 
 
