@@ -26,6 +26,7 @@ DEFAULT_EPHEMERAL = (49153, 65535)
 PROTOS = ("tcp", "udp", "sctp")
 
 Key = tuple[str, str]  # (normalized host ip, proto)
+RangeKey = tuple[str, str, int, int]  # (ip, proto, first, last): moby keeps "last" per range
 
 
 def parse_ephemeral_range(text: str | None) -> tuple[int, int]:
@@ -61,6 +62,16 @@ def _same_family(a: str, b: str) -> bool:
     return ipaddress.ip_address(a).version == ipaddress.ip_address(b).version
 
 
+def _host_port_range(text: str) -> tuple[int, int]:
+    """A PortBinding's ``HostPort``: "" (ephemeral), "8080", or "8000-8010"."""
+    if not text:
+        return 0, 0
+    parts = text.split("-")
+    if len(parts) > 2 or not all(part.isascii() and part.isdigit() for part in parts):
+        raise InvalidParameter(f"Invalid hostPort: {text}")
+    return int(parts[0]), int(parts[-1])
+
+
 def _bind_text(ip: str, port: int) -> str:
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
@@ -71,7 +82,7 @@ class PortAllocator:
 
     ephemeral: tuple[int, int] = DEFAULT_EPHEMERAL
     held: dict[Key, set[int]] = field(default_factory=dict)
-    last: dict[Key, int] = field(default_factory=dict)
+    last: dict[RangeKey, int] = field(default_factory=dict)
 
     def request(self, ip: str, proto: str, start: int = 0, end: int = 0) -> int:
         """Hold a port: ``start`` alone (end 0 or equal), a range, or 0/0 for an ephemeral one."""
@@ -86,6 +97,30 @@ class PortAllocator:
         else:
             raise InvalidParameter(f"invalid port range: {start}-{end}")
         return self._take_free(key, first, last)
+
+    def request_binding(
+        self, host_ip: str, proto: str, host_port: str, dual: bool
+    ) -> list[tuple[str, int]]:
+        """Hold the host side of one PortBinding (``HostPort`` "", "8080" or "8000-8010").
+
+        An empty ``host_ip`` with ``dual`` holds the same port on ``0.0.0.0`` and ``::``, as
+        Docker publishes on both families. Returns the (ip, port) pairs held; on failure nothing
+        stays held.
+        """
+        start, end = _host_port_range(host_port)
+        if host_ip or not dual:
+            ip = host_ip or "0.0.0.0"
+            return [(_normalize_ip(ip), self.request(ip, proto, start, end))]
+        first, last = (start, end) if start else self.ephemeral
+        for _ in range(last - first + 1):
+            port = self.request("0.0.0.0", proto, start, end)
+            if not self._conflicts(self._key("::", proto), port):
+                self.request("::", proto, port)
+                return [("0.0.0.0", port), ("::", port)]
+            self.release("0.0.0.0", proto, port)
+            if start == end and start:
+                self.request("::", proto, port)  # raises Docker's message for [::]
+        raise Conflict("all ports are allocated")
 
     def release(self, ip: str, proto: str, port: int) -> None:
         """Give a port back; releasing one not held is not an error (moby ignores it too)."""
@@ -137,13 +172,14 @@ class PortAllocator:
         self.held.setdefault(key, set()).add(port)
 
     def _take_free(self, key: Key, first: int, last: int) -> int:
-        previous = self.last.get(key, last)
+        range_key = (*key, first, last)
+        previous = self.last.get(range_key, last)
         begin = previous + 1 if first <= previous < last else first
         span = last - first + 1
         for step in range(span):
             port = first + (begin - first + step) % span
             if not self._conflicts(key, port):
                 self.held.setdefault(key, set()).add(port)
-                self.last[key] = port
+                self.last[range_key] = port
                 return port
         raise Conflict("all ports are allocated")

@@ -91,3 +91,38 @@ def test_snapshot_round_trips() -> None:
     assert again.snapshot() == alloc.snapshot()
     assert again.is_held("127.0.0.1", "tcp", 5001)
     assert not again.is_held("127.0.0.1", "tcp", 5002)
+
+
+def test_binding_on_both_families_gets_one_port() -> None:
+    alloc = PortAllocator(ephemeral=(41000, 41003))
+    alloc.request("::", "tcp", 41000)
+    assert alloc.request_binding("", "tcp", "", dual=True) == [("0.0.0.0", 41001), ("::", 41001)]
+    assert not alloc.is_held("0.0.0.0", "tcp", 41000)  # tried, found busy on ::, given back
+
+
+def test_binding_exact_port_conflicting_on_ipv6_holds_nothing() -> None:
+    alloc = PortAllocator()
+    alloc.request("::1", "tcp", 8080)
+    with pytest.raises(Conflict, match=r"^Bind for \[::\]:8080 failed"):
+        alloc.request_binding("", "tcp", "8080", dual=True)
+    assert not alloc.is_held("0.0.0.0", "tcp", 8080)
+
+
+def test_binding_with_a_host_range_or_one_address() -> None:
+    alloc = PortAllocator()
+    alloc.request("127.0.0.1", "udp", 8000)
+    assert alloc.request_binding("127.0.0.1", "udp", "8000-8010", dual=True) == [
+        ("127.0.0.1", 8001)
+    ]
+    assert alloc.request_binding("", "tcp", "5001", dual=False) == [("0.0.0.0", 5001)]
+    with pytest.raises(InvalidParameter, match=r"^Invalid hostPort: x$"):
+        alloc.request_binding("", "tcp", "x", dual=False)
+    with pytest.raises(InvalidParameter, match=r"^Invalid hostPort: 8000-$"):
+        alloc.request_binding("", "tcp", "8000-", dual=False)
+
+
+def test_each_range_remembers_its_own_last_port() -> None:
+    alloc = PortAllocator(ephemeral=(42000, 42009))
+    assert alloc.request("", "tcp", 8000, 8009) == 8000
+    assert alloc.request("", "tcp") == 42000
+    assert alloc.request("", "tcp", 8000, 8009) == 8001
