@@ -12,7 +12,11 @@ Layout (Docker's, under wharf's own names; nothing else is ever flushed or remov
     nat PREROUTING/OUTPUT  -m addrtype --dst-type LOCAL -j WHARF (OUTPUT skips 127/8 while the
                     userland proxy serves loopback)
     nat WHARF       DNAT for each published port
-    nat POSTROUTING MASQUERADE of a bridge's subnet, and the hairpin of a published port
+    nat POSTROUTING -j WHARF-POSTROUTING: MASQUERADE of a bridge's subnet, the hairpin of a
+                    published port
+
+Built-in chains hold nothing but jumps into wharf's chains, so a sweep after a crash can find
+and remove exactly wharf's rules (:mod:`wharf.network.firewall`).
 
 A :class:`RuleSet` gives the commands that apply it and the exact commands that undo it.
 """
@@ -41,7 +45,11 @@ OWN_CHAINS = (
     "WHARF-FORWARD",
     "WHARF-ISOLATION-STAGE-1",
     "WHARF-ISOLATION-STAGE-2",
+    "WHARF-POSTROUTING",
 )
+NAT_CHAINS = ("WHARF", "WHARF-POSTROUTING")
+FILTER_CHAINS = OWN_CHAINS[:5]
+POSTROUTING = "WHARF-POSTROUTING"
 STAGE1, STAGE2 = "WHARF-ISOLATION-STAGE-1", "WHARF-ISOLATION-STAGE-2"
 PROTOS = ("tcp", "udp", "sctp")
 
@@ -137,6 +145,7 @@ def base_rules(family: int = 4, userland_proxy: bool = True) -> RuleSet:
     rules = (
         Rule("nat", "PREROUTING", local),
         Rule("nat", "OUTPUT", (*local_only, *local)),
+        Rule("nat", "POSTROUTING", ("-j", POSTROUTING)),
         Rule("filter", "WHARF-USER", ("-j", "RETURN")),
         Rule("filter", STAGE1, ("-j", "RETURN")),
         Rule("filter", STAGE2, ("-j", "RETURN")),
@@ -144,7 +153,7 @@ def base_rules(family: int = 4, userland_proxy: bool = True) -> RuleSet:
         Rule("filter", "FORWARD", ("-j", "WHARF-FORWARD"), first=True),
         Rule("filter", "FORWARD", ("-j", "WHARF-USER"), first=True),
     )
-    chains = (("nat", "WHARF"), *(("filter", c) for c in OWN_CHAINS))
+    chains = (*(("nat", c) for c in NAT_CHAINS), *(("filter", c) for c in FILTER_CHAINS))
     return RuleSet(family, rules, chains)
 
 
@@ -162,7 +171,7 @@ def bridge_rules(net: BridgeNet, userland_proxy: bool = True) -> RuleSet:
         return RuleSet(subnet.version, rules)
     established = ("-o", br, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED")
     rules = (
-        Rule("nat", "POSTROUTING", ("-s", str(subnet), "!", "-o", br, "-j", "MASQUERADE")),
+        Rule("nat", POSTROUTING, ("-s", str(subnet), "!", "-o", br, "-j", "MASQUERADE")),
         Rule("nat", "WHARF", ("-i", br, "-j", "RETURN")),
         Rule("filter", "WHARF-FORWARD", (*established, "-j", "ACCEPT")),
         Rule("filter", "WHARF-FORWARD", ("-o", br, "-j", "WHARF")),
@@ -173,7 +182,7 @@ def bridge_rules(net: BridgeNet, userland_proxy: bool = True) -> RuleSet:
     )
     if not userland_proxy:
         hairpin = ("-m", "addrtype", "--src-type", "LOCAL", "-o", br, "-j", "MASQUERADE")
-        rules += (Rule("nat", "POSTROUTING", hairpin),)
+        rules += (Rule("nat", POSTROUTING, hairpin),)
     return RuleSet(subnet.version, rules)
 
 
@@ -230,7 +239,7 @@ def published_port_rules(port: PublishedPort) -> RuleSet:
                 "ACCEPT",
             ),
         ),
-        Rule("nat", "POSTROUTING", (*mine, *match, str(port.container_port), "-j", "MASQUERADE")),
+        Rule("nat", POSTROUTING, (*mine, *match, str(port.container_port), "-j", "MASQUERADE")),
     )
     return RuleSet(cip.version, rules)
 

@@ -35,9 +35,10 @@ def assert_undo_matches(rules: RuleSet) -> None:
 def test_base_creates_only_wharf_chains_and_jumps_user_chain_first() -> None:
     rules = base_rules()
     adds = joined(rules.add_commands())
-    assert adds[:6] == [
+    assert adds[:7] == [
         "iptables -t nat -N WHARF",
-        *(f"iptables -t filter -N {chain}" for chain in OWN_CHAINS),
+        "iptables -t nat -N WHARF-POSTROUTING",
+        *(f"iptables -t filter -N {chain}" for chain in OWN_CHAINS if chain != "WHARF-POSTROUTING"),
     ]
     forward = [cmd for cmd in adds if " FORWARD " in cmd]
     assert forward == [
@@ -47,7 +48,17 @@ def test_base_creates_only_wharf_chains_and_jumps_user_chain_first() -> None:
     assert (
         "iptables -t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j WHARF" in adds
     )
+    assert "iptables -t nat -A POSTROUTING -j WHARF-POSTROUTING" in adds
     assert_undo_matches(rules)
+
+
+def test_builtin_chains_hold_only_jumps_into_wharfs() -> None:
+    every = [base_rules(), bridge_rules(BridgeNet("br0", "10.0.0.0/24"), userland_proxy=False)]
+    every.append(published_port_rules(PublishedPort("br0", "10.0.0.2", 80, "tcp", "", 80)))
+    for rules in every:
+        for rule in rules.rules:
+            if rule.chain in BUILTIN:
+                assert rule.spec[-2] == "-j" and rule.spec[-1] in OWN_CHAINS
 
 
 def test_base_undo_never_flushes_or_removes_a_builtin_chain() -> None:
@@ -80,7 +91,7 @@ def test_bridge_masquerade_forwarding_and_isolation() -> None:
     rules = bridge_rules(BridgeNet("br-1234", "172.18.0.0/16"))
     adds = joined(rules.add_commands())
     assert adds == [
-        "iptables -t nat -A POSTROUTING -s 172.18.0.0/16 ! -o br-1234 -j MASQUERADE",
+        "iptables -t nat -A WHARF-POSTROUTING -s 172.18.0.0/16 ! -o br-1234 -j MASQUERADE",
         "iptables -t nat -A WHARF -i br-1234 -j RETURN",
         "iptables -t filter -A WHARF-FORWARD -o br-1234 -m conntrack --ctstate "
         "RELATED,ESTABLISHED -j ACCEPT",
@@ -114,7 +125,7 @@ def test_hairpin_masquerade_without_the_userland_proxy() -> None:
         bridge_rules(BridgeNet("wharf0", "172.28.0.0/16"), userland_proxy=False).add_commands()
     )
     assert adds[-1] == (
-        "iptables -t nat -A POSTROUTING -m addrtype --src-type LOCAL -o wharf0 -j MASQUERADE"
+        "iptables -t nat -A WHARF-POSTROUTING -m addrtype --src-type LOCAL -o wharf0 -j MASQUERADE"
     )
 
 
@@ -136,7 +147,7 @@ def test_published_port_on_loopback() -> None:
         "-j DNAT --to-destination 172.28.0.2:5000",
         "iptables -t filter -A WHARF -d 172.28.0.2/32 ! -i wharf0 -o wharf0 -p tcp -m tcp "
         "--dport 5000 -j ACCEPT",
-        "iptables -t nat -A POSTROUTING -s 172.28.0.2/32 -d 172.28.0.2/32 -p tcp -m tcp "
+        "iptables -t nat -A WHARF-POSTROUTING -s 172.28.0.2/32 -d 172.28.0.2/32 -p tcp -m tcp "
         "--dport 5000 -j MASQUERADE",
     ]
     assert_undo_matches(rules)
