@@ -35,7 +35,9 @@ class CommandOutput:
 
 
 class CommandRunner(Protocol):
-    def run(self, argv: list[str]) -> CommandOutput: ...
+    """Runs one command (no shell); ``stdin`` is fed to it (``nft -f -``)."""
+
+    def run(self, argv: list[str], stdin: str = "") -> CommandOutput: ...
 
 
 class Backend(enum.Enum):

@@ -21,7 +21,7 @@ class RecordedRunner:
         self.outputs = outputs
         self.calls: list[list[str]] = []
 
-    def run(self, argv: list[str]) -> CommandOutput:
+    def run(self, argv: list[str], stdin: str = "") -> CommandOutput:
         self.calls.append(argv)
         return self.outputs.get(" ".join(argv), NOT_FOUND)
 
