@@ -16,7 +16,7 @@ from wharf.core.errors import RuntimeFailure
 from wharf.network.firewall_detect import CommandOutput, CommandRunner
 from wharf.network.firewall_rules import FILTER_CHAINS, NAT_CHAINS, OWN_CHAINS, RuleSet
 
-__all__ = ["apply", "apply_nft", "remove", "sweep", "sweep_commands"]
+__all__ = ["apply", "apply_nft", "remove", "sweep", "sweep_commands", "sweep_nft"]
 
 BUILTIN = {"nat": ("PREROUTING", "OUTPUT", "POSTROUTING"), "filter": ("FORWARD",)}
 
@@ -108,3 +108,14 @@ def apply_nft(runner: CommandRunner, ruleset_text: str) -> None:
     out = runner.run(argv, ruleset_text)
     if out.returncode != 0:
         raise _failure(argv, out)
+
+
+def sweep_nft(runner: CommandRunner) -> list[str]:
+    """Delete wharf's ``ip``/``ip6`` tables (not the admin's ``wharf-user``); absent is fine."""
+    failures = []
+    for family in ("ip", "ip6"):
+        argv = ["nft", "delete", "table", family, "wharf"]
+        out = runner.run(argv)
+        if out.returncode != 0 and "No such file or directory" not in out.stderr:
+            failures.append(str(_failure(argv, out)))
+    return failures

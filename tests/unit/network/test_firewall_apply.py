@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from wharf.core.errors import RuntimeFailure
-from wharf.network.firewall import apply, apply_nft, remove, sweep, sweep_commands
+from wharf.network.firewall import (
+    apply,
+    apply_nft,
+    remove,
+    sweep,
+    sweep_commands,
+    sweep_nft,
+)
 from wharf.network.firewall_detect import CommandOutput
 from wharf.network.firewall_rules import (
     BridgeNet,
@@ -113,3 +120,14 @@ def test_apply_nft_feeds_the_ruleset_on_stdin() -> None:
     bad = NftRunner(CommandOutput(1, "", "Error: syntax error\n"))
     with pytest.raises(RuntimeFailure, match="syntax error"):
         apply_nft(bad, "junk")
+
+
+def test_sweep_nft_deletes_only_wharfs_tables_and_tolerates_absence() -> None:
+    absent = NftRunner(CommandOutput(1, "", "Error: No such file or directory; did you mean"))
+    assert sweep_nft(absent) == []
+    assert [argv for argv, _ in absent.seen] == [
+        ["nft", "delete", "table", "ip", "wharf"],
+        ["nft", "delete", "table", "ip6", "wharf"],
+    ]
+    denied = NftRunner(CommandOutput(1, "", "Error: Operation not permitted"))
+    assert len(sweep_nft(denied)) == 2
