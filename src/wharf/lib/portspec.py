@@ -22,6 +22,7 @@ __all__ = [
     "parse_port_range",
     "parse_publish",
     "port_bindings",
+    "publish_all",
     "split_proto_port",
 ]
 
@@ -180,3 +181,13 @@ def port_bindings(
         for port in parse_expose(raw):
             exposed.setdefault(port, {})
     return exposed, bindings
+
+
+def publish_all(
+    exposed: dict[str, dict[str, object]], bindings: dict[str, list[dict[str, str]]]
+) -> dict[str, list[dict[str, str]]]:
+    """``-P``: every exposed port without a binding gets one to an ephemeral host port."""
+    every = {port: list(found) for port, found in bindings.items()}
+    for port in exposed:
+        every.setdefault(port, [{"HostIp": "", "HostPort": ""}])
+    return every

@@ -10,6 +10,7 @@ from wharf.lib.portspec import (
     parse_port_range,
     parse_publish,
     port_bindings,
+    publish_all,
     split_proto_port,
 )
 
@@ -100,3 +101,14 @@ def test_port_bindings_shapes() -> None:
             {"HostIp": "", "HostPort": "5001"},
         ]
     }
+
+
+def test_publish_all_binds_only_unbound_exposed_ports() -> None:
+    exposed, bindings = port_bindings(["8080:80"], ["80", "443", "53/udp"])
+    every = publish_all(exposed, bindings)
+    assert every == {
+        "80/tcp": [{"HostIp": "", "HostPort": "8080"}],
+        "443/tcp": [{"HostIp": "", "HostPort": ""}],
+        "53/udp": [{"HostIp": "", "HostPort": ""}],
+    }
+    assert bindings == {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}  # not changed in place
