@@ -14,6 +14,7 @@ import contextlib
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from wharf.network import dnsmsg
 from wharf.network.dns_names import Action, Decision
@@ -141,8 +142,7 @@ class _ServerDatagram(asyncio.DatagramProtocol):
         self._tasks: set[asyncio.Task[None]] = set()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self._transport = transport
+        self._transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         task = asyncio.ensure_future(self._answer(data, addr))

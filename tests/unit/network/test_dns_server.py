@@ -1,0 +1,205 @@
+"""The responder on 127.0.0.1 random ports, with fake upstreams on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import struct
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+import pytest
+
+from tests.unit.network.dns_wire import answer_rdatas, header_fields, query_bytes
+from wharf.network import dnsmsg
+from wharf.network.dns_names import Endpoint, NameResolver, NetworkNames
+from wharf.network.dns_server import DnsResponder, DnsServer, ForwardSettings, Upstream
+
+LOCAL = "127.0.0.1"
+WEB_ID = "a" * 64
+ASKER_ID = "b" * 64
+UPSTREAM_ADDRESS = bytes([93, 184, 216, 34])
+
+
+def _names(*, internal: bool = False) -> NameResolver:
+    net = NetworkNames("net", internal=internal)
+    net.attach(Endpoint(WEB_ID, "web", ("www",), ipaddress.IPv4Address("10.5.0.2")))
+    net.attach(Endpoint(ASKER_ID, "asker", (), ipaddress.IPv4Address("10.5.0.3")))
+    return NameResolver({"net": net})
+
+
+def _responder(upstreams: tuple[Upstream, ...], *, internal: bool = False,
+               timeout: float = 1.0, max_in_flight: int = 100) -> DnsResponder:
+    names = _names(internal=internal)
+    settings = ForwardSettings(upstreams, timeout, max_in_flight)
+    return DnsResponder(lambda q, _client: names.decide(ASKER_ID, q.name, q.qtype), settings)
+
+
+class _FakeUpstream(asyncio.DatagramProtocol):
+    """Answers every query with one A record; counts what it saw; may stay silent."""
+
+    def __init__(self, silent: bool = False, delay: float = 0.0) -> None:
+        self.seen: list[bytes] = []
+        self.silent, self.delay = silent, delay
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.seen.append(data)
+        if not self.silent:
+            asyncio.get_running_loop().call_later(self.delay, self._reply, data, addr)
+
+    def _reply(self, data: bytes, addr: tuple[str, int]) -> None:
+        assert self.transport is not None
+        self.transport.sendto(_upstream_answer(data), addr)
+
+
+def _upstream_answer(data: bytes) -> bytes:
+    query = dnsmsg.parse_query(data)
+    record = dnsmsg.Record(dnsmsg.TYPE_A, 60, UPSTREAM_ADDRESS)
+    return dnsmsg.build_response(query, dnsmsg.RCODE_NOERROR, [record], limit=dnsmsg.TCP_LIMIT)
+
+
+async def _start_upstream(protocol: _FakeUpstream) -> Upstream:
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(lambda: protocol, local_addr=(LOCAL, 0))
+    return Upstream(LOCAL, transport.get_extra_info("sockname")[1])
+
+
+async def _start_tcp_upstream() -> tuple[asyncio.Server, Upstream]:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        (length,) = struct.unpack("!H", await reader.readexactly(2))
+        answer = _upstream_answer(await reader.readexactly(length))
+        writer.write(struct.pack("!H", len(answer)) + answer)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, LOCAL, 0)
+    return server, Upstream(LOCAL, server.sockets[0].getsockname()[1])
+
+
+def _run(scenario: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(asyncio.wait_for(scenario(), 10))
+
+
+def _udp_exchange(port: int, data: bytes) -> bytes:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(3)
+        sock.sendto(data, (LOCAL, port))
+        return sock.recv(65535)
+
+
+def _tcp_exchange(port: int, data: bytes) -> bytes:
+    with socket.create_connection((LOCAL, port), timeout=3) as sock:
+        sock.sendall(struct.pack("!H", len(data)) + data)
+        length = struct.unpack("!H", sock.recv(2, socket.MSG_WAITALL))[0]
+        return sock.recv(length, socket.MSG_WAITALL)
+
+
+def test_server_answers_local_names_over_udp_and_tcp() -> None:
+    async def scenario() -> None:
+        server = DnsServer(_responder(()))
+        await server.start(LOCAL)
+        try:
+            data = query_bytes("WWW", ident=42)
+            for exchange in (_udp_exchange, _tcp_exchange):
+                reply = await asyncio.to_thread(exchange, server.port, data)
+                assert header_fields(reply)[0] == 42
+                assert dnsmsg.response_rcode(reply) == dnsmsg.RCODE_NOERROR
+                assert answer_rdatas(reply, len(data) - 12) == [(1, bytes([10, 5, 0, 2]))]
+        finally:
+            await server.close()
+    _run(scenario)
+
+
+def test_server_forwards_other_names_to_the_first_upstream_that_answers() -> None:
+    async def scenario() -> None:
+        silent, speaking = _FakeUpstream(silent=True), _FakeUpstream()
+        upstreams = (await _start_upstream(silent), await _start_upstream(speaking))
+        server = DnsServer(_responder(upstreams, timeout=0.3))
+        await server.start(LOCAL)
+        try:
+            data = query_bytes("example.com", ident=7)
+            reply = await asyncio.to_thread(_udp_exchange, server.port, data)
+            assert answer_rdatas(reply, len(data) - 12) == [(1, UPSTREAM_ADDRESS)]
+            assert silent.seen == [data] and speaking.seen == [data]
+        finally:
+            await server.close()
+    _run(scenario)
+
+
+def test_forward_over_tcp_when_the_client_used_tcp() -> None:
+    async def scenario() -> None:
+        upstream_server, upstream = await _start_tcp_upstream()
+        responder = _responder((upstream,))
+        data = query_bytes("example.com", ident=8)
+        reply = await responder.respond(data, (LOCAL, 1), tcp=True)
+        assert reply is not None
+        assert answer_rdatas(reply, len(data) - 12) == [(1, UPSTREAM_ADDRESS)]
+        upstream_server.close()
+    _run(scenario)
+
+
+def test_no_upstream_answer_is_servfail() -> None:
+    async def scenario() -> None:
+        silent = _FakeUpstream(silent=True)
+        responder = _responder((await _start_upstream(silent),), timeout=0.2)
+        reply = await responder.respond(query_bytes("example.com"), (LOCAL, 1), tcp=False)
+        assert reply is not None and dnsmsg.response_rcode(reply) == dnsmsg.RCODE_SERVFAIL
+    _run(scenario)
+
+
+def test_in_flight_forwards_are_bounded() -> None:
+    async def scenario() -> None:
+        slow = _FakeUpstream(delay=0.3)
+        responder = _responder((await _start_upstream(slow),), max_in_flight=2)
+        replies = await asyncio.gather(*(
+            responder.respond(query_bytes("example.com", ident=i), (LOCAL, 1), tcp=False)
+            for i in range(5)))
+        codes = sorted(dnsmsg.response_rcode(r) for r in replies if r is not None)
+        assert codes == [0, 0, 2, 2, 2]
+        assert len(slow.seen) == 2
+    _run(scenario)
+
+
+@pytest.mark.parametrize(("internal", "upstreams", "rcode"), [
+    (True, (Upstream(LOCAL, 9),), dnsmsg.RCODE_REFUSED),
+    (False, (), dnsmsg.RCODE_REFUSED),
+])
+def test_unforwardable_queries_are_refused(internal: bool, upstreams: tuple[Upstream, ...],
+                                           rcode: int) -> None:
+    async def scenario() -> None:
+        responder = _responder(upstreams, internal=internal)
+        reply = await responder.respond(query_bytes("example.com"), (LOCAL, 1), tcp=False)
+        assert reply is not None and dnsmsg.response_rcode(reply) == rcode
+    _run(scenario)
+
+
+def test_malformed_queries_get_formerr_or_nothing() -> None:
+    async def scenario() -> None:
+        responder = _responder(())
+        garbage = struct.pack("!6H", 3, 0, 1, 0, 0, 0) + b"\x09abc"
+        reply = await responder.respond(garbage, (LOCAL, 1), tcp=False)
+        assert reply is not None and dnsmsg.response_rcode(reply) == dnsmsg.RCODE_FORMERR
+        assert await responder.respond(b"\x01", (LOCAL, 1), tcp=False) is None
+        notify = query_bytes("web", flags=0x2000)
+        reply = await responder.respond(notify, (LOCAL, 1), tcp=False)
+        assert reply is not None and dnsmsg.response_rcode(reply) == dnsmsg.RCODE_NOTIMP
+    _run(scenario)
+
+
+def test_server_survives_garbage_then_answers() -> None:
+    async def scenario() -> None:
+        server = DnsServer(_responder(()))
+        await server.start(LOCAL)
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.sendto(b"\xff" * 3, (LOCAL, server.port))
+            reply = await asyncio.to_thread(_udp_exchange, server.port, query_bytes("web"))
+            assert dnsmsg.response_rcode(reply) == dnsmsg.RCODE_NOERROR
+        finally:
+            await server.close()
+    _run(scenario)
