@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import cast
 
 import pytest
-
 from tests.unit.network.dns_wire import answer_rdatas, header_fields, query_bytes
+
 from wharf.network import dnsmsg
 from wharf.network.dns_names import Endpoint, NameResolver, NetworkNames
 from wharf.network.dns_server import DnsResponder, DnsServer, ForwardSettings, Upstream

@@ -4,8 +4,8 @@ import ipaddress
 import struct
 
 import pytest
-
 from tests.unit.network.dns_wire import answer_rdatas, header_fields, query_bytes, wire_name
+
 from wharf.network import dnsmsg
 
 
