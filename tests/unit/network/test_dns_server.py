@@ -203,3 +203,21 @@ def test_server_survives_garbage_then_answers() -> None:
         finally:
             await server.close()
     _run(scenario)
+
+
+def test_many_local_answers_truncate_over_udp_but_not_over_tcp() -> None:
+    async def scenario() -> None:
+        names = _names()
+        for index in range(60):
+            ident = f"{index:012x}" + "c" * 52
+            names.network("net").attach(
+                Endpoint(ident, f"w{index}", ("pool",), ipaddress.IPv4Address(f"10.5.1.{index}")))
+        settings = ForwardSettings(())
+        responder = DnsResponder(lambda q, _c: names.decide(ASKER_ID, q.name, q.qtype), settings)
+        data = query_bytes("pool")
+        udp = await responder.respond(data, (LOCAL, 1), tcp=False)
+        tcp = await responder.respond(data, (LOCAL, 1), tcp=True)
+        assert udp is not None and tcp is not None
+        assert dnsmsg.is_truncated(udp) and len(udp) <= 512
+        assert not dnsmsg.is_truncated(tcp) and header_fields(tcp)[3] == 60
+    _run(scenario)
