@@ -6,13 +6,15 @@ every such network it is attached to, the other endpoints' container names, netw
 names seen by the linking container alone. What is not a local name is forwarded upstream, unless
 every network of the asking container is internal (then REFUSED). A local name asked for an
 address family it lacks gets an empty NOERROR answer, never a forward. PTR queries for a
-container's address answer ``<name>.<network>``.
+container's address answer ``<name>.<network>``. Several addresses for one name come in a
+random order when the resolver is given a ``random.Random`` (Docker shuffles them).
 """
 
 from __future__ import annotations
 
 import enum
 import ipaddress
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -84,6 +86,7 @@ class NameResolver:
 
     networks: dict[str, NetworkNames] = field(default_factory=dict)
     links: dict[str, dict[str, str]] = field(default_factory=dict)  # asker -> alias -> target
+    shuffle: random.Random | None = None  # several addresses rotate, as Docker's do; None: keep
 
     def network(self, name: str) -> NetworkNames:
         return self.networks[name]
@@ -105,8 +108,10 @@ class NameResolver:
         elif qtype in (TYPE_A, TYPE_AAAA):
             found = self._forward_lookup(asker_id, own, normalise(qname))
             if found is not None:
-                addresses = tuple(a for ep in found for a in ep.addresses(qtype))
-                return Decision(Action.ANSWER, addresses=_unique(addresses))
+                addresses = list(_unique(a for ep in found for a in ep.addresses(qtype)))
+                if self.shuffle is not None:
+                    self.shuffle.shuffle(addresses)
+                return Decision(Action.ANSWER, addresses=tuple(addresses))
         return self._not_local(own, asker_id)
 
     def _dns_networks_of(self, asker_id: str) -> list[NetworkNames]:

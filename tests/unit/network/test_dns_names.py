@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+import random
 
 from wharf.network.dns_names import (
     Action,
@@ -110,3 +111,15 @@ def test_reverse_pointer_address() -> None:
     assert reverse_pointer_address("3.2.1.in-addr.arpa") is None
     assert reverse_pointer_address("x.4.3.2.1.in-addr.arpa") is None
     assert reverse_pointer_address("example.com") is None
+
+
+def test_several_addresses_are_shuffled_when_asked() -> None:
+    resolver = _resolver()
+    for index in range(3, 11):
+        resolver.network("front").attach(
+            Endpoint(f"{index:064x}", f"w{index}", ("pool",), V4(f"10.1.1.{index}")))
+    kept = resolver.decide(CLIENT_ID, "pool", TYPE_A).addresses
+    assert kept == tuple(V4(f"10.1.1.{index}") for index in range(3, 11))
+    resolver.shuffle = random.Random(4)
+    orders = {resolver.decide(CLIENT_ID, "pool", TYPE_A).addresses for _ in range(5)}
+    assert len(orders) > 1 and all(sorted(order) == sorted(kept) for order in orders)
