@@ -82,7 +82,7 @@ class DnsResponder:
                 answer = await asyncio.wait_for(ask(upstream, data), self._settings.timeout)
             except (OSError, TimeoutError, asyncio.IncompleteReadError, dnsmsg.DnsFormatError):
                 continue
-            if dnsmsg.message_id(answer) == ident:
+            if dnsmsg.answers_query(answer, ident):
                 return answer
         return None
 

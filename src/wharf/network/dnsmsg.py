@@ -229,10 +229,12 @@ def response_rcode(data: bytes) -> int:
     return int(struct.unpack_from("!H", data, 2)[0]) & 0xF
 
 
-def message_id(data: bytes) -> int:
-    if len(data) < 2:
-        raise DnsFormatError("shorter than an id")
-    return int(struct.unpack_from("!H", data)[0])
+def answers_query(data: bytes, ident: int) -> bool:
+    """Whether ``data`` is a response carrying the id ``ident``."""
+    if len(data) < HEADER_SIZE:
+        return False
+    got_id, flags = struct.unpack_from("!HH", data)
+    return got_id == ident and bool(flags & _FLAG_QR)
 
 
 def is_truncated(data: bytes) -> bool:

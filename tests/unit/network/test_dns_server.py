@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 import struct
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import cast
 
 import pytest
@@ -39,9 +40,9 @@ def _responder(upstreams: tuple[Upstream, ...], *, internal: bool = False,
 class _FakeUpstream(asyncio.DatagramProtocol):
     """Answers every query with one A record; counts what it saw; may stay silent."""
 
-    def __init__(self, silent: bool = False, delay: float = 0.0) -> None:
+    def __init__(self, silent: bool = False, delay: float = 0.0, wrong_id: bool = False) -> None:
         self.seen: list[bytes] = []
-        self.silent, self.delay = silent, delay
+        self.silent, self.delay, self.wrong_id = silent, delay, wrong_id
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -54,7 +55,10 @@ class _FakeUpstream(asyncio.DatagramProtocol):
 
     def _reply(self, data: bytes, addr: tuple[str, int]) -> None:
         assert self.transport is not None
-        self.transport.sendto(_upstream_answer(data), addr)
+        answer = _upstream_answer(data)
+        if self.wrong_id:
+            answer = bytes([answer[0] ^ 0xFF]) + answer[1:]
+        self.transport.sendto(answer, addr)
 
 
 def _upstream_answer(data: bytes) -> bytes:
@@ -63,10 +67,19 @@ def _upstream_answer(data: bytes) -> bytes:
     return dnsmsg.build_response(query, dnsmsg.RCODE_NOERROR, [record], limit=dnsmsg.TCP_LIMIT)
 
 
-async def _start_upstream(protocol: _FakeUpstream) -> Upstream:
+@contextlib.asynccontextmanager
+async def _upstreams(*protocols: _FakeUpstream) -> AsyncIterator[tuple[Upstream, ...]]:
     loop = asyncio.get_running_loop()
-    transport, _ = await loop.create_datagram_endpoint(lambda: protocol, local_addr=(LOCAL, 0))
-    return Upstream(LOCAL, transport.get_extra_info("sockname")[1])
+    transports: list[asyncio.BaseTransport] = []
+    try:
+        for protocol in protocols:
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda p=protocol: p, local_addr=(LOCAL, 0))  # type: ignore[misc]
+            transports.append(transport)
+        yield tuple(Upstream(LOCAL, t.get_extra_info("sockname")[1]) for t in transports)
+    finally:
+        for transport in transports:
+            transport.close()
 
 
 async def _start_tcp_upstream() -> tuple[asyncio.Server, Upstream]:
@@ -118,17 +131,22 @@ def test_server_answers_local_names_over_udp_and_tcp() -> None:
 def test_server_forwards_other_names_to_the_first_upstream_that_answers() -> None:
     async def scenario() -> None:
         silent, speaking = _FakeUpstream(silent=True), _FakeUpstream()
-        upstreams = (await _start_upstream(silent), await _start_upstream(speaking))
-        server = DnsServer(_responder(upstreams, timeout=0.3))
-        await server.start(LOCAL)
-        try:
-            data = query_bytes("example.com", ident=7)
-            reply = await asyncio.to_thread(_udp_exchange, server.port, data)
-            assert answer_rdatas(reply, len(data) - 12) == [(1, UPSTREAM_ADDRESS)]
-            assert silent.seen == [data] and speaking.seen == [data]
-        finally:
-            await server.close()
+        async with _upstreams(silent, speaking) as upstreams:
+            await _forward_once(upstreams, silent, speaking)
     _run(scenario)
+
+
+async def _forward_once(upstreams: tuple[Upstream, ...], silent: _FakeUpstream,
+                        speaking: _FakeUpstream) -> None:
+    server = DnsServer(_responder(upstreams, timeout=0.3))
+    await server.start(LOCAL)
+    try:
+        data = query_bytes("example.com", ident=7)
+        reply = await asyncio.to_thread(_udp_exchange, server.port, data)
+        assert answer_rdatas(reply, len(data) - 12) == [(1, UPSTREAM_ADDRESS)]
+        assert silent.seen == [data] and speaking.seen == [data]
+    finally:
+        await server.close()
 
 
 def test_forward_over_tcp_when_the_client_used_tcp() -> None:
@@ -140,14 +158,16 @@ def test_forward_over_tcp_when_the_client_used_tcp() -> None:
         assert reply is not None
         assert answer_rdatas(reply, len(data) - 12) == [(1, UPSTREAM_ADDRESS)]
         upstream_server.close()
+        await upstream_server.wait_closed()
     _run(scenario)
 
 
 def test_no_upstream_answer_is_servfail() -> None:
     async def scenario() -> None:
         silent = _FakeUpstream(silent=True)
-        responder = _responder((await _start_upstream(silent),), timeout=0.2)
-        reply = await responder.respond(query_bytes("example.com"), (LOCAL, 1), tcp=False)
+        async with _upstreams(silent) as upstreams:
+            responder = _responder(upstreams, timeout=0.2)
+            reply = await responder.respond(query_bytes("example.com"), (LOCAL, 1), tcp=False)
         assert reply is not None and dnsmsg.response_rcode(reply) == dnsmsg.RCODE_SERVFAIL
     _run(scenario)
 
@@ -155,10 +175,11 @@ def test_no_upstream_answer_is_servfail() -> None:
 def test_in_flight_forwards_are_bounded() -> None:
     async def scenario() -> None:
         slow = _FakeUpstream(delay=0.3)
-        responder = _responder((await _start_upstream(slow),), max_in_flight=2)
-        replies = await asyncio.gather(*(
-            responder.respond(query_bytes("example.com", ident=i), (LOCAL, 1), tcp=False)
-            for i in range(5)))
+        async with _upstreams(slow) as upstreams:
+            responder = _responder(upstreams, max_in_flight=2)
+            replies = await asyncio.gather(*(
+                responder.respond(query_bytes("example.com", ident=i), (LOCAL, 1), tcp=False)
+                for i in range(5)))
         codes = sorted(dnsmsg.response_rcode(r) for r in replies if r is not None)
         assert codes == [0, 0, 2, 2, 2]
         assert len(slow.seen) == 2
@@ -220,4 +241,15 @@ def test_many_local_answers_truncate_over_udp_but_not_over_tcp() -> None:
         assert udp is not None and tcp is not None
         assert dnsmsg.is_truncated(udp) and len(udp) <= 512
         assert not dnsmsg.is_truncated(tcp) and header_fields(tcp)[3] == 60
+    _run(scenario)
+
+
+def test_an_answer_with_another_id_is_ignored() -> None:
+    async def scenario() -> None:
+        liar, honest = _FakeUpstream(wrong_id=True), _FakeUpstream()
+        data = query_bytes("example.com", ident=0x0102)
+        async with _upstreams(liar, honest) as upstreams:
+            reply = await _responder(upstreams, timeout=0.5).respond(data, (LOCAL, 1), tcp=False)
+        assert reply is not None and header_fields(reply)[0] == 0x0102
+        assert len(liar.seen) == 1 and len(honest.seen) == 1
     _run(scenario)
