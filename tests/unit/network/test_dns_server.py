@@ -67,14 +67,18 @@ def _upstream_answer(data: bytes) -> bytes:
     return dnsmsg.build_response(query, dnsmsg.RCODE_NOERROR, [record], limit=dnsmsg.TCP_LIMIT)
 
 
+def _factory(protocol: _FakeUpstream) -> Callable[[], _FakeUpstream]:
+    return lambda: protocol
+
+
 @contextlib.asynccontextmanager
 async def _upstreams(*protocols: _FakeUpstream) -> AsyncIterator[tuple[Upstream, ...]]:
     loop = asyncio.get_running_loop()
-    transports: list[asyncio.BaseTransport] = []
+    transports: list[asyncio.DatagramTransport] = []
     try:
         for protocol in protocols:
             transport, _ = await loop.create_datagram_endpoint(
-                lambda p=protocol: p, local_addr=(LOCAL, 0))  # type: ignore[misc]
+                _factory(protocol), local_addr=(LOCAL, 0))
             transports.append(transport)
         yield tuple(Upstream(LOCAL, t.get_extra_info("sockname")[1]) for t in transports)
     finally:
