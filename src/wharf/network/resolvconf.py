@@ -2,11 +2,12 @@
 
 resolv.conf: the host's file (systemd-resolved's stub 127.0.0.53 replaced by the real upstream
 list in /run/systemd/resolve/resolv.conf when the caller has it) with loopback nameservers
-dropped, IPv6 ones too unless the container has IPv6; Google's public servers only when nothing
-is left; ``--dns``/``--dns-search``/``--dns-option`` replace the host's lines of their kind
-(``--dns-search .`` means none). With the embedded resolver (user-defined networks) the file
-names only 127.0.0.11 and ``ndots:0`` is added unless an ndots option is given; the servers it
-would have named are returned for the resolver to forward to.
+dropped, and IPv6 ones too unless the container has IPv6 or the embedded resolver forwards for
+it; Google's public servers only when nothing is left; ``--dns``/``--dns-search``/
+``--dns-option`` replace the host's lines of their kind (``--dns-search .`` means none). With
+the embedded resolver (user-defined networks) the file names only 127.0.0.11 and ``ndots:0`` is
+added unless an ndots option is already there (the user's ``--dns-option`` or the host's); the
+servers it would have named are returned for the resolver to forward to.
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ def usable_nameservers(servers: Sequence[str], *, ipv6: bool) -> tuple[str, ...]
 def build_resolv_conf(host_text: str, overrides: DnsOverrides, *, embedded_resolver: bool,
                       ipv6: bool = False) -> ContainerResolvConf:
     host = parse_resolv_conf(host_text)
-    servers = overrides.servers or usable_nameservers(host.nameservers, ipv6=ipv6)
+    # the embedded resolver forwards from the host's side, where IPv6 servers are reachable
+    reachable_v6 = ipv6 or embedded_resolver
+    servers = overrides.servers or usable_nameservers(host.nameservers, ipv6=reachable_v6)
     if not servers:
         servers = DEFAULT_IPV4_SERVERS + (DEFAULT_IPV6_SERVERS if ipv6 else ())
     search = _search_domains(overrides.search) if overrides.search else host.search

@@ -87,6 +87,9 @@ def test_embedded_resolver_names_127_0_0_11_and_remembers_upstreams() -> None:
     assert _lines(mine.text) == ["nameserver 127.0.0.11", "search lab.example corp.example",
                                  "options ndots:3"]
     assert mine.upstreams == ("9.9.9.9",)
+    host = build_resolv_conf(HOST, DnsOverrides(), embedded_resolver=True)
+    assert host.upstreams == ("192.0.2.53", "2001:db8::53")
+    assert "options edns0 rotate ndots:0" in host.text
     bare = build_resolv_conf("", DnsOverrides(), embedded_resolver=True)
     assert bare.upstreams == ("8.8.8.8", "8.8.4.4")
 
