@@ -4,7 +4,7 @@ A container on a network with DNS (user-defined networks; not the default bridge
 every such network it is attached to, the other endpoints' container names, network aliases and
 12-hex short ids, case-insensitively; ``name.<network>`` asks one network only. Legacy links add
 names seen by the linking container alone. What is not a local name is forwarded upstream, unless
-every network of the asking container is internal (then REFUSED). A local name asked for an
+every network of the asking container is internal (then SERVFAIL). A local name asked for an
 address family it lacks gets an empty NOERROR answer, never a forward. PTR queries for a
 container's address answer ``<name>.<network>``. Several addresses for one name come in a
 random order when the resolver is given a ``random.Random`` (Docker shuffles them).
@@ -27,7 +27,7 @@ SHORT_ID_LENGTH = 12
 class Action(enum.Enum):
     ANSWER = "answer"  # NOERROR with ``addresses`` / ``pointers`` (maybe none)
     FORWARD = "forward"  # ask the upstream servers
-    REFUSE = "refuse"  # not ours, and no way out (internal networks only)
+    FAIL = "fail"  # not ours, and no way out (internal networks only): SERVFAIL, as Docker
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ class NameResolver:
     def _not_local(self, own: list[NetworkNames], asker_id: str) -> Decision:
         attached = [net for net in self.networks.values() if asker_id in net.endpoints]
         if attached and all(net.internal for net in attached):
-            return Decision(Action.REFUSE)
+            return Decision(Action.FAIL)
         return Decision(Action.FORWARD)
 
 

@@ -3,7 +3,8 @@
 Local names are answered from a ``Decider`` (``NameResolver.decide`` bound to the asking
 container); other queries go to the upstream servers in order, each tried once with a timeout,
 over the protocol the client used. At most ``max_in_flight`` forwards run at once (Docker's
-resolver allows 100); a query beyond that, or one no upstream answered, gets SERVFAIL.
+resolver allows 100); a query beyond that, or one no upstream answered, gets SERVFAIL, as does
+a non-local name asked from internal networks only (nothing to forward through).
 Not wired into the daemon yet.
 """
 
@@ -59,8 +60,8 @@ class DnsResponder:
         if decision.action is Action.ANSWER:
             return dnsmsg.build_response(query, dnsmsg.RCODE_NOERROR, _records(decision),
                                          limit=limit)
-        if decision.action is Action.REFUSE or not self._settings.upstreams:
-            return dnsmsg.build_response(query, dnsmsg.RCODE_REFUSED, limit=limit)
+        if decision.action is Action.FAIL:
+            return dnsmsg.build_response(query, dnsmsg.RCODE_SERVFAIL, limit=limit)
         answer = await self._forward_bounded(data, query.id, tcp=tcp)
         if answer is None:
             return dnsmsg.build_response(query, dnsmsg.RCODE_SERVFAIL, limit=limit)
@@ -77,14 +78,28 @@ class DnsResponder:
 
     async def _forward(self, data: bytes, ident: int, *, tcp: bool) -> bytes | None:
         ask = ask_over_tcp if tcp else ask_over_udp
+        fallback: bytes | None = None
         for upstream in self._settings.upstreams:
             try:
                 answer = await asyncio.wait_for(ask(upstream, data), self._settings.timeout)
-            except (OSError, TimeoutError, asyncio.IncompleteReadError, dnsmsg.DnsFormatError):
+            except (OSError, TimeoutError, asyncio.IncompleteReadError):
                 continue
-            if dnsmsg.answers_query(answer, ident):
+            if not dnsmsg.answers_query(answer, ident):
+                continue
+            if _is_final(answer):
                 return answer
-        return None
+            fallback = answer
+        return fallback
+
+
+def _is_final(answer: bytes) -> bool:
+    """Whether to stop at this upstream's answer, as Docker does: a success, a truncated answer
+    (the client retries over TCP), or an authoritative NXDOMAIN (RFC 8020); SERVFAIL, REFUSED or
+    a plain NXDOMAIN move on to the next server (the last such answer is kept)."""
+    rcode = dnsmsg.response_rcode(answer)
+    if rcode == dnsmsg.RCODE_NOERROR or dnsmsg.is_truncated(answer):
+        return True
+    return rcode == dnsmsg.RCODE_NXDOMAIN and dnsmsg.is_authoritative(answer)
 
 
 def _records(decision: Decision) -> list[dnsmsg.Record]:

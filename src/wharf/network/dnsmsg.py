@@ -33,6 +33,7 @@ SERVER_EDNS_SIZE = 1232
 DEFAULT_TTL = 600
 
 _FLAG_QR = 0x8000
+_FLAG_AA = 0x0400
 _FLAG_TC = 0x0200
 _FLAG_RD = 0x0100
 _FLAG_RA = 0x0080
@@ -235,6 +236,10 @@ def answers_query(data: bytes, ident: int) -> bool:
         return False
     got_id, flags = struct.unpack_from("!HH", data)
     return got_id == ident and bool(flags & _FLAG_QR)
+
+
+def is_authoritative(data: bytes) -> bool:
+    return len(data) >= 4 and bool(struct.unpack_from("!H", data, 2)[0] & _FLAG_AA)
 
 
 def is_truncated(data: bytes) -> bool:

@@ -71,7 +71,7 @@ def test_other_query_types_and_unknown_names_are_forwarded() -> None:
     assert resolver.decide(CLIENT_ID, "example.com", TYPE_A).action is Action.FORWARD
 
 
-def test_default_bridge_has_no_names_and_internal_networks_refuse() -> None:
+def test_default_bridge_has_no_names_and_internal_networks_fail() -> None:
     bridge = NetworkNames("bridge", dns_enabled=False)
     bridge.attach(Endpoint(WEB_ID, "web", (), V4("172.28.0.2")))
     bridge.attach(Endpoint(CLIENT_ID, "client", (), V4("172.28.0.3")))
@@ -80,7 +80,7 @@ def test_default_bridge_has_no_names_and_internal_networks_refuse() -> None:
     closed = NetworkNames("closed", internal=True)
     closed.attach(Endpoint(DB_ID, "db", (), V4("10.9.0.2")))
     resolver.networks["closed"] = closed
-    assert resolver.decide(DB_ID, "example.com", TYPE_A).action is Action.REFUSE
+    assert resolver.decide(DB_ID, "example.com", TYPE_A).action is Action.FAIL
     assert resolver.decide(DB_ID, "db", TYPE_A).addresses == (V4("10.9.0.2"),)
 
 

@@ -40,9 +40,11 @@ def _responder(upstreams: tuple[Upstream, ...], *, internal: bool = False,
 class _FakeUpstream(asyncio.DatagramProtocol):
     """Answers every query with one A record; counts what it saw; may stay silent."""
 
-    def __init__(self, silent: bool = False, delay: float = 0.0, wrong_id: bool = False) -> None:
+    def __init__(self, silent: bool = False, delay: float = 0.0, wrong_id: bool = False,
+                 rcode: int = dnsmsg.RCODE_NOERROR, authoritative: bool = False) -> None:
         self.seen: list[bytes] = []
         self.silent, self.delay, self.wrong_id = silent, delay, wrong_id
+        self.rcode, self.authoritative = rcode, authoritative
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -55,16 +57,18 @@ class _FakeUpstream(asyncio.DatagramProtocol):
 
     def _reply(self, data: bytes, addr: tuple[str, int]) -> None:
         assert self.transport is not None
-        answer = _upstream_answer(data)
+        answer = _upstream_answer(data, self.rcode)
+        if self.authoritative:
+            answer = answer[:2] + bytes([answer[2] | 0x04]) + answer[3:]
         if self.wrong_id:
             answer = bytes([answer[0] ^ 0xFF]) + answer[1:]
         self.transport.sendto(answer, addr)
 
 
-def _upstream_answer(data: bytes) -> bytes:
+def _upstream_answer(data: bytes, rcode: int = dnsmsg.RCODE_NOERROR) -> bytes:
     query = dnsmsg.parse_query(data)
-    record = dnsmsg.Record(dnsmsg.TYPE_A, 60, UPSTREAM_ADDRESS)
-    return dnsmsg.build_response(query, dnsmsg.RCODE_NOERROR, [record], limit=dnsmsg.TCP_LIMIT)
+    records = [dnsmsg.Record(dnsmsg.TYPE_A, 60, UPSTREAM_ADDRESS)] if rcode == 0 else []
+    return dnsmsg.build_response(query, rcode, records, limit=dnsmsg.TCP_LIMIT)
 
 
 def _factory(protocol: _FakeUpstream) -> Callable[[], _FakeUpstream]:
@@ -176,6 +180,26 @@ def test_no_upstream_answer_is_servfail() -> None:
     _run(scenario)
 
 
+@pytest.mark.parametrize(("first", "authoritative", "second", "expected", "second_asked"), [
+    (dnsmsg.RCODE_SERVFAIL, False, dnsmsg.RCODE_NOERROR, dnsmsg.RCODE_NOERROR, True),
+    (dnsmsg.RCODE_REFUSED, False, dnsmsg.RCODE_NOERROR, dnsmsg.RCODE_NOERROR, True),
+    (dnsmsg.RCODE_NXDOMAIN, False, dnsmsg.RCODE_NOERROR, dnsmsg.RCODE_NOERROR, True),
+    (dnsmsg.RCODE_NXDOMAIN, True, dnsmsg.RCODE_NOERROR, dnsmsg.RCODE_NXDOMAIN, False),
+    (dnsmsg.RCODE_SERVFAIL, False, dnsmsg.RCODE_REFUSED, dnsmsg.RCODE_REFUSED, True),
+])
+def test_upstream_failures_move_on_as_docker(first: int, authoritative: bool, second: int,
+                                             expected: int, second_asked: bool) -> None:
+    async def scenario() -> None:
+        one = _FakeUpstream(rcode=first, authoritative=authoritative)
+        two = _FakeUpstream(rcode=second)
+        async with _upstreams(one, two) as upstreams:
+            reply = await _responder(upstreams, timeout=0.5).respond(
+                query_bytes("example.com"), (LOCAL, 1), tcp=False)
+        assert reply is not None and dnsmsg.response_rcode(reply) == expected
+        assert len(one.seen) == 1 and len(two.seen) == (1 if second_asked else 0)
+    _run(scenario)
+
+
 def test_in_flight_forwards_are_bounded() -> None:
     async def scenario() -> None:
         slow = _FakeUpstream(delay=0.3)
@@ -191,10 +215,10 @@ def test_in_flight_forwards_are_bounded() -> None:
 
 
 @pytest.mark.parametrize(("internal", "upstreams", "rcode"), [
-    (True, (Upstream(LOCAL, 9),), dnsmsg.RCODE_REFUSED),
-    (False, (), dnsmsg.RCODE_REFUSED),
+    (True, (Upstream(LOCAL, 9),), dnsmsg.RCODE_SERVFAIL),
+    (False, (), dnsmsg.RCODE_SERVFAIL),
 ])
-def test_unforwardable_queries_are_refused(internal: bool, upstreams: tuple[Upstream, ...],
+def test_unforwardable_queries_fail(internal: bool, upstreams: tuple[Upstream, ...],
                                            rcode: int) -> None:
     async def scenario() -> None:
         responder = _responder(upstreams, internal=internal)
