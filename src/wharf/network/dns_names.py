@@ -5,7 +5,9 @@ every such network it is attached to, the other endpoints' container names, netw
 12-hex short ids, case-insensitively; ``name.<network>`` asks one network only. Legacy links add
 names seen by the linking container alone. What is not a local name is forwarded upstream, unless
 every network of the asking container is internal (then SERVFAIL). A local name asked for an
-address family it lacks gets an empty NOERROR answer, never a forward. PTR queries for a
+address family it lacks gets an empty NOERROR answer, never a forward; so does an unknown
+single-label name from a container whose ``--dns-option`` set ndots above 0 (its client will
+retry with the search domains appended). PTR queries for a
 container's address answer ``<name>.<network>``. Several addresses for one name come in a
 random order when the resolver is given a ``random.Random`` (Docker shuffles them).
 """
@@ -86,6 +88,7 @@ class NameResolver:
 
     networks: dict[str, NetworkNames] = field(default_factory=dict)
     links: dict[str, dict[str, str]] = field(default_factory=dict)  # asker -> alias -> target
+    user_ndots: set[str] = field(default_factory=set)  # askers whose --dns-option set ndots>0
     shuffle: random.Random | None = None  # several addresses rotate, as Docker's do; None: keep
 
     def network(self, name: str) -> NetworkNames:
@@ -98,6 +101,7 @@ class NameResolver:
         for network in self.networks.values():
             network.detach(container_id)
         self.links.pop(container_id, None)
+        self.user_ndots.discard(container_id)
 
     def decide(self, asker_id: str, qname: str, qtype: int) -> Decision:
         own = self._dns_networks_of(asker_id)
@@ -112,7 +116,7 @@ class NameResolver:
                 if self.shuffle is not None:
                     self.shuffle.shuffle(addresses)
                 return Decision(Action.ANSWER, addresses=tuple(addresses))
-        return self._not_local(own, asker_id)
+        return self._not_local(asker_id, qname, qtype)
 
     def _dns_networks_of(self, asker_id: str) -> list[NetworkNames]:
         return [net for net in self.networks.values()
@@ -146,10 +150,13 @@ class NameResolver:
         return tuple(f"{ep.name.lstrip('/')}.{net.name}" for net in own
                      for ep in net.endpoints.values() if address in (ep.ipv4, ep.ipv6))
 
-    def _not_local(self, own: list[NetworkNames], asker_id: str) -> Decision:
+    def _not_local(self, asker_id: str, qname: str, qtype: int) -> Decision:
         attached = [net for net in self.networks.values() if asker_id in net.endpoints]
         if attached and all(net.internal for net in attached):
             return Decision(Action.FAIL)
+        single_label = "." not in normalise(qname)
+        if single_label and qtype in (TYPE_A, TYPE_AAAA) and asker_id in self.user_ndots:
+            return Decision(Action.ANSWER)  # the client retries with its search domains
         return Decision(Action.FORWARD)
 
 

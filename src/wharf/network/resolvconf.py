@@ -44,6 +44,8 @@ class DnsOverrides:
 class ContainerResolvConf:
     text: str
     upstreams: tuple[str, ...]  # what the embedded resolver forwards to (empty without it)
+    user_ndots: bool = False  # --dns-option set ndots above 0 (the resolver then keeps
+    # unknown single-label names local: see dns_names)
 
 
 def parse_resolv_conf(text: str) -> ResolvConf:
@@ -99,7 +101,12 @@ def build_resolv_conf(host_text: str, overrides: DnsOverrides, *, embedded_resol
     if not any(option.startswith("ndots:") for option in options):
         options = (*options, "ndots:0")
     text = render(ResolvConf((EMBEDDED_RESOLVER,), search, options))
-    return ContainerResolvConf(text, tuple(servers))
+    return ContainerResolvConf(text, tuple(servers), _positive_ndots(overrides.options))
+
+
+def _positive_ndots(options: Sequence[str]) -> bool:
+    values = [option.removeprefix("ndots:") for option in options if option.startswith("ndots:")]
+    return any(value.isdigit() and int(value) > 0 for value in values)
 
 
 def _search_domains(requested: Sequence[str]) -> tuple[str, ...]:

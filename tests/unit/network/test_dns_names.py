@@ -123,3 +123,13 @@ def test_several_addresses_are_shuffled_when_asked() -> None:
     resolver.shuffle = random.Random(4)
     orders = {resolver.decide(CLIENT_ID, "pool", TYPE_A).addresses for _ in range(5)}
     assert len(orders) > 1 and all(sorted(order) == sorted(kept) for order in orders)
+
+
+def test_user_ndots_keeps_unknown_single_labels_local() -> None:
+    resolver = _resolver()
+    resolver.user_ndots.add(CLIENT_ID)
+    assert resolver.decide(CLIENT_ID, "intranet", TYPE_A) == Decision(Action.ANSWER)
+    assert resolver.decide(CLIENT_ID, "intranet", 15).action is Action.FORWARD
+    assert resolver.decide(CLIENT_ID, "intranet.corp", TYPE_A).action is Action.FORWARD
+    assert resolver.decide(CLIENT_ID, "web", TYPE_A).addresses == (V4("10.1.0.2"),)
+    assert resolver.decide(WEB_ID, "intranet", TYPE_A).action is Action.FORWARD

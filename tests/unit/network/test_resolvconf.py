@@ -81,12 +81,14 @@ def test_embedded_resolver_names_127_0_0_11_and_remembers_upstreams() -> None:
     built = build_resolv_conf(pick_host_resolv_conf(STUB, SYSTEMD), DnsOverrides(),
                               embedded_resolver=True)
     assert _lines(built.text) == ["nameserver 127.0.0.11", "search home", "options ndots:0"]
-    assert built.upstreams == ("192.0.2.1", "192.0.2.2")
+    assert built.upstreams == ("192.0.2.1", "192.0.2.2") and not built.user_ndots
     mine = build_resolv_conf(HOST, DnsOverrides(servers=("9.9.9.9",), options=("ndots:3",)),
                              embedded_resolver=True)
     assert _lines(mine.text) == ["nameserver 127.0.0.11", "search lab.example corp.example",
                                  "options ndots:3"]
-    assert mine.upstreams == ("9.9.9.9",)
+    assert mine.upstreams == ("9.9.9.9",) and mine.user_ndots
+    assert not build_resolv_conf(HOST, DnsOverrides(options=("ndots:0",)),
+                                 embedded_resolver=True).user_ndots
     host = build_resolv_conf(HOST, DnsOverrides(), embedded_resolver=True)
     assert host.upstreams == ("192.0.2.53", "2001:db8::53")
     assert "options edns0 rotate ndots:0" in host.text
