@@ -281,3 +281,31 @@ def test_an_answer_with_another_id_is_ignored() -> None:
         assert reply is not None and header_fields(reply)[0] == 0x0102
         assert len(liar.seen) == 1 and len(honest.seen) == 1
     _run(scenario)
+
+
+def _ipv6_loopback_works() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback_works(), reason="no IPv6 loopback here")
+def test_server_on_ipv6_loopback() -> None:
+    async def scenario() -> None:
+        server = DnsServer(_responder(()))
+        await server.start("::1")
+        try:
+            def exchange() -> bytes:
+                with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+                    sock.settimeout(3)
+                    sock.sendto(query_bytes("web"), ("::1", server.port))
+                    return sock.recv(4096)
+            reply = await asyncio.to_thread(exchange)
+            assert dnsmsg.response_rcode(reply) == dnsmsg.RCODE_NOERROR
+            assert header_fields(reply)[3] == 1
+        finally:
+            await server.close()
+    _run(scenario)
