@@ -100,7 +100,7 @@ def _range_faults(text: str, subnet: IPNetwork) -> tuple[IPNetwork | None, list[
         )
     if iface.ip != ip_range.network_address:
         faults.append(f"invalid ip-range {_prefix_text(iface)}: it should be {ip_range}")
-    if not subnet.overlaps(ip_range):  # type: ignore[arg-type]
+    if not subnet.overlaps(ip_range):
         faults.append(f"invalid ip-range {text}: parent subnet {subnet} doesn't contain ip-range")
     return ip_range, faults
 
@@ -172,5 +172,5 @@ def parse_ipam_config(entries: Sequence[RawIpamEntry], *, enable_ipv6: bool) -> 
 def check_no_overlap(subnet: IPNetwork, existing: Iterable[IPNetwork]) -> None:
     """Refuse ``subnet`` when it shares an address with another network's subnet."""
     for other in existing:
-        if other.version == subnet.version and other.overlaps(subnet):  # type: ignore[arg-type]
+        if other.version == subnet.version and other.overlaps(subnet):
             raise Forbidden(POOL_OVERLAP)

@@ -97,7 +97,7 @@ def _first_subnet_from(start: IPAddress, pool: AddressPool) -> IPNetwork | None:
 
 def _blocker(candidate: IPNetwork, in_use: Sequence[IPNetwork]) -> IPNetwork | None:
     for used in in_use:
-        if used.overlaps(candidate):  # type: ignore[arg-type]
+        if used.overlaps(candidate):
             return used
     return None
 

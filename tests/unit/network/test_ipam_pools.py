@@ -31,7 +31,7 @@ def _subnets_of(pools: tuple[AddressPool, ...]) -> set[IPNetwork]:
 def test_wharf_pools_are_dockers_without_the_two_bridges() -> None:
     expected = _subnets_of(DOCKER_DEFAULT_POOLS) - {DOCKER_BRIDGE_SUBNET, WHARF_BRIDGE_SUBNET}
     assert _subnets_of(WHARF_DEFAULT_POOLS) == expected
-    assert WHARF_BRIDGE_GATEWAY == WHARF_BRIDGE_SUBNET.network_address + 1
+    assert WHARF_BRIDGE_SUBNET.network_address + 1 == WHARF_BRIDGE_GATEWAY
 
 
 def test_first_network_takes_the_first_pool() -> None:
