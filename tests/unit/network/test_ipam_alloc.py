@@ -6,6 +6,8 @@ import ipaddress
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wharf.core.errors import Forbidden, InvalidParameter, WharfError
 from wharf.network.ipam import IPAddress, IpamEntry, RawIpamEntry, parse_ipam_config
@@ -177,3 +179,29 @@ def test_state_for_other_subnets_is_refused() -> None:
 ])
 def test_mac_from_ipv4(address: str, mac: str) -> None:
     assert mac_from_ipv4(ipaddress.IPv4Address(address)) == mac
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    prefix=st.integers(min_value=26, max_value=30),
+    steps=st.lists(st.one_of(st.none(), st.integers(0, 63)), max_size=60),
+)
+def test_allocation_matches_a_simple_model(prefix: int, steps: list[int | None]) -> None:
+    """None allocates; an integer releases the address at that offset of the subnet."""
+    entry = _entry(f"10.4.0.0/{prefix}", aux={"a": "10.4.0.2"})
+    net = _network(entry)
+    usable = [a for a in entry.subnet.hosts() if a not in (_ip("10.4.0.1"), _ip("10.4.0.2"))]
+    held: set[IPAddress] = set()
+    for step in steps:
+        if step is None:
+            free = [a for a in usable if a not in held]
+            if not free:
+                with pytest.raises(WharfError, match="no available IPv4 addresses"):
+                    net.allocate(4)
+                continue
+            assert net.allocate(4) == free[0]
+            held.add(free[0])
+        else:
+            address = entry.subnet.network_address + step
+            net.release(address)
+            held.discard(address)

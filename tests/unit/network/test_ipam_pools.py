@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wharf.core.errors import InvalidParameter, NotFound
 from wharf.network.ipam import IPNetwork
@@ -114,3 +116,36 @@ def test_daemon_json_pools() -> None:
 def test_bad_daemon_json_pools(item: dict[str, object]) -> None:
     with pytest.raises(InvalidParameter):
         parse_address_pools([item])
+
+
+def test_one_wide_prefix_blocks_many_candidates_at_once() -> None:
+    pools = (AddressPool(ipaddress.ip_network("10.0.0.0/8"), 24),)
+    in_use = _nets("10.0.0.0/16", "10.1.0.0/24")
+    assert allocate_subnet(pools, in_use) == ipaddress.ip_network("10.1.1.0/24")
+
+
+def _lowest_by_brute_force(pool: AddressPool, in_use: list[IPNetwork]) -> IPNetwork | None:
+    for candidate in pool.base.subnets(new_prefix=pool.size):
+        if not any(used.overlaps(candidate) for used in in_use):
+            return candidate
+    return None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    size=st.integers(min_value=20, max_value=28),
+    used=st.lists(st.tuples(st.integers(0, 2**12 - 1), st.integers(16, 30)), max_size=12),
+)
+def test_the_choice_is_the_lowest_free_subnet(size: int, used: list[tuple[int, int]]) -> None:
+    pool = AddressPool(ipaddress.ip_network("10.16.0.0/20"), max(size, 20))
+    base = int(pool.base.network_address)
+    in_use: list[IPNetwork] = [
+        ipaddress.ip_network(f"{ipaddress.IPv4Address(base + offset)}/{bits}", strict=False)
+        for offset, bits in used
+    ]
+    expected = _lowest_by_brute_force(pool, in_use)
+    if expected is None:
+        with pytest.raises(NotFound):
+            allocate_subnet((pool,), in_use)
+    else:
+        assert allocate_subnet((pool,), in_use) == expected
