@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from wharf.core.errors import InvalidParameter, NotFound
-from wharf.network.ipam import IPAddress, IPNetwork
+from wharf.network.ipam import IPAddress, IpamEntry, IPNetwork, RawIpamEntry, parse_ipam_config
 
 WHARF_BRIDGE_NAME = "wharf0"
 WHARF_BRIDGE_SUBNET = ipaddress.IPv4Network("172.28.0.0/16")
@@ -67,6 +67,19 @@ WHARF_DEFAULT_POOLS: tuple[AddressPool, ...] = (
     _pool("172.30.0.0/15", 16),
     _pool("192.168.0.0/16", 20),
 )
+
+
+def default_bridge_entry(bip: str = "", fixed_cidr: str = "") -> IpamEntry:
+    """wharf0's subnet from daemon.json: ``bip`` is the gateway with its prefix length
+    (``172.28.0.1/16``, the default), ``fixed-cidr`` the range containers get addresses from."""
+    try:
+        gateway = ipaddress.IPv4Interface(bip) if bip else ipaddress.IPv4Interface(
+            f"{WHARF_BRIDGE_GATEWAY}/{WHARF_BRIDGE_SUBNET.prefixlen}")
+    except ValueError as exc:
+        raise InvalidParameter(f"invalid bip {bip}: {exc}") from exc
+    raw = RawIpamEntry(str(gateway.network), fixed_cidr, str(gateway.ip))
+    [entry] = parse_ipam_config([raw], enable_ipv6=False)
+    return entry
 
 
 def parse_address_pools(raw: Sequence[Mapping[str, object]]) -> tuple[AddressPool, ...]:

@@ -18,6 +18,7 @@ from wharf.network.pools import (
     WHARF_DEFAULT_POOLS,
     AddressPool,
     allocate_subnet,
+    default_bridge_entry,
     parse_address_pools,
 )
 
@@ -149,3 +150,26 @@ def test_the_choice_is_the_lowest_free_subnet(size: int, used: list[tuple[int, i
             allocate_subnet((pool,), in_use)
     else:
         assert allocate_subnet((pool,), in_use) == expected
+
+
+def test_wharf0_defaults_to_its_own_subnet() -> None:
+    entry = default_bridge_entry()
+    assert (entry.subnet, entry.gateway, entry.ip_range) == (
+        WHARF_BRIDGE_SUBNET, WHARF_BRIDGE_GATEWAY, None)
+
+
+def test_wharf0_from_bip_and_fixed_cidr() -> None:
+    entry = default_bridge_entry("10.20.0.254/16", "10.20.8.0/24")
+    assert entry.subnet == ipaddress.ip_network("10.20.0.0/16")
+    assert entry.gateway == ipaddress.ip_address("10.20.0.254")
+    assert entry.ip_range == ipaddress.ip_network("10.20.8.0/24")
+
+
+@pytest.mark.parametrize(("bip", "fixed_cidr", "fault"), [
+    ("10.20.0.300/16", "", "invalid bip 10.20.0.300/16"),
+    ("fd00::1/64", "", "invalid bip fd00::1/64"),
+    ("10.20.0.1/16", "10.30.0.0/24", "parent subnet 10.20.0.0/16 doesn't contain ip-range"),
+])
+def test_bad_bip_or_fixed_cidr(bip: str, fixed_cidr: str, fault: str) -> None:
+    with pytest.raises(InvalidParameter, match=fault):
+        default_bridge_entry(bip, fixed_cidr)
