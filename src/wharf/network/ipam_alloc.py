@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from wharf.core.errors import Forbidden, InvalidParameter, WharfError
-from wharf.network.ipam import IPAddress, IpamEntry
+from wharf.network.ipam import IPAddress, IpamEntry, IPNetwork
 
 ADDRESS_IN_USE = "Address already in use"
 
@@ -33,46 +33,52 @@ def mac_from_ipv4(address: ipaddress.IPv4Address) -> str:
     return ":".join(f"{byte:02x}" for byte in b"\x02\x42" + address.packed)
 
 
+def _structural(subnet: IPNetwork) -> set[IPAddress]:
+    """The subnet's own address (IPv6 always, IPv4 above a /31) and the IPv4 broadcast."""
+    if subnet.version == 6:
+        return {subnet.network_address}
+    if subnet.prefixlen >= 31:
+        return set()
+    return {subnet.network_address, subnet.broadcast_address}
+
+
 @dataclass
 class SubnetAddresses:
-    """The allocations of one subnet (one ``IpamEntry``)."""
+    """The allocations of one subnet (one ``IpamEntry``).
+
+    Set up as libnetwork does: the gateway is taken first (the configured one, else the first
+    free address), then each auxiliary address; a clash answers ``failed to allocate ...``.
+    """
 
     entry: IpamEntry
     gateway: IPAddress = field(init=False)
+    reserved: set[IPAddress] = field(init=False)
     allocated: set[IPAddress] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        self.reserved = _structural(self.entry.subnet)
+        self.gateway = self._take_gateway()
+        self.reserved.add(self.gateway)
         for name, aux in sorted(self.entry.aux_addresses.items()):
-            if aux in self._structural():
-                raise Forbidden(f"failed to allocate secondary ip address ({name}:{aux}): "
-                                f"{ADDRESS_IN_USE}")
-        if self.entry.gateway is None:
-            self.gateway = self._first_free_for_gateway()
-        elif self.entry.gateway in self._structural():
-            raise Forbidden(f"failed to allocate gateway ({self.entry.gateway}): {ADDRESS_IN_USE}")
-        else:
-            self.gateway = self.entry.gateway
+            if aux in self.reserved:
+                raise WharfError(
+                    f"failed to allocate secondary ip address ({name}:{aux}): {ADDRESS_IN_USE}"
+                )
+            self.reserved.add(aux)
 
-    def _first_free_for_gateway(self) -> IPAddress:
+    def _take_gateway(self) -> IPAddress:
+        wanted = self.entry.gateway
+        if wanted is not None and wanted in self.reserved:
+            raise WharfError(f"failed to allocate gateway ({wanted}): {ADDRESS_IN_USE}")
+        if wanted is not None:
+            return wanted
         try:
             return self._lowest_free()
         except NoFreeAddress as exc:
             raise WharfError(f"failed to allocate gateway (): {exc}") from exc
 
-    def _structural(self) -> set[IPAddress]:
-        subnet = self.entry.subnet
-        if subnet.version == 6:
-            return {subnet.network_address}
-        if subnet.prefixlen >= 31:
-            return set()
-        return {subnet.network_address, subnet.broadcast_address}
-
     def _taken(self) -> set[IPAddress]:
-        taken = self._structural() | set(self.entry.aux_addresses.values()) | self.allocated
-        gateway: IPAddress | None = getattr(self, "gateway", None)
-        if gateway is not None:
-            taken.add(gateway)
-        return taken
+        return self.reserved | self.allocated
 
     def _lowest_free(self) -> IPAddress:
         span = self.entry.ip_range or self.entry.subnet
@@ -113,7 +119,9 @@ class SubnetAddresses:
         if state.get("subnet") != str(self.entry.subnet):
             raise InvalidParameter(f"saved state is for {state.get('subnet')}, "
                                    f"not {self.entry.subnet}")
+        self.reserved.discard(self.gateway)
         self.gateway = ipaddress.ip_address(str(state["gateway"]))
+        self.reserved.add(self.gateway)
         saved = state.get("allocated", [])
         if not isinstance(saved, list):
             raise InvalidParameter("saved state: allocated must be a list")

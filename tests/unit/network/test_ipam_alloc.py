@@ -141,14 +141,28 @@ def test_the_next_subnet_of_the_same_family_is_used_when_one_is_full() -> None:
 
 
 def test_a_gateway_on_a_reserved_address() -> None:
-    with pytest.raises(Forbidden) as caught:
+    with pytest.raises(WharfError) as caught:
         SubnetAddresses(_entry("10.0.0.0/24", gateway="10.0.0.0"))
     assert caught.value.message == "failed to allocate gateway (10.0.0.0): Address already in use"
+    assert caught.value.status == 500
 
 
 def test_an_aux_address_on_the_broadcast() -> None:
-    with pytest.raises(Forbidden, match=r"secondary ip address \(b:10.0.0.255\)"):
+    with pytest.raises(WharfError, match=r"secondary ip address \(b:10.0.0.255\)"):
         SubnetAddresses(_entry("10.0.0.0/24", aux={"b": "10.0.0.255"}))
+
+
+def test_the_default_gateway_is_taken_before_aux_addresses() -> None:
+    with pytest.raises(WharfError) as caught:
+        SubnetAddresses(_entry("10.0.0.0/24", aux={"router": "10.0.0.1"}))
+    assert caught.value.message == (
+        "failed to allocate secondary ip address (router:10.0.0.1): Address already in use"
+    )
+
+
+def test_two_aux_names_on_one_address() -> None:
+    with pytest.raises(WharfError, match=r"^failed to allocate secondary ip address \(b:"):
+        SubnetAddresses(_entry("10.0.0.0/24", aux={"a": "10.0.0.9", "b": "10.0.0.9"}))
 
 
 def test_state_round_trips_through_json() -> None:
