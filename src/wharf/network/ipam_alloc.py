@@ -125,7 +125,11 @@ class SubnetAddresses:
         saved = state.get("allocated", [])
         if not isinstance(saved, list):
             raise InvalidParameter("saved state: allocated must be a list")
-        self.allocated = {ipaddress.ip_address(str(text)) for text in saved}
+        allocated = {ipaddress.ip_address(str(text)) for text in saved}
+        strays = sorted(str(a) for a in allocated if a not in self.entry.subnet)
+        if strays:
+            raise InvalidParameter(f"saved state: {', '.join(strays)} not in {self.entry.subnet}")
+        self.allocated = allocated
 
 
 class NetworkAddresses:

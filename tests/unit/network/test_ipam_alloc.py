@@ -184,6 +184,9 @@ def test_state_for_other_subnets_is_refused() -> None:
         NetworkAddresses.from_state("n", "id", [_entry("10.0.1.0/24")], state)
     with pytest.raises(InvalidParameter, match=r"saved state has 1 subnets"):
         NetworkAddresses.from_state("n", "id", [], state)
+    state[0]["allocated"] = ["10.0.0.5", "10.7.0.1"]
+    with pytest.raises(InvalidParameter, match=r"saved state: 10\.7\.0\.1 not in 10\.0\.0\.0/24"):
+        NetworkAddresses.from_state("n", "id", [_entry("10.0.0.0/24")], state)
 
 
 @pytest.mark.parametrize(("address", "mac"), [
