@@ -44,7 +44,12 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "src"))
 
 from side_by_side import EngineFigures, fmt, report_figures, rounded  # noqa: E402
-from tests.support.daemons import Daemon, dockerd_running, wharfd_running  # noqa: E402
+from tests.support.daemons import (  # noqa: E402
+    Daemon,
+    dockerd_running,
+    new_parent_cgroups_removed,
+    wharfd_running,
+)
 from tests.support.debian import RootfsTar, debian_rootfs_tar, import_rootfs  # noqa: E402
 
 TARGETS = {"cold": 0.8, "cached": 0.5}
@@ -199,6 +204,7 @@ def main() -> None:
     engines = [e for e in args.engines.split(",") if e]
     base = debian_rootfs_tar("minbase")
     with ExitStack() as stack:
+        stack.enter_context(new_parent_cgroups_removed())
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wharf-bench-build-")))
         context = tmp / "context"
         files = make_context(context, args.files_mb)

@@ -39,7 +39,13 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "src"))
 
 from side_by_side import EngineFigures, report_figures, rounded  # noqa: E402
-from tests.support.daemons import VENV_BIN, Daemon, dockerd_running, wharfd_running  # noqa: E402
+from tests.support.daemons import (  # noqa: E402
+    VENV_BIN,
+    Daemon,
+    dockerd_running,
+    new_parent_cgroups_removed,
+    wharfd_running,
+)
 from tests.support.imagegen import GeneratedImage, generate_image  # noqa: E402
 from tests.support.registries import Registry, cncf_registry, push_with_skopeo  # noqa: E402
 
@@ -147,6 +153,7 @@ def main() -> None:
         sys.exit("run as root: the daemons need it")
     engines = [e for e in args.engines.split(",") if e]
     with ExitStack() as stack:
+        stack.enter_context(new_parent_cgroups_removed())
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wharf-bench-pp-")))
         image = generate_image(tmp / "image", f"bench-{uuid.uuid4().hex}", args.size_mb)
         registry: Registry = stack.enter_context(cncf_registry(tmp / "registry"))

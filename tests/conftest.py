@@ -12,7 +12,6 @@ Marks: ``root`` and ``compat``, set and enforced by ``tests.support.marks`` (rea
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import hostcheck, marks
-
-CGROUP_ROOT = Path("/sys/fs/cgroup")
-TEST_PARENTS = ("wharf", "wharf-test")
+from tests.support.daemons import new_parent_cgroups_removed
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` selects on the marks
@@ -30,31 +27,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     marks.apply_marks(items, Path(__file__).parent, is_root=os.geteuid() == 0)
 
 
-def existing_parent_cgroups() -> set[Path]:
-    """Every test parent cgroup directory there is now, in every hierarchy."""
-    found: set[Path] = set()
-    for name in TEST_PARENTS:
-        found.update(p for p in [*CGROUP_ROOT.glob(f"*/{name}"), CGROUP_ROOT / name]
-                     if p.is_dir())
-    return found
-
-
-def remove_empty_parent_cgroups(keep: set[Path]) -> None:
-    """Remove the test parents that were not there before the run (a wharfd of the host's own
-    may use ``wharf``), where they are empty; kept by path, since a parent may exist in some
-    hierarchies and not in others."""
-    for parent in existing_parent_cgroups() - keep:
-        with contextlib.suppress(OSError):
-            parent.rmdir()
-
-
 @pytest.fixture(scope="session", autouse=True)
 def host_left_as_found() -> Iterator[None]:
-    parents_before = existing_parent_cgroups()
     checked = os.environ.get("WHARF_HOST_CHECK") != "0"  # off: sessions side by side
     before = hostcheck.snapshot() if checked else None
-    yield
-    remove_empty_parent_cgroups(keep=parents_before)
+    with new_parent_cgroups_removed():
+        yield
     if before is None:
         return
     left = hostcheck.changes(before, hostcheck.snapshot())

@@ -271,8 +271,41 @@ def dockerd_running(tmp: Path, runtimes: dict[str, str]) -> Iterator[Daemon]:
             sweep_mounts(tmp)
             for parent in [*Path("/sys/fs/cgroup").glob(f"*/{cgroup_parent}"),
                            Path("/sys/fs/cgroup") / cgroup_parent]:
-                with contextlib.suppress(OSError):
-                    parent.rmdir()
+                remove_empty_cgroup_tree(parent)
+
+
+TEST_CGROUP_PARENTS = ("wharf", "wharf-test")  # where test daemons put their containers
+
+
+def existing_parent_cgroups() -> set[Path]:
+    """Every test parent cgroup directory there is now, in every hierarchy."""
+    root = Path("/sys/fs/cgroup")
+    return {p for name in TEST_CGROUP_PARENTS for p in [*root.glob(f"*/{name}"), root / name]
+            if p.is_dir()}
+
+
+@contextlib.contextmanager
+def new_parent_cgroups_removed() -> Iterator[None]:
+    """On leaving: the test parents made meanwhile, where empty (kept by path: a wharfd of the
+    host's own may use ``wharf``, in some hierarchies and not others). For a test session or
+    a benchmark run as a whole, never around one daemon: others may share a parent."""
+    before = existing_parent_cgroups()
+    try:
+        yield
+    finally:
+        for parent in existing_parent_cgroups() - before:
+            remove_empty_cgroup_tree(parent)
+
+
+def remove_empty_cgroup_tree(top: Path) -> None:
+    """``top`` and the empty cgroups below it, deepest first (dockerd makes a ``buildkit``
+    child under its cgroup parent, which a plain rmdir of the parent leaves behind); one
+    that still holds a process stays."""
+    if not top.is_dir():
+        return
+    for directory, _, _ in sorted(os.walk(top), key=lambda entry: -len(entry[0])):
+        with contextlib.suppress(OSError):
+            os.rmdir(directory)
 
 
 @contextlib.contextmanager
