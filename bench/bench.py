@@ -34,7 +34,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO / ".venv" / "bin"
-sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO))
+sys.path.insert(1, str(REPO / "src"))
+
+from tests.support.daemons import new_parent_cgroups_removed, private_bridge  # noqa: E402
 
 from wharf.lib.bootstrap import busybox_rootfs_tar  # noqa: E402
 
@@ -107,20 +110,23 @@ def dockerd(tmp: Path) -> Iterator[Engine | None]:
         return
     sock = tmp / "docker.sock"
     log = (tmp / "dockerd.log").open("wb")
-    proc = subprocess.Popen(
-        ["dockerd", "--data-root", str(tmp / "data"), "--exec-root", str(tmp / "exec"),
-         "-H", f"unix://{sock}", "--pidfile", str(tmp / "dockerd.pid"), "--bridge", "none",
-         "--iptables=false", "--ip6tables=false", "--storage-driver", "overlay2"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    docker = shutil.which("docker") or "/usr/local/bin/docker"
-    env = dict(os.environ, DOCKER_HOST=f"unix://{sock}")
-    engine = Engine("docker", [docker], env, proc)
-    try:
-        wait_for_socket(sock, proc)
-        yield engine
-    finally:
-        stop_daemon(engine)
+    # a bridge of its own (``--bridge none`` would delete another engine's docker0)
+    with private_bridge("wbd") as bridge:
+        proc = subprocess.Popen(
+            ["dockerd", "--data-root", str(tmp / "data"), "--exec-root", str(tmp / "exec"),
+             "-H", f"unix://{sock}", "--pidfile", str(tmp / "dockerd.pid"), "--bridge", bridge,
+             "--iptables=false", "--ip6tables=false", "--storage-driver", "overlay2",
+             "--cgroup-parent", "/wharf-test"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        docker = shutil.which("docker") or "/usr/local/bin/docker"
+        env = dict(os.environ, DOCKER_HOST=f"unix://{sock}")
+        engine = Engine("docker", [docker], env, proc)
+        try:
+            wait_for_socket(sock, proc)
+            yield engine
+        finally:
+            stop_daemon(engine)
 
 
 def stop_daemon(engine: Engine) -> None:
@@ -279,7 +285,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="wharf-bench-") as name:
+    with new_parent_cgroups_removed(), tempfile.TemporaryDirectory(prefix="wharf-bench-") as name:
         tmp = Path(name)
         (tmp / "w").mkdir()
         (tmp / "d").mkdir()
