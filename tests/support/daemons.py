@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.client import HTTPConnection
@@ -163,10 +164,25 @@ def sweep_cgroups(container_ids: list[str]) -> None:
             Path(f"/sys/fs/cgroup/wharf/{container_id}").rmdir()
 
 
+def test_network_args(tmp: Path) -> list[str]:
+    """A default bridge, subnet and address pool of the test daemon's own, the same for every
+    start on ``tmp`` (a restart finds its network): never wharf0 or another daemon's."""
+    n = zlib.crc32(str(tmp.resolve()).encode())
+    return ["--bridge", test_bridge_name(tmp), "--bip", f"10.214.{n % 250 + 1}.1/24",
+            "--default-address-pool", f"base=10.{216 + n % 20}.0.0/16,size=24"]
+
+
+def test_bridge_name(tmp: Path) -> str:
+    return f"wtw{zlib.crc32(str(tmp.resolve()).encode()) % 10**8}"
+
+
 def start_wharfd(tmp: Path, *extra_args: str, log_name: str = "wharfd.log") -> Daemon:
     """A wharfd on ``tmp`` (its socket, data root and exec root there), answering pings.
-    Starting it again on the same ``tmp`` is a daemon restart."""
+    Starting it again on the same ``tmp`` is a daemon restart. Unless ``extra_args`` name a
+    bridge, the daemon gets its own (``test_network_args``)."""
     tmp.mkdir(parents=True, exist_ok=True)
+    if "--bridge" not in extra_args:
+        extra_args = (*test_network_args(tmp), *extra_args)
     sock, data, log = tmp / "wharf.sock", tmp / "data", tmp / log_name
     with log.open("ab") as log_file:
         proc = subprocess.Popen(
@@ -192,6 +208,13 @@ def shut_down_wharfd(daemon: Daemon, tmp: Path) -> None:
     time.sleep(0.1)
     sweep_mounts(tmp)
     sweep_cgroups(container_ids)
+    sweep_network_leftovers(test_bridge_name(tmp))
+
+
+def sweep_network_leftovers(bridge: str) -> None:
+    """The test daemon's default bridge (a daemon keeps it when it stops, as dockerd keeps
+    docker0)."""
+    subprocess.run(["ip", "link", "del", bridge], capture_output=True)
 
 
 @contextlib.contextmanager

@@ -19,6 +19,13 @@ from urllib.parse import urlsplit
 
 from wharf.core.errors import InvalidParameter
 from wharf.core.logopts import ROTATION_KEYS, log_rotation
+from wharf.daemon.netconfig import (
+    NETWORK_KEYS,
+    NetworkConfigError,
+    NetworkOptions,
+    add_network_flags,
+    network_options,
+)
 from wharf.daemon.registries import insecure_registries, registry_mirrors
 
 DEFAULT_CONFIG_FILE = Path("/etc/wharf/daemon.json")
@@ -84,8 +91,7 @@ class DaemonConfig:
     max_concurrent_downloads: int = 3
     max_download_attempts: int = 5
     max_concurrent_uploads: int = 5
-    bip: str = ""
-    default_address_pools: list[dict[str, Any]] = field(default_factory=list)
+    network: NetworkOptions = field(default_factory=NetworkOptions)
     log_opts: dict[str, str] = field(default_factory=dict)  # json-file defaults (max-size/-file)
 
 
@@ -96,10 +102,11 @@ _FILE_KEYS: dict[str, str] = {
     "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert", "tlscert": "tlscert",
     "tlskey": "tlskey", "default-runtime": "default_runtime", "runtimes": "runtimes",
     "registry-mirrors": "registry_mirrors", "insecure-registries": "insecure_registries",
-    "bip": "bip", "default-address-pools": "default_address_pools", "debug": "debug",
+    "debug": "debug",
     "log-opts": "log_opts", "max-concurrent-downloads": "max_concurrent_downloads",
     "max-download-attempts": "max_download_attempts",
     "max-concurrent-uploads": "max_concurrent_uploads",
+    **NETWORK_KEYS,
 }
 
 
@@ -143,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-concurrent-downloads", dest="max_concurrent_downloads", type=int)
     p.add_argument("--max-download-attempts", dest="max_download_attempts", type=int)
     p.add_argument("--max-concurrent-uploads", dest="max_concurrent_uploads", type=int)
-    p.add_argument("--bip", dest="bip")
+    add_network_flags(p, _bool_flag)
     p.add_argument("--log-opt", dest="log_opts", action="append",
                    help="default json-file log option (max-size=20m, max-file=5)")
     return p
@@ -298,7 +305,8 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
     try:
         hub_mirrors, mirrors = registry_mirrors(merged.get("registry_mirrors"))
         insecure = insecure_registries(merged.get("insecure_registries"))
-    except ValueError as err:
+        network = network_options(merged)
+    except (ValueError, NetworkConfigError) as err:
         raise ConfigError(str(err)) from None
     return DaemonConfig(
         listeners=listeners,
@@ -316,7 +324,6 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         max_concurrent_downloads=_concurrency(merged, "max_concurrent_downloads", 3),
         max_download_attempts=_concurrency(merged, "max_download_attempts", 5),
         max_concurrent_uploads=_concurrency(merged, "max_concurrent_uploads", 5),
-        bip=str(merged.get("bip") or ""),
-        default_address_pools=list(merged.get("default_address_pools") or []),
+        network=network,
         log_opts=_log_opts(merged.get("log_opts")),
     )

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from wharf.core.netspec import BridgeSpec, EndpointSpec, PortMapping, Sandbox
 from wharf.core.shimconfig import ShimConfig
 from wharf.services.container_record import ContainerRecord
 
@@ -104,3 +105,21 @@ class ContainerStorePort(Protocol):
     def save(self, record: ContainerRecord) -> None: ...
     def delete(self, container_id: str) -> None: ...
     def load_all(self) -> list[str]: ...
+
+
+class NetworkDriverPort(Protocol):
+    """The host's side of networking (``network.driver.BridgeDriver``); every call blocks
+    (netlink, firewall commands): services run them in a worker thread. docs/contracts.md,
+    "Networking"."""
+
+    def ensure_bridge(self, spec: BridgeSpec) -> None: ...  # idempotent: bridge, addrs, rules
+    def remove_bridge(self, spec: BridgeSpec) -> None: ...  # bridge and its rules; absent ok
+    def create_sandbox(self, container_id: str, endpoints: list[EndpointSpec],
+                       dns: bool) -> Sandbox: ...  # netns (lo up), veths, 127.0.0.11 sockets
+    def remove_sandbox(self, container_id: str) -> None: ...  # netns gone (veths with it)
+    def sandbox_path(self, container_id: str) -> str: ...
+    def connect(self, container_id: str, endpoint: EndpointSpec) -> None: ...  # running one
+    def disconnect(self, container_id: str, endpoint: EndpointSpec) -> None: ...
+    def publish(self, mappings: list[PortMapping]) -> None: ...  # all or none; Conflict if taken
+    def unpublish(self, mappings: list[PortMapping]) -> None: ...
+    def sweep(self, live_containers: set[str], own_bridges: set[str]) -> list[str]: ...
