@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import json
 from typing import Any
 
@@ -20,6 +19,7 @@ from multidict import MultiMapping
 
 from wharf.core.errors import InvalidParameter
 from wharf.core.reference import parse_reference
+from wharf.lib.extrahosts import ExtraHostError, normalize_extra_host
 from wharf.services.build_types import BuildOptions, BuildSecret
 from wharf.services.registry_port import RegistryAuth
 from wharf.services.registry_service import auth_from_json
@@ -165,19 +165,10 @@ def _network_mode(mode: str) -> str:
 
 def _extra_host(value: str) -> str:
     """The docker CLI's ``ValidateExtraHost``: ``name:ip`` or ``name=ip`` → ``name:ip``."""
-    name, sep, address = value.partition("=")
-    if not sep:
-        name, sep, address = value.partition(":")
-    if not sep or not name or ":" in name:
-        raise InvalidParameter(f'bad format for add-host: "{value}"')
-    if address != "host-gateway":
-        bare = address[1:-1] if address.startswith("[") and address.endswith("]") else address
-        try:
-            ipaddress.ip_address(bare)
-        except ValueError:
-            raise InvalidParameter(f'invalid IP address in add-host: "{address}"') from None
-        address = bare
-    return f"{name}:{address}"
+    try:
+        return normalize_extra_host(value)
+    except ExtraHostError as err:
+        raise InvalidParameter(str(err)) from None
 
 
 def _volume(spec: str) -> str:

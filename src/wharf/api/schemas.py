@@ -16,6 +16,8 @@ from aiohttp import web
 from wharf.core.errors import InvalidParameter
 from wharf.core.timefmt import parse_rfc3339
 from wharf.core.units import human_duration
+from wharf.services import container_network_ports as netports
+from wharf.services import container_network_settings as netviews
 from wharf.services.container_record import ContainerRecord
 
 _FALSE_WORDS = frozenset({"", "0", "no", "false", "none"})
@@ -104,12 +106,12 @@ def container_summary(record: ContainerRecord, now: float) -> dict[str, Any]:
         "ImageID": record.image_id,
         "Command": " ".join([record.path, *record.args]),
         "Created": int(parse_rfc3339(record.created)),
-        "Ports": [],
+        "Ports": netports.summary_ports(record.network_settings.get("Ports") or {}),
         "Labels": record.labels,
         "State": record.state.status,
         "Status": container_status_text(record, now),
         "HostConfig": {"NetworkMode": network_mode},
-        "NetworkSettings": {"Networks": {}},
+        "NetworkSettings": {"Networks": record.network_settings.get("Networks") or {}},
         "Mounts": record.mounts,
     }
 
@@ -148,11 +150,5 @@ def container_inspect(
         "GraphDriver": record.graph_driver or {"Name": "overlay2", "Data": None},
         "Mounts": record.mounts,
         "Config": record.config,
-        "NetworkSettings": {
-            "Bridge": "", "SandboxID": "", "SandboxKey": "", "Ports": {},
-            "HairpinMode": False, "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0,
-            "SecondaryIPAddresses": None, "SecondaryIPv6Addresses": None, "EndpointID": "",
-            "Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "IPAddress": "",
-            "IPPrefixLen": 0, "IPv6Gateway": "", "MacAddress": "", "Networks": {},
-        },
+        "NetworkSettings": record.network_settings or netviews.empty_settings(),
     }

@@ -3,12 +3,8 @@ settings: merged config, defaulted HostConfig, the OCI spec fields, the /etc fil
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import re
 import signal as signal_module
 import socket
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -195,62 +191,15 @@ def parse_signal(value: str | int | None, default: int = signal_module.SIGTERM) 
         raise InvalidParameter(f"Invalid signal: {value}") from None
 
 
-def resolv_conf_for_container(host_text: str) -> str:
-    """The host's resolv.conf without loopback nameservers (unreachable from the container)."""
-    lines = []
-    for line in host_text.splitlines():
-        match = re.match(r"\s*nameserver\s+(\S+)", line)
-        if match and (match.group(1).startswith("127.") or match.group(1) == "::1"):
-            continue
-        lines.append(line)
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-HOST_GATEWAY = "host-gateway"
-
-
-def parse_extra_host(entry: str) -> tuple[str, str]:
-    """``name:ip`` (``--add-host``; IPv6 after the first colon) as (name, ip), checked with
-    dockerd's messages (``opts.ValidateExtraHost``). ``host-gateway`` needs the networking
-    issue: refused until then."""
-    name, colon, address = entry.partition(":")
-    if not colon or not name:
-        raise InvalidParameter(f"bad format for add-host: {json.dumps(entry)}")
-    if address == HOST_GATEWAY:
-        raise InvalidParameter(f"--add-host {entry} (host-gateway) is not supported yet")
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        raise InvalidParameter(
-            f"invalid IP address in add-host: {json.dumps(address)}") from None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # netip's Unmap, as dockerd writes it
-    return name, str(ip)
-
-
-def hosts_file(hostname: str, extra_hosts: Sequence[str] = ()) -> str:
-    """Docker's default lines, then the ``--add-host`` records in their order, then the
-    container's own name."""
-    extra = "".join(f"{ip}\t{name}\n" for name, ip in map(parse_extra_host, extra_hosts))
-    return (
-        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-        "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-        f"ff02::2\tip6-allrouters\n{extra}127.0.1.1\t{hostname}\n"
-    )
-
-
-def write_etc_files(container_dir: Path, hostname: str, host_resolv: Path,
-                    extra_hosts: Sequence[str] = ()) -> dict[str, Path]:
-    """hostname, hosts and resolv.conf in the container dir, keyed by their container path."""
+def write_etc_files(container_dir: Path, hostname: str, hosts: str,
+                    resolv: str) -> dict[str, Path]:
+    """hostname, hosts and resolv.conf in the container dir, keyed by their container path
+    (the texts come from ``container_network_etc``)."""
     files = {
         "/etc/hostname": (container_dir / "hostname", hostname + "\n"),
-        "/etc/hosts": (container_dir / "hosts", hosts_file(hostname, extra_hosts)),
+        "/etc/hosts": (container_dir / "hosts", hosts),
+        "/etc/resolv.conf": (container_dir / "resolv.conf", resolv),
     }
-    try:
-        resolv_text = resolv_conf_for_container(host_resolv.read_text())
-    except OSError:
-        resolv_text = ""
-    files["/etc/resolv.conf"] = (container_dir / "resolv.conf", resolv_text)
     for path, text in files.values():
         path.write_text(text)
     return {target: path for target, (path, _) in files.items()}
@@ -262,6 +211,7 @@ def spec_fields(
     config: dict[str, Any],
     host_config: dict[str, Any],
     etc_files: dict[str, Path],
+    netns_path: str | None = None,
 ) -> dict[str, Any]:
     """The ``runtime.spec.SpecInput`` fields for this container."""
     argv = [*(config.get("Entrypoint") or []), *(config.get("Cmd") or [])]
@@ -289,7 +239,7 @@ def spec_fields(
         "security_opt": list(host_config.get("SecurityOpt") or []),
         "extra_mounts": user_mounts(host_config),
         "etc_files": etc_files,
-        "netns_path": None,
+        "netns_path": netns_path,
         "cgroups_path": cgroups_path(container_id),
         "shm_size": int(host_config.get("ShmSize") or DEFAULT_SHM_SIZE),
         "init": bool(host_config.get("Init")),

@@ -47,6 +47,7 @@ class ContainerRecord:
     config: dict[str, Any]
     host_config: dict[str, Any]
     networking_config: dict[str, Any] = field(default_factory=dict)
+    network_settings: dict[str, Any] = field(default_factory=dict)  # inspect's, as last set
     state: ContainerState = field(default_factory=ContainerState)
     restart_count: int = 0
     has_been_started: bool = False

@@ -15,6 +15,7 @@ from wharf.core.shimconfig import ShimConfig
 from wharf.core.timefmt import now_rfc3339
 from wharf.lib.atomicfile import write_atomic
 from wharf.services import container_config as cc
+from wharf.services import container_network_start as netstart
 from wharf.services.container_base import ContainerServiceBase
 from wharf.services.container_record import ContainerRecord, ContainerState
 from wharf.services.container_support import user_error
@@ -52,11 +53,13 @@ class ContainerSupervision(ContainerServiceBase):
         live = self.live(record.id)
         live.exited.clear()
         try:
-            etc = cc.write_etc_files(
-                container_dir, record.config["Hostname"], deps.host_resolv_conf,
-                record.host_config.get("ExtraHosts") or (),
-            )
-            fields = cc.spec_fields(record.id, rootfs, record.config, record.host_config, etc)
+            net, texts = await netstart.prepare(deps.networking, record, self.get,
+                                                deps.host_resolv_conf)
+            etc = netstart.peer_etc_files(record, self.get, container_dir) or \
+                cc.write_etc_files(container_dir, record.config["Hostname"], texts.hosts,
+                                   texts.resolv)
+            fields = cc.spec_fields(record.id, rootfs, record.config, record.host_config, etc,
+                                    net.netns_path)
             spec = deps.spec.build(fields)
             write_atomic(container_dir / "config.json", json.dumps(spec).encode(), 0o600,
                          durable=False)  # rewritten at every start; never seen half-written
@@ -66,6 +69,8 @@ class ContainerSupervision(ContainerServiceBase):
             pid = await shim.start()
         except BaseException as err:
             self._fail_pending_attaches(record.id, err)
+            if deps.networking is not None:
+                deps.networking.schedule_teardown(record.id)
             self._record_start_failure(record, str(err))
             with contextlib.suppress(Exception):
                 deps.rootfs.unmount(record.id)
@@ -73,9 +78,15 @@ class ContainerSupervision(ContainerServiceBase):
         live.shim = shim
         record.state = ContainerState(status="running", pid=pid, started_at=now_rfc3339())
         record.has_been_started = True
+        self._note_network(record)
         self._save(record)
         self._emit(record, "start")
         live.watcher = asyncio.create_task(self._watch(record.id, shim))
+
+    def _note_network(self, record: ContainerRecord) -> None:
+        """inspect's NetworkSettings, as of now (saved with the record)."""
+        if self._deps.networking is not None:
+            record.network_settings = self._deps.networking.settings(record)
 
     def _shim_config(self, record: ContainerRecord) -> ShimConfig:
         paths = self._deps.paths
@@ -177,6 +188,9 @@ class ContainerSupervision(ContainerServiceBase):
             finished_at=status.finished_at if status and status.finished_at else now_rfc3339(),
             error="" if status else "the container's shim disappeared",
         )
+        if self._deps.networking is not None:
+            self._deps.networking.schedule_teardown(container_id)
+        self._note_network(record)
         auto_remove = bool(record.host_config.get("AutoRemove"))
         going = auto_remove or live.removing  # its row is deleted next: no write to disk first
         if not going:

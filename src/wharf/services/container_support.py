@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from wharf.core.errors import InvalidParameter, RuntimeFailure, WharfError
+from wharf.services.container_network import ContainerNetworking
 from wharf.services.events import EventBus
 from wharf.services.protocols import (
     CgroupsPort,
@@ -52,6 +53,7 @@ class ContainerDeps:
     default_runtime: str = "wharf"
     host_resolv_conf: Path = Path("/etc/resolv.conf")
     log_opts: Mapping[str, str] = field(default_factory=dict)  # daemon's json-file defaults
+    networking: ContainerNetworking | None = None  # None: loopback-only containers (tests)
 
 
 @dataclass

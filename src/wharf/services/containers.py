@@ -27,6 +27,7 @@ from wharf.core.errors import (
 )
 from wharf.core.timefmt import now_rfc3339
 from wharf.services import container_config as cc
+from wharf.services import container_network_plan as netplan
 from wharf.services import create_checks, create_policy
 from wharf.services.container_lifecycle import ContainerLifecycle
 from wharf.services.container_record import ContainerRecord
@@ -72,6 +73,10 @@ class ContainerService(ContainerLifecycle, ContainerSignals):
         config = cc.merge_config(request, dict(image.config.get("config") or image.config))
         path, args = cc.command_line(config)
         host_config = cc.default_host_config(host_config, self._deps.default_runtime)
+        networking, net_warnings = netplan.networking_at_create(
+            self._deps.networking.deps.networks if self._deps.networking else None,
+            self.get, config, host_config, networking)
+        warnings += net_warnings
         mounts = cc.mount_points(host_config)
         if name:
             self._registry.reserve_name(name)

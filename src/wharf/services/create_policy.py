@@ -12,9 +12,8 @@ each refused one).
 - ``no-op``: accepted and stored, doing nothing, only where dockerd on Linux does the same
   (``note`` says why).
 
-Networking is a later issue: the default network (``default``/``bridge``) gives a container
-its own network namespace with loopback only until then; ``none`` is the same namespace by
-definition, ``host`` shares the host's.
+Networking (``container_network*``): the network fields are implemented; an endpoint's driver
+options and link-local addresses are refused.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from wharf.core.errors import InvalidParameter
-from wharf.services.container_config import parse_extra_host
+from wharf.lib.extrahosts import ExtraHostError, parse_extra_host
 
 Status = Literal["implemented", "refused", "no-op"]
 IMPLEMENTED: Status = "implemented"
@@ -43,10 +42,6 @@ class FieldPolicy:
 
 def _one_of(*values: object) -> Callable[[Any], bool]:
     return lambda value: value in values
-
-
-def _network_mode_ok(value: Any) -> bool:
-    return value in ("default", "bridge", "none", "host")
 
 
 def _restart_ok(value: Any) -> bool:
@@ -101,12 +96,12 @@ def _extra_hosts_ok(value: Any) -> bool:
 
 
 def _extra_hosts_refusal(value: Any) -> str:
-    """dockerd's message for the first bad ``name:ip`` (``host-gateway``: not yet)."""
+    """dockerd's message for the first bad ``name:ip``."""
     for entry in value:
         try:
             parse_extra_host(entry)
-        except InvalidParameter as err:
-            return err.message
+        except ExtraHostError as err:
+            return str(err)
     return ""
 
 
@@ -115,12 +110,26 @@ def _binds_ok(value: Any) -> bool:
         isinstance(b, str) and b.startswith("/") for b in value)
 
 
+_ENDPOINT_DONE = ("IPAMConfig", "Links", "Aliases", "MacAddress", "NetworkID", "EndpointID",
+                  "Gateway", "IPAddress", "IPPrefixLen", "IPv6Gateway", "GlobalIPv6Address",
+                  "GlobalIPv6PrefixLen", "DNSNames")
+
+
 def _endpoints_ok(value: Any) -> bool:
-    """Entries that only name the default network, with no settings (the docker CLI sends
-    one for ``--network``)."""
-    return isinstance(value, dict) and all(
-        name in ("default", "bridge", "none", "host") and all_zero(settings)
-        for name, settings in value.items())
+    return isinstance(value, dict) and not _endpoints_refusal(value)
+
+
+def _endpoints_refusal(value: Any) -> str:
+    """Endpoint settings wharf does not do (driver options, link-local addresses)."""
+    for settings in value.values():
+        for key, field_value in (settings or {}).items():
+            if key == "IPAMConfig" and not is_zero((field_value or {}).get("LinkLocalIPs")):
+                return "--link-local-ip is not supported yet"
+            if key == "DriverOpts" and not is_zero(field_value):
+                return "--network driver options (driver-opt) are not supported yet"
+            if key not in _ENDPOINT_DONE and not is_zero(field_value):
+                return f"--network {key} is not supported yet"
+    return ""
 
 
 _CONFIG: dict[str, FieldPolicy] = {
@@ -149,7 +158,8 @@ _CONFIG: dict[str, FieldPolicy] = {
     "Entrypoint": FieldPolicy(IMPLEMENTED, "--entrypoint", "the entrypoint"),
     "NetworkDisabled": FieldPolicy(IMPLEMENTED, "", "no network: a namespace with loopback "
                                    "only"),
-    "MacAddress": FieldPolicy(REFUSED, "--mac-address", "networking: a later issue"),
+    "MacAddress": FieldPolicy(IMPLEMENTED, "--mac-address", "the primary endpoint's MAC "
+                              "(API < 1.44; newer clients send it per endpoint)"),
     "OnBuild": FieldPolicy(NOOP, "", "build-time triggers: dockerd stores them, a container "
                            "never runs them"),
     "Labels": FieldPolicy(IMPLEMENTED, "--label", "stored, shown and filtered on"),
@@ -208,11 +218,10 @@ _HOST: dict[str, FieldPolicy] = {
                                    "does nothing with it"),
     "LogConfig": FieldPolicy(IMPLEMENTED, "--log-driver", "json-file with max-size/max-file",
                              accepts=_log_config_ok, refusal=_log_refusal),
-    "NetworkMode": FieldPolicy(IMPLEMENTED, "--network", "default/bridge (own namespace, "
-                               "loopback only until the networking issue), none, host",
-                               accepts=_network_mode_ok,
-                               refusal="--network {value} is not supported yet"),
-    "PortBindings": FieldPolicy(REFUSED, "--publish", "networking: a later issue"),
+    "NetworkMode": FieldPolicy(IMPLEMENTED, "--network", "bridge/default, a user-defined "
+                               "network, none (loopback only), host, container:<id|name>"),
+    "PortBindings": FieldPolicy(IMPLEMENTED, "--publish", "host ports (DNAT and the userland "
+                                "proxy), on 0.0.0.0 and :: when no address is named"),
     "RestartPolicy": FieldPolicy(IMPLEMENTED, "--restart", "only \"no\" so far",
                                  accepts=_restart_ok,
                                  refusal="--restart {value} is not supported yet"),
@@ -229,11 +238,12 @@ _HOST: dict[str, FieldPolicy] = {
     "CapAdd": FieldPolicy(IMPLEMENTED, "--cap-add", "capabilities added"),
     "CapDrop": FieldPolicy(IMPLEMENTED, "--cap-drop", "capabilities dropped"),
     "CgroupnsMode": FieldPolicy(IMPLEMENTED, "--cgroupns", "private or host cgroup namespace"),
-    "Dns": FieldPolicy(REFUSED, "--dns", "networking: a later issue"),
-    "DnsOptions": FieldPolicy(REFUSED, "--dns-option", "networking: a later issue"),
-    "DnsSearch": FieldPolicy(REFUSED, "--dns-search", "networking: a later issue"),
+    "Dns": FieldPolicy(IMPLEMENTED, "--dns", "nameservers in /etc/resolv.conf (forwarded to by "
+                       "the embedded resolver on user-defined networks)"),
+    "DnsOptions": FieldPolicy(IMPLEMENTED, "--dns-option", "options in /etc/resolv.conf"),
+    "DnsSearch": FieldPolicy(IMPLEMENTED, "--dns-search", "search domains in /etc/resolv.conf"),
     "ExtraHosts": FieldPolicy(IMPLEMENTED, "--add-host", "name:ip lines in /etc/hosts "
-                              "(host-gateway: the networking issue)",
+                              "(host-gateway: the default bridge's gateway)",
                               accepts=_extra_hosts_ok, refusal=_extra_hosts_refusal),
     "GroupAdd": FieldPolicy(IMPLEMENTED, "--group-add", "supplementary groups (names from "
                             "the image's /etc/group)"),
@@ -241,13 +251,15 @@ _HOST: dict[str, FieldPolicy] = {
                            accepts=_one_of("private", "shareable", "host"),
                            refusal="--ipc {value} is not supported yet"),
     "Cgroup": FieldPolicy(REFUSED, "--cgroup", "joining another container's cgroup"),
-    "Links": FieldPolicy(REFUSED, "--link", "networking: a later issue"),
+    "Links": FieldPolicy(IMPLEMENTED, "--link", "legacy links: /etc/hosts lines on the default "
+                         "bridge, names only the linking container resolves on user networks"),
     "OomScoreAdj": FieldPolicy(IMPLEMENTED, "--oom-score-adj", "the process's oom_score_adj"),
     "PidMode": FieldPolicy(IMPLEMENTED, "--pid", "own PID namespace or host",
                            accepts=_one_of("host"), refusal="--pid {value} is not supported yet"),
     "Privileged": FieldPolicy(IMPLEMENTED, "--privileged", "every capability and device, no "
                               "seccomp, no masked paths"),
-    "PublishAllPorts": FieldPolicy(REFUSED, "--publish-all", "networking: a later issue"),
+    "PublishAllPorts": FieldPolicy(IMPLEMENTED, "--publish-all", "an ephemeral host port for "
+                                   "each exposed port"),
     "ReadonlyRootfs": FieldPolicy(IMPLEMENTED, "--read-only", "read-only root file system"),
     "SecurityOpt": FieldPolicy(IMPLEMENTED, "--security-opt", "seccomp=<profile JSON>|unconfined, "
                                "no-new-privileges, systempaths=unconfined, apparmor=unconfined,"
@@ -270,8 +282,10 @@ _HOST: dict[str, FieldPolicy] = {
 }
 
 _NETWORKING: dict[str, FieldPolicy] = {
-    "EndpointsConfig": FieldPolicy(REFUSED, "--network <name>/--ip/--network-alias",
-                                   "networking: a later issue", accepts=_endpoints_ok),
+    "EndpointsConfig": FieldPolicy(IMPLEMENTED, "--network <name>/--ip/--network-alias",
+                                   "the networks joined at start: IPAMConfig addresses, "
+                                   "aliases, links, MAC", accepts=_endpoints_ok,
+                                   refusal=_endpoints_refusal),
 }
 
 _BODY: dict[str, FieldPolicy] = {

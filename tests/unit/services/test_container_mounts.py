@@ -89,20 +89,11 @@ def test_inspect_lists_mount_tmpfs_entries_but_not_tmpfs_flags(tmp_path: Path) -
     ]
 
 
-def test_extra_hosts_are_written_after_the_defaults_in_order() -> None:
-    text = cc.hosts_file("box", ["db:192.0.2.10", "v6:2001:db8::1", "mapped:::ffff:10.0.0.1"])
-    lines = text.splitlines()
-    assert lines[-4:] == ["192.0.2.10\tdb", "2001:db8::1\tv6", "10.0.0.1\tmapped",
-                          "127.0.1.1\tbox"]
-    assert lines[0] == "127.0.0.1\tlocalhost"
-
-
 @pytest.mark.parametrize(("entry", "message"), [
     ("nohost", 'bad format for add-host: "nohost"'),
     (":192.0.2.1", 'bad format for add-host: ":192.0.2.1"'),
     ("db:300.1.1.1", 'invalid IP address in add-host: "300.1.1.1"'),
     ("db:", 'invalid IP address in add-host: ""'),
-    ("gw:host-gateway", "--add-host gw:host-gateway (host-gateway) is not supported yet"),
 ])
 def test_bad_extra_hosts_are_a_400_with_dockerds_message(entry: str, message: str) -> None:
     with pytest.raises(InvalidParameter) as caught:

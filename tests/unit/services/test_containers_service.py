@@ -9,7 +9,9 @@ from pathlib import Path
 from tests.unit.services.fakes import FakeExit, World, body
 
 from wharf.core.timefmt import parse_rfc3339, seconds_rfc3339
-from wharf.services.container_config import merge_config, parse_signal, resolv_conf_for_container
+from wharf.services.container_config import merge_config, parse_signal
+from wharf.services.container_network_start import bare_etc
+from wharf.services.container_network_types import EtcInput
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerService
 
@@ -30,8 +32,9 @@ def test_merge_config_follows_dockers_rules() -> None:
 def test_signals_and_resolv_conf() -> None:
     assert parse_signal("SIGKILL") == 9 and parse_signal("kill") == 9 and parse_signal("15") == 15
     assert parse_signal(None) == 15
-    text = resolv_conf_for_container("nameserver 127.0.0.53\nnameserver 1.1.1.1\nsearch x\n")
-    assert text == "nameserver 1.1.1.1\nsearch x\n"
+    texts = bare_etc(EtcInput("none", "box"), "nameserver 127.0.0.53\nnameserver 1.1.1.1\n"
+                                               "search x\n")
+    assert texts.resolv == "nameserver 1.1.1.1\nsearch x\n"
 
 
 def test_time_round_trip() -> None:
