@@ -25,6 +25,7 @@ import shutil
 from wharf.core.errors import WharfError
 from wharf.core.timefmt import now_rfc3339
 from wharf.services import container_config as cc
+from wharf.services import container_network_restore as netrestore
 from wharf.services.container_record import ContainerRecord, ContainerState
 from wharf.services.container_supervision import ContainerSupervision
 
@@ -50,10 +51,14 @@ class ContainerLifecycle(ContainerSupervision):
                 with contextlib.suppress(WharfError):
                     await self.remove(record.id, force=True, volumes=False)
             elif record.state.running:
+                if self._deps.networking is not None:
+                    netrestore.restore(self._deps.networking, record)
                 await self._reattach(record)
             else:
                 await self._settle_stopped(record)
         await self._remove_orphans()
+        if self._deps.networking is not None:
+            await netrestore.reconcile(self._deps.networking)
 
     async def _reattach(self, record: ContainerRecord) -> None:
         container_dir = self._deps.paths.container_dir(record.id)
@@ -144,6 +149,8 @@ class ContainerLifecycle(ContainerSupervision):
 
     async def shutdown(self) -> None:
         """Stop watching (the containers still running keep running under their shims)."""
+        if self._deps.networking is not None:
+            await self._deps.networking.drain()
         tasks = [live.watcher for live in self._live.values() if live.watcher]
         for task in tasks:
             task.cancel()

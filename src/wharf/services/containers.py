@@ -30,6 +30,7 @@ from wharf.services import container_config as cc
 from wharf.services import container_network_plan as netplan
 from wharf.services import create_checks, create_policy
 from wharf.services.container_lifecycle import ContainerLifecycle
+from wharf.services.container_network_ops import ContainerNetworkOps
 from wharf.services.container_record import ContainerRecord
 from wharf.services.container_signals import ContainerSignals
 from wharf.services.container_support import (
@@ -44,7 +45,7 @@ from wharf.services.protocols import StreamPort
 log = logging.getLogger(__name__)
 
 
-class ContainerService(ContainerLifecycle, ContainerSignals):
+class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps):
     """Every container the daemon knows, and what can be done to them."""
 
     # ---- create -------------------------------------------------------------------------

@@ -239,7 +239,11 @@ class FakeLauncher:
 
 
 class FakeSpec:
+    def __init__(self) -> None:
+        self.built: list[dict[str, Any]] = []  # the fields of each build
+
     def build(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        self.built.append(dict(fields))
         return {"root": {"path": str(fields["rootfs"])},
                 "process": {"args": list(fields["args"]), "env": list(fields["env"]),
                             "cwd": fields["cwd"], "terminal": fields["tty"],
@@ -303,6 +307,7 @@ class World:
     store: FakeStore = field(default_factory=FakeStore)
     events: EventBus = field(default_factory=EventBus)
     log_opts: dict[str, str] = field(default_factory=dict)
+    networking: Any = None  # network_fakes.networking(root)[0] for the network tests
     rootfs: FakeRootfs = field(init=False)
 
     def __post_init__(self) -> None:
@@ -316,6 +321,7 @@ class World:
             shims=self.launcher, spec=self.spec, cgroups=self.cgroups, store=self.store,
             events=self.events, runtimes={"wharf": "wharf", "runc": "/usr/sbin/runc"},
             host_resolv_conf=self.root / "resolv.conf", log_opts=self.log_opts,
+            networking=self.networking,
         )
 
     def containers(self) -> ContainerService:
