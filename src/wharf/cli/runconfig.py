@@ -27,6 +27,8 @@ CREATE_FLAGS = (
     Flag("cpu-shares", "c", INT, "CPU shares (relative weight)"),
     Flag("cpus", "", STRING, "Number of CPUs", type_name="decimal"),
     Flag("dns", "", LIST, "Set custom DNS servers"),
+    Flag("dns-option", "", LIST, "Set DNS options"),
+    Flag("dns-search", "", LIST, "Set custom DNS search domains"),
     Flag("domainname", "", STRING, "Container NIS domain name"),
     Flag("entrypoint", "", STRING, "Overwrite the default ENTRYPOINT of the image"),
     Flag("env", "e", LIST, "Set environment variables"),
@@ -37,14 +39,19 @@ CREATE_FLAGS = (
     Flag("init", "", BOOL, "Run an init inside the container that forwards signals and reaps "
                            "processes"),
     Flag("interactive", "i", BOOL, "Keep STDIN open even if not attached"),
+    Flag("ip", "", STRING, "IPv4 address (e.g., 172.30.100.104)"),
+    Flag("ip6", "", STRING, "IPv6 address (e.g., 2001:db8::33)"),
     Flag("ipc", "", STRING, "IPC mode to use"),
     Flag("label", "l", LIST, "Set meta data on a container"),
+    Flag("link", "", LIST, "Add link to another container"),
+    Flag("mac-address", "", STRING, "Container MAC address (e.g., 92:d0:c6:0a:29:33)"),
     Flag("memory", "m", STRING, "Memory limit", type_name="bytes"),
     Flag("memory-swap", "", STRING, "Swap limit equal to memory plus swap: '-1' to enable "
                                     "unlimited swap", type_name="bytes"),
     Flag("mount", "", LIST, "Attach a filesystem mount to the container"),
     Flag("name", "", STRING, "Assign a name to the container"),
     Flag("network", "", STRING, "Connect a container to a network", type_name="network"),
+    Flag("network-alias", "", LIST, "Add network-scoped alias for the container"),
     Flag("pid", "", STRING, "PID namespace to use"),
     Flag("pids-limit", "", INT, "Tune container pids limit (set -1 for unlimited)"),
     Flag("platform", "", STRING, "Set platform if server is multi-platform capable"),
@@ -264,7 +271,9 @@ def build_create_body(opts: Parsed, env: Mapping[str, str], detach: bool) -> dic
     if opts.changed("stop-timeout"):
         config["StopTimeout"] = opts["stop-timeout"]
     config["HostConfig"] = build_host_config(opts, binds, bindings)
-    config["NetworkingConfig"] = {"EndpointsConfig": {}}
+    from wharf.cli.runnetwork import endpoints_config  # (it builds on this module)
+
+    config["NetworkingConfig"] = {"EndpointsConfig": endpoints_config(opts)}
     return config
 
 
@@ -274,7 +283,9 @@ def build_host_config(opts: Parsed, binds: list[str],
         "Binds": binds or None, "NetworkMode": opts["network"] or "default",
         "PortBindings": bindings, "RestartPolicy": parse_restart(str(opts["restart"])),
         "AutoRemove": opts["rm"], "CapAdd": opts["cap-add"] or None,
-        "CapDrop": opts["cap-drop"] or None, "Dns": opts["dns"],
+        "CapDrop": opts["cap-drop"] or None, "Dns": _dns_servers(opts["dns"]),
+        "DnsOptions": opts["dns-option"], "DnsSearch": opts["dns-search"],
+        "Links": _links(opts["link"]) or None,
         "ExtraHosts": _extra_hosts(opts["add-host"]) or None,
         "GroupAdd": opts["group-add"] or None, "IpcMode": opts["ipc"],
         "PidMode": opts["pid"], "Privileged": opts["privileged"],
@@ -301,6 +312,18 @@ def build_host_config(opts: Parsed, binds: list[str],
 
         host["Mounts"] = [parse_mount_flag(value) for value in opts["mount"]]
     return host
+
+
+def _dns_servers(values: list[str]) -> list[str]:
+    from wharf.cli.runnetwork import dns_server  # (it builds on this module)
+
+    return [dns_server(value) for value in values]
+
+
+def _links(values: list[str]) -> list[str]:
+    from wharf.cli.runnetwork import link  # (it builds on this module)
+
+    return [link(value) for value in values]
 
 
 def _extra_hosts(values: list[str]) -> list[str]:
