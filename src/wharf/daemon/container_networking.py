@@ -4,10 +4,8 @@ resolver's names and servers, the /etc file builder, the daemon's DNS defaults."
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from wharf.core.netspec import BridgeSpec
 from wharf.daemon.netconfig import NetworkOptions
 from wharf.network.portalloc import PortAllocator, parse_ephemeral_range
 from wharf.services import container_network_etc
@@ -23,9 +21,8 @@ from wharf.services.container_network_types import (
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
 
-def container_networking(options: NetworkOptions, networks: NetworksPort, driver: DriverPort,
-                         bridges: Callable[[], list[BridgeSpec]]) -> ContainerNetworking:
-    """``bridges``: every bridge network's spec (the sweep at start keeps their rules)."""
+def container_networking(options: NetworkOptions, networks: NetworksPort,
+                         driver: DriverPort) -> ContainerNetworking:
     try:
         ephemeral = parse_ephemeral_range(EPHEMERAL_RANGE.read_text())
     except OSError:
@@ -34,5 +31,4 @@ def container_networking(options: NetworkOptions, networks: NetworksPort, driver
         networks=networks, driver=driver, ports=PortAllocator(ephemeral=ephemeral),
         dns=ContainerDns(), etc=container_network_etc.build,
         dns_defaults=DnsDefaults(options.dns, options.dns_search, options.dns_opts),
-        bridges=bridges,
     ))

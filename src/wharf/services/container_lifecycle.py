@@ -58,7 +58,8 @@ class ContainerLifecycle(ContainerSupervision):
                 await self._settle_stopped(record)
         await self._remove_orphans()
         if self._deps.networking is not None:
-            await netrestore.reconcile(self._deps.networking)
+            await netrestore.reconcile(self._deps.networking, self.get,
+                                       self._deps.host_resolv_conf)
 
     async def _reattach(self, record: ContainerRecord) -> None:
         container_dir = self._deps.paths.container_dir(record.id)

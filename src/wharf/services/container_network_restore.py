@@ -1,18 +1,21 @@
-"""At the daemon's start: the running containers' networking as it was (endpoints back in the
-networks' books, host ports held again, names back with the embedded resolver), then the host
-made to agree: the driver's sweep removes what no live container owns (netns mounts, rules of
-gone bridges; after a ``kill -9`` of wharfd too), the bridges' rules are put back and the
-running containers' ports published again (the userland proxy died with the old daemon)."""
+"""At the daemon's start, after the network service's (``NetworkService.start``: the driver's
+sweep of what no running container owns, after a ``kill -9`` of wharfd too, and the bridges
+made again): the running containers' networking as it was (endpoints back in the networks'
+books, host ports held again, names back with the embedded resolver), their ports published
+again (the sweep removed their rules; the userland proxy died with the old daemon) and their
+DNS served again. A container found dead meanwhile is torn down as at any exit."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from wharf.core.errors import WharfError
 from wharf.core.netspec import Sandbox
 from wharf.services import container_network_ports as ports
-from wharf.services.container_network import ContainerNetworking
+from wharf.services import container_network_start as netstart
+from wharf.services.container_network import ContainerNetworking, Lookup
 from wharf.services.container_network_plan import BRIDGE, HOST, kind_of, mode_of, resolve
 from wharf.services.container_network_types import Attachment, ContainerNet
 from wharf.services.container_record import ContainerRecord
@@ -52,28 +55,36 @@ def restore(networking: ContainerNetworking, record: ContainerRecord) -> None:
     networking.dns.register(record.id, networking.registrations(record, net), {}, False)
 
 
-async def reconcile(networking: ContainerNetworking) -> None:
-    """Sweep what no live container owns, put the bridges' rules back, publish again."""
-    live = {cid for cid, net in networking.running.items() if net.sandbox is not None}
-    await asyncio.to_thread(_reconcile_host, networking, live)
-
-
-def _reconcile_host(networking: ContainerNetworking, live: set[str]) -> None:
-    driver = networking.deps.driver
-    bridges = networking.deps.bridges()
-    try:
-        for swept in driver.sweep(live, {b.ifname for b in bridges}):
-            log.warning("removed a network leftover: %s", swept)
-    except Exception as err:
-        log.warning("sweeping network leftovers: %s", err)
-    for bridge in bridges:
+async def reconcile(networking: ContainerNetworking, lookup: Lookup, host_resolv: Path) -> None:
+    """After the network service's start (its sweep and bridges): publish the running
+    containers' ports again and serve their DNS sockets again (bound anew in their sandboxes:
+    the old ones closed with the old daemon)."""
+    await asyncio.to_thread(_publish_again, networking)
+    for container_id, net in list(networking.running.items()):
+        if not any(a.dns_enabled for a in net.attachments):
+            continue
         try:
-            driver.ensure_bridge(bridge)
-        except Exception as err:
-            log.warning("bridge %s: %s", bridge.ifname, err)
+            record = lookup(container_id)
+            sockets = await asyncio.to_thread(networking.deps.driver.bind_dns, container_id)
+            texts = netstart.etc_texts(networking, record, net, lookup, _read(host_resolv),
+                                       networking.deps.dns_defaults)
+            await networking.dns.serve(container_id, sockets, texts.upstreams)
+            net.resolv_upstreams = texts.upstreams
+        except (WharfError, OSError) as err:
+            log.warning("container %s: DNS not served again: %s", container_id, err)
+
+
+def _publish_again(networking: ContainerNetworking) -> None:
     for container_id, net in networking.running.items():
         if net.mappings and net.mode != HOST:
             try:
-                driver.publish(net.mappings)
+                networking.deps.driver.publish(net.mappings)
             except Exception as err:
                 log.warning("container %s: ports not published again: %s", container_id, err)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""

@@ -58,8 +58,7 @@ class DriverPort(Protocol):
     def disconnect(self, container_id: str, endpoint: EndpointSpec) -> None: ...
     def publish(self, mappings: list[PortMapping]) -> None: ...
     def unpublish(self, mappings: list[PortMapping]) -> None: ...
-    def sweep(self, live_containers: set[str], own_bridges: set[str]) -> list[str]: ...
-    def ensure_bridge(self, spec: BridgeSpec) -> None: ...
+    def bind_dns(self, container_id: str) -> list[socket.socket]: ...  # in its sandbox
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,6 @@ class NetworkingDeps:
     dns: DnsPort
     etc: EtcBuilder
     dns_defaults: DnsDefaults = DnsDefaults()
-    bridges: Callable[[], list[BridgeSpec]] = list  # every bridge network's (daemon start)
     host_hosts: Path = Path("/etc/hosts")  # copied for --network host
 
 

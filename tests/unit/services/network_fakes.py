@@ -5,6 +5,7 @@ its calls, with a host port that is "taken" by someone else on demand."""
 from __future__ import annotations
 
 import ipaddress
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,12 +131,9 @@ class FakeDriver:
     def unpublish(self, mappings: list[PortMapping]) -> None:
         self.published = [m for m in self.published if m not in mappings]
 
-    def sweep(self, live_containers: set[str], own_bridges: set[str]) -> list[str]:
-        self.calls.append(("sweep", (live_containers, own_bridges)))
+    def bind_dns(self, container_id: str) -> list[socket.socket]:
+        self.calls.append(("bind_dns", container_id))
         return []
-
-    def ensure_bridge(self, spec: BridgeSpec) -> None:
-        self.calls.append(("ensure_bridge", spec.ifname))
 
 
 def networking(root: Path) -> tuple[ContainerNetworking, FakeNetworks, FakeDriver]:
@@ -144,6 +142,5 @@ def networking(root: Path) -> tuple[ContainerNetworking, FakeNetworks, FakeDrive
     deps = NetworkingDeps(networks=networks, driver=driver,
                           ports=PortAllocator(ephemeral=(40000, 40100)), dns=ContainerDns(),
                           etc=container_network_etc.build, dns_defaults=DnsDefaults(),
-                          bridges=lambda: [networks.bridge_spec(networks.resolve("bridge"))],
                           host_hosts=root / "hosts")
     return ContainerNetworking(deps), networks, driver

@@ -223,20 +223,24 @@ def test_connect_and_disconnect_running_and_stopped(tmp_path: Path) -> None:
     run(tmp_path, scenario)
 
 
-def test_restore_holds_ports_again_sweeps_and_publishes(tmp_path: Path) -> None:
+def test_restore_holds_ports_again_and_publishes(tmp_path: Path) -> None:
     async def scenario(service: ContainerService, networks: FakeNetworks, driver: FakeDriver,
                        world: World) -> None:
         cid = create(service, HostConfig={"PortBindings": {"80/tcp": [{"HostPort": "8081"}]}})
         await service.start(cid)
+        networks.add("named", "10.80.0.0/24")
+        on_user = create(service, "u1", HostConfig={"NetworkMode": "named"})
+        await service.start(on_user)
         net2, _, driver2 = networking(tmp_path)
         net2.deps.networks.networks.update(networks.networks)  # type: ignore[attr-defined]
         world.networking = net2
         restored = world.containers()
         await restored.restore()
         assert net2.ports.is_held("0.0.0.0", "tcp", 8081)
-        assert driver2.calls[0] == ("sweep", ({cid}, {"wt0"}))
-        assert ("ensure_bridge", "wt0") in driver2.calls
         assert {m.host_port for m in driver2.published} == {8081}
+        assert ("bind_dns", on_user) in driver2.calls and ("bind_dns", cid) not in driver2.calls
+        decision = net2.dns.resolver.decide(on_user, "u1", TYPE_A)  # type: ignore[attr-defined]
+        assert [str(a) for a in decision.addresses] == ["10.80.0.2"]
         await restored.shutdown()
 
     run(tmp_path, scenario)
