@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from typing import Any
 
 from wharf.core.errors import Forbidden, InvalidParameter, WharfError
@@ -60,8 +61,9 @@ class ContainerNetworkOps(ContainerServiceBase):
         used = {a.endpoint.spec.ifname for a in net.attachments}
         ifname = next(f"eth{i}" for i in range(len(used) + 1) if f"eth{i}" not in used)
         endpoint = networking.deps.networks.join(record.id, network, dict(config), ifname)
+        spec = dataclasses.replace(endpoint.spec, gateways=())  # the default route stays
         try:
-            await asyncio.to_thread(networking.deps.driver.connect, record.id, endpoint.spec)
+            await asyncio.to_thread(networking.deps.driver.connect, record.id, spec)
         except BaseException:
             networking.deps.networks.leave(record.id, network.id)
             raise

@@ -59,13 +59,18 @@ def plan_endpoints(networks: NetworksPort, host_config: dict[str, Any],
     ordered += [(name, dict(settings or {})) for name, settings in asked.items()]
     plan: dict[str, dict[str, Any]] = {}
     for ref, settings in ordered:
-        network = resolve(networks, DEFAULT_NETWORK if ref == "default" else ref)
-        if network.name in plan:
-            raise Conflict(f"endpoint with name already exists in network {network.name}")
-        check_endpoint_config(network.name, settings)
+        ref = DEFAULT_NETWORK if ref == "default" else ref
+        try:  # an unknown network fails the start, as in dockerd (a 404 here would make
+            network = networks.resolve(ref)  # the docker CLI pull the image)
+            name, found = network.name, {"NetworkID": network.id}
+        except NotFound:
+            name, found = ref, {}
+        if name in plan:
+            raise Conflict(f"endpoint with name already exists in network {name}")
+        check_endpoint_config(name, settings)
         kept = {k: v for k, v in settings.items()
                 if k in _ENDPOINT_FIELDS and k not in _IGNORED_AT_CREATE and v}
-        plan[network.name] = {**kept, "NetworkID": network.id}
+        plan[name] = {**kept, **found}
     return plan
 
 

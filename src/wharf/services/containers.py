@@ -96,6 +96,7 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
             runtime=runtime,
             mounts=mounts,
         )
+        self._note_network_settings(record)
         self._make(record, image)
         self._emit(record, "create")
         return record, warnings

@@ -23,8 +23,8 @@ from tests.support.daemons import (
     shut_down_wharfd,
     start_wharfd,
     sweep_shims,
-    test_bridge_name,
 )
+from tests.support.daemons import test_bridge_name as bridge_of
 from tests.support.scratch import scratch_dir
 
 
@@ -53,7 +53,7 @@ def test_removed_containers_leave_no_netns_veth_or_rule(own_tmp: Path) -> None:
         name = unique("gone")
         daemon.docker("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:80", "busybox",
                       "sleep", "60")
-        bridge = test_bridge_name(own_tmp)
+        bridge = bridge_of(own_tmp)
         assert len(interfaces_on(bridge)) == 1
         daemon.docker("rm", "-f", name)
         assert wait_for(lambda: not netns_files(daemon))
@@ -76,7 +76,7 @@ def test_kill_9_of_wharfd_then_restart_sweeps_leftovers(own_tmp: Path) -> None:
         daemon.proc.wait(10)
         sweep_shims(daemon.data_root)  # the container dies with its shim, unseen
         daemon = start_wharfd(own_tmp)
-        bridge = test_bridge_name(own_tmp)
+        bridge = bridge_of(own_tmp)
         assert wait_for(lambda: cid not in netns_files(daemon))
         assert wait_for(lambda: not interfaces_on(bridge))
         assert not [rule for rule in bridge_rules(bridge) if f"--dport {port}" in rule]

@@ -119,7 +119,8 @@ class FakeDriver:
         self.sandboxes[container_id].append(endpoint)
 
     def disconnect(self, container_id: str, endpoint: EndpointSpec) -> None:
-        self.sandboxes[container_id].remove(endpoint)
+        self.sandboxes[container_id] = [e for e in self.sandboxes[container_id]
+                                        if e.ifname != endpoint.ifname]
 
     def publish(self, mappings: list[PortMapping]) -> None:
         for mapping in mappings:

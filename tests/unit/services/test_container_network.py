@@ -173,8 +173,10 @@ def test_none_host_and_container_modes(tmp_path: Path) -> None:
 def test_create_checks_networks_and_dockers_messages(tmp_path: Path) -> None:
     async def scenario(service: ContainerService, networks: FakeNetworks, driver: FakeDriver,
                        world: World) -> None:
+        unknown = create(service, HostConfig={"NetworkMode": "nope"})  # dockerd: at start
         with pytest.raises(NotFound, match="network nope not found"):
-            create(service, HostConfig={"NetworkMode": "nope"})
+            await service.start(unknown)
+        assert unknown not in driver.sandboxes
         with pytest.raises(InvalidParameter, match="user specified IP address is supported on "
                                                    "user defined networks only"):
             create(service, NetworkingConfig={"EndpointsConfig": {"bridge": {
