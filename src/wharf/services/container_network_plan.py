@@ -82,7 +82,9 @@ def resolve(networks: NetworksPort, ref: str) -> Any:
 
 
 def check_endpoint_config(network_name: str, settings: dict[str, Any]) -> None:
-    """dockerd's checks of one endpoint's settings (``validateEndpointSettings``)."""
+    """dockerd's checks of one endpoint's settings (``validateEndpointSettings``). Aliases on
+    a network without DNS (the default bridge) are kept and do nothing: Compose and
+    testcontainers send them."""
     ipam = settings.get("IPAMConfig") or {}
     if ipam.get("LinkLocalIPs"):
         raise InvalidParameter("--link-local-ip is not supported yet")
@@ -102,9 +104,6 @@ def check_endpoint_config(network_name: str, settings: dict[str, Any]) -> None:
             raise InvalidParameter(f"invalid IPv{version} address: {address}") from None
         if parsed.version != version:
             raise InvalidParameter(f"invalid IPv{version} address: {address}")
-    if settings.get("Aliases") and not user_defined:
-        raise InvalidParameter("network-scoped alias is supported only for containers in "
-                               "user defined networks")
     mac = settings.get("MacAddress")
     if mac and not _mac_ok(str(mac)):
         raise InvalidParameter(f"invalid MAC address: {mac}")
