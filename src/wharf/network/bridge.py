@@ -20,7 +20,9 @@ from pyroute2.netlink.exceptions import NetlinkError
 
 from wharf.core.netspec import BridgeSpec
 
-__all__ = ["bridge_exists", "delete_bridge", "enable_ip_forward", "ensure_bridge"]
+__all__ = [
+    "bridge_exists", "delete_bridge", "enable_ip_forward", "ensure_bridge", "interface_exists",
+]
 
 PROC_SYS = Path("/proc/sys/net")
 EEXIST, ENODEV = 17, 19
@@ -28,6 +30,12 @@ EEXIST, ENODEV = 17, 19
 
 def bridge_exists(name: str) -> bool:
     return (Path("/sys/class/net") / name / "bridge").is_dir()
+
+
+def interface_exists(name: str) -> bool:
+    """Whether the host's namespace has an interface ``name`` (sysfs shows the namespace it
+    was mounted in: the host's)."""
+    return bool(name) and "/" not in name and (Path("/sys/class/net") / name).exists()
 
 
 def ensure_bridge(spec: BridgeSpec) -> None:
