@@ -7,14 +7,16 @@ that calls (an ``IPRoute`` used from another thread talks to *that* thread's nam
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+from pathlib import Path
 from typing import Any
 
 from wharf.core.errors import NotFound
 from wharf.core.netspec import EndpointSpec
 
-__all__ = ["add_veth", "configure_inside", "interface_index", "loopback_up"]
+__all__ = ["add_veth", "configure_inside", "interface_index", "ipv6_switch", "loopback_up"]
 
 IFA_F_NODAD = 0x02  # no duplicate address detection: the address is usable at once (Docker's)
 
@@ -45,10 +47,20 @@ def loopback_up(sandbox: Any) -> None:
     sandbox.link("set", index=interface_index(sandbox, "lo"), state="up")
 
 
+def ipv6_switch(ifname: str, enabled: bool) -> None:
+    """IPv6 on or off for one interface of the calling thread's namespace (``/proc/sys/net``
+    follows the thread's namespace). Off for an endpoint without IPv6 addresses, as Docker
+    does: no link-local address, no router advertisements taken on an IPv4-only network."""
+    knob = Path("/proc/sys/net/ipv6/conf") / ifname / "disable_ipv6"
+    with contextlib.suppress(FileNotFoundError):  # a kernel without IPv6
+        knob.write_text("0\n" if enabled else "1\n")
+
+
 def configure_inside(sandbox: Any, spec: EndpointSpec) -> None:
-    """MAC, addresses, up, then a default route through each gateway (from the sandbox's
-    socket)."""
+    """IPv6 switch, MAC, addresses, up, then a default route through each gateway (from the
+    sandbox's socket, in its thread)."""
     index = interface_index(sandbox, spec.ifname)
+    ipv6_switch(spec.ifname, any(ipaddress.ip_interface(a).version == 6 for a in spec.addresses))
     if spec.mac:
         sandbox.link("set", index=index, address=spec.mac)
     for text in spec.addresses:

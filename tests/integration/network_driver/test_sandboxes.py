@@ -55,7 +55,7 @@ def test_two_sandboxes_reach_each_other_and_the_host_is_untouched(net: Net) -> N
     inside = net.inside("c1", _interfaces_inside)
     assert sorted(inside) == ["eth0", "lo"]
     assert inside["eth0"][0] == first.mac
-    assert f"{net.prefix}2/24" in inside["eth0"][1]
+    assert inside["eth0"][1] == [f"{net.prefix}2/24"]  # IPv4-only: no link-local IPv6
     for host_side in (first.host_ifname, second.host_ifname):  # on the bridge, on the host
         assert Path(f"/sys/class/net/{host_side}/master").resolve().name == net.spec.ifname
     server = net.inside("c2", lambda: _listener((f"{net.prefix}3", 8000)))
