@@ -26,6 +26,8 @@ __all__ = [
 
 PROC_SYS = Path("/proc/sys/net")
 EEXIST, ENODEV = 17, 19
+SCOPE_UNIVERSE = 0
+IFA_F_NODAD = 0x02
 
 
 def bridge_exists(name: str) -> bool:
@@ -39,20 +41,36 @@ def interface_exists(name: str) -> bool:
 
 
 def ensure_bridge(spec: BridgeSpec) -> None:
+    """The bridge with exactly the spec's global addresses (one left from another ``bip`` is
+    taken off; link-local ones stay), its MTU and IPv6 switch, up."""
     with IPRoute() as ipr:
         index = _link(ipr, spec)
         _ipv6_switch(spec.ifname, any(_version(a) == 6 for a in spec.addresses))
-        present = {(a.get_attr("IFA_ADDRESS"), a["prefixlen"])
-                   for a in ipr.addr("dump", index=index)}
+        wanted = {_key(text) for text in spec.addresses}
+        present = set()
+        for addr in ipr.addr("dump", index=index):
+            key = (addr.get_attr("IFA_ADDRESS"), addr["prefixlen"])
+            present.add(key)
+            if key not in wanted and addr["scope"] == SCOPE_UNIVERSE:
+                ipr.addr("del", index=index, address=key[0], prefixlen=key[1],
+                         family=addr["family"])
         for text in spec.addresses:
-            iface = ipaddress.ip_interface(text)
-            if (str(iface.ip), iface.network.prefixlen) in present:
-                continue
-            family = socket.AF_INET6 if iface.version == 6 else socket.AF_INET
-            extra = {"flags": 0x02} if iface.version == 6 else {}  # IFA_F_NODAD
-            ipr.addr("add", index=index, address=str(iface.ip),
-                     prefixlen=iface.network.prefixlen, family=family, **extra)
+            if _key(text) not in present:
+                _add_address(ipr, index, text)
         ipr.link("set", index=index, state="up")
+
+
+def _key(text: str) -> tuple[str, int]:
+    iface = ipaddress.ip_interface(text)
+    return str(iface.ip), iface.network.prefixlen
+
+
+def _add_address(ipr: Any, index: int, text: str) -> None:
+    iface = ipaddress.ip_interface(text)
+    family = socket.AF_INET6 if iface.version == 6 else socket.AF_INET
+    extra = {"flags": IFA_F_NODAD} if iface.version == 6 else {}
+    ipr.addr("add", index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen,
+             family=family, **extra)
 
 
 def _link(ipr: Any, spec: BridgeSpec) -> int:

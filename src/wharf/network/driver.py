@@ -11,9 +11,18 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
-from wharf.core.errors import InvalidParameter, NotFound, NotImplementedByWharf, RuntimeFailure
+from pyroute2.netlink.exceptions import NetlinkError
+
+from wharf.core.errors import (
+    InvalidParameter,
+    NotFound,
+    NotImplementedByWharf,
+    RuntimeFailure,
+    WharfError,
+)
 from wharf.core.netspec import BridgeSpec, EndpointSpec, PortMapping, Sandbox
 from wharf.network import bridge, netns, sandbox
 from wharf.network.firewall_detect import Backend, detect_backend
@@ -41,7 +50,8 @@ class BridgeDriver:
         del ip_masq
 
     def ensure_bridge(self, spec: BridgeSpec) -> None:
-        bridge.ensure_bridge(spec)
+        with _host_errors(f"setting up bridge {spec.ifname}"):
+            bridge.ensure_bridge(spec)
         if self._firewall is not None:
             self._firewall.add_bridge(spec)
         if self._ip_forward:
@@ -49,29 +59,37 @@ class BridgeDriver:
 
     def remove_bridge(self, spec: BridgeSpec) -> None:
         failures = self._firewall.remove_bridge(spec) if self._firewall is not None else []
-        bridge.delete_bridge(spec.ifname)
+        with _host_errors(f"deleting bridge {spec.ifname}"):
+            bridge.delete_bridge(spec.ifname)
         if failures:
             raise RuntimeFailure("; ".join(failures))
 
     def create_sandbox(self, container_id: str, endpoints: list[EndpointSpec],
                        dns: bool) -> Sandbox:
         path = self._path(container_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        netns.remove(path)  # a file left by a crash: its container is not running
-        sockets = sandbox.make_sandbox(path, endpoints, dns)
+        with _host_errors(f"creating the network sandbox of {container_id}"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            netns.remove(path)  # a file left by a crash: its container is not running
+            sockets = sandbox.make_sandbox(path, endpoints, dns)
         return Sandbox(container_id, str(path), sockets)
 
     def remove_sandbox(self, container_id: str) -> None:
-        netns.remove(self._path(container_id))
+        path = self._path(container_id)
+        with _host_errors(f"removing the network sandbox of {container_id}"):
+            netns.remove(path)
 
     def sandbox_path(self, container_id: str) -> str:
         return str(self.netns_dir / container_id)
 
     def connect(self, container_id: str, endpoint: EndpointSpec) -> None:
-        sandbox.add_endpoint(self._existing(container_id), endpoint)
+        path = self._existing(container_id)
+        with _host_errors(f"connecting {container_id} to {endpoint.bridge}"):
+            sandbox.add_endpoint(path, endpoint)
 
     def disconnect(self, container_id: str, endpoint: EndpointSpec) -> None:
-        sandbox.remove_endpoint(self._existing(container_id), endpoint)
+        path = self._existing(container_id)
+        with _host_errors(f"disconnecting {container_id} from {endpoint.bridge}"):
+            sandbox.remove_endpoint(path, endpoint)
 
     def publish(self, mappings: list[PortMapping]) -> None:
         done: list[PortMapping] = []
@@ -137,6 +155,18 @@ class BridgeDriver:
         if not path.is_file():
             raise NotFound(f"container {container_id} has no network sandbox")
         return path
+
+
+@contextlib.contextmanager
+def _host_errors(what: str) -> Iterator[None]:
+    """A netlink or system error as a RuntimeFailure saying what was being done; wharf's own
+    errors (NotFound, Conflict...) pass unchanged."""
+    try:
+        yield
+    except WharfError:
+        raise
+    except (NetlinkError, OSError) as exc:
+        raise RuntimeFailure(f"{what}: {exc}") from exc
 
 
 def _firewall(iptables: bool, ip6tables: bool, userland_proxy: bool,

@@ -76,7 +76,8 @@ class HostFirewall:
         for address in spec.addresses:
             family, subnet = _subnet(address)
             if self.enabled(family):
-                net = BridgeNet(spec.ifname, subnet, spec.internal, spec.icc, spec.user_defined)
+                net = BridgeNet(spec.ifname, subnet, spec.internal, spec.icc, spec.user_defined,
+                                spec.masquerade)
                 sets.append(bridge_rules(net, userland_proxy=not self._hairpin_nat))
         return sets
 

@@ -110,7 +110,8 @@ def _add_bridge(chains: dict[str, list[str]], fam: str, net: BridgeNet, proxy: b
         ]
         chains["forward"].append(icc)
         return
-    chains["postrouting"].append(f"{fam} saddr {subnet} oifname != {br} masquerade")
+    if net.masquerade:
+        chains["postrouting"].append(f"{fam} saddr {subnet} oifname != {br} masquerade")
     if not proxy:
         chains["postrouting"].append(f"oifname {br} fib saddr type local masquerade")
     chains["dnat"].insert(0, f"iifname {br} return")

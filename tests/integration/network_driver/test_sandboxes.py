@@ -3,6 +3,8 @@ endpoints come and go on a running sandbox, removal takes the veth with it."""
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import socket
 import threading
 import time
@@ -10,9 +12,12 @@ from pathlib import Path
 
 from pyroute2 import IPRoute
 from tests.integration.network_driver.netenv import PID, Net, connect_from, free_third
+from tests.unit.network.dns_wire import answer_rdatas, query_bytes
 
 from wharf.core.netspec import BridgeSpec, EndpointSpec
 from wharf.network import bridge
+from wharf.network.dns_names import Endpoint, NameResolver, NetworkNames
+from wharf.network.dns_server import DnsResponder, DnsServer, ForwardSettings
 
 
 def _interfaces_inside() -> dict[str, tuple[str, list[str]]]:
@@ -130,3 +135,32 @@ def test_connect_and_disconnect_a_running_sandbox(net: Net) -> None:
     finally:
         net.driver.remove_bridge(other)
     assert not bridge.interface_exists(other.ifname)
+
+
+def test_embedded_dns_answers_a_query_asked_inside_the_sandbox(net: Net) -> None:
+    made = net.sandbox("c1", [net.endpoint(2)], dns=True)
+    names = NetworkNames("n")
+    names.attach(Endpoint("a" * 64, "web", (), ipaddress.IPv4Address(f"{net.prefix}3")))
+    names.attach(Endpoint("b" * 64, "asker", (), ipaddress.IPv4Address(f"{net.prefix}2")))
+    resolver = NameResolver({"n": names})
+    responder = DnsResponder(lambda q, _c: resolver.decide("b" * 64, q.name, q.qtype),
+                             ForwardSettings())
+    query = query_bytes("web", ident=99)
+
+    def ask() -> bytes:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+            client.settimeout(5)
+            client.sendto(query, ("127.0.0.11", 53))
+            return client.recv(512)
+
+    async def scenario() -> bytes:
+        server = DnsServer(responder)
+        await server.serve(made.dns_sockets)
+        try:
+            return await asyncio.to_thread(net.inside, "c1", ask)
+        finally:
+            await server.close()
+
+    answer = asyncio.run(asyncio.wait_for(scenario(), 10))
+    assert answer_rdatas(answer, len(query) - 12) == [
+        (1, ipaddress.IPv4Address(f"{net.prefix}3").packed)]
