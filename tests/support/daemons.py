@@ -216,7 +216,7 @@ def sweep_network_leftovers(bridge: str) -> None:
     """The test daemon's default bridge (a daemon keeps it when it stops, as dockerd keeps
     docker0), and every iptables rule (nat and filter, IPv4 and IPv6) that names it as an
     input or output interface; nothing else (chains stay: they are shared)."""
-    for binary in ("iptables", "ip6tables"):
+    for binary in filter(shutil.which, ("iptables", "ip6tables")):
         for table in ("nat", "filter"):
             listing = subprocess.run([binary, "-t", table, "-S"], capture_output=True,
                                      text=True).stdout

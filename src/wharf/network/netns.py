@@ -98,6 +98,8 @@ def create(path: Path, host_side: Callable[[], AbstractContextManager[H]],
 def remove(path: Path) -> None:
     """Unmounts and unlinks a namespace file; an absent or unmounted one is fine. The kernel
     frees the namespace (and its veths) when its last user goes."""
+    if not os.path.lexists(path):
+        return
     try:
         _umount_detach(str(path))
     except OSError as exc:

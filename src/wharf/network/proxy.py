@@ -132,10 +132,19 @@ class PortProxy:
         for key in list(self._listeners):
             self._call(_close(self._listeners.pop(key)))
         if self._loop is not None and self._thread is not None:
+            self._call(_cancel_the_rest())
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(CALL_TIMEOUT)
             self._loop.close()
             self._loop = self._thread = None
+
+
+async def _cancel_the_rest() -> None:
+    """Ends the relays still running (their connections were aborted) before the loop stops."""
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
 
 
 async def _close(listener: _Listener) -> None:
