@@ -35,9 +35,13 @@ def bridge_exists(name: str) -> bool:
 
 
 def interface_exists(name: str) -> bool:
-    """Whether the host's namespace has an interface ``name`` (sysfs shows the namespace it
-    was mounted in: the host's)."""
-    return bool(name) and "/" not in name and (Path("/sys/class/net") / name).exists()
+    """Whether the calling thread's namespace has an interface ``name`` (asked through a
+    socket, which lives in that namespace; sysfs would show the namespace it was mounted in)."""
+    try:
+        socket.if_nametoindex(name)
+    except OSError:
+        return False
+    return True
 
 
 def ensure_bridge(spec: BridgeSpec) -> None:

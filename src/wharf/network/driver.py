@@ -19,7 +19,6 @@ from pyroute2.netlink.exceptions import NetlinkError
 from wharf.core.errors import (
     InvalidParameter,
     NotFound,
-    NotImplementedByWharf,
     RuntimeFailure,
     WharfError,
 )
@@ -27,6 +26,7 @@ from wharf.core.netspec import BridgeSpec, EndpointSpec, PortMapping, Sandbox
 from wharf.network import bridge, netns, sandbox
 from wharf.network.firewall_detect import Backend, detect_backend
 from wharf.network.firewall_host import HostFirewall, SubprocessRunner
+from wharf.network.firewall_nft_live import NftFirewall
 from wharf.network.proxy import PortProxy
 from wharf.network.publish import PublishPolicy, plan
 
@@ -170,14 +170,13 @@ def _host_errors(what: str) -> Iterator[None]:
 
 
 def _firewall(iptables: bool, ip6tables: bool, userland_proxy: bool,
-              configured: str) -> HostFirewall | None:
-    """The iptables rules' keeper, or None with ``iptables: false`` (no rules at all)."""
+              configured: str) -> HostFirewall | NftFirewall | None:
+    """The rules' keeper for the backend Docker would pick (``firewall-backend``, else
+    iptables when installed, else nftables), or None with ``iptables: false`` (no rules)."""
     if not iptables:
         return None
     runner = SubprocessRunner()
     found = detect_backend(runner, configured)
-    if found.backend is Backend.NFTABLES:
-        raise NotImplementedByWharf("firewall-backend nftables is not supported yet; "
-                                    "use iptables, or iptables: false")
-    return HostFirewall(runner, ipv4=True, ipv6=ip6tables and found.ipv6,
-                        hairpin_nat=not userland_proxy)
+    keeper = NftFirewall if found.backend is Backend.NFTABLES else HostFirewall
+    return keeper(runner, ipv4=True, ipv6=ip6tables and found.ipv6,
+                  hairpin_nat=not userland_proxy)

@@ -15,6 +15,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 
+from wharf.core.errors import RuntimeFailure
 from wharf.core.netspec import BridgeSpec, PortMapping
 from wharf.network import firewall
 from wharf.network.firewall_detect import CommandOutput, CommandRunner
@@ -69,7 +70,13 @@ class HostFirewall:
 
     def _apply(self, rules: RuleSet) -> None:
         self._ensure_base(rules.family)
-        firewall.apply(self._runner, rules)
+        try:
+            firewall.apply(self._runner, rules)
+        except RuntimeFailure:  # the shared base removed behind our back? make it, retry once
+            with self._lock:
+                self._based.discard(rules.family)
+            self._ensure_base(rules.family)
+            firewall.apply(self._runner, rules)
 
     def bridge_rule_sets(self, spec: BridgeSpec) -> list[RuleSet]:
         sets = []

@@ -22,6 +22,7 @@ from tests.support.daemons import sweep_network_leftovers
 from wharf.core.netspec import BridgeSpec, EndpointSpec, PortMapping
 from wharf.network import firewall, netns
 from wharf.network.driver import BridgeDriver
+from wharf.network.endpoint import loopback_up
 from wharf.network.firewall_host import SubprocessRunner
 from wharf.network.firewall_rules import OWN_CHAINS, base_rules
 
@@ -140,3 +141,13 @@ def connect_from(net: Net, name: str, address: tuple[str, int], data: bytes) -> 
             return sock.recv(1024)
 
     return net.inside(name, job)
+
+
+def make_lab(path: Path) -> None:
+    """An empty namespace (lo up) at ``path``: a "host" of the test's own."""
+
+    def setup(_host: object, _fd: int) -> None:
+        with IPRoute() as inside:
+            loopback_up(inside)
+
+    netns.create(path, contextlib.nullcontext, setup)

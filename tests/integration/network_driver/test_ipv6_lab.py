@@ -5,30 +5,19 @@ lab thread (the sandbox threads, the proxy's loop, iptables processes) inherit t
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import subprocess
 import threading
 from pathlib import Path
 
-from pyroute2 import IPRoute
-from tests.integration.network_driver.netenv import PID
+from tests.integration.network_driver.netenv import PID, make_lab
 
 from wharf.core.netspec import BridgeSpec, EndpointSpec, PortMapping
 from wharf.network import netns
 from wharf.network.driver import BridgeDriver
-from wharf.network.endpoint import loopback_up
 
 V4 = "10.214.250."
 V6 = f"fd77:{PID:x}::"
-
-
-def _lab(path: Path) -> None:
-    def setup(_host: object, _fd: int) -> None:
-        with IPRoute() as inside:
-            loopback_up(inside)
-
-    netns.create(path, contextlib.nullcontext, setup)
 
 
 def _endpoint(number: int) -> EndpointSpec:
@@ -104,7 +93,7 @@ def _scenario(tmp: Path) -> None:
 
 def test_ipv6_bridge_sandboxes_and_published_ports_in_a_lab_namespace(tmp_path: Path) -> None:
     lab = tmp_path / "lab"
-    _lab(lab)
+    make_lab(lab)
     try:
         netns.run_in_netns(lab, lambda: _scenario(tmp_path))
     finally:

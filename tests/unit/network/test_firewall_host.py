@@ -36,3 +36,12 @@ def test_loopback_and_cross_family_ports_get_no_rules() -> None:
     assert host.port_rules(PortMapping("tcp", "127.0.0.1", 1, "10.3.0.2", 80, "b")) is None
     assert host.port_rules(PortMapping("tcp", "::", 1, "10.3.0.2", 80, "b")) is None
     assert host.port_rules(PortMapping("tcp", "", 1, "10.3.0.2", 80, "b")) is not None
+
+
+def test_base_chains_removed_behind_its_back_are_made_again() -> None:
+    fake, host = _host()
+    host.add_bridge(BridgeSpec("wbr-a", ("10.3.0.1/24",)))
+    fake.tables = FakeIptables().tables  # another hand cleaned the host
+    host.add_bridge(BridgeSpec("wbr-b", ("10.4.0.1/24",)))
+    assert "WHARF-FORWARD" in fake.tables["filter"]
+    assert any("wbr-b" in rule for rule in fake.tables["filter"]["WHARF-FORWARD"])
