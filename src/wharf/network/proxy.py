@@ -21,7 +21,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from wharf.core.errors import Conflict, NotImplementedByWharf
+from wharf.core.errors import Conflict, NotImplementedByWharf, RuntimeFailure
 from wharf.core.netspec import PortMapping
 from wharf.network.proxy_udp import UdpRelay
 
@@ -62,7 +62,11 @@ def bind_listener(mapping: PortMapping) -> socket.socket:
         if exc.errno == errno.EADDRINUSE:
             raise Conflict(f"Bind for {host}:{mapping.host_port} failed: "
                            "port is already allocated") from None
-        raise
+        where = f"{host}:{mapping.host_port}" if host.version == 4 else \
+            f"[{host}]:{mapping.host_port}"
+        reason = (exc.strerror or str(exc)).lower()
+        raise RuntimeFailure(f"Error starting userland proxy: listen {mapping.proto}"
+                             f"{host.version} {where}: bind: {reason}") from None
     return sock
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from wharf.core.errors import Conflict
+from wharf.core.errors import Conflict, RuntimeFailure
 from wharf.core.netspec import PortMapping
 from wharf.network.proxy import PortProxy, bind_listener
 
@@ -130,3 +130,10 @@ def test_udp_flows_per_client_and_idle_ones_expire() -> None:
         finally:
             for client in clients:
                 client.close()
+
+
+def test_an_address_not_on_the_host_fails_in_dockers_words() -> None:
+    mapping = PortMapping("tcp", "203.0.113.77", 8080, LOCAL, 80, "x")  # TEST-NET-3
+    with pytest.raises(RuntimeFailure, match=r"^Error starting userland proxy: listen tcp4 "
+                                             r"203.0.113.77:8080: bind: cannot assign"):
+        bind_listener(mapping)
