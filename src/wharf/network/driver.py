@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,6 +78,13 @@ class BridgeDriver:
         path = self._path(container_id)
         with _host_errors(f"removing the network sandbox of {container_id}"):
             netns.remove(path)
+
+    def bind_dns(self, container_id: str) -> list[socket.socket]:
+        """New 127.0.0.11:53 sockets (UDP, TCP) inside an existing sandbox: for a container
+        that outlived the daemon that served its DNS (live restore). Not in the Protocol."""
+        path = self._existing(container_id)
+        with _host_errors(f"binding the DNS sockets of {container_id}"):
+            return netns.run_in_netns(path, sandbox.dns_sockets)
 
     def sandbox_path(self, container_id: str) -> str:
         return str(self.netns_dir / container_id)

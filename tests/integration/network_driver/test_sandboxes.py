@@ -164,3 +164,19 @@ def test_embedded_dns_answers_a_query_asked_inside_the_sandbox(net: Net) -> None
     answer = asyncio.run(asyncio.wait_for(scenario(), 10))
     assert answer_rdatas(answer, len(query) - 12) == [
         (1, ipaddress.IPv4Address(f"{net.prefix}3").packed)]
+
+
+def test_dns_sockets_bound_again_in_a_running_sandbox(net: Net) -> None:
+    first = net.sandbox("c1", [net.endpoint(2)], dns=True).dns_sockets
+    for sock in first:
+        sock.close()  # the daemon that served them is gone
+    udp, tcp = net.driver.bind_dns("c1")
+    with udp, tcp:
+        net.inside("c1", lambda: _send_datagram(b"again", ("127.0.0.11", 53)))
+        udp.settimeout(5)
+        assert udp.recvfrom(100)[0] == b"again"
+
+
+def _send_datagram(data: bytes, address: tuple[str, int]) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(data, address)
