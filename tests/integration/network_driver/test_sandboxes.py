@@ -8,6 +8,7 @@ import ipaddress
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pyroute2 import IPRoute
@@ -15,7 +16,7 @@ from tests.integration.network_driver.netenv import PID, Net, connect_from, free
 from tests.unit.network.dns_wire import answer_rdatas, query_bytes
 
 from wharf.core.netspec import BridgeSpec, EndpointSpec
-from wharf.network import bridge
+from wharf.network import bridge, netns
 from wharf.network.dns_names import Endpoint, NameResolver, NetworkNames
 from wharf.network.dns_server import DnsResponder, DnsServer, ForwardSettings
 
@@ -180,3 +181,23 @@ def test_dns_sockets_bound_again_in_a_running_sandbox(net: Net) -> None:
 def _send_datagram(data: bytes, address: tuple[str, int]) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.sendto(data, address)
+
+
+def test_sandboxes_made_and_removed_in_parallel(net: Net) -> None:
+    endpoints = {f"p{n}": net.endpoint(10 + n) for n in range(20)}
+
+    def make(name: str) -> None:
+        net.sandbox(name, [endpoints[name]])
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(make, endpoints))
+    print(f"20 sandboxes, 8 threads: {(time.perf_counter() - started) * 1000:.1f} ms")
+    on_bridge = {p.name for p in Path(f"/sys/class/net/{net.spec.ifname}/brif").iterdir()}
+    assert {e.host_ifname for e in endpoints.values()} <= on_bridge
+    for name, endpoint in endpoints.items():
+        inside = net.inside(name, _interfaces_inside)
+        assert inside["eth0"] == (endpoint.mac, [endpoint.addresses[0]])
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(net.driver.remove_sandbox, endpoints))
+    assert netns.list_files(net.netns_dir) == []
