@@ -12,7 +12,6 @@ import logging
 import random
 import socket
 from collections.abc import Sequence
-from typing import Protocol, cast
 
 from wharf.network import dnsmsg
 from wharf.network.dns_names import Decision, Endpoint, NameResolver, NetworkNames
@@ -20,12 +19,6 @@ from wharf.network.dns_server import DnsResponder, DnsServer, ForwardSettings, U
 from wharf.services.container_network_types import DnsRegistration
 
 log = logging.getLogger(__name__)
-
-
-class _Serving(Protocol):
-    """``DnsServer.serve(sockets)``: listeners made elsewhere (the sandbox's), served here."""
-
-    async def serve(self, sockets: list[socket.socket]) -> None: ...
 
 
 def upstream(server: str) -> Upstream:
@@ -73,7 +66,7 @@ class ContainerDns:
 
         settings = ForwardSettings(tuple(upstream(s) for s in upstreams))
         server = DnsServer(DnsResponder(decide, settings))
-        await cast(_Serving, server).serve(sockets)
+        await server.serve(sockets)
         self._servers[container_id] = server
 
     async def stop(self, container_id: str) -> None:
