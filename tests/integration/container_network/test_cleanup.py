@@ -13,6 +13,7 @@ import pytest
 from tests.integration.container_network.conftest import (
     bridge_rules,
     free_port,
+    http_get,
     interfaces_on,
     netns_files,
     out,
@@ -83,5 +84,33 @@ def test_kill_9_of_wharfd_then_restart_sweeps_leftovers(own_tmp: Path) -> None:
         again = unique("again")
         daemon.docker("run", "-d", "--name", again, "-p", f"127.0.0.1:{port}:80", "busybox",
                       "sleep", "60")
+    finally:
+        shut_down_wharfd(daemon, own_tmp)
+
+
+def test_containers_that_outlive_a_kill_9_keep_names_ports_and_dns(own_tmp: Path) -> None:
+    daemon = start_wharfd(own_tmp)
+    try:
+        import_busybox(daemon)
+        port = free_port()
+        net, web, peer = unique("knet"), unique("kweb"), unique("kpeer")
+        daemon.docker("network", "create", net)
+        daemon.docker("run", "-d", "--name", web, "--network", net, "-p",
+                      f"127.0.0.1:{port}:80", "busybox", "sh", "-c",
+                      "mkdir -p /www && echo survived > /www/index.html && "
+                      "exec httpd -f -p 80 -h /www")
+        daemon.docker("run", "-d", "--name", peer, "--network", net, "busybox", "sleep", "600")
+        assert b"survived" in http_get(port)
+        daemon.proc.send_signal(signal.SIGKILL)
+        daemon.proc.wait(10)
+        daemon = start_wharfd(own_tmp)
+        assert b"survived" in http_get(port)
+        res = daemon.docker("exec", peer, "ping", "-c1", "-W2", web, check=False)
+        assert res.returncode == 0, (res.stdout, res.stderr, daemon.log_tail())
+        res = daemon.docker("run", "--rm", "--network", net, "busybox", "ping", "-c1", "-W2",
+                            peer, check=False)
+        assert res.returncode == 0, (res.stdout, res.stderr)
+        daemon.docker("rm", "-f", web, peer)
+        daemon.docker("network", "rm", net)
     finally:
         shut_down_wharfd(daemon, own_tmp)
