@@ -171,4 +171,3 @@ class ContainerNet:
     mappings: list[PortMapping] = field(default_factory=list)
     netns_path: str | None = None
     resolv_upstreams: tuple[str, ...] = ()
-    hosts_path: Path | None = None
