@@ -249,8 +249,15 @@ def build_create_body(opts: Parsed, env: Mapping[str, str], detach: bool) -> dic
     image, command = opts.args[0], opts.args[1:]
     stdin, stdout, stderr = attach_streams(opts, detach)
     exposed, bindings = parse_publish(opts["publish"])
-    for port in opts["expose"]:
-        exposed[port if "/" in port else f"{port}/tcp"] = {}
+    for value in opts["expose"]:
+        port, _, proto = value.partition("/")
+        try:
+            numbers = _port_range(port)
+        except ValueError:
+            raise flag_error(value, "--expose", f"invalid range format for --expose: {value}"
+                             ) from None
+        for number in numbers:
+            exposed[f"{number}/{proto or 'tcp'}"] = {}
     binds, volumes = parse_volumes(opts["volume"])
     if opts["rm"] and str(opts["restart"]) not in ("", "no"):
         raise CommandFailed(125, "Conflicting options: --restart and --rm")

@@ -48,3 +48,10 @@ def test_bad_values_exit_125_with_dockers_message(argv: tuple[str, ...], message
     with pytest.raises(CommandFailed) as caught:
         body(*argv)
     assert caught.value.status == 125 and message in caught.value.message
+
+
+def test_expose_ranges_are_expanded_as_the_docker_cli_does() -> None:
+    assert body("--expose", "8000-8002/udp", "--expose", "80")["ExposedPorts"] == {
+        "8000/udp": {}, "8001/udp": {}, "8002/udp": {}, "80/tcp": {}}
+    with pytest.raises(CommandFailed, match="invalid range format for --expose"):
+        body("--expose", "eighty")
