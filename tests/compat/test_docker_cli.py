@@ -159,12 +159,14 @@ def test_events_since(wharfd: Daemon) -> None:
 
 
 def test_container_has_its_own_netns_with_loopback_up(wharfd: Daemon) -> None:
-    out = wharfd.docker("run", "--rm", "busybox", "sh", "-c",
-                        "ip -o link show; readlink /proc/self/ns/net").stdout.decode()
-    links = [line for line in out.splitlines() if ": " in line and "link/" in line]
-    assert len(links) == 1 and " lo: <LOOPBACK,UP" in links[0], out
-    host_netns = os.readlink("/proc/self/ns/net")
-    assert host_netns not in out
+    for network, names in (("none", ["lo"]), ("bridge", ["lo", "eth0"])):
+        out = wharfd.docker("run", "--rm", "--network", network, "busybox", "sh", "-c",
+                            "ip -o link show; readlink /proc/self/ns/net").stdout.decode()
+        links = [line for line in out.splitlines() if ": " in line and "link/" in line]
+        assert [line.split(": ")[1].split("@")[0] for line in links] == names, out
+        assert " lo: <LOOPBACK,UP" in links[0], out
+        host_netns = os.readlink("/proc/self/ns/net")
+        assert host_netns not in out
 
 
 def test_image_events(wharfd: Daemon) -> None:
