@@ -36,7 +36,7 @@ from wharf.services.container_support import (
     ContainerPaths,
     LiveState,
 )
-from wharf.services.engine_types import ContainerCreateBody
+from wharf.services.engine_types import ContainerCreateBody, EndpointSettings
 from wharf.services.names import new_container_id, random_name, validate_name
 from wharf.services.protocols import StreamPort
 
@@ -255,6 +255,19 @@ class ContainerService(ContainerLifecycle, ContainerSignals):
 
     def container_dir(self, record: ContainerRecord) -> Path:
         return self._deps.paths.container_dir(record.id)
+
+    # ---- networks: placeholders for lane C (issue 8), which replaces both -----------------
+    async def connect_network(self, container_ref: str, network_ref: str,
+                              endpoint_config: EndpointSettings | None) -> None:
+        """``POST /networks/{id}/connect`` (``docker network connect``)."""
+        self.get(container_ref)
+        raise InvalidParameter("connecting a container to a network is not supported yet")
+
+    async def disconnect_network(self, container_ref: str, network_ref: str,
+                                 force: bool) -> None:
+        """``POST /networks/{id}/disconnect`` (``docker network disconnect``)."""
+        self.get(container_ref)
+        raise InvalidParameter("disconnecting a container from a network is not supported yet")
 
 
 __all__ = ["ContainerDeps", "ContainerPaths", "ContainerService"]
