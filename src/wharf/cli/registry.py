@@ -68,6 +68,15 @@ IMPLEMENTATIONS: dict[str, Entry] = {
                                            "(streamed to STDOUT by default)"),
     "image.tag": Entry("images", "TAG", "Create a tag TARGET_IMAGE that refers to "
                                         "SOURCE_IMAGE"),
+    "network.connect": Entry("network", "CONNECT", "Connect a container to a network"),
+    "network.create": Entry("network", "CREATE", "Create a network"),
+    "network.disconnect": Entry("network", "DISCONNECT",
+                                "Disconnect a container from a network"),
+    "network.inspect": Entry("network", "INSPECT",
+                             "Display detailed information on one or more networks"),
+    "network.ls": Entry("network", "LS", "List networks"),
+    "network.prune": Entry("network", "PRUNE", "Remove all unused networks"),
+    "network.rm": Entry("network", "RM", "Remove one or more networks"),
     "login": Entry("login", "LOGIN", "Authenticate to a registry"),
     "logout": Entry("login", "LOGOUT", "Log out from a registry"),
     "registry.serve": Entry("registry_serve", "SERVE", "Run an OCI distribution registry"),
@@ -108,6 +117,10 @@ MANAGEMENT: dict[str, tuple[str, dict[str, str]]] = {
     "image": ("Manage images", {
         **{key.split(".", 1)[1]: key for key in IMPLEMENTATIONS if key.startswith("image.")},
         "list": "image.ls", "remove": "image.rm",
+    }),
+    "network": ("Manage networks", {
+        **{key.split(".", 1)[1]: key for key in IMPLEMENTATIONS if key.startswith("network.")},
+        "list": "network.ls", "remove": "network.rm",
     }),
     "registry": ("Run a registry", {"serve": "registry.serve"}),
     "system": ("Manage wharf", {

@@ -10,6 +10,7 @@ from wharf.client.containers import Containers
 from wharf.client.exec import Exec
 from wharf.client.hosts import TLSSettings, parse_endpoint, resolve_host
 from wharf.client.images import Images
+from wharf.client.networks import Networks
 from wharf.client.system import System
 from wharf.client.transport import Transport
 
@@ -22,6 +23,7 @@ class Client:
         self.build = Build(transport)
         self.exec = Exec(transport)
         self.system = System(transport)
+        self.networks = Networks(transport)
 
     @classmethod
     def from_address(cls, address: str, tls: TLSSettings | None = None,
