@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from tests.integration.networks.conftest import NetworkNames, free_subnet
 from tests.support.daemons import Daemon, wharfd_running
@@ -60,8 +61,8 @@ def test_create_inspect_remove(wharfd: Daemon, names: NetworkNames) -> None:
     assert bridge == f"wbr-{answer['Id'][:11]}" and link_exists(bridge)
     status, answer2 = create(wharfd, {"Name": name})
     assert status == 409 and answer2["message"] == f"network with name {name} already exists"
-    filtered = wharfd.json("GET", "/networks?filters=" + json.dumps({"label": ["k=v"],
-                                                                     "type": ["custom"]}))
+    filtered = wharfd.json("GET", "/networks?filters=" + quote(json.dumps(
+        {"label": ["k=v"], "type": ["custom"]})))
     assert isinstance(filtered, list) and name in [n["Name"] for n in filtered]
     assert wharfd.request("DELETE", f"/networks/{answer['Id'][:12]}")[0] == 204
     assert not link_exists(bridge)
@@ -96,7 +97,7 @@ def test_prune_removes_unused_custom_networks(wharfd: Daemon, names: NetworkName
     assert create(wharfd, {"Name": drop})[0] == 201
     dropped_bridge = bridge_of(wharfd, drop)
     report = wharfd.json("POST", "/networks/prune?filters="
-                         + json.dumps({"label!": ["keep"]}))
+                         + quote(json.dumps({"label!": ["keep"]})))
     assert isinstance(report, dict) and drop in report["NetworksDeleted"]
     assert keep not in report["NetworksDeleted"] and "bridge" not in report["NetworksDeleted"]
     assert not link_exists(dropped_bridge)
