@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from wharf.core.errors import InvalidParameter, NotFound
 from wharf.core.metadata import NetworkRecord, NetworkRecords
@@ -20,7 +21,21 @@ from wharf.services.networks_host import host_reserved, interface_exists
 from wharf.services.networks_options import record_bridge_options
 from wharf.services.protocols import NetworkDriverPort
 
-__all__ = ["NetworkBase", "NetworkDeps"]
+__all__ = ["NetworkBase", "NetworkDeps", "NetworkRef", "network_id_of"]
+
+
+class HasNetworkId(Protocol):
+    """A network record, or anything that names one by id (the container side's view)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+NetworkRef = HasNetworkId | str  # a record, or a name, id or id prefix
+
+
+def network_id_of(network: NetworkRef) -> str:
+    return network if isinstance(network, str) else network.id
 
 
 @dataclass
@@ -69,9 +84,10 @@ class NetworkBase:
     def _in_use(self, network_id: str) -> bool:
         return bool(self._endpoints.get(network_id))
 
-    def bridge_spec(self, network: NetworkRecord | str) -> BridgeSpec:
+    def bridge_spec(self, network: NetworkRef) -> BridgeSpec:
         """What the driver makes for a bridge network (its gateways are the allocator's)."""
-        record = self.resolve(network) if isinstance(network, str) else network
+        record = network if isinstance(network, NetworkRecord) else self.resolve(
+            network_id_of(network))
         if record.driver != "bridge":
             raise InvalidParameter(f"network {record.name} has no bridge")
         addresses = self._addresses.get(record.id) or self._new_addresses(record)
@@ -83,6 +99,11 @@ class NetworkBase:
             internal=record.internal, icc=options.icc, masquerade=options.masquerade,
             user_defined=record.name not in PREDEFINED, mtu=options.mtu,
             enable_ipv6=record.enable_ipv6)
+
+    def bridge_specs(self) -> list[BridgeSpec]:
+        """Every bridge network's (the container side's sweep at start keeps their rules)."""
+        return [self.bridge_spec(r) for r in self._records.list_networks()
+                if r.driver == "bridge"]
 
     def _emit(self, action: str, record: NetworkRecord, container_id: str = "") -> None:
         attributes = {"name": record.name, "type": record.driver}

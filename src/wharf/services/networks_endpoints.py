@@ -35,7 +35,7 @@ class EndpointRecord:
     network_name: str
     container_name: str
     settings: dict[str, Any]  # Docker's EndpointSettings (NetworkSettings.Networks[name])
-    spec: EndpointSpec | None  # None on host and null networks (no interface of its own)
+    spec: EndpointSpec  # on host and null networks: no bridge, no address (no veth to make)
     addresses: list[IPAddress] = field(default_factory=list)
 
     @property
@@ -161,6 +161,9 @@ def settings_for(record: NetworkRecord, addresses: NetworkAddresses | None,
 
 
 def spec_for(record: NetworkRecord, settings: Mapping[str, Any], ifname: str) -> EndpointSpec:
+    """The driver's veth for a bridge endpoint (an empty one, ``bridge=""``, elsewhere)."""
+    if record.driver != "bridge":
+        return EndpointSpec(bridge="", ifname=ifname, host_ifname="", mac="", addresses=())
     cidrs = [f"{settings[a]}/{settings[p]}" for a, p in
              (("IPAddress", "IPPrefixLen"), ("GlobalIPv6Address", "GlobalIPv6PrefixLen"))
              if settings.get(a)]
@@ -182,7 +185,7 @@ def new_endpoint(record: NetworkRecord, addresses: NetworkAddresses | None,
         for address in got:
             addresses.release(address) if addresses is not None else None
         raise
-    spec = spec_for(record, settings, request.ifname) if record.driver == "bridge" else None
+    spec = spec_for(record, settings, request.ifname)
     return EndpointRecord(request.container_id, record.id, record.name,
                           request.container_name, settings, spec, got)
 
@@ -201,6 +204,6 @@ def restored_endpoint(record: NetworkRecord, addresses: NetworkAddresses | None,
                 except Forbidden:
                     raise Forbidden(f"cannot restore the endpoint of container {container_id} "
                                     f"on network {record.name}: {address} is taken") from None
-    spec = spec_for(record, settings, ifname) if record.driver == "bridge" else None
+    spec = spec_for(record, settings, ifname)
     return EndpointRecord(container_id, record.id, record.name, container_name,
                           dict(settings), spec, got)

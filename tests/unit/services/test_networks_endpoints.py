@@ -104,7 +104,8 @@ def test_full_network(h: Harness) -> None:
 
 def test_host_and_none_endpoints_have_no_interface(h: Harness) -> None:
     endpoint = h.service.join(C1, "host")
-    assert endpoint.spec is None and endpoint.settings["IPAddress"] == ""
+    assert endpoint.spec.bridge == "" and endpoint.spec.addresses == ()
+    assert endpoint.settings["IPAddress"] == "" and endpoint.settings["MacAddress"] == ""
     assert endpoint.settings["NetworkID"] == h.service.resolve("host").id
     assert h.service.inspect("host")["Containers"][C1]["Name"] == "web"
 
@@ -138,3 +139,20 @@ def test_bridge_spec_and_unknown_network(h: Harness) -> None:
         h.service.join(C1, "nope")
     with pytest.raises(InvalidParameter):
         h.service.bridge_spec("host")
+
+
+def test_the_container_sides_forms(h: Harness) -> None:
+    """Lane C passes the network record and Docker's EndpointSettings as a JSON object."""
+    network_id = h.create("asdict", {"subnet": "10.65.0.0/24"})
+    record = h.service.resolve("asdict")
+    endpoint = h.service.join(C1, record, {"IPAMConfig": {"IPv4Address": "10.65.0.9"},
+                                           "Aliases": ["a1"]}, "eth1")
+    assert endpoint.settings["IPAddress"] == "10.65.0.9"
+    assert endpoint.settings["Aliases"] == ["a1"] and endpoint.spec.ifname == "eth1"
+    with pytest.raises(InvalidParameter, match="invalid endpoint settings"):
+        h.service.join(C2, record, {"Aliases": "not-a-list"})
+    h.service.leave(C1, network_id)
+    again = h.service.restore_endpoint(C1, record, endpoint.settings, "eth1")
+    assert again.settings["IPAddress"] == "10.65.0.9"
+    assert {s.ifname for s in h.service.bridge_specs()} == {"wtest0",
+                                                           f"wbr-{network_id[:11]}"}

@@ -8,6 +8,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+import msgspec
 from aiohttp import web
 
 from wharf.api.decode import BodyDecoder
@@ -64,8 +65,10 @@ class NetworkRoutes:
 
     async def connect(self, request: web.Request) -> web.Response:
         body = await CONNECT_BODY.read(request, required=True)
+        config = (msgspec.to_builtins(body.endpoint_config)
+                  if body.endpoint_config is not None else None)
         outcome = self._c.connect_network(body.container or "", request.match_info["id"],
-                                          body.endpoint_config)
+                                          config)
         if inspect.isawaitable(outcome):
             await outcome
         return web.Response(status=200)
