@@ -13,7 +13,7 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,7 +208,7 @@ async def _start_shim_server(socket_path: Path) -> asyncio.subprocess.Process | 
 
 
 def _network_service(config: DaemonConfig, db: MetadataStore, events: EventBus,
-                     container_info: Any) -> NetworkService:
+                     container_info: Callable[[str], tuple[str, str]]) -> NetworkService:
     """Networks on the host's bridge driver, from daemon.json's networking keys."""
     options = config.network
     driver = BridgeDriver(

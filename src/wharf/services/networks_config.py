@@ -6,6 +6,7 @@ daemon): ``daemon.wiring`` copies one into the other."""
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -90,7 +91,8 @@ def default_bridge_record(defaults: NetworkDefaults, existing: NetworkRecord | N
     entry = default_bridge_entry(defaults.bip, defaults.fixed_cidr)
     configs = [entry_config(entry, with_gateway=True)]
     if defaults.ipv6 and defaults.fixed_cidr_v6:
-        configs.append({"Subnet": defaults.fixed_cidr_v6})
+        v6 = ipaddress.ip_network(defaults.fixed_cidr_v6, strict=False)
+        configs.append({"Subnet": str(v6)})
     options = {
         DEFAULT_BRIDGE: "true", ENABLE_ICC: _bool_text(defaults.icc),
         ENABLE_MASQUERADE: _bool_text(defaults.ip_masq), HOST_BINDING_IPV4: "0.0.0.0",

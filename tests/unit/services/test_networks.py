@@ -55,6 +55,17 @@ def test_default_bridge_follows_the_options_and_none_means_no_bridge(tmp_path: P
     assert without.driver.bridges == {}
 
 
+def test_default_bridge_with_ipv6(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, NetworkDefaults(bridge="wtest2", bip="10.202.0.1/24",
+                                                ipv6=True, fixed_cidr_v6="fd00:9::1/64"))
+    harness.start()
+    bridge = harness.service.inspect("bridge")
+    assert bridge["EnableIPv6"] is True
+    assert bridge["IPAM"]["Config"][1] == {"Subnet": "fd00:9::/64"}
+    assert harness.driver.bridges["wtest2"].addresses == ("10.202.0.1/24", "fd00:9::1/64")
+    assert harness.service.join("c" * 64, "bridge").settings["GlobalIPv6Address"] == "fd00:9::2"
+
+
 def test_start_sweeps_with_the_live_containers_and_own_bridges(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
     harness.start()
