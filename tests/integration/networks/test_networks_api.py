@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -106,26 +107,30 @@ def test_prune_removes_unused_custom_networks(wharfd: Daemon, names: NetworkName
 
 def test_restart_keeps_networks_and_remakes_bridges() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="wharf-netrestart-"))
+    bridges: list[str] = []
     try:
         with wharfd_running(tmp) as daemon:
-            status, answer = create(daemon, {"Name": "kept"})
-            assert status == 201
-            before = {n["Name"]: n["Id"] for n in daemon.json("GET", "/networks")}  # type: ignore[union-attr]
-            bridge = bridge_of(daemon, "kept")
-        subprocess_del(bridge)  # as after a reboot
+            assert create(daemon, {"Name": "kept"})[0] == 201
+            before = {n["Name"]: n["Id"] for n in listed(daemon)}
+            bridges.append(bridge_of(daemon, "kept"))
+        delete_link(bridges[0])  # as after a reboot
         with wharfd_running(tmp) as daemon:
-            after = {n["Name"]: n["Id"] for n in daemon.json("GET", "/networks")}  # type: ignore[union-attr]
-            assert after == before
-            assert link_exists(bridge)
+            assert {n["Name"]: n["Id"] for n in listed(daemon)} == before
+            assert link_exists(bridges[0])
             assert daemon.request("DELETE", "/networks/kept")[0] == 204
-            assert not link_exists(bridge)
+            assert not link_exists(bridges[0])
     finally:
-        subprocess_del(f"wbr-{answer['Id'][:11]}" if "answer" in locals() else "")
+        for bridge in bridges:
+            delete_link(bridge)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def subprocess_del(link: str) -> None:
-    import subprocess
+def listed(daemon: Daemon) -> list[dict[str, Any]]:
+    networks = daemon.json("GET", "/networks")
+    assert isinstance(networks, list)
+    return networks
 
-    if link and link_exists(link):
+
+def delete_link(link: str) -> None:
+    if link_exists(link):
         subprocess.run(["ip", "link", "del", link], capture_output=True)
