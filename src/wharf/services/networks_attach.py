@@ -1,6 +1,7 @@
 """Containers' endpoints on networks, for the container side (docs/contracts.md,
 "Networking"): join allocates, leave frees, restore takes back a running container's at
-daemon start."""
+daemon start. Called on the daemon's event loop (they publish events), never from a worker
+thread; none of them blocks."""
 
 from __future__ import annotations
 

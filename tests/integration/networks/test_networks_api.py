@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -69,6 +70,10 @@ def test_create_inspect_remove(wharfd: Daemon, names: NetworkNames) -> None:
     assert not link_exists(bridge)
     status, data = wharfd.request("GET", f"/networks/{name}")
     assert status == 404 and json.loads(data)["message"] == f"network {name} not found"
+    status, data = wharfd.request("GET", "/events?since=0&until=" + str(int(time.time()) + 1)
+                                  + "&filters=" + quote(json.dumps({"network": [answer["Id"]]})))
+    actions = [json.loads(line)["Action"] for line in data.splitlines() if line.strip()]
+    assert status == 200 and actions == ["create", "destroy"]
 
 
 def test_bad_subnets_read_as_dockerd(wharfd: Daemon, names: NetworkNames) -> None:
