@@ -1,9 +1,10 @@
 """A bridge network's driver options (``--opt``), read as moby's bridge driver reads them.
 
 Known and implemented: the bridge's name, ``enable_icc``, ``enable_ip_masquerade``, the MTU
-and ``com.docker.network.enable_ipv6``. Other ``com.docker.network.*`` options change what
-dockerd does and are not implemented here: refused. Any other key is kept and shown, as the
-bridge driver ignores options it does not know (``-o foo=bar`` works on dockerd too)."""
+and ``com.docker.network.enable_ipv6`` (``enable_ipv4`` only as true). Other
+``com.docker.network.*`` options change what dockerd does and are not implemented here:
+refused. Any other key is kept and shown, as the bridge driver ignores options it does not
+know (``-o foo=bar`` works on dockerd too)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from wharf.services.networks_config import (
     BRIDGE_NAME,
     DRIVER_MTU,
     ENABLE_ICC,
+    ENABLE_IPV4,
     ENABLE_IPV6,
     ENABLE_MASQUERADE,
 )
@@ -76,8 +78,8 @@ def parse_bridge_options(options: Mapping[str, str]) -> BridgeOptions:
             mtu = _go_atoi(key, value)
             if mtu != 0 and not MIN_MTU <= mtu <= MAX_MTU:
                 raise InvalidParameter(f"invalid MTU number: {mtu}")
-        elif key == ENABLE_IPV6:
-            go_bool(key, value)
+        elif key in (ENABLE_IPV6, ENABLE_IPV4):
+            go_bool(key, value)  # IPv4 off was refused before; IPv6 read by the caller
         elif key.startswith("com.docker.network."):
             raise InvalidParameter(f"network option {key} is not supported by wharf")
     return BridgeOptions(name, icc, masquerade, mtu)

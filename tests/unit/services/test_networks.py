@@ -3,6 +3,7 @@ and messages, on a recording driver."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -180,6 +181,18 @@ def test_ipv6_network_with_a_v6_subnet(h: Harness) -> None:
     assert h.service.bridge_spec("six").addresses == ("172.18.0.1/16", "fd00:7::1/64")
     with pytest.raises(NotFound, match="non-overlapping IPv6 address pool"):
         h.create("six-auto", enable_ipv6=True)
+
+
+def test_ip_version_options(h: Harness) -> None:
+    h.create("v4", options={"com.docker.network.enable_ipv4": "true"})
+    with pytest.raises(InvalidParameter, match="disabling IPv4"):
+        h.create("no-v4", options={"com.docker.network.enable_ipv4": "false"})
+    h.create("v6-opt", {"subnet": "fd00:8::/64"},
+             options={"com.docker.network.enable_ipv6": "true"})
+    assert h.service.inspect("v6-opt")["EnableIPv6"] is True
+    with pytest.raises(InvalidParameter, match=re.escape(
+            'driver-opt "com.docker.network.enable_ipv6" is not a valid bool')):
+        h.create("v6-bad", options={"com.docker.network.enable_ipv6": "perhaps"})
 
 
 def test_bridge_name_option_and_its_conflicts(h: Harness) -> None:
