@@ -208,20 +208,25 @@ async def _start_shim_server(socket_path: Path) -> asyncio.subprocess.Process | 
 
 
 def _network_service(config: DaemonConfig, db: MetadataStore, events: EventBus,
-                     container_info: Callable[[str], tuple[str, str]]) -> NetworkService:
+                     container_info: Callable[[str], tuple[str, str]],
+                     driver: BridgeDriver) -> NetworkService:
     """Networks on the host's bridge driver, from daemon.json's networking keys."""
     options = config.network
-    driver = BridgeDriver(
-        config.exec_root / "netns", iptables=options.iptables, ip6tables=options.ip6tables,
-        ip_forward=options.ip_forward, ip_masq=options.ip_masq,
-        userland_proxy=options.userland_proxy, proxy_only=options.publish_respects_firewall,
-        firewall_backend=options.firewall_backend)
     defaults = NetworkDefaults(
         bridge=options.bridge, bip=options.bip, fixed_cidr=options.fixed_cidr,
         default_address_pools=options.default_address_pools, ipv6=options.ipv6,
         fixed_cidr_v6=options.fixed_cidr_v6, icc=options.icc, ip_masq=options.ip_masq,
         mtu=options.mtu)
     return NetworkService(NetworkDeps(db, driver, events, defaults, container_info))
+
+
+def _bridge_driver(config: DaemonConfig) -> BridgeDriver:
+    options = config.network
+    return BridgeDriver(
+        config.exec_root / "netns", iptables=options.iptables, ip6tables=options.ip6tables,
+        ip_forward=options.ip_forward, ip_masq=options.ip_masq,
+        userland_proxy=options.userland_proxy, proxy_only=options.publish_respects_firewall,
+        firewall_backend=options.firewall_backend)
 
 
 def _running_container_ids(db: MetadataStore) -> set[str]:
@@ -272,7 +277,8 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
                 return record.name, str(record.config.get("Hostname") or "")
         return "", ""
 
-    networks = _network_service(config, db, events, container_info)
+    driver = _bridge_driver(config)
+    networks = _network_service(config, db, events, container_info, driver)
     await networks.start(_running_container_ids(db))
     containers = ContainerService(ContainerDeps(
         paths=ContainerPaths(root), images=images, rootfs=rootfs, shims=Shims(launcher),
