@@ -141,3 +141,26 @@ def test_dockers_errors(wharfd: Daemon, work: Path) -> None:
                                                    b"source\n")
         res = wharf(wharfd, "cp", f"{name}:/etc", str(work / "f"), check=False)
         assert (res.returncode, res.stderr) == (1, b"cannot copy directory\n")
+
+
+def test_a_running_containers_tmpfs_and_bind_mounts_are_seen(wharfd: Daemon, work: Path) -> None:
+    bound = work / "bound"
+    bound.mkdir()
+    (bound / "from-host").write_text("host side")
+    with containers(wharfd) as made:
+        name = unique("cp-mounts")
+        made.append(name)
+        wharf(wharfd, "run", "-d", "--name", name, "--tmpfs", "/scratch", "-v",
+              f"{bound}:/bound", "busybox", "sh", "-c", "echo in tmpfs > /scratch/t && sleep 300")
+        wharf(wharfd, "exec", name, "true")
+        wharf(wharfd, "cp", f"{name}:/scratch/t", str(work / "t"))
+        assert (work / "t").read_text() == "in tmpfs\n"
+        wharf(wharfd, "cp", f"{name}:/bound/from-host", str(work / "h"))
+        assert (work / "h").read_text() == "host side"
+        (work / "to-tmpfs").write_text("copied in")
+        wharf(wharfd, "cp", str(work / "to-tmpfs"), f"{name}:/scratch/")
+        assert wharf(wharfd, "exec", name, "cat", "/scratch/to-tmpfs").stdout == b"copied in"
+        wharf(wharfd, "cp", str(work / "to-tmpfs"), f"{name}:/bound/")
+        assert (bound / "to-tmpfs").read_text() == "copied in"
+        rootfs_view = wharf(wharfd, "diff", name).stdout.decode()
+        assert "scratch/to-tmpfs" not in rootfs_view  # on the tmpfs, not the rw layer
