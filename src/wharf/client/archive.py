@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable, Iterator
 
 from wharf.client.transport import Transport, quote
@@ -23,6 +22,8 @@ def path_stat(response: Response) -> JSON:
     raw = response.header(PATH_STAT_HEADER.lower()) or response.header(PATH_STAT_HEADER)
     if not raw:
         return {}
+    import base64  # here: it imports re and enum, which the CLI's light paths never need
+
     decoded: JSON = jsoncodec.loads(base64.b64decode(raw))
     return decoded
 
