@@ -78,13 +78,12 @@ class ArchiveService:
         return found, chunks
 
     def _read(self, root: _Root, path: str, ref: str) -> tuple[PathStat, Iterator[bytes]]:
-        found = _stat(root.path, path, ref)
-        absolute = absolute_path(path)
-        rel = _resolved(root.path, absolute)
+        rel, found = _locate(root.path, path, ref)
         spool = tempfile.TemporaryFile(dir=self._scratch)  # noqa: SIM115 - closed by _chunks
         try:
-            tar_subtree(root.path, rel, archive_name(absolute), spool,
-                        _PRUNE_RUNNING if root.running else frozenset())
+            if not tar_subtree(root.path, rel, archive_name(absolute_path(path)), spool,
+                               _PRUNE_RUNNING if root.running else frozenset()):
+                raise NotFound(f"Could not find the file {path} in container {ref}")
             spool.seek(0)
         except BaseException:
             spool.close()
@@ -157,6 +156,11 @@ def _resolved(root: Path, absolute: str) -> str:
 
 
 def _stat(root: Path, path: str, ref: str) -> PathStat:
+    return _locate(root, path, ref)[1]
+
+
+def _locate(root: Path, path: str, ref: str) -> tuple[str, PathStat]:
+    """The in-root path the request names and its stat (404 in Docker's words)."""
     absolute = absolute_path(path)
     rel = _resolved(root, absolute)
     try:
@@ -173,7 +177,7 @@ def _stat(root: Path, path: str, ref: str) -> PathStat:
     if stat.S_ISLNK(st.st_mode):
         target = securepath.resolve_in_root(root, absolute).relative_to(root).as_posix()
         link = "/" if target == "." else "/" + target
-    return PathStat.of(archive_name(absolute), st, link)
+    return rel, PathStat.of(archive_name(absolute), st, link)
 
 
 def _on_writable_mount(record: ContainerRecord, absolute: str) -> bool:

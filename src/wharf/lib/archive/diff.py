@@ -101,17 +101,18 @@ class _TarWriter:
         )
         self._inodes: dict[tuple[int, int], str] = {}
 
-    def add(self, root: Path, rel: str, name: str | None = None) -> None:
-        """Archive ``rel`` (as ``name``, default ``rel``); skipped when it vanished or is a
-        socket."""
+    def add(self, root: Path, rel: str, name: str | None = None) -> bool:
+        """Archive ``rel`` (as ``name``, default ``rel``); skipped when it vanished (False) or
+        is a socket."""
         try:
             fd = securepath.open_in_root(root, rel, os.O_PATH | os.O_NOFOLLOW)
-        except FileNotFoundError:
-            return
+        except (FileNotFoundError, NotADirectoryError):
+            return False
         try:
             self._add_fd(fd, rel if name is None else name, os.fstat(fd))
         finally:
             os.close(fd)
+        return True
 
     def _add_fd(self, fd: int, rel: str, st: os.stat_result) -> None:
         if stat.S_ISSOCK(st.st_mode):
@@ -211,18 +212,22 @@ def tar_tree(root: Path, out: BinaryIO) -> None:
 
 
 def tar_subtree(root: Path, rel: str, name: str, out: BinaryIO,
-                prune: frozenset[str] = frozenset()) -> None:
+                prune: frozenset[str] = frozenset()) -> bool:
     """``rel`` inside ``root`` (and all under it, when a directory) as an uncompressed tar
     whose entries are named from ``name`` (``docker cp``'s rebased names); ``name`` "/"
-    names the entries under it absolutely, as dockerd archives a container's root."""
+    names the entries under it absolutely, as dockerd archives a container's root. False
+    when ``rel`` was gone (the tar is then empty)."""
     writer = _TarWriter(out)
     absolute = name == "/"
-    writer.add(root, rel, "" if absolute else name)  # the root itself: "/" (a dir gets a "/")
+    if not writer.add(root, rel, "" if absolute else name):  # the root itself: "/"
+        writer.close()
+        return False
     prefix = "/" if absolute else name + "/"
     skip = len(rel) + 1 if rel else 0
     for path, _ in walk_tree(root, rel, prune):
         writer.add(root, path, prefix + path[skip:])
     writer.close()
+    return True
 
 
 def diff_overlay_upper(upper: Path, out: BinaryIO) -> None:
