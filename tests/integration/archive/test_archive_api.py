@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from tests.integration.archive.helpers import containers, unique, wharf
 from tests.support.daemons import Daemon, UnixHTTPConnection
+from tests.support.scratch import scratch_dir
 
 GO_DIR, GO_SYMLINK, GO_STICKY = 1 << 31, 1 << 27, 1 << 20
 
@@ -107,3 +108,46 @@ def test_a_read_only_rootfs_refuses_extraction(wharfd: Daemon) -> None:
                     check=False)
         assert res.returncode == 1
         assert b"container rootfs is marked read-only" in res.stderr
+
+
+def test_read_only_mounts_refuse_and_writable_ones_take_copies(wharfd: Daemon) -> None:
+    with scratch_dir("wharf-cp-ro-") as host, containers(wharfd) as made:
+        (host / "ro").mkdir()
+        (host / "rw").mkdir()
+        name = unique("api-romount")
+        made.append(name)
+        wharf(wharfd, "create", "--read-only", "--name", name, "-v", f"{host / 'ro'}:/ro:ro",
+              "-v", f"{host / 'rw'}:/rw", "busybox", "sleep", "300")
+        wharf(wharfd, "start", name)
+        status, body = wharfd.request("PUT", f"/containers/{name}/archive?path=/ro",
+                                      one_file_tar("a", b"a"))
+        assert (status, json.loads(body)["message"]) == (500,
+                                                         "mounted volume is marked read-only")
+        status, body = wharfd.request("PUT", f"/containers/{name}/archive?path=/rw",
+                                      one_file_tar("a", b"a"))
+        assert status == 200, body
+        assert (host / "rw" / "a").read_bytes() == b"a"
+        assert list((host / "ro").iterdir()) == []
+
+
+def test_a_stopped_containers_binds_take_and_give_copies(wharfd: Daemon) -> None:
+    with scratch_dir("wharf-cp-bind-") as host, containers(wharfd) as made:
+        (host / "data").mkdir()
+        (host / "data" / "inside").write_text("from the bind")
+        (host / "data" / "up").symlink_to("/")  # resolved inside the mount, not on the host
+        name = unique("api-stopped-bind")
+        made.append(name)
+        wharf(wharfd, "create", "--name", name, "-v", f"{host / 'data'}:/data", "busybox",
+              "cat", "/data/a")
+        status, body = wharfd.request("PUT", f"/containers/{name}/archive?path=/data",
+                                      one_file_tar("a", b"put while stopped"))
+        assert status == 200, body
+        assert (host / "data" / "a").read_bytes() == b"put while stopped"
+        status, body = wharfd.request("GET", f"/containers/{name}/archive?path=/data/inside")
+        assert status == 200, body
+        with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+            member = tar.extractfile("inside")
+            assert member is not None and member.read() == b"from the bind"
+        status, _ = wharfd.request("GET", f"/containers/{name}/archive?path=/data/up/etc/passwd")
+        assert status == 404  # "/" of the mount has no etc/passwd: the host's is not reached
+        assert wharf(wharfd, "start", "-a", name).stdout == b"put while stopped"
