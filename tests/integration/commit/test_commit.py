@@ -71,7 +71,13 @@ def test_commit_of_a_running_container_pauses_it_and_sends_the_event(
         assert wharf(wharfd, "run", "--rm", f"{repo}:latest", "cat", "/state").stdout == \
             b"live\n"
         assert json.loads(wharf(wharfd, "image", "inspect", repo).stdout)[0]["Id"] == image_id
+        time.sleep(1.1)  # events are filtered by whole seconds
+        since = str(int(time.time()))
         wharf(wharfd, "commit", "--pause=false", name, f"{repo}:nopause")
+        events = wharf(wharfd, "events", "--since", since, "--until", str(int(time.time()) + 1),
+                       "--filter", f"container={name}", "--format",
+                       "{{.Action}}").stdout.decode().split()
+        assert events == ["commit"]
 
 
 def test_commit_refuses_a_bad_change_and_an_unknown_container(wharfd: Daemon) -> None:
