@@ -22,6 +22,10 @@ class Entry:
 IMPLEMENTATIONS: dict[str, Entry] = {
     "container.attach": Entry("run", "ATTACH", "Attach local standard input, output, and "
                                                "error streams to a running container"),
+    "container.commit": Entry("commit", "COMMIT", "Create a new image from a container's "
+                                                  "changes"),
+    "container.cp": Entry("cp", "CP", "Copy files/folders between a container and the local "
+                                      "filesystem"),
     "container.create": Entry("run", "CREATE", "Create a new container"),
     "container.diff": Entry("containers", "DIFF", "Inspect changes to files or directories on "
                                                   "a container's filesystem"),
@@ -93,6 +97,7 @@ COMMON = ("run", "exec", "ps", "build", "pull", "push", "images", "login", "logo
 
 TOP_LEVEL: dict[str, str] = {
     "attach": "container.attach", "build": "image.build", "create": "container.create",
+    "commit": "container.commit", "cp": "container.cp",
     "diff": "container.diff",
     "events": "system.events", "exec": "container.exec", "export": "container.export",
     "history": "image.history", "images": "image.ls", "import": "image.import",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from wharf.client.archive import Archive
 from wharf.client.build import Build
 from wharf.client.containers import Containers
 from wharf.client.exec import Exec
@@ -19,6 +20,7 @@ class Client:
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
         self.containers = Containers(transport)
+        self.archive = Archive(transport)  # docker cp and commit
         self.images = Images(transport)
         self.build = Build(transport)
         self.exec = Exec(transport)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wharf.api.routes import archive as archive_routes
 from wharf.api.routes import build as build_routes
 from wharf.api.routes import containers as container_routes
 from wharf.api.routes import distribution as distribution_routes
@@ -36,7 +37,9 @@ from wharf.registry.client import RegistryClient, RegistryConfig
 from wharf.runtime import spec as runtime_spec
 from wharf.runtime.cgroups import detect_layout, open_cgroup
 from wharf.runtime.shim_client import ShimLauncher, read_exit_status
+from wharf.services.archive import ArchiveService
 from wharf.services.build import BuildDeps, BuildService
+from wharf.services.commit import CommitService
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
 from wharf.services.events import EventBus
@@ -321,6 +324,8 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
         *distribution_defs,
         *build_routes.routes(build),
         *network_routes.routes(networks, containers),
+        *archive_routes.routes(ArchiveService(containers, rootfs, spec.resolve_user, root / "tmp"),
+                               CommitService(containers, images, rootfs, root / "tmp")),
     ]
     return Daemon(config, db, events, images, containers, execs, system, routes, shim_server,
                   registry=registry, networks=networks)
