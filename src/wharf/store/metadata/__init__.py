@@ -13,6 +13,7 @@ from wharf.store.metadata.containers import ContainerTable
 from wharf.store.metadata.images import ImageTable
 from wharf.store.metadata.keyvalues import KeyValueTable
 from wharf.store.metadata.layers import LayerTable
+from wharf.store.metadata.networks import NetworkTable
 from wharf.store.metadata.references import ReferenceTable
 from wharf.store.metadata.schema import SCHEMA_VERSION
 
@@ -20,6 +21,6 @@ __all__ = ["SCHEMA_VERSION", "MetadataStore"]
 
 
 class MetadataStore(ImageTable, ReferenceTable, LayerTable, ContainerTable, KeyValueTable,
-                    BuildCacheTable):
+                    BuildCacheTable, NetworkTable):
     """The metadata database at ``path`` (``<data-root>/metadata.db``): images, references,
-    layers, containers, small facts and the build cache, each behind its own Protocol."""
+    layers, containers, small facts, the build cache and networks, each behind its own Protocol."""
