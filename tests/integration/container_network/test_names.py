@@ -9,6 +9,8 @@ import json
 from tests.integration.container_network.conftest import (
     FakeUpstream,
     containers,
+    free_port,
+    http_get,
     out,
     unique,
     user_network,
@@ -69,3 +71,22 @@ def test_legacy_link_on_the_default_bridge_is_in_etc_hosts(wharfd: Daemon) -> No
         res = wharfd.docker("run", "--rm", "--link", f"{first}:db", "busybox", "ping", "-c1",
                             "-W2", "db", check=False)
         assert res.returncode == 0, res.stderr
+
+
+def test_ipv6_network_names_and_a_port_on_ipv6_loopback(wharfd: Daemon) -> None:
+    port = free_port()
+    with user_network(wharfd, "--ipv6", "--subnet", "fd42:77:1::/64") as net, \
+            containers(wharfd) as made:
+        name = unique("v6web")
+        made.append(name)
+        wharfd.docker("run", "-d", "--name", name, "--network", net, "-p", f"[::1]:{port}:80",
+                      "busybox", "sh", "-c", "mkdir -p /www && echo six > /www/index.html && "
+                      "exec httpd -f -p 80 -h /www")
+        endpoint = json.loads(out(wharfd.docker("inspect", name)))[0]["NetworkSettings"][
+            "Networks"][net]
+        assert endpoint["GlobalIPv6Address"].startswith("fd42:77:1::")
+        res = wharfd.docker("run", "--rm", "--network", net, "busybox", "ping", "-6", "-c1",
+                            "-W2", name, check=False)
+        assert res.returncode == 0, res.stderr
+        assert out(wharfd.docker("port", name)).splitlines() == [f"80/tcp -> [::1]:{port}"]
+        assert b"six" in http_get(port, host="::1")
