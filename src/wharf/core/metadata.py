@@ -9,7 +9,7 @@ a table module in ``wharf.store.metadata`` (docs/contracts.md, "Metadata").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from wharf.core.errors import Conflict
@@ -26,6 +26,8 @@ __all__ = [
     "LayerRecords",
     "NameInUse",
     "ReferenceStore",
+    "VolumeRecord",
+    "VolumeRecords",
 ]
 
 
@@ -140,3 +142,24 @@ class BuildCacheRecords(Protocol):
     def touch_build_cache(self, key: str, when: str) -> None: ...
     def list_build_cache(self) -> list[BuildCacheRecord]: ...
     def delete_build_cache(self, key: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class VolumeRecord:
+    """A volume (``docker volume create``, or made for a container); anonymous ones carry
+    Docker's ``com.docker.volume.anonymous`` label."""
+
+    name: str
+    driver: str
+    created: str
+    labels: dict[str, str] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)
+
+
+class VolumeRecords(Protocol):
+    """Volumes by name (unique)."""
+
+    def put_volume(self, volume: VolumeRecord) -> None: ...
+    def get_volume(self, name: str) -> VolumeRecord | None: ...
+    def list_volumes(self) -> list[VolumeRecord]: ...
+    def delete_volume(self, name: str) -> bool: ...

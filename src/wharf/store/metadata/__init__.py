@@ -15,11 +15,12 @@ from wharf.store.metadata.keyvalues import KeyValueTable
 from wharf.store.metadata.layers import LayerTable
 from wharf.store.metadata.references import ReferenceTable
 from wharf.store.metadata.schema import SCHEMA_VERSION
+from wharf.store.metadata.volumes import VolumeTable
 
 __all__ = ["SCHEMA_VERSION", "MetadataStore"]
 
 
 class MetadataStore(ImageTable, ReferenceTable, LayerTable, ContainerTable, KeyValueTable,
-                    BuildCacheTable):
+                    BuildCacheTable, VolumeTable):
     """The metadata database at ``path`` (``<data-root>/metadata.db``): images, references,
-    layers, containers, small facts and the build cache, each behind its own Protocol."""
+    layers, containers, small facts, the build cache and volumes, each behind its own Protocol."""

@@ -1,6 +1,6 @@
 """The metadata database's schema: drawn here once, built by the migrations below.
 
-Schema (version 2)::
+Schema (version 4; migration 3 is the networks table)::
 
     images      id TEXT PK ("sha256:<config hex>")   config_digest   manifest_digest
                 created TEXT (RFC 3339)   size INTEGER (bytes of all layers, unpacked)
@@ -15,6 +15,8 @@ Schema (version 2)::
                 layers held for containers ("held-layers": image id → JSON chain ids)
     build_cache key TEXT PK (sha256 of parent image + step + inputs)   image_id → images.id
                 created TEXT   last_used TEXT   description TEXT (the step, for ``df``)
+    volumes     name TEXT PK   driver ("local")   created TEXT   labels TEXT (JSON object)
+                options TEXT (JSON object: the driver's ``--opt``s)
 
 Each table is reached through one Protocol of ``wharf.core.metadata`` and implemented by one
 module of this package (``images``, ``references``, ``layers``, ``containers``, ``keyvalues``).
@@ -86,6 +88,16 @@ MIGRATIONS: tuple[str, ...] = (
         description TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX build_cache_by_image ON build_cache(image_id);
+    """,
+    # 4: volumes (3, networks, comes with the network service)
+    """
+    CREATE TABLE volumes (
+        name TEXT PRIMARY KEY,
+        driver TEXT NOT NULL DEFAULT 'local',
+        created TEXT NOT NULL DEFAULT '',
+        labels TEXT NOT NULL DEFAULT '{}',
+        options TEXT NOT NULL DEFAULT '{}'
+    );
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
