@@ -12,6 +12,7 @@ from wharf.client.hosts import TLSSettings, parse_endpoint, resolve_host
 from wharf.client.images import Images
 from wharf.client.system import System
 from wharf.client.transport import Transport
+from wharf.client.volumes import Volumes
 
 
 class Client:
@@ -22,6 +23,7 @@ class Client:
         self.build = Build(transport)
         self.exec = Exec(transport)
         self.system = System(transport)
+        self.volumes = Volumes(transport)
 
     @classmethod
     def from_address(cls, address: str, tls: TLSSettings | None = None,
