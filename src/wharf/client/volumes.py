@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from wharf.client.containers import filters_param
-from wharf.client.transport import Transport
+from wharf.client.transport import Transport, quote
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
