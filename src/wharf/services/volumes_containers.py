@@ -162,7 +162,9 @@ def _mount_attributes(point: dict[str, Any]) -> dict[str, str]:
 
 
 def _oci_bind(source: str, point: dict[str, Any]) -> dict[str, Any]:
-    options = ["rbind", "rw"] if point["RW"] else ["rbind", "ro"]
+    """A writable volume is bound without ``rw``: a volume whose own mount is read-only
+    (``o=bind,ro``) stays so in the container, as under runc."""
+    options = ["rbind"] if point["RW"] else ["rbind", "ro"]
     if point.get("Propagation"):
         options.append(point["Propagation"])
     return {"destination": point["Destination"], "type": "bind", "source": source,

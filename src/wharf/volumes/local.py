@@ -18,7 +18,14 @@ from wharf.core.errors import Conflict, InvalidParameter, WharfError
 from wharf.lib.atomicfile import write_atomic
 from wharf.lib.disk_usage import tree_size
 from wharf.lib.mount import is_mountpoint, mount, unmount
-from wharf.volumes.options import MS_BIND, MountRequest, mount_request, validate_options
+from wharf.volumes.options import (
+    MS_BIND,
+    MS_RDONLY,
+    MS_REMOUNT,
+    MountRequest,
+    mount_request,
+    validate_options,
+)
 
 __all__ = ["LocalVolumes"]
 
@@ -105,6 +112,8 @@ def _mount(request: MountRequest, target: Path) -> None:
         raise InvalidParameter(f"invalid bind device for volume: {source!r} is not absolute")
     try:
         mount(source, target, request.fstype, request.flags, request.data)
+        if request.flags & MS_BIND and request.flags & MS_RDONLY:  # a bind ignores ro at first
+            mount("", target, "", request.flags | MS_REMOUNT)
     except OSError as err:
         raise WharfError(f"error while mounting volume '{target.parent}': failed to mount "
                          f"local volume: mount {source}:{target}, flags: {request.flags:#x},"

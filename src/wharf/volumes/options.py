@@ -16,7 +16,7 @@ _REQUIRES = {"device": ("type",), "type": ("device",), "o": ("device", "type")}
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_SYNCHRONOUS, MS_NOATIME, MS_NODIRATIME, MS_BIND = 16, 1024, 2048, 4096
-MS_REC, MS_RELATIME, MS_STRICTATIME = 16384, 1 << 21, 1 << 24
+MS_REMOUNT, MS_REC, MS_RELATIME, MS_STRICTATIME = 32, 16384, 1 << 21, 1 << 24
 # option → (flags set, flags cleared), as the mount(8) words
 _FLAGS: dict[str, tuple[int, int]] = {
     "ro": (MS_RDONLY, 0), "rw": (0, MS_RDONLY), "nosuid": (MS_NOSUID, 0),

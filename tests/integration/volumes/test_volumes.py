@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from tests.support.daemons import Daemon, busybox_tar
 
 MOUNTS_FILE = "/proc/self/mounts"
@@ -208,3 +209,52 @@ def test_volumes_from_shares_volumes_read_only(wharfd: Daemon) -> None:
         out = run(wharfd, "--rm", "--volumes-from", f"{source}:ro", "busybox",
                   "sh", "-c", "cat /shared/f; touch /shared/g 2>&1 || true")
         assert out.startswith("hi\n") and "Read-only file system" in out
+
+
+def test_a_bind_backed_volume_shows_the_host_directory(wharfd: Daemon) -> None:
+    volume, read_only = unique("bound"), unique("bound-ro")
+    with tempfile.TemporaryDirectory() as host_dir, volumes_removed(wharfd, volume, read_only):
+        wharfd.docker("volume", "create", "--opt", "type=none", "--opt", f"device={host_dir}",
+                      "--opt", "o=bind", volume)
+        wharfd.docker("volume", "create", "--opt", "type=none", "--opt", f"device={host_dir}",
+                      "--opt", "o=bind,ro", read_only)
+        run(wharfd, "--rm", "-v", f"{volume}:/data", "busybox", "sh", "-c",
+            "echo through > /data/f")
+        assert (Path(host_dir) / "f").read_text() == "through\n"
+        out = run(wharfd, "--rm", "-v", f"{read_only}:/data", "busybox", "sh", "-c",
+                  "cat /data/f; touch /data/g 2>&1 || true")
+        assert out.startswith("through\n") and "Read-only file system" in out
+        mounts = Path(MOUNTS_FILE).read_text()
+        assert str(wharfd.data_root / "volumes" / volume) not in mounts
+
+
+def test_ps_filters_on_volumes(wharfd: Daemon) -> None:
+    volume, name = unique("ps"), unique("c")
+    with volumes_removed(wharfd, volume):
+        wharfd.docker("create", "--name", name, "-v", f"{volume}:/data", "busybox")
+        by_name = wharfd.docker("ps", "-a", "-q", "--no-trunc", "--filter", f"volume={volume}")
+        by_path = wharfd.docker("ps", "-a", "-q", "--no-trunc", "--filter", "volume=/data")
+        _, data = api(wharfd, "GET", f"/containers/{name}/json")
+        assert by_name.stdout.decode().split() == [data["Id"]]
+        assert data["Id"] in by_path.stdout.decode().split()
+        assert wharfd.docker("ps", "-a", "-q", "--filter",
+                             f"volume={volume}-none").stdout == b""
+
+
+def test_docker_py_volumes(wharfd: Daemon) -> None:
+    import docker
+
+    volume = unique("py")
+    client = docker.DockerClient(base_url=wharfd.host, version="1.47", timeout=60)
+    with volumes_removed(wharfd, volume):
+        made = client.volumes.create(volume, labels={"via": "docker-py"})
+        assert made.name == volume and made.attrs["Labels"] == {"via": "docker-py"}
+        assert volume in [v.name for v in client.volumes.list(filters={"label": "via"})]
+        out = client.containers.run("busybox", ["sh", "-c", "echo py > /v/f; cat /v/f"],
+                                    volumes={volume: {"bind": "/v", "mode": "rw"}},
+                                    remove=True)
+        assert out == b"py\n"
+        client.volumes.get(volume).remove()
+        with pytest.raises(docker.errors.NotFound):
+            client.volumes.get(volume)
+    client.close()
