@@ -122,3 +122,18 @@ def test_events_and_system_df(wharfd: Daemon) -> None:
         assert actions == ["create", "mount", "unmount", "destroy"]
         df = cli(wharfd, "docker", "system", "df").stdout.decode()
         assert "Local Volumes" in df
+
+
+def test_wharf_run_with_volumes_mounts_and_volumes_from(wharfd: Daemon) -> None:
+    name, source = unique("wr"), unique("src")
+    with cleaned(wharfd, name):
+        cli(wharfd, "wharf", "run", "--name", source, "--mount",
+            f"type=volume,src={name},dst=/m,volume-nocopy", "-v", "/anon", "busybox",
+            "sh", "-c", "echo m > /m/f; echo a > /anon/f")
+        out = cli(wharfd, "wharf", "run", "--rm", "--volumes-from", source, "busybox",
+                  "cat", "/m/f", "/anon/f").stdout
+        assert out == b"m\na\n"
+        refused = cli(wharfd, "wharf", "run", "--rm", "--volume-driver", "flocker", "busybox",
+                      "true", check=False)
+        assert refused.returncode == 125
+        assert b"--volume-driver is not supported yet" in refused.stderr
