@@ -73,10 +73,10 @@ class ContainerService(ContainerLifecycle, ContainerSignals):
         config = cc.merge_config(request, dict(image.config.get("config") or image.config))
         path, args = cc.command_line(config)
         host_config = cc.default_host_config(host_config, self._deps.default_runtime)
-        mounts = mounts_for_create(self._deps.volumes, config, host_config,
-                                   lambda ref: self.get(ref).mounts)
         if name:
             self._registry.reserve_name(name)
+        mounts = mounts_for_create(self._deps.volumes, config, host_config,
+                                   lambda ref: self.get(ref).mounts)
         container_id = new_container_id()
         config["Hostname"] = cc.container_hostname(config, host_config, container_id)
         record = ContainerRecord(

@@ -19,7 +19,7 @@ from wharf.core.timefmt import seconds_rfc3339
 from wharf.services.events import EventBus
 from wharf.services.volumes_filters import list_matcher, prune_matcher
 
-__all__ = ["ANONYMOUS_LABEL", "VolumeDriverPort", "VolumeService"]
+__all__ = ["ANONYMOUS_LABEL", "VolumeDriverPort", "VolumeService", "check_volume_name"]
 
 ANONYMOUS_LABEL = "com.docker.volume.anonymous"  # Docker 23+: what prune removes by default
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
@@ -60,7 +60,7 @@ class VolumeService:
         existing = self._records.get_volume(name)
         if existing is not None:
             return existing
-        _check_name(name)
+        check_volume_name(name)
         driver = driver or "local"
         if driver != "local":
             raise NotFound(f"create {name}: error looking up volume plugin {driver}: "
@@ -192,7 +192,7 @@ class VolumeService:
         }
 
 
-def _check_name(name: str) -> None:
+def check_volume_name(name: str) -> None:
     """dockerd's local driver rules and words for a volume name."""
     if len(name) == 1:
         raise InvalidParameter(f"create {name}: volume name is too short, names should be at "

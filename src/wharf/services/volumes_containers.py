@@ -20,6 +20,7 @@ from wharf.core.errors import Conflict, InvalidParameter, NotFound, RuntimeFailu
 from wharf.core.metadata import VolumeRecord
 from wharf.lib.securepath import resolve_in_root
 from wharf.services.container_mounts import mount_points, user_mounts, volume_specs
+from wharf.services.volumes import check_volume_name
 
 __all__ = ["ContainerVolumes", "mounts_for_create", "release_volumes", "remove_anonymous",
            "volumes_for_start"]
@@ -50,6 +51,9 @@ def mounts_for_create(volumes: ContainerVolumes | None, config: dict[str, Any],
     (``--volumes-from``; NotFound when there is none)."""
     points = mount_points(host_config)
     specs = volume_specs(host_config)
+    for spec in specs:  # every name checked before any volume is made
+        if spec["Name"]:
+            check_volume_name(spec["Name"])
     if specs and volumes is None:
         raise InvalidParameter("volumes are not available in this daemon")
     taken = {p["Destination"].rstrip("/") for p in points}

@@ -123,6 +123,9 @@ INVALID: list[tuple[dict[str, Any], str]] = [
      'invalid mount config for type "bind": bind source path does not exist: '
      "/nonexistent-wharf-path"),
     (host(VolumesFrom=["other:bogus"]), "invalid mode: bogus"),
+    (host(Binds=["a:/data"]), "create a: volume name is too short"),
+    (host(Binds=["ok:/data", "no/slash:/other"]),
+     'create no/slash: "no/slash" includes invalid characters for a local volume name'),
     (host(Mounts=[{"Type": "bind", "Target": "/x"}]), "field Source must not be empty"),
     (with_image({"Hostname": "h", "HostConfig": {"UTSMode": "host"}}),
      "Conflicting options: hostname and the UTS mode"),

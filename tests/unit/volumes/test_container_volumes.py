@@ -108,3 +108,10 @@ def test_volume_records_round_trip(tmp_path: Path) -> None:
         assert db.get_volume("v1") is None
     finally:
         db.close()
+
+
+def test_a_bad_name_makes_no_volume_at_all(volumes: VolumeService) -> None:
+    with pytest.raises(InvalidParameter, match='create b/c: "b/c" includes invalid'):
+        mounts_for_create(volumes, {"Volumes": {"/anon": {}}},
+                          {"Binds": ["good:/g", "b/c:/bad"]}, no_containers)
+    assert volumes.listing({})["Volumes"] == []
