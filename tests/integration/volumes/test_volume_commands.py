@@ -120,8 +120,18 @@ def test_events_and_system_df(wharfd: Daemon) -> None:
         actions = [line.split()[0] for line in events.stdout.decode().splitlines()
                    if line.endswith(name)]
         assert actions == ["create", "mount", "unmount", "destroy"]
-        df = cli(wharfd, "docker", "system", "df").stdout.decode()
-        assert "Local Volumes" in df
+    with cleaned(wharfd, name):
+        cli(wharfd, "docker", "run", "--rm", "-v", f"{name}:/d", "busybox",
+            "sh", "-c", "head -c 3000 /dev/zero > /d/f")
+        rows = {}
+        for tool in ("docker", "wharf"):
+            df = cli(wharfd, tool, "system", "df", "--format",
+                     "{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Reclaimable}}").stdout.decode()
+            rows[tool] = next(line for line in df.splitlines()
+                              if line.startswith("Local Volumes"))
+        assert rows["docker"] == rows["wharf"]
+        total = int(rows["docker"].split("|")[1])
+        assert total >= 1 and rows["docker"].split("|")[3] != "0B"
 
 
 def test_wharf_run_with_volumes_mounts_and_volumes_from(wharfd: Daemon) -> None:
