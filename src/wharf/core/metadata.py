@@ -9,7 +9,7 @@ a table module in ``wharf.store.metadata`` (docs/contracts.md, "Metadata").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from wharf.core.errors import Conflict
@@ -147,13 +147,13 @@ class BuildCacheRecords(Protocol):
 @dataclass(frozen=True)
 class VolumeRecord:
     """A volume (``docker volume create``, or made for a container); anonymous ones carry
-    Docker's ``com.docker.volume.anonymous`` label."""
+    Docker's ``com.docker.volume.anonymous`` label. None: not given (inspect shows null)."""
 
     name: str
     driver: str
     created: str
-    labels: dict[str, str] = field(default_factory=dict)
-    options: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] | None = None
+    options: dict[str, str] | None = None
 
 
 class VolumeRecords(Protocol):

@@ -135,8 +135,8 @@ def _volume_mount(mount: dict[str, Any]) -> dict[str, Any]:
     driver = options.get("DriverConfig") or {}
     return {"Name": mount.get("Source") or "", "Destination": target, "Mode": "",
             "RW": not mount.get("ReadOnly"), "NoCopy": bool(options.get("NoCopy")),
-            "Driver": driver.get("Name") or "", "DriverOpts": dict(driver.get("Options") or {}),
-            "Labels": dict(options.get("Labels") or {})}
+            "Driver": driver.get("Name") or "", "DriverOpts": driver.get("Options"),
+            "Labels": options.get("Labels")}
 
 
 def _check_target(kind: str, target: str, spec: str = "") -> None:

@@ -65,13 +65,13 @@ class VolumeService:
         if driver != "local":
             raise NotFound(f"create {name}: error looking up volume plugin {driver}: "
                            f'plugin "{driver}" not found')
-        options = dict(driver_opts or {})
+        options = None if driver_opts is None else dict(driver_opts)
         try:
-            self._driver.create(name, options)
+            self._driver.create(name, options or {})
         except InvalidParameter as err:
             raise InvalidParameter(f"create {name}: {err.message}") from None
         record = VolumeRecord(name, driver, seconds_rfc3339(int(time.time())),
-                              dict(labels or {}), options)
+                              None if labels is None else dict(labels), options)
         self._records.put_volume(record)
         self._events.publish("volume", "create", name, {"driver": driver})
         return record
@@ -184,10 +184,10 @@ class VolumeService:
         return {
             "CreatedAt": record.created,
             "Driver": record.driver,
-            "Labels": dict(record.labels),
+            "Labels": record.labels,
             "Mountpoint": str(self._driver.path(record.name)),
             "Name": record.name,
-            "Options": dict(record.options),
+            "Options": record.options,
             "Scope": "local",
         }
 

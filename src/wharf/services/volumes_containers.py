@@ -74,10 +74,10 @@ def mounts_for_create(volumes: ContainerVolumes | None, config: dict[str, Any],
 
 def _volume_point(volumes: ContainerVolumes, spec: dict[str, Any]) -> dict[str, Any]:
     name = spec.get("Name") or ""
-    labels = dict(spec.get("Labels") or {})
+    labels = spec.get("Labels")
     if not name:
         name = secrets.token_hex(32)
-        labels.update(ANONYMOUS)
+        labels = {**(labels or {}), **ANONYMOUS}
     record = volumes.ensure(name, spec.get("Driver") or "", spec.get("DriverOpts"), labels)
     return {"Type": "volume", "Name": name, "Source": str(volumes.path(name)),
             "Destination": spec["Destination"], "Driver": record.driver,
@@ -155,7 +155,7 @@ async def remove_anonymous(volumes: ContainerVolumes | None, record: Any) -> Non
 
 def _is_anonymous(volumes: ContainerVolumes, name: str) -> bool:
     try:
-        return "com.docker.volume.anonymous" in volumes.get(name).labels
+        return "com.docker.volume.anonymous" in (volumes.get(name).labels or {})
     except WharfError:
         return False
 

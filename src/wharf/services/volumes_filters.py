@@ -28,7 +28,7 @@ def list_matcher(filters: Mapping[str, list[str]], in_use: Callable[[str], bool]
             return False
         if "name" in filters and not any(v in record.name for v in filters["name"]):
             return False
-        return all(label_matches(record.labels, v) for v in filters.get("label", []))
+        return all(label_matches(record.labels or {}, v) for v in filters.get("label", []))
 
     return matches
 
@@ -40,11 +40,12 @@ def prune_matcher(filters: Mapping[str, list[str]], anonymous_label: str) -> Mat
     everything = any(_boolean("all", v) for v in filters.get("all", []))
 
     def matches(record: VolumeRecord) -> bool:
-        if not everything and anonymous_label not in record.labels:
+        labels = record.labels or {}
+        if not everything and anonymous_label not in labels:
             return False
-        if not all(label_matches(record.labels, v) for v in filters.get("label", [])):
+        if not all(label_matches(labels, v) for v in filters.get("label", [])):
             return False
-        return not any(label_matches(record.labels, v) for v in filters.get("label!", []))
+        return not any(label_matches(labels, v) for v in filters.get("label!", []))
 
     return matches
 

@@ -170,3 +170,12 @@ def test_usage_reports_size_and_references(setup: Setup) -> None:
     setup.users["sized"] = ["c1"]
     [entry] = setup.service.usage()
     assert entry["UsageData"] == {"Size": 10, "RefCount": 1}
+
+
+def test_labels_and_options_not_given_show_as_null(setup: Setup) -> None:
+    """A volume a container made by naming it has neither (dockerd shows null); the CLI's
+    ``volume create`` sends empty maps, shown as such."""
+    setup.service.ensure("implicit")
+    shown = setup.service.inspect("implicit")
+    assert shown["Labels"] is None and shown["Options"] is None
+    assert setup.service.listing({"label": ["x"]})["Volumes"] == []
