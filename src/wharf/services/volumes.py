@@ -51,8 +51,10 @@ class VolumeService:
     def create(self, name: str = "", driver: str = "", driver_opts: Mapping[str, str] | None
                = None, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
         """A new volume (an existing one of that name is returned as it is, as dockerd does);
-        no name makes an anonymous-style random 64-hex name."""
-        record = self.ensure(name or secrets.token_hex(32), driver, driver_opts, labels)
+        no name makes a random 64-hex name. Labels and options are maps here even when not
+        given (``volume create`` shows ``{}``; a volume a container made shows null)."""
+        record = self.ensure(name or secrets.token_hex(32), driver, dict(driver_opts or {}),
+                             dict(labels or {}))
         return self.inspect(record.name)
 
     def ensure(self, name: str, driver: str = "", driver_opts: Mapping[str, str] | None = None,

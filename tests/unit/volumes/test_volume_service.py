@@ -179,3 +179,5 @@ def test_labels_and_options_not_given_show_as_null(setup: Setup) -> None:
     shown = setup.service.inspect("implicit")
     assert shown["Labels"] is None and shown["Options"] is None
     assert setup.service.listing({"label": ["x"]})["Volumes"] == []
+    assert setup.service.create("explicit")["Labels"] == {}
+    assert setup.service.inspect("explicit")["Options"] == {}
