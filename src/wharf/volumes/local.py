@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
 from wharf.core.errors import Conflict, InvalidParameter, WharfError
 from wharf.lib.atomicfile import write_atomic
 from wharf.lib.disk_usage import tree_size
-from wharf.lib.mount import is_mountpoint, mount, unmount
+from wharf.lib.mount import is_mountpoint, mount, remove_tree, unmount
 from wharf.volumes.options import (
     MS_BIND,
     MS_RDONLY,
@@ -88,7 +87,10 @@ class LocalVolumes:
         directory = self.root / name
         if directory.is_symlink() or directory.parent != self.root:
             raise InvalidParameter(f"remove {name}: invalid volume name")
-        shutil.rmtree(directory, ignore_errors=True)
+        try:
+            remove_tree(directory)  # never reaches into a filesystem still mounted below
+        except OSError as err:
+            raise WharfError(f"remove {name}: {err}") from err
 
     def size(self, name: str) -> int:
         """Bytes the volume holds (``UsageData.Size``; a mounted tmpfs's too)."""
