@@ -123,6 +123,8 @@ def _volume_bind(spec: str) -> dict[str, Any]:
 
 
 def _volume_mount(mount: dict[str, Any]) -> dict[str, Any]:
+    """A ``--mount type=volume`` entry; its Mode is "z", as dockerd sets an empty one for a
+    local volume (anonymous ones of ``Config.Volumes`` keep "")."""
     target = mount.get("Target") or ""
     _check_target("volume", target)
     if mount.get("BindOptions"):
@@ -133,7 +135,7 @@ def _volume_mount(mount: dict[str, Any]) -> dict[str, Any]:
                                "be specified")
     options = mount.get("VolumeOptions") or {}
     driver = options.get("DriverConfig") or {}
-    return {"Name": mount.get("Source") or "", "Destination": target, "Mode": "",
+    return {"Name": mount.get("Source") or "", "Destination": target, "Mode": "z",
             "RW": not mount.get("ReadOnly"), "NoCopy": bool(options.get("NoCopy")),
             "Driver": driver.get("Name") or "", "DriverOpts": driver.get("Options"),
             "Labels": options.get("Labels")}

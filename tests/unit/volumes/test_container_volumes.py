@@ -40,7 +40,7 @@ def test_volume_specs_of_binds_and_mounts() -> None:
                    {"Type": "volume", "Target": "/anon"}]})
     assert [(s["Name"], s["Destination"], s["Mode"], s["RW"], s["NoCopy"]) for s in specs] == [
         ("data", "/data", "ro,nocopy", False, True), ("logs", "/logs", "z", True, False),
-        ("m", "/m", "", False, True), ("", "/anon", "", True, False)]
+        ("m", "/m", "z", False, True), ("", "/anon", "z", True, False)]
     assert specs[2]["Labels"] == {"k": "v"} and specs[2]["DriverOpts"] == {"type": "tmpfs"}
 
 
