@@ -37,7 +37,13 @@ VENV_BIN = REPO / ".venv" / "bin"
 sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "src"))
 
-from tests.support.daemons import new_parent_cgroups_removed, private_bridge  # noqa: E402
+from tests.support.daemons import (  # noqa: E402
+    new_parent_cgroups_removed,
+    private_bridge,
+    sweep_network_leftovers,
+    test_bridge_name,
+    test_network_args,
+)
 
 from wharf.lib.bootstrap import busybox_rootfs_tar  # noqa: E402
 
@@ -85,12 +91,15 @@ def compile_wharf(pycache: Path) -> None:
 
 
 @contextlib.contextmanager
-def wharfd(tmp: Path, pycache: Path) -> Iterator[Engine]:
+def wharfd(tmp: Path, pycache: Path, *extra_args: str) -> Iterator[Engine]:
+    """A wharfd of the bench's own: its socket, roots, and a bridge and subnets of its own
+    (never wharf0, which a wharfd of the host's may hold)."""
     sock = tmp / "wharf.sock"
     log = (tmp / "wharfd.log").open("wb")
     proc = subprocess.Popen(
         [str(VENV_BIN / "wharfd"), "--data-root", str(tmp / "data"), "-H", f"unix://{sock}",
-         "--exec-root", str(tmp / "exec"), "--pidfile", str(tmp / "wharfd.pid")],
+         "--exec-root", str(tmp / "exec"), "--pidfile", str(tmp / "wharfd.pid"),
+         *test_network_args(tmp), *extra_args],
         stdout=log, stderr=subprocess.STDOUT, env=python_env(pycache),
     )
     env = dict(python_env(pycache), WHARF_HOST=f"unix://{sock}")
@@ -101,6 +110,7 @@ def wharfd(tmp: Path, pycache: Path) -> Iterator[Engine]:
         yield engine
     finally:
         stop_daemon(engine)
+        sweep_network_leftovers(test_bridge_name(tmp))
 
 
 @contextlib.contextmanager

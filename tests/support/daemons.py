@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -213,7 +214,17 @@ def shut_down_wharfd(daemon: Daemon, tmp: Path) -> None:
 
 def sweep_network_leftovers(bridge: str) -> None:
     """The test daemon's default bridge (a daemon keeps it when it stops, as dockerd keeps
-    docker0)."""
+    docker0), and every iptables rule (nat and filter, IPv4 and IPv6) that names it as an
+    input or output interface; nothing else (chains stay: they are shared)."""
+    for binary in filter(shutil.which, ("iptables", "ip6tables")):
+        for table in ("nat", "filter"):
+            listing = subprocess.run([binary, "-t", table, "-S"], capture_output=True,
+                                     text=True).stdout
+            for line in listing.splitlines():
+                words = shlex.split(line)
+                named = [w for i, w in enumerate(words[1:], 1) if words[i - 1] in ("-i", "-o")]
+                if words[:1] == ["-A"] and bridge in named:
+                    subprocess.run([binary, "-t", table, "-D", *words[1:]], capture_output=True)
     subprocess.run(["ip", "link", "del", bridge], capture_output=True)
 
 

@@ -5,13 +5,13 @@ container); other queries go to the upstream servers in order, each tried once w
 over the protocol the client used. At most ``max_in_flight`` forwards run at once (Docker's
 resolver allows 100); a query beyond that, or one no upstream answered, gets SERVFAIL, as does
 a non-local name asked from internal networks only (nothing to forward through).
-Not wired into the daemon yet.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -195,6 +195,19 @@ class DnsServer:
             self._udp, self.port = udp, bound_port
             return
         raise OSError(f"no port free for both UDP and TCP on {host}")
+
+    async def serve(self, sockets: list[socket.socket]) -> None:
+        """Serves sockets bound elsewhere (a sandbox's ``127.0.0.11:53``, bound inside its
+        namespace) on the running loop, UDP and TCP told apart by type; :meth:`close` stops
+        them and closes the sockets."""
+        loop = asyncio.get_running_loop()
+        for sock in sockets:
+            if sock.type == socket.SOCK_DGRAM:
+                self._udp, _protocol = await loop.create_datagram_endpoint(
+                    lambda: _ServerDatagram(self._responder), sock=sock)
+            else:
+                self._tcp = await asyncio.start_server(self._serve_tcp, sock=sock)
+            self.port = int(sock.getsockname()[1])
 
     async def _serve_tcp(self, reader: asyncio.StreamReader,
                          writer: asyncio.StreamWriter) -> None:

@@ -10,15 +10,20 @@ ever flushed or removed. nftables: :func:`apply_nft` loads a whole ``wharf`` tab
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import shlex
+from collections.abc import Callable
 
 from wharf.core.errors import RuntimeFailure
 from wharf.network.firewall_detect import CommandOutput, CommandRunner
-from wharf.network.firewall_rules import FILTER_CHAINS, NAT_CHAINS, OWN_CHAINS, RuleSet
+from wharf.network.firewall_rules import FILTER_CHAINS, NAT_CHAINS, POSTROUTING, RuleSet
 
 __all__ = ["apply", "apply_nft", "remove", "sweep", "sweep_commands", "sweep_nft"]
 
-BUILTIN = {"nat": ("PREROUTING", "OUTPUT", "POSTROUTING"), "filter": ("FORWARD",)}
+# wharf's chains that hold per-bridge rules (WHARF-USER is the admin's: never swept)
+SWEPT = {"nat": NAT_CHAINS, "filter": tuple(c for c in FILTER_CHAINS if c != "WHARF-USER")}
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def _failure(argv: list[str], out: CommandOutput) -> RuntimeFailure:
@@ -73,33 +78,62 @@ def _is_absent(stderr: str) -> bool:
     )
 
 
-def sweep_commands(binary: str, listings: dict[tuple[str, str], str]) -> list[list[str]]:
-    """Deletes for the jumps into wharf's chains found in ``iptables -t T -S CHAIN`` outputs,
-    keyed (table, chain); then flush and removal of every wharf chain."""
-    commands: list[list[str]] = []
+def _interfaces(words: list[str]) -> list[str]:
+    """The interface names a rule matches on (``-i``/``-o``, negated or not)."""
+    return [words[i + 1] for i, word in enumerate(words[:-1]) if word in ("-i", "-o")]
+
+
+def _value(words: list[str], flag: str) -> str:
+    return words[words.index(flag) + 1] if flag in words[:-1] else ""
+
+
+def _in_any(cidr: str, subnets: list[IPNetwork]) -> bool:
+    try:
+        network = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return False
+    return any(network.version == s.version and network.subnet_of(s) for s in subnets)  # type: ignore[arg-type]
+
+
+def sweep_commands(binary: str, listings: dict[tuple[str, str], str],
+                   doomed: Callable[[str], bool]) -> list[list[str]]:
+    """Deletes for the rules in wharf's chains (``iptables -t T -S CHAIN`` outputs keyed
+    (table, chain)) that name a ``doomed`` interface, and for the hairpin masquerades of
+    container addresses in the subnets those rules name. Nothing else: other daemons' rules
+    stay, and no chain is flushed or removed."""
+    rules = []
     for (table, chain), listing in listings.items():
         for line in listing.splitlines():
             words = shlex.split(line)
-            if len(words) < 4 or words[:2] != ["-A", chain] or words[-2] != "-j":
-                continue
-            if words[-1] in OWN_CHAINS:
-                commands.append([binary, "-t", table, "-D", chain, *words[2:]])
-    own = [("nat", c) for c in NAT_CHAINS] + [("filter", c) for c in FILTER_CHAINS]
-    commands += [[binary, "-t", t, "-F", c] for t, c in own]
-    commands += [[binary, "-t", t, "-X", c] for t, c in own]
+            if len(words) > 2 and words[:2] == ["-A", chain]:
+                rules.append((table, chain, words[2:]))
+    subnets: list[IPNetwork] = []
+    commands: list[list[str]] = []
+    for table, chain, spec in rules:
+        if any(doomed(name) for name in _interfaces(spec)):
+            commands.append([binary, "-t", table, "-D", chain, *spec])
+            for flag in ("-s", "-d"):
+                with contextlib.suppress(ValueError):
+                    subnets.append(ipaddress.ip_network(_value(spec, flag)))
+    for table, chain, spec in rules:
+        hairpin = chain == POSTROUTING and "MASQUERADE" in spec and not _interfaces(spec)
+        if hairpin and _value(spec, "-s") == _value(spec, "-d") and _in_any(
+                _value(spec, "-s"), [s for s in subnets if s.num_addresses > 1]):
+            commands.append([binary, "-t", table, "-D", chain, *spec])
     return commands
 
 
-def sweep(runner: CommandRunner, family: int = 4) -> list[str]:
-    """Remove every rule and chain of wharf's (daemon start); returns the failures."""
+def sweep(runner: CommandRunner, doomed: Callable[[str], bool], family: int = 4) -> list[str]:
+    """Deletes wharf's rules that name a ``doomed`` bridge (daemon start: this daemon's own,
+    re-added by their networks, and those of bridges gone); returns the failures."""
     binary = "ip6tables" if family == 6 else "iptables"
     listings = {}
-    for table, chains in BUILTIN.items():
+    for table, chains in SWEPT.items():
         for chain in chains:
             out = runner.run([binary, "-t", table, "-S", chain])
             if out.returncode == 0:
                 listings[(table, chain)] = out.stdout
-    return _run_tolerant(runner, sweep_commands(binary, listings))
+    return _run_tolerant(runner, sweep_commands(binary, listings, doomed))
 
 
 def apply_nft(runner: CommandRunner, ruleset_text: str) -> None:

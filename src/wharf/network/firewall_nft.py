@@ -5,7 +5,7 @@ Everything lives in wharf's own tables, so nothing another engine made is ever t
 - ``<family> wharf``: regenerated from the networks and published ports and swapped in at
   once (``table``, ``delete table``, ``table {...}`` in one ``nft -f`` transaction); removed
   with ``delete table <family> wharf``. Chains mirror the iptables layout of
-  :mod:`wharf.network.firewall_rules` (dnat, published, isolation stages, forward).
+  :mod:`wharf.network.firewall_rules` (port-dnat, published, isolation stages, forward).
 - ``<family> wharf-user``: the admin's chain (like DOCKER-USER), hooked on forward just
   before wharf's (priority filter - 1). wharf creates it if missing and never flushes it; a
   ``drop`` there is final, an ``accept`` lets wharf's chains still decide.
@@ -64,13 +64,13 @@ def ruleset_text(
         bridge_rules(bridge)  # validates names and subnets as the iptables side does
     chains = {
         "prerouting": ["type nat hook prerouting priority dstnat; policy accept;",
-                       "fib daddr type local jump dnat"],
+                       "fib daddr type local jump port-dnat"],
         "output": ["type nat hook output priority -100; policy accept;",
                    _output_jump(fam, userland_proxy)],
         "postrouting": ["type nat hook postrouting priority srcnat; policy accept;"],
         "forward": ["type filter hook forward priority filter; policy accept;",
                     "jump isolation-stage-1"],
-        "dnat": [], "published": [], "isolation-stage-1": [], "isolation-stage-2": [],
+        "port-dnat": [], "published": [], "isolation-stage-1": [], "isolation-stage-2": [],
     }  # fmt: skip
     for bridge in bridges:
         _add_bridge(chains, fam, bridge, userland_proxy)
@@ -89,9 +89,9 @@ def _version(address: str) -> int:
 
 def _output_jump(fam: str, userland_proxy: bool) -> str:
     if not userland_proxy:
-        return "fib daddr type local jump dnat"
+        return "fib daddr type local jump port-dnat"
     loopback = "127.0.0.0/8" if fam == "ip" else "::1"
-    return f"{fam} daddr != {loopback} fib daddr type local jump dnat"
+    return f"{fam} daddr != {loopback} fib daddr type local jump port-dnat"
 
 
 def _chain_text(name: str, lines: list[str]) -> str:
@@ -110,10 +110,11 @@ def _add_bridge(chains: dict[str, list[str]], fam: str, net: BridgeNet, proxy: b
         ]
         chains["forward"].append(icc)
         return
-    chains["postrouting"].append(f"{fam} saddr {subnet} oifname != {br} masquerade")
+    if net.masquerade:
+        chains["postrouting"].append(f"{fam} saddr {subnet} oifname != {br} masquerade")
     if not proxy:
         chains["postrouting"].append(f"oifname {br} fib saddr type local masquerade")
-    chains["dnat"].insert(0, f"iifname {br} return")
+    chains["port-dnat"].insert(0, f"iifname {br} return")
     chains["forward"] += [
         f"oifname {br} ct state related,established accept",
         f"oifname {br} jump published",
@@ -132,10 +133,50 @@ def _add_port(chains: dict[str, list[str]], fam: str, port: PublishedPort) -> No
     host = ipaddress.ip_address(port.host_ip) if port.host_ip else None
     dest = f"{fam} daddr {host} " if host is not None and not host.is_unspecified else ""
     target = f"{cip}:{port.container_port}" if fam == "ip" else f"[{cip}]:{port.container_port}"
-    chains["dnat"].append(f"{dest}iifname != {br} {proto} dport {port.host_port} dnat to {target}")
+    chains["port-dnat"].append(
+        f"{dest}iifname != {br} {proto} dport {port.host_port} dnat to {target}")
     chains["published"].append(
         f"{fam} daddr {cip} iifname != {br} oifname {br} {proto} dport {port.container_port} accept"
     )
     chains["postrouting"].append(
         f"{fam} saddr {cip} {fam} daddr {cip} {proto} dport {port.container_port} masquerade"
     )
+
+
+PER_BRIDGE_CHAINS = ("postrouting", "port-dnat", "forward", "published", "isolation-stage-1",
+                     "isolation-stage-2")
+
+
+def bridge_lines(family: int, net: BridgeNet, userland_proxy: bool = True) -> dict[str, list[str]]:
+    """One bridge's rules, by chain, for adding one at a time (``firewall_nft_live``); the
+    ``port-dnat`` chain's line goes before the DNATs (``insert``)."""
+    bridge_rules(net)  # validation
+    chains: dict[str, list[str]] = {name: [] for name in PER_BRIDGE_CHAINS}
+    _add_bridge(chains, _table_family(family), net, userland_proxy)
+    return chains
+
+
+def port_lines(family: int, port: PublishedPort) -> dict[str, list[str]]:
+    chains: dict[str, list[str]] = {name: [] for name in PER_BRIDGE_CHAINS}
+    _add_port(chains, _table_family(family), port)
+    return chains
+
+
+def base_chain_text(family: int, userland_proxy: bool = True) -> tuple[str, dict[str, str]]:
+    """``add`` commands for wharf's table and chains (idempotent), and the jump each hooked
+    chain must hold (added once, by whoever finds it missing)."""
+    fam = _table_family(family)
+    hooks = {
+        "prerouting": "type nat hook prerouting priority dstnat; policy accept;",
+        "output": "type nat hook output priority -100; policy accept;",
+        "postrouting": "type nat hook postrouting priority srcnat; policy accept;",
+        "forward": "type filter hook forward priority filter; policy accept;",
+    }
+    text = f"add table {fam} wharf\n"
+    text += "".join(f"add chain {fam} wharf {name} {{ {spec} }}\n" for name, spec in hooks.items())
+    plain = ("port-dnat", "published", "isolation-stage-1", "isolation-stage-2")
+    text += "".join(f"add chain {fam} wharf {name}\n" for name in plain)
+    jumps = {"prerouting": "fib daddr type local jump port-dnat",
+             "output": _output_jump(fam, userland_proxy),
+             "forward": "jump isolation-stage-1"}
+    return text, jumps

@@ -110,6 +110,7 @@ class BridgeNet:
     internal: bool = False
     icc: bool = True  # inter-container communication on the same bridge
     user_defined: bool = True  # the default bridge is isolated from user networks too
+    masquerade: bool = True  # com.docker.network.bridge.enable_ip_masquerade
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,9 @@ def bridge_rules(net: BridgeNet, userland_proxy: bool = True) -> RuleSet:
         )
         return RuleSet(subnet.version, rules)
     established = ("-o", br, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED")
+    masquerade = Rule("nat", POSTROUTING, ("-s", str(subnet), "!", "-o", br, "-j", "MASQUERADE"))
     rules = (
-        Rule("nat", POSTROUTING, ("-s", str(subnet), "!", "-o", br, "-j", "MASQUERADE")),
+        *((masquerade,) if net.masquerade else ()),
         Rule("nat", "WHARF", ("-i", br, "-j", "RETURN")),
         Rule("filter", "WHARF-FORWARD", (*established, "-j", "ACCEPT")),
         Rule("filter", "WHARF-FORWARD", ("-o", br, "-j", "WHARF")),

@@ -309,3 +309,45 @@ def test_server_on_ipv6_loopback() -> None:
         finally:
             await server.close()
     _run(scenario)
+
+
+def _bound_pair() -> list[socket.socket]:
+    """A UDP and a TCP socket on one free loopback port, as a sandbox's would be."""
+    for _ in range(8):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind((LOCAL, 0))
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            tcp.bind((LOCAL, udp.getsockname()[1]))
+        except OSError:
+            udp.close()
+            tcp.close()
+            continue
+        tcp.listen(8)
+        return [udp, tcp]
+    raise AssertionError("no free port pair")
+
+
+def test_serve_answers_on_sockets_bound_elsewhere_and_close_stops_them() -> None:
+    async def scenario() -> None:
+        sockets = _bound_pair()
+        port = sockets[0].getsockname()[1]
+        server = DnsServer(_responder(()))
+        await server.serve(sockets)
+        assert server.port == port
+        try:
+            data = query_bytes("web", ident=7)
+            for exchange in (_udp_exchange, _tcp_exchange):
+                reply = await asyncio.to_thread(exchange, port, data)
+                assert header_fields(reply)[0] == 7
+                assert answer_rdatas(reply, len(data) - 12) == [(1, bytes([10, 5, 0, 2]))]
+        finally:
+            await server.close()
+        for _ in range(20):  # the transports close their sockets on the next loop turns
+            if all(sock.fileno() == -1 for sock in sockets):
+                break
+            await asyncio.sleep(0.01)
+        assert [sock.fileno() for sock in sockets] == [-1, -1]
+        with pytest.raises(OSError):
+            await asyncio.to_thread(_tcp_exchange, port, data)
+    _run(scenario)

@@ -85,22 +85,53 @@ def test_remove_tolerates_rules_already_gone_but_reports_other_failures() -> Non
     assert len(failures) == 1 and "exit status 4" in failures[0]
 
 
-def test_sweep_after_a_crash_removes_all_of_wharfs_and_nothing_else() -> None:
+def _two_daemons() -> tuple[FakeIptables, dict[str, dict[str, list[tuple[str, ...]]]]]:
+    """Docker's rules, wharf's base, another daemon's bridge ("wbr-other") and ours ("wharf0",
+    with a published port, and "wbr-gone" whose bridge no longer exists); the snapshot is the
+    state with only the other daemon's and Docker's rules."""
     fake = host_with_docker()
-    before = fake.snapshot()
+    apply(fake, base_rules())
+    apply(fake, bridge_rules(BridgeNet("wbr-other", "10.9.0.0/24")))
+    apply(fake, published_port_rules(
+        PublishedPort("wbr-other", "10.9.0.2", 80, "tcp", "", 9090)))
+    kept = fake.snapshot()
     for rules in everything():
         apply(fake, rules)
-    assert sweep(fake) == []
-    assert fake.snapshot() == before
-    assert sweep(fake) == []  # nothing left: still no failure
+    apply(fake, bridge_rules(BridgeNet("wbr-gone", "10.8.0.0/24", internal=True)))
+    apply(fake, bridge_rules(BridgeNet("wbr-gone2", "10.6.0.0/24")))
+    return fake, kept
 
 
-def test_sweep_commands_only_touch_jumps_into_wharf_chains() -> None:
-    listing = "-P FORWARD DROP\n-A FORWARD -j DOCKER-USER\n-A FORWARD -j WHARF-USER\n"
-    commands = sweep_commands("iptables", {("filter", "FORWARD"): listing})
-    assert commands[0] == ["iptables", "-t", "filter", "-D", "FORWARD", "-j", "WHARF-USER"]
-    assert not any("DOCKER" in " ".join(argv) for argv in commands)
-    assert all(argv[4].startswith("WHARF") for argv in commands[1:])
+def test_sweep_deletes_rules_of_own_and_vanished_bridges_only() -> None:
+    fake, kept = _two_daemons()
+    doomed = {"wharf0", "wbr-gone", "wbr-gone2"}
+    assert sweep(fake, doomed.__contains__) == []
+    assert fake.snapshot() == kept
+    assert sweep(fake, doomed.__contains__) == []  # nothing left: still no failure
+
+
+def test_sweep_never_flushes_or_removes_a_chain() -> None:
+    fake, _kept = _two_daemons()
+    sweep(fake, lambda name: True)
+    assert not any(argv[3] in ("-F", "-X") for argv in fake.calls)
+    assert fake.tables["filter"]["FORWARD"][:2] == [("-j", "WHARF-USER"), ("-j", "WHARF-FORWARD")]
+    assert FOREIGN in fake.tables["filter"]["FORWARD"]
+    assert ("-j", "RETURN") in fake.tables["filter"]["WHARF-USER"]
+
+
+def test_sweep_commands_keep_hairpins_outside_the_doomed_subnets() -> None:
+    listing = (
+        "-P WHARF-POSTROUTING ACCEPT\n"
+        "-A WHARF-POSTROUTING -s 10.1.0.0/24 ! -o br-a -j MASQUERADE\n"
+        "-A WHARF-POSTROUTING -s 10.1.0.5/32 -d 10.1.0.5/32 -p tcp -j MASQUERADE\n"
+        "-A WHARF-POSTROUTING -s 10.2.0.5/32 -d 10.2.0.5/32 -p tcp -j MASQUERADE\n"
+    )
+    commands = sweep_commands("iptables", {("nat", "WHARF-POSTROUTING"): listing},
+                              {"br-a"}.__contains__)
+    assert [" ".join(argv[3:9]) for argv in commands] == [
+        "-D WHARF-POSTROUTING -s 10.1.0.0/24 ! -o",
+        "-D WHARF-POSTROUTING -s 10.1.0.5/32 -d 10.1.0.5/32",
+    ]
 
 
 class NftRunner:

@@ -40,7 +40,7 @@ def test_ipv4_bridges_ports_and_isolation() -> None:
         'ip saddr 172.28.0.0/16 oifname != "wharf0" masquerade',
         "ip saddr 172.28.0.2 ip daddr 172.28.0.2 tcp dport 5000 masquerade",
     ]
-    assert chain(text, "dnat") == [
+    assert chain(text, "port-dnat") == [
         'iifname "wharf0" return',
         'ip daddr 127.0.0.1 iifname != "wharf0" tcp dport 5001 dnat to 172.28.0.2:5000',
     ]
@@ -51,17 +51,18 @@ def test_ipv4_bridges_ports_and_isolation() -> None:
     ]
     assert 'oifname "wharf0" jump published' in chain(text, "forward")
     assert "br-v6" not in text
-    assert chain(text, "output")[-1] == "ip daddr != 127.0.0.0/8 fib daddr type local jump dnat"
+    assert chain(text, "output")[-1] == (
+        "ip daddr != 127.0.0.0/8 fib daddr type local jump port-dnat")
 
 
 def test_ipv6_table() -> None:
     text = ruleset_text(6, BRIDGES, PORTS, userland_proxy=False)
-    assert chain(text, "dnat") == [
+    assert chain(text, "port-dnat") == [
         'iifname "br-v6" return',
         'iifname != "br-v6" udp dport 8080 dnat to [fd00:1::2]:80',
     ]
     assert 'oifname "br-v6" fib saddr type local masquerade' in chain(text, "postrouting")
-    assert chain(text, "output")[-1] == "fib daddr type local jump dnat"
+    assert chain(text, "output")[-1] == "fib daddr type local jump port-dnat"
     assert "wharf0" not in text
 
 

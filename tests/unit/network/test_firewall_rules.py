@@ -120,6 +120,13 @@ def test_internal_bridge_has_no_masquerade_and_drops_outside_traffic() -> None:
     assert_undo_matches(rules)
 
 
+def test_masquerade_switched_off_leaves_forwarding_rules() -> None:
+    plain = bridge_rules(BridgeNet("br-nm", "10.6.0.0/24")).rules
+    off = bridge_rules(BridgeNet("br-nm", "10.6.0.0/24", masquerade=False)).rules
+    assert [r for r in plain if "MASQUERADE" not in r.spec] == list(off)
+    assert len(off) == len(plain) - 1
+
+
 def test_hairpin_masquerade_without_the_userland_proxy() -> None:
     adds = joined(
         bridge_rules(BridgeNet("wharf0", "172.28.0.0/16"), userland_proxy=False).add_commands()
