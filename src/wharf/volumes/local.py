@@ -117,6 +117,6 @@ def _mount(request: MountRequest, target: Path) -> None:
         if request.flags & MS_BIND and request.flags & MS_RDONLY:  # a bind ignores ro at first
             mount("", target, "", request.flags | MS_REMOUNT)
     except OSError as err:
-        raise WharfError(f"error while mounting volume '{target.parent}': failed to mount "
+        raise WharfError(f"error while mounting volume '{target}': failed to mount "
                          f"local volume: mount {source}:{target}, flags: {request.flags:#x},"
                          f" data: {request.data}: {os.strerror(err.errno or 0)}") from err

@@ -258,3 +258,24 @@ def test_docker_py_volumes(wharfd: Daemon) -> None:
         with pytest.raises(docker.errors.NotFound):
             client.volumes.get(volume)
     client.close()
+
+
+def test_mount_volume_opts_make_a_tmpfs_volume_and_a_bad_device_fails_the_start(
+        wharfd: Daemon) -> None:
+    volume, broken = unique("mopt"), unique("broken")
+    with volumes_removed(wharfd, volume, broken):
+        out = run(wharfd, "--rm", "--mount",
+                  f"type=volume,src={volume},dst=/v,volume-opt=type=tmpfs,"
+                  "volume-opt=device=tmpfs,volume-opt=o=size=2m", "busybox",
+                  "sh", "-c", "grep ' /v ' /proc/mounts")
+        assert out.startswith("tmpfs /v tmpfs") and "size=2048k" in out
+        _, shown = api(wharfd, "GET", f"/volumes/{volume}")
+        assert shown["Options"] == {"type": "tmpfs", "device": "tmpfs", "o": "size=2m"}
+        wharfd.docker("volume", "create", "--opt", "type=ext4", "--opt",
+                      "device=/nonexistent-wharf-device", broken)
+        res = wharfd.docker("run", "--rm", "-v", f"{broken}:/b", "busybox", "true",
+                            check=False)
+        assert res.returncode != 0
+        assert b"error while mounting volume" in res.stderr
+        assert b"No such file or directory" in res.stderr
+        assert run(wharfd, "--rm", "-v", f"{volume}:/v", "busybox", "true") == ""
