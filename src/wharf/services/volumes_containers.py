@@ -111,10 +111,13 @@ async def volumes_for_start(volumes: ContainerVolumes | None, record: Any,
     ``--volumes-from``), each volume mounted for it; on the first start the image's content
     at a volume's path is copied into the volume when that is empty."""
     own = {m["destination"].rstrip("/") for m in user_mounts(record.host_config)}
+    flag_tmpfs = {path.rstrip("/") for path in record.host_config.get("Tmpfs") or {}}
     nocopy = _nocopy_destinations(record.host_config)
     mounts: list[dict[str, Any]] = []
     try:
         for point in record.mounts:
+            if point["Destination"].rstrip("/") in flag_tmpfs:
+                continue  # a --tmpfs path takes the place of anything else there (dockerd)
             if point["Type"] == "bind" and point["Destination"].rstrip("/") not in own:
                 mounts.append(_oci_bind(point["Source"], point))
             if point["Type"] != "volume" or volumes is None:

@@ -279,3 +279,15 @@ def test_mount_volume_opts_make_a_tmpfs_volume_and_a_bad_device_fails_the_start(
         assert b"error while mounting volume" in res.stderr
         assert b"No such file or directory" in res.stderr
         assert run(wharfd, "--rm", "-v", f"{volume}:/v", "busybox", "true") == ""
+
+
+def test_a_tmpfs_flag_takes_the_place_of_an_image_volume(wharfd: Daemon) -> None:
+    image = unique("img").lower() + ":v1"
+    import_image_with_volume(wharfd, image)
+    with volumes_removed(wharfd):
+        try:
+            out = run(wharfd, "--rm", "--tmpfs", "/data", image, "sh", "-c",
+                      "grep ' /data ' /proc/mounts | cut -d' ' -f1; ls -A /data")
+            assert out == "tmpfs\n"
+        finally:
+            wharfd.docker("rmi", "-f", image, check=False)
