@@ -31,6 +31,9 @@ DEFINITIONS = ("ContainerConfig", "HostConfig", "NetworkingConfig")
 INLINE_BODIES = {
     "ExecConfig": ("/containers/{id}/exec", "post"),
     "ExecStartConfig": ("/exec/{id}/start", "post"),
+    "NetworkCreateRequest": ("/networks/create", "post"),
+    "NetworkConnectRequest": ("/networks/{id}/connect", "post"),
+    "NetworkDisconnectRequest": ("/networks/{id}/disconnect", "post"),
 }
 
 # moby's strslice.StrSlice: a JSON string is read as a one-element list.

@@ -43,6 +43,9 @@ class UntarRules:
                                 # is refused when it would climb out (the context)
     max_bytes: int              # decompressed bytes of the whole tar stream
     max_entries: int
+    owner: tuple[int, int] | None = None  # every entry's owner, over keep_owner (docker cp -a)
+    no_overwrite_dir_non_dir: bool = False  # a directory and a non-directory never replace
+                                            # each other (the archive API's query flag)
 
 
 class _BoundedTarInfo(tarfile.TarInfo):
@@ -133,17 +136,32 @@ def _unpack(tar: tarfile.TarFile, member: tarfile.TarInfo, root: Path, into: str
     parent, base = posixpath.split(rel)
     parent_fd = _parent(root, parent)
     try:
+        if rules.no_overwrite_dir_non_dir:
+            _check_no_overwrite(parent_fd, base, member, rel)
         rootpath.clear_for(parent_fd, base, is_dir=member.isdir())
         _create(tar, member, root, into, parent_fd, base)
         if member.islnk():
             return
-        owner = (member.uid, member.gid) if rules.keep_owner else (0, 0)
+        owner = rules.owner or ((member.uid, member.gid) if rules.keep_owner else (0, 0))
         mtime = None if member.isdir() else member.mtime
         rootpath.set_metadata(parent_fd, base, owner=owner, mode=member.mode, mtime=mtime)
     finally:
         os.close(parent_fd)
     if member.isdir():
         dir_times.append((rel, member.mtime))
+
+
+def _check_no_overwrite(parent_fd: int, base: str, member: tarfile.TarInfo, rel: str) -> None:
+    """Docker's ``NoOverwriteDirNonDir``: its messages, the existing path first."""
+    existing = rootpath.lstat_at(parent_fd, base)
+    if existing is None:
+        return
+    if stat.S_ISDIR(existing.st_mode) and not member.isdir():
+        raise InvalidParameter(f'cannot overwrite directory "/{rel}" with non-directory '
+                               f'"{member.name}"')
+    if not stat.S_ISDIR(existing.st_mode) and member.isdir():
+        raise InvalidParameter(f'cannot overwrite non-directory "/{rel}" with directory '
+                               f'"{member.name}"')
 
 
 def _check_kind(member: tarfile.TarInfo, into: str, rel: str, rules: UntarRules) -> None:

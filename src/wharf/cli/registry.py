@@ -22,6 +22,10 @@ class Entry:
 IMPLEMENTATIONS: dict[str, Entry] = {
     "container.attach": Entry("run", "ATTACH", "Attach local standard input, output, and "
                                                "error streams to a running container"),
+    "container.commit": Entry("commit", "COMMIT", "Create a new image from a container's "
+                                                  "changes"),
+    "container.cp": Entry("cp", "CP", "Copy files/folders between a container and the local "
+                                      "filesystem"),
     "container.create": Entry("run", "CREATE", "Create a new container"),
     "container.diff": Entry("containers", "DIFF", "Inspect changes to files or directories on "
                                                   "a container's filesystem"),
@@ -68,6 +72,15 @@ IMPLEMENTATIONS: dict[str, Entry] = {
                                            "(streamed to STDOUT by default)"),
     "image.tag": Entry("images", "TAG", "Create a tag TARGET_IMAGE that refers to "
                                         "SOURCE_IMAGE"),
+    "network.connect": Entry("network", "CONNECT", "Connect a container to a network"),
+    "network.create": Entry("network", "CREATE", "Create a network"),
+    "network.disconnect": Entry("network", "DISCONNECT",
+                                "Disconnect a container from a network"),
+    "network.inspect": Entry("network", "INSPECT",
+                             "Display detailed information on one or more networks"),
+    "network.ls": Entry("network", "LS", "List networks"),
+    "network.prune": Entry("network", "PRUNE", "Remove all unused networks"),
+    "network.rm": Entry("network", "RM", "Remove one or more networks"),
     "login": Entry("login", "LOGIN", "Authenticate to a registry"),
     "logout": Entry("login", "LOGOUT", "Log out from a registry"),
     "registry.serve": Entry("registry_serve", "SERVE", "Run an OCI distribution registry"),
@@ -90,6 +103,7 @@ COMMON = ("run", "exec", "ps", "build", "pull", "push", "images", "login", "logo
 
 TOP_LEVEL: dict[str, str] = {
     "attach": "container.attach", "build": "image.build", "create": "container.create",
+    "commit": "container.commit", "cp": "container.cp",
     "diff": "container.diff",
     "events": "system.events", "exec": "container.exec", "export": "container.export",
     "history": "image.history", "images": "image.ls", "import": "image.import",
@@ -114,6 +128,10 @@ MANAGEMENT: dict[str, tuple[str, dict[str, str]]] = {
     "image": ("Manage images", {
         **{key.split(".", 1)[1]: key for key in IMPLEMENTATIONS if key.startswith("image.")},
         "list": "image.ls", "remove": "image.rm",
+    }),
+    "network": ("Manage networks", {
+        **{key.split(".", 1)[1]: key for key in IMPLEMENTATIONS if key.startswith("network.")},
+        "list": "network.ls", "remove": "network.rm",
     }),
     "registry": ("Run a registry", {"serve": "registry.serve"}),
     "system": ("Manage wharf", {

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from wharf.client.archive import Archive
 from wharf.client.build import Build
 from wharf.client.containers import Containers
 from wharf.client.exec import Exec
 from wharf.client.hosts import TLSSettings, parse_endpoint, resolve_host
 from wharf.client.images import Images
+from wharf.client.networks import Networks
 from wharf.client.system import System
 from wharf.client.transport import Transport
 from wharf.client.volumes import Volumes
@@ -19,10 +21,12 @@ class Client:
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
         self.containers = Containers(transport)
+        self.archive = Archive(transport)  # docker cp and commit
         self.images = Images(transport)
         self.build = Build(transport)
         self.exec = Exec(transport)
         self.system = System(transport)
+        self.networks = Networks(transport)
         self.volumes = Volumes(transport)
 
     @classmethod

@@ -9,8 +9,8 @@ a table module in ``wharf.store.metadata`` (docs/contracts.md, "Metadata").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from wharf.core.errors import Conflict
 
@@ -25,6 +25,8 @@ __all__ = [
     "LayerRecord",
     "LayerRecords",
     "NameInUse",
+    "NetworkRecord",
+    "NetworkRecords",
     "ReferenceStore",
     "VolumeRecord",
     "VolumeRecords",
@@ -142,6 +144,38 @@ class BuildCacheRecords(Protocol):
     def touch_build_cache(self, key: str, when: str) -> None: ...
     def list_build_cache(self) -> list[BuildCacheRecord]: ...
     def delete_build_cache(self, key: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class NetworkRecord:
+    """A network as ``docker network inspect`` shows it (``ipam`` in Docker's shape:
+    ``{"Driver", "Options", "Config": [{"Subnet", "Gateway", "IPRange"?, ...}]}``).
+    ``pool_subnets`` are the subnets taken from the address pools rather than given by the
+    user (an endpoint may ask for a fixed address only in a subnet the user gave)."""
+
+    id: str  # 64 hex
+    name: str
+    driver: str  # bridge | host | null
+    created: str  # RFC 3339 with nanoseconds
+    scope: str = "local"
+    internal: bool = False
+    attachable: bool = False
+    ingress: bool = False
+    enable_ipv6: bool = False
+    ipam: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    bridge: str = ""  # the bridge interface ("" for host and null)
+    pool_subnets: tuple[str, ...] = ()
+
+
+class NetworkRecords(Protocol):
+    """Networks by id; names are unique (``put_network`` raises ``Conflict``)."""
+
+    def put_network(self, network: NetworkRecord) -> None: ...
+    def get_network(self, network_id: str) -> NetworkRecord | None: ...
+    def list_networks(self) -> list[NetworkRecord]: ...
+    def delete_network(self, network_id: str) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wharf.api.routes import archive as archive_routes
 from wharf.api.routes import build as build_routes
 from wharf.api.routes import containers as container_routes
 from wharf.api.routes import distribution as distribution_routes
 from wharf.api.routes import exec as exec_routes
 from wharf.api.routes import images as image_routes
+from wharf.api.routes import networks as network_routes
 from wharf.api.routes import system as system_routes
 from wharf.api.routes import volumes as volume_routes
 from wharf.api.server import RouteDef
@@ -31,11 +33,14 @@ from wharf.core.metadata import ContainerRow, ContainerRows
 from wharf.core.shimconfig import SHIM_SERVER_PARENT_ENV, ShimConfig
 from wharf.daemon.config import DaemonConfig
 from wharf.daemon.listeners import private_directory
+from wharf.network.driver import BridgeDriver
 from wharf.registry.client import RegistryClient, RegistryConfig
 from wharf.runtime import spec as runtime_spec
 from wharf.runtime.cgroups import detect_layout, open_cgroup
 from wharf.runtime.shim_client import ShimLauncher, read_exit_status
+from wharf.services.archive import ArchiveService
 from wharf.services.build import BuildDeps, BuildService
+from wharf.services.commit import CommitService
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
 from wharf.services.events import EventBus
@@ -43,6 +48,8 @@ from wharf.services.exec import ExecService
 from wharf.services.image_pull import PullService
 from wharf.services.image_push import PushService
 from wharf.services.images import ImageService
+from wharf.services.networks import NetworkDeps, NetworkService
+from wharf.services.networks_config import NetworkDefaults
 from wharf.services.protocols import ExitStatusLike, ShimPort
 from wharf.services.registry_adapter import ClientRegistry
 from wharf.services.registry_service import RegistryService
@@ -158,10 +165,11 @@ class Daemon:
     execs: ExecService
     system: SystemService
     routes: list[RouteDef]
-    volumes: VolumeService | None = None
     shim_server: asyncio.subprocess.Process | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
     registry: ClientRegistry | None = None
+    networks: NetworkService | None = None
+    volumes: VolumeService | None = None
 
     async def close(self, stop_containers: bool = False) -> None:
         """Stop the running containers when asked (no live-restore), stop watching the rest
@@ -227,6 +235,38 @@ async def _start_shim_server(socket_path: Path) -> asyncio.subprocess.Process | 
     return process
 
 
+def _network_service(config: DaemonConfig, db: MetadataStore, events: EventBus,
+                     container_info: Callable[[str], tuple[str, str]],
+                     driver: BridgeDriver) -> NetworkService:
+    """Networks on the host's bridge driver, from daemon.json's networking keys."""
+    options = config.network
+    defaults = NetworkDefaults(
+        bridge=options.bridge, bip=options.bip, fixed_cidr=options.fixed_cidr,
+        default_address_pools=options.default_address_pools, ipv6=options.ipv6,
+        fixed_cidr_v6=options.fixed_cidr_v6, icc=options.icc, ip_masq=options.ip_masq,
+        mtu=options.mtu)
+    return NetworkService(NetworkDeps(db, driver, events, defaults, container_info))
+
+
+def _bridge_driver(config: DaemonConfig) -> BridgeDriver:
+    options = config.network
+    return BridgeDriver(
+        config.exec_root / "netns", iptables=options.iptables, ip6tables=options.ip6tables,
+        ip_forward=options.ip_forward, ip_masq=options.ip_masq,
+        userland_proxy=options.userland_proxy, proxy_only=options.publish_respects_firewall,
+        firewall_backend=options.firewall_backend)
+
+
+def _running_container_ids(db: MetadataStore) -> set[str]:
+    """Containers whose records say they run (their sandboxes survive the sweep)."""
+    running = set()
+    for row in db.list_containers():
+        with contextlib.suppress(ValueError, TypeError, KeyError):
+            if ContainerRecord.from_json(row.record).state.running:
+                running.add(row.id)
+    return running
+
+
 async def build_daemon(config: DaemonConfig) -> Daemon:
     root = config.data_root
     root.mkdir(parents=True, exist_ok=True, mode=0o711)
@@ -258,6 +298,17 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
     shim_server = await _start_shim_server(config.exec_root / "shimserver.sock")
     launcher = ShimLauncher(server_socket=(config.exec_root / "shimserver.sock"
                                            if shim_server else None))
+
+    def container_info(container_id: str) -> tuple[str, str]:
+        with contextlib.suppress(NotFound):
+            if containers is not None:
+                record = containers.get(container_id)
+                return record.name, str(record.config.get("Hostname") or "")
+        return "", ""
+
+    driver = _bridge_driver(config)
+    networks = _network_service(config, db, events, container_info, driver)
+    await networks.start(_running_container_ids(db))
     containers = ContainerService(ContainerDeps(
         paths=ContainerPaths(root), images=images, rootfs=rootfs, shims=Shims(launcher),
         spec=RuntimeSpec(), cgroups=cgroups, store=MetadataContainerStore(db), events=events,
@@ -300,7 +351,10 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
         *image_routes.routes(images, pull=distribution.pull),
         *distribution_defs,
         *build_routes.routes(build),
+        *network_routes.routes(networks, containers),
+        *archive_routes.routes(ArchiveService(containers, rootfs, spec.resolve_user, root / "tmp"),
+                               CommitService(containers, images, rootfs, root / "tmp")),
         *volume_routes.routes(volumes),
     ]
-    return Daemon(config, db, events, images, containers, execs, system, routes,
-                  volumes=volumes, shim_server=shim_server, registry=registry)
+    return Daemon(config, db, events, images, containers, execs, system, routes, shim_server,
+                  registry=registry, networks=networks, volumes=volumes)

@@ -46,6 +46,15 @@ class ContainerServiceBase:
     def _lock(self, container_id: str) -> asyncio.Lock:
         return self._locks.setdefault(container_id, asyncio.Lock())
 
+    def operation_lock(self, container_id: str) -> asyncio.Lock:
+        """The lock start and stop hold: an archive copy or commit that mounts a stopped
+        container's rootfs holds it too, so the container does not start meanwhile."""
+        return self._lock(container_id)
+
+    def emit(self, record: ContainerRecord, action: str, **extra: str) -> None:
+        """A container event of another service (``archive-path``, ``commit``...)."""
+        self._emit(record, action, **extra)
+
     def _save(self, record: ContainerRecord) -> None:
         self._deps.store.save(record)
 

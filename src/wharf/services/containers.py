@@ -28,6 +28,7 @@ from wharf.core.errors import (
 from wharf.core.timefmt import now_rfc3339
 from wharf.services import container_config as cc
 from wharf.services import create_checks, create_policy
+from wharf.services.container_base import ContainerServiceBase
 from wharf.services.container_lifecycle import ContainerLifecycle
 from wharf.services.container_record import ContainerRecord
 from wharf.services.container_signals import ContainerSignals
@@ -44,7 +45,23 @@ from wharf.services.volumes_containers import mounts_for_create, remove_anonymou
 log = logging.getLogger(__name__)
 
 
-class ContainerService(ContainerLifecycle, ContainerSignals):
+class NetworkConnectPlaceholders(ContainerServiceBase):
+    """``POST /networks/{id}/connect`` and ``/disconnect`` until the container side of issue 8
+    (lane C: ``services.container_network_ops``) replaces this class; it is the last base of
+    ``ContainerService``, so a real implementation listed before it wins."""
+
+    async def connect_network(self, container_ref: str, network_ref: str,
+                              endpoint_config: dict[str, Any] | None) -> None:
+        self.get(container_ref)
+        raise InvalidParameter("connecting a container to a network is not supported yet")
+
+    async def disconnect_network(self, container_ref: str, network_ref: str,
+                                 force: bool) -> None:
+        self.get(container_ref)
+        raise InvalidParameter("disconnecting a container from a network is not supported yet")
+
+
+class ContainerService(ContainerLifecycle, ContainerSignals, NetworkConnectPlaceholders):
     """Every container the daemon knows, and what can be done to them."""
 
     # ---- create -------------------------------------------------------------------------

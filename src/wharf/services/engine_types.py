@@ -17,6 +17,12 @@ class EmptyObject(msgspec.Struct):
     """Go's ``struct{}``: any JSON object."""
 
 
+class ConfigReference(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The config-only network source to provide the configuration for this network."""
+
+    network: str | None = msgspec.field(default=None, name="Network")
+
+
 class HealthConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     """A test to perform to check that the container is healthy."""
 
@@ -309,3 +315,52 @@ class ExecStartConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     detach: bool | None = msgspec.field(default=None, name="Detach")
     tty: bool | None = msgspec.field(default=None, name="Tty")
     console_size: list[Int64] | None = msgspec.field(default=None, name="ConsoleSize")
+
+
+class IPAMConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """IPAMConfig."""
+
+    subnet: str | None = msgspec.field(default=None, name="Subnet")
+    ip_range: str | None = msgspec.field(default=None, name="IPRange")
+    gateway: str | None = msgspec.field(default=None, name="Gateway")
+    auxiliary_addresses: dict[str, str] | None = msgspec.field(default=None, name="AuxiliaryAddresses")
+
+
+class IPAM(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """IPAM."""
+
+    driver: str | None = msgspec.field(default=None, name="Driver")
+    config: list[IPAMConfig] | None = msgspec.field(default=None, name="Config")
+    options: dict[str, str] | None = msgspec.field(default=None, name="Options")
+
+
+class NetworkConnectRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """NetworkConnectRequest."""
+
+    container: str | None = msgspec.field(default=None, name="Container")
+    endpoint_config: EndpointSettings | None = msgspec.field(default=None, name="EndpointConfig")
+
+
+class NetworkCreateRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """NetworkCreateRequest."""
+
+    name: str | None = msgspec.field(default=None, name="Name")
+    driver: str | None = msgspec.field(default=None, name="Driver")
+    scope: str | None = msgspec.field(default=None, name="Scope")
+    internal: bool | None = msgspec.field(default=None, name="Internal")
+    attachable: bool | None = msgspec.field(default=None, name="Attachable")
+    ingress: bool | None = msgspec.field(default=None, name="Ingress")
+    config_only: bool | None = msgspec.field(default=None, name="ConfigOnly")
+    config_from: ConfigReference | None = msgspec.field(default=None, name="ConfigFrom")
+    ipam: IPAM | None = msgspec.field(default=None, name="IPAM")
+    enable_ipv4: bool | None = msgspec.field(default=None, name="EnableIPv4")
+    enable_ipv6: bool | None = msgspec.field(default=None, name="EnableIPv6")
+    options: dict[str, str] | None = msgspec.field(default=None, name="Options")
+    labels: dict[str, str] | None = msgspec.field(default=None, name="Labels")
+
+
+class NetworkDisconnectRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """NetworkDisconnectRequest."""
+
+    container: str | None = msgspec.field(default=None, name="Container")
+    force: bool | None = msgspec.field(default=None, name="Force")

@@ -51,6 +51,9 @@ class RootfsService:
         self._require(container_id)
         return self._snapshots.mount(container_id)
 
+    def is_mounted(self, container_id: str) -> bool:
+        return self._snapshots.is_mounted(container_id)
+
     def unmount(self, container_id: str) -> None:
         if self._snapshots.has_container(container_id):
             self._snapshots.unmount(container_id)

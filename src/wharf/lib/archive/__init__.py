@@ -8,6 +8,7 @@ from wharf.lib.archive.diff import (
     changes_overlay_upper,
     diff_overlay_upper,
     diff_trees,
+    tar_subtree,
     tar_tree,
     walk_tree,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "detect",
     "diff_overlay_upper",
     "diff_trees",
+    "tar_subtree",
     "tar_tree",
     "walk_tree",
 ]

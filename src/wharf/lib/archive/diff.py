@@ -38,6 +38,7 @@ __all__ = [
     "changes_overlay_upper",
     "diff_overlay_upper",
     "diff_trees",
+    "tar_subtree",
     "tar_tree",
 ]
 
@@ -53,14 +54,17 @@ class ChangeKind(enum.IntEnum):
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 
 
-def walk_tree(root: Path) -> Iterator[tuple[str, os.stat_result]]:
-    """(relative path, lstat) of every entry under ``root``, sorted, parents first, no follow.
+def walk_tree(root: Path, start: str = "",
+              prune: frozenset[str] = frozenset()) -> Iterator[tuple[str, os.stat_result]]:
+    """(relative path, lstat) of every entry under ``root`` (or its directory ``start``),
+    sorted, parents first, no follow; the directories named in ``prune`` are listed but not
+    entered (a running container's ``proc`` and ``sys``).
 
     Each directory is opened inside ``root`` (``securepath``), so a directory swapped for a
     symlink while the walk runs (a container still running) is skipped, never followed out.
     Entries that vanish meanwhile are skipped too.
     """
-    stack = [""]
+    stack = [start]
     while stack:
         rel = stack.pop()
         try:
@@ -80,7 +84,8 @@ def walk_tree(root: Path) -> Iterator[tuple[str, os.stat_result]]:
         finally:
             os.close(fd)
         yield from entries
-        stack.extend(reversed([path for path, st in entries if stat.S_ISDIR(st.st_mode)]))
+        stack.extend(reversed([path for path, st in entries
+                               if stat.S_ISDIR(st.st_mode) and path not in prune]))
 
 
 class _TarWriter:
@@ -96,16 +101,18 @@ class _TarWriter:
         )
         self._inodes: dict[tuple[int, int], str] = {}
 
-    def add(self, root: Path, rel: str) -> None:
-        """Archive ``rel``; skipped when it vanished or is a socket."""
+    def add(self, root: Path, rel: str, name: str | None = None) -> bool:
+        """Archive ``rel`` (as ``name``, default ``rel``); skipped when it vanished (False) or
+        is a socket."""
         try:
             fd = securepath.open_in_root(root, rel, os.O_PATH | os.O_NOFOLLOW)
-        except FileNotFoundError:
-            return
+        except (FileNotFoundError, NotADirectoryError):
+            return False
         try:
-            self._add_fd(fd, rel, os.fstat(fd))
+            self._add_fd(fd, rel if name is None else name, os.fstat(fd))
         finally:
             os.close(fd)
+        return True
 
     def _add_fd(self, fd: int, rel: str, st: os.stat_result) -> None:
         if stat.S_ISSOCK(st.st_mode):
@@ -202,6 +209,25 @@ def tar_tree(root: Path, out: BinaryIO) -> None:
     for rel, _ in walk_tree(root):
         writer.add(root, rel)
     writer.close()
+
+
+def tar_subtree(root: Path, rel: str, name: str, out: BinaryIO,
+                prune: frozenset[str] = frozenset()) -> bool:
+    """``rel`` inside ``root`` (and all under it, when a directory) as an uncompressed tar
+    whose entries are named from ``name`` (``docker cp``'s rebased names); ``name`` "/"
+    names the entries under it absolutely, as dockerd archives a container's root. False
+    when ``rel`` was gone (the tar is then empty)."""
+    writer = _TarWriter(out)
+    absolute = name == "/"
+    if not writer.add(root, rel, "" if absolute else name):  # the root itself: "/"
+        writer.close()
+        return False
+    prefix = "/" if absolute else name + "/"
+    skip = len(rel) + 1 if rel else 0
+    for path, _ in walk_tree(root, rel, prune):
+        writer.add(root, path, prefix + path[skip:])
+    writer.close()
+    return True
 
 
 def diff_overlay_upper(upper: Path, out: BinaryIO) -> None:

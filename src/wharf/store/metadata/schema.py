@@ -1,6 +1,6 @@
 """The metadata database's schema: drawn here once, built by the migrations below.
 
-Schema (version 4; migration 3 is the networks table)::
+Schema (version 4)::
 
     images      id TEXT PK ("sha256:<config hex>")   config_digest   manifest_digest
                 created TEXT (RFC 3339)   size INTEGER (bytes of all layers, unpacked)
@@ -15,11 +15,16 @@ Schema (version 4; migration 3 is the networks table)::
                 layers held for containers ("held-layers": image id → JSON chain ids)
     build_cache key TEXT PK (sha256 of parent image + step + inputs)   image_id → images.id
                 created TEXT   last_used TEXT   description TEXT (the step, for ``df``)
+    networks    id TEXT PK (64 hex)   name TEXT UNIQUE   driver   scope   created
+                internal attachable ingress enable_ipv6 INTEGER (0/1)   ipam TEXT (JSON, Docker's
+                IPAM object)   options labels TEXT (JSON maps)   bridge (interface name)
+                pool_subnets TEXT (JSON list: subnets taken from the address pools)
     volumes     name TEXT PK   driver ("local")   created TEXT   labels TEXT (JSON object)
                 options TEXT (JSON object: the driver's ``--opt``s)
 
 Each table is reached through one Protocol of ``wharf.core.metadata`` and implemented by one
-module of this package (``images``, ``references``, ``layers``, ``containers``, ``keyvalues``).
+module of this package (``images``, ``references``, ``layers``, ``containers``, ``keyvalues``,
+``build_cache``, ``networks``, ``volumes``).
 
 Migrations are an ordered list of SQL scripts; ``PRAGMA user_version`` counts how many ran, and
 each runs in its own transaction with the version bump. To add a resource: append a script
@@ -89,7 +94,26 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX build_cache_by_image ON build_cache(image_id);
     """,
-    # 4: volumes (3, networks, comes with the network service)
+    # 3: networks
+    """
+    CREATE TABLE networks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        driver TEXT NOT NULL,
+        scope TEXT NOT NULL DEFAULT 'local',
+        created TEXT NOT NULL DEFAULT '',
+        internal INTEGER NOT NULL DEFAULT 0,
+        attachable INTEGER NOT NULL DEFAULT 0,
+        ingress INTEGER NOT NULL DEFAULT 0,
+        enable_ipv6 INTEGER NOT NULL DEFAULT 0,
+        ipam TEXT NOT NULL DEFAULT '{}',
+        options TEXT NOT NULL DEFAULT '{}',
+        labels TEXT NOT NULL DEFAULT '{}',
+        bridge TEXT NOT NULL DEFAULT '',
+        pool_subnets TEXT NOT NULL DEFAULT '[]'
+    );
+    """,
+    # 4: volumes
     """
     CREATE TABLE volumes (
         name TEXT PRIMARY KEY,
