@@ -291,3 +291,16 @@ def test_a_tmpfs_flag_takes_the_place_of_an_image_volume(wharfd: Daemon) -> None
             assert out == "tmpfs\n"
         finally:
             wharfd.docker("rmi", "-f", image, check=False)
+
+
+def test_cp_reaches_a_stopped_containers_named_volume(wharfd: Daemon) -> None:
+    """``docker cp`` into a created container lands in its volume (through the volume's
+    source, as dockerd mounts it for the copy), and a later container sees it."""
+    volume, name = unique("cp"), unique("c")
+    with volumes_removed(wharfd, volume), tempfile.TemporaryDirectory() as work:
+        wharfd.docker("create", "--name", name, "-v", f"{volume}:/data", "busybox")
+        source = Path(work) / "note"
+        source.write_text("copied\n")
+        wharfd.docker("cp", str(source), f"{name}:/data/note")
+        assert run(wharfd, "--rm", "-v", f"{volume}:/v", "busybox", "cat", "/v/note") == \
+            "copied\n"
