@@ -62,7 +62,8 @@ def mounts_for_create(volumes: ContainerVolumes | None, config: dict[str, Any],
         if destination in taken:
             raise InvalidParameter(f"Duplicate mount point: {spec['Destination']}")
         taken.add(destination)
-    points += [_volume_point(volumes, spec) for spec in specs]  # type: ignore[arg-type]
+    if volumes is not None:
+        points += [_volume_point(volumes, spec) for spec in specs]
     points += _from_others(host_config, mounts_of, taken)
     for destination in config.get("Volumes") or {}:
         if destination.rstrip("/") not in taken and volumes is not None:
