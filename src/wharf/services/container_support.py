@@ -21,6 +21,7 @@ from wharf.services.protocols import (
     SpecPort,
     StreamPort,
 )
+from wharf.services.volumes_containers import ContainerVolumes
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ContainerDeps:
     default_runtime: str = "wharf"
     host_resolv_conf: Path = Path("/etc/resolv.conf")
     log_opts: Mapping[str, str] = field(default_factory=dict)  # daemon's json-file defaults
+    volumes: ContainerVolumes | None = None  # the volume service (None: no volumes)
 
 
 @dataclass

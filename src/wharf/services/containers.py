@@ -40,6 +40,7 @@ from wharf.services.container_support import (
 from wharf.services.engine_types import ContainerCreateBody
 from wharf.services.names import new_container_id, random_name, validate_name
 from wharf.services.protocols import StreamPort
+from wharf.services.volumes_containers import mounts_for_create, remove_anonymous
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +90,10 @@ class ContainerService(ContainerLifecycle, ContainerSignals, NetworkConnectPlace
         config = cc.merge_config(request, dict(image.config.get("config") or image.config))
         path, args = cc.command_line(config)
         host_config = cc.default_host_config(host_config, self._deps.default_runtime)
-        mounts = cc.mount_points(host_config)
         if name:
             self._registry.reserve_name(name)
+        mounts = mounts_for_create(self._deps.volumes, config, host_config,
+                                   lambda ref: self.get(ref).mounts)
         container_id = new_container_id()
         config["Hostname"] = cc.container_hostname(config, host_config, container_id)
         record = ContainerRecord(
@@ -171,6 +173,8 @@ class ContainerService(ContainerLifecycle, ContainerSignals, NetworkConnectPlace
         live.removed.set()  # waiters learn of the removal now; the files go next
         self._emit(record, "destroy")
         await asyncio.to_thread(self._discard_files, record.id)
+        if volumes:
+            await remove_anonymous(self._deps.volumes, record)
 
     def _discard_files(self, container_id: str) -> None:
         """Unmount and delete a removed container's rootfs and directory (blocking I/O: runs

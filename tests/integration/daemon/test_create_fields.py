@@ -43,6 +43,7 @@ EFFECTS = {
         "OpenStdin": "cli", "StdinOnce": "cli", "Env": "core", "Cmd": "core", "Image": "core",
         "WorkingDir": "core", "Entrypoint": "core", "NetworkDisabled": "core",
         "Labels": "core", "StopSignal": "core", "StopTimeout": "tty",
+        "Volumes": "volumes",  # tests/integration/volumes
     },
     "HostConfig": {
         "CpuShares": "core", "Memory": "core", "CpuPeriod": "core", "CpuQuota": "core",
@@ -54,7 +55,7 @@ EFFECTS = {
         "Privileged": "host", "ReadonlyRootfs": "tty", "SecurityOpt": "core",
         "UTSMode": "host", "UsernsMode": "host", "ShmSize": "core", "Runtime": "runc",
         "MaskedPaths": "core", "ReadonlyPaths": "core", "Tmpfs": "tmpfs",
-        "ExtraHosts": "tmpfs",
+        "ExtraHosts": "tmpfs", "VolumesFrom": "volumes",
     },
     "NetworkingConfig": {},
     "Body": {"Runtime": "runc"},
@@ -64,7 +65,6 @@ EFFECTS = {
 REFUSED_SAMPLES: dict[str, dict[str, Any]] = {
     "Config": {
         "Healthcheck": {"Test": ["CMD", "true"], "Interval": 10**9},
-        "Volumes": {"/data": {}},
         "MacAddress": "02:42:ac:11:00:02",
     },
     "HostConfig": {
@@ -83,7 +83,7 @@ REFUSED_SAMPLES: dict[str, dict[str, Any]] = {
         "OomKillDisable": True, "Ulimits": [{"Name": "nofile", "Soft": 64, "Hard": 64}],
         "IOMaximumIOps": 10, "IOMaximumBandwidth": 1024,
         "PortBindings": {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "18765"}]},
-        "VolumeDriver": "local", "VolumesFrom": ["other"], "Dns": ["192.0.2.53"],
+        "VolumeDriver": "flocker", "Dns": ["192.0.2.53"],
         "DnsOptions": ["ndots:2"], "DnsSearch": ["example.test"],
         "Cgroup": "container:other", "Links": ["other:db"],
         "PublishAllPorts": True, "StorageOpt": {"size": "1G"},
@@ -93,11 +93,11 @@ REFUSED_SAMPLES: dict[str, dict[str, Any]] = {
 }
 # Implemented fields whose other values are refused: one such value each.
 PARTLY_REFUSED: list[tuple[str, str, Any]] = [
-    ("HostConfig", "Binds", ["data:/data"]),
     ("HostConfig", "LogConfig", {"Type": "syslog"}),
     ("HostConfig", "NetworkMode", "mynet"),
     ("HostConfig", "RestartPolicy", {"Name": "unless-stopped"}),
-    ("HostConfig", "Mounts", [{"Type": "volume", "Target": "/t"}]),
+    ("HostConfig", "Mounts", [{"Type": "volume", "Target": "/t",
+                               "VolumeOptions": {"DriverConfig": {"Name": "flocker"}}}]),
     ("HostConfig", "ExtraHosts", ["gw:host-gateway"]),
     ("HostConfig", "IpcMode", "container:other"),
     ("HostConfig", "PidMode", "container:other"),
@@ -587,7 +587,8 @@ def test_docker_py_defaults_pass(wharfd: Daemon) -> None:
 def test_cli_refusals_exit_125(wharfd: Daemon) -> None:
     for flags in (["-p", "127.0.0.1:18765:8080"], ["--restart", "always"],
                   ["--dns", "192.0.2.53"], ["--add-host", "h:host-gateway"],
-                  ["--ulimit", "nofile=64:64"], ["--cap-add", "NOPE"], ["-v", "named:/data"],
+                  ["--ulimit", "nofile=64:64"], ["--cap-add", "NOPE"],
+                  ["--mount", "type=volume,dst=/data,volume-driver=flocker"],
                   ["--network", "mynet"], ["--security-opt", "label=user:u"],
                   ["--log-driver", "syslog"]):
         res = wharfd.docker("run", "--rm", *flags, "busybox", "true", check=False,

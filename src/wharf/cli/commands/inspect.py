@@ -74,6 +74,12 @@ def _inspect_all(ctx: Context, refs: list[str], fetch: Callable[[str], Any],
     return 1 if errors else 0
 
 
+def inspect_with(ctx: Context, refs: list[str], fetch: Callable[[str], Any],
+                 format_text: str) -> int:
+    """``<resource> inspect``: the objects ``fetch`` finds, the daemon's message for others."""
+    return _inspect_all(ctx, refs, fetch, format_text, lambda ref, exc: describe_error(exc))
+
+
 def inspect_any(ctx: Context, opts: Parsed) -> int:
     kind = str(opts["type"])
     if kind and kind not in KINDS:
