@@ -90,6 +90,12 @@ IMPLEMENTATIONS: dict[str, Entry] = {
     "system.info": Entry("system", "INFO", "Display system-wide information"),
     "inspect": Entry("inspect", "INSPECT", "Return low-level information on wharf objects"),
     "version": Entry("system", "VERSION", "Show the wharf version information"),
+    "volume.create": Entry("volume", "CREATE", "Create a volume"),
+    "volume.inspect": Entry("volume", "INSPECT",
+                            "Display detailed information on one or more volumes"),
+    "volume.ls": Entry("volume", "LS", "List volumes"),
+    "volume.prune": Entry("volume", "PRUNE", "Remove unused local volumes"),
+    "volume.rm": Entry("volume", "RM", "Remove one or more volumes"),
 }
 
 COMMON = ("run", "exec", "ps", "build", "pull", "push", "images", "login", "logout",
@@ -130,6 +136,10 @@ MANAGEMENT: dict[str, tuple[str, dict[str, str]]] = {
     "registry": ("Run a registry", {"serve": "registry.serve"}),
     "system": ("Manage wharf", {
         **{key.split(".", 1)[1]: key for key in IMPLEMENTATIONS if key.startswith("system.")},
+    }),
+    "volume": ("Manage volumes", {
+        **{key.split(".", 1)[1]: key for key in IMPLEMENTATIONS if key.startswith("volume.")},
+        "list": "volume.ls", "remove": "volume.rm",
     }),
 }
 

@@ -75,6 +75,8 @@ CREATE_FLAGS = (
     Flag("tty", "t", BOOL, "Allocate a pseudo-TTY"),
     Flag("user", "u", STRING, "Username or UID (format: <name|uid>[:<group|gid>])"),
     Flag("volume", "v", LIST, "Bind mount a volume"),
+    Flag("volume-driver", "", STRING, "Optional volume driver for the container"),
+    Flag("volumes-from", "", LIST, "Mount volumes from the specified container(s)"),
     Flag("workdir", "w", STRING, "Working directory inside the container"),
 )
 RUN_ONLY_FLAGS = (
@@ -318,6 +320,9 @@ def build_host_config(opts: Parsed, binds: list[str],
         from wharf.cli.mountopt import parse_mount_flag  # (it builds on this module)
 
         host["Mounts"] = [parse_mount_flag(value) for value in opts["mount"]]
+    if opts["volumes-from"] or opts["volume-driver"]:
+        host["VolumesFrom"] = opts["volumes-from"] or None
+        host["VolumeDriver"] = opts["volume-driver"]
     return host
 
 

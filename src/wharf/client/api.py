@@ -14,6 +14,7 @@ from wharf.client.images import Images
 from wharf.client.networks import Networks
 from wharf.client.system import System
 from wharf.client.transport import Transport
+from wharf.client.volumes import Volumes
 
 
 class Client:
@@ -26,6 +27,7 @@ class Client:
         self.exec = Exec(transport)
         self.system = System(transport)
         self.networks = Networks(transport)
+        self.volumes = Volumes(transport)
 
     @classmethod
     def from_address(cls, address: str, tls: TLSSettings | None = None,

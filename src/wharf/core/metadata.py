@@ -28,6 +28,8 @@ __all__ = [
     "NetworkRecord",
     "NetworkRecords",
     "ReferenceStore",
+    "VolumeRecord",
+    "VolumeRecords",
 ]
 
 
@@ -174,3 +176,24 @@ class NetworkRecords(Protocol):
     def get_network(self, network_id: str) -> NetworkRecord | None: ...
     def list_networks(self) -> list[NetworkRecord]: ...
     def delete_network(self, network_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class VolumeRecord:
+    """A volume (``docker volume create``, or made for a container); anonymous ones carry
+    Docker's ``com.docker.volume.anonymous`` label. None: not given (inspect shows null)."""
+
+    name: str
+    driver: str
+    created: str
+    labels: dict[str, str] | None = None
+    options: dict[str, str] | None = None
+
+
+class VolumeRecords(Protocol):
+    """Volumes by name (unique)."""
+
+    def put_volume(self, volume: VolumeRecord) -> None: ...
+    def get_volume(self, name: str) -> VolumeRecord | None: ...
+    def list_volumes(self) -> list[VolumeRecord]: ...
+    def delete_volume(self, name: str) -> bool: ...

@@ -26,6 +26,7 @@ from wharf.api.routes import exec as exec_routes
 from wharf.api.routes import images as image_routes
 from wharf.api.routes import networks as network_routes
 from wharf.api.routes import system as system_routes
+from wharf.api.routes import volumes as volume_routes
 from wharf.api.server import RouteDef
 from wharf.core.errors import NotFound
 from wharf.core.metadata import ContainerRow, ContainerRows
@@ -55,9 +56,11 @@ from wharf.services.registry_adapter import ClientRegistry
 from wharf.services.registry_service import RegistryService
 from wharf.services.rootfs import RootfsService
 from wharf.services.system import DaemonFacts, SystemService
+from wharf.services.volumes import VolumeService
 from wharf.store.content import ContentStore
 from wharf.store.metadata import MetadataStore
 from wharf.store.snapshots import open_snapshotter
+from wharf.volumes.local import LocalVolumes
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +170,7 @@ class Daemon:
     background: list[asyncio.Task[None]] = field(default_factory=list)
     registry: ClientRegistry | None = None
     networks: NetworkService | None = None
+    volumes: VolumeService | None = None
 
     async def close(self, stop_containers: bool = False) -> None:
         """Stop the running containers when asked (no live-restore), stop watching the rest
@@ -181,6 +185,27 @@ class Daemon:
         if self.registry is not None:
             self.registry.close()
         self.db.close()
+
+
+def volumes_in_use(containers: ContainerService | None,
+                   running_only: bool = False) -> dict[str, list[str]]:
+    """Container id → the names of the volumes it references (all containers, or the
+    running ones: those hold their volumes mounted)."""
+    if containers is None:
+        return {}
+    return {record.id: [m["Name"] for m in record.mounts if m.get("Type") == "volume"]
+            for record in containers.all() if record.state.running or not running_only}
+
+
+def _volume_service(root: Path, db: MetadataStore, events: EventBus,
+                    containers: Callable[[], ContainerService | None]) -> VolumeService:
+    """The volume service over the local driver; a volume is in use while a container (of
+    any state) references it, as dockerd counts."""
+
+    def users_of(name: str) -> list[str]:
+        return [cid for cid, names in volumes_in_use(containers()).items() if name in names]
+
+    return VolumeService(db, LocalVolumes(root / "volumes"), events, users_of)
 
 
 def _daemon_id(db: MetadataStore) -> str:
@@ -269,6 +294,7 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
                           scratch_dir=root / "tmp", on_event=publish_image_event,
                           container_running=container_running)
     rootfs = RootfsService(snapshots, root / "tmp", root / "containers")
+    volumes = _volume_service(root, db, events, lambda: containers)
     cgroups = HostCgroups()
     shim_server = await _start_shim_server(config.exec_root / "shimserver.sock")
     launcher = ShimLauncher(server_socket=(config.exec_root / "shimserver.sock"
@@ -288,10 +314,11 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
         paths=ContainerPaths(root), images=images, rootfs=rootfs, shims=Shims(launcher),
         spec=RuntimeSpec(), cgroups=cgroups, store=MetadataContainerStore(db), events=events,
         runtimes=config.runtimes, default_runtime=config.default_runtime,
-        log_opts=config.log_opts,
+        log_opts=config.log_opts, volumes=volumes,
         networking=container_networking(config.network, networks, driver),
     ))
     await containers.restore()
+    volumes.restore(volumes_in_use(containers, running_only=True))
     await asyncio.to_thread(images.collect_garbage)  # leftovers of a crash mid-pull/-rm
     spec = RuntimeSpec()
     execs = ExecService(containers, spec, events)
@@ -304,7 +331,8 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
     )
     build: BuildService | None = None
     system = SystemService(facts, containers, lambda: images.list(False, {}), events,
-                           build_cache_usage=lambda: build.usage() if build else [])
+                           build_cache_usage=lambda: build.usage() if build else [],
+                           volume_usage=volumes.usage)
     registry = ClientRegistry(RegistryClient(RegistryConfig(
         mirrors=config.mirrors_by_registry, insecure_registries=config.insecure_registries)))
     pull = PullService(images.store, registry, on_event=publish_image_event,
@@ -328,6 +356,7 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
         *network_routes.routes(networks, containers),
         *archive_routes.routes(ArchiveService(containers, rootfs, spec.resolve_user, root / "tmp"),
                                CommitService(containers, images, rootfs, root / "tmp")),
+        *volume_routes.routes(volumes),
     ]
     return Daemon(config, db, events, images, containers, execs, system, routes, shim_server,
-                  registry=registry, networks=networks)
+                  registry=registry, networks=networks, volumes=volumes)

@@ -20,6 +20,7 @@ from wharf.services.container_base import ContainerServiceBase
 from wharf.services.container_record import ContainerRecord, ContainerState
 from wharf.services.container_support import user_error
 from wharf.services.protocols import ExitStatusLike, ShimPort
+from wharf.services.volumes_containers import release_volumes, volumes_for_start
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class ContainerSupervision(ContainerServiceBase):
                                    texts.resolv)
             fields = cc.spec_fields(record.id, rootfs, record.config, record.host_config, etc,
                                     net.netns_path)
+            fields["extra_mounts"] += await volumes_for_start(deps.volumes, record, rootfs)
             spec = deps.spec.build(fields)
             write_atomic(container_dir / "config.json", json.dumps(spec).encode(), 0o600,
                          durable=False)  # rewritten at every start; never seen half-written
@@ -72,6 +74,7 @@ class ContainerSupervision(ContainerServiceBase):
             if deps.networking is not None:
                 deps.networking.schedule_teardown(record.id)
             self._record_start_failure(record, str(err))
+            release_volumes(deps.volumes, record)
             with contextlib.suppress(Exception):
                 deps.rootfs.unmount(record.id)
             raise
@@ -197,6 +200,7 @@ class ContainerSupervision(ContainerServiceBase):
             self._save(record)
         self._emit(record, "die", exitCode=str(record.state.exit_code))
         live.exited.set()
+        release_volumes(self._deps.volumes, record)
         if auto_remove and not live.removing:
             with contextlib.suppress(NotFound, Conflict):
                 await self.remove(container_id, force=False, volumes=True)

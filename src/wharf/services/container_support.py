@@ -22,6 +22,7 @@ from wharf.services.protocols import (
     SpecPort,
     StreamPort,
 )
+from wharf.services.volumes_containers import ContainerVolumes
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class ContainerDeps:
     host_resolv_conf: Path = Path("/etc/resolv.conf")
     log_opts: Mapping[str, str] = field(default_factory=dict)  # daemon's json-file defaults
     networking: ContainerNetworking | None = None  # None: loopback-only containers (tests)
+    volumes: ContainerVolumes | None = None  # the volume service (None: no volumes)
 
 
 @dataclass

@@ -41,6 +41,7 @@ from wharf.services.container_support import (
 from wharf.services.engine_types import ContainerCreateBody
 from wharf.services.names import new_container_id, random_name, validate_name
 from wharf.services.protocols import StreamPort
+from wharf.services.volumes_containers import mounts_for_create, remove_anonymous
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,10 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
             self._deps.networking.deps.networks if self._deps.networking else None,
             self.get, config, host_config, networking)
         warnings += net_warnings
-        mounts = cc.mount_points(host_config)
         if name:
             self._registry.reserve_name(name)
+        mounts = mounts_for_create(self._deps.volumes, config, host_config,
+                                   lambda ref: self.get(ref).mounts)
         container_id = new_container_id()
         config["Hostname"] = cc.container_hostname(config, host_config, container_id)
         record = ContainerRecord(
@@ -161,6 +163,8 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
         live.removed.set()  # waiters learn of the removal now; the files go next
         self._emit(record, "destroy")
         await asyncio.to_thread(self._discard_files, record.id)
+        if volumes:
+            await remove_anonymous(self._deps.volumes, record)
 
     def _discard_files(self, container_id: str) -> None:
         """Unmount and delete a removed container's rootfs and directory (blocking I/O: runs

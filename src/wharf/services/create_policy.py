@@ -48,11 +48,6 @@ def _restart_ok(value: Any) -> bool:
     return isinstance(value, dict) and value.get("Name") in (None, "", "no")
 
 
-def _binds_refusal(value: Any) -> str:
-    named = next(b for b in value if not b.startswith("/"))
-    return f"named volumes (--volume {named}) are not supported yet"
-
-
 _LOG_OPTS_DONE = ("max-size", "max-file")
 
 
@@ -77,10 +72,11 @@ def _healthcheck_ok(value: Any) -> bool:
 
 
 def _mounts_ok(value: Any) -> bool:
-    """Binds (of their options only the propagation; the others are a later issue) and
-    tmpfs mounts (``container_tmpfs`` checks their fields as dockerd does)."""
+    """Binds (of their options only the propagation), volumes of the local driver (no
+    subpath) and tmpfs mounts (``container_tmpfs`` checks their fields as dockerd does)."""
     return isinstance(value, list) and all(
-        isinstance(m, dict) and (_bind_entry_ok(m) or m.get("Type") == "tmpfs")
+        isinstance(m, dict) and (_bind_entry_ok(m) or _volume_entry_ok(m)
+                                 or m.get("Type") == "tmpfs")
         for m in value)
 
 
@@ -89,6 +85,23 @@ def _bind_entry_ok(mount: dict[str, Any]) -> bool:
             and all_zero(mount.get("VolumeOptions")) and all_zero(mount.get("TmpfsOptions"))
             and all_zero({k: v for k, v in (mount.get("BindOptions") or {}).items()
                           if k != "Propagation"}))
+
+
+def _volume_entry_ok(mount: dict[str, Any]) -> bool:
+    options = mount.get("VolumeOptions") or {}
+    driver = (options.get("DriverConfig") or {}).get("Name") or "local"
+    return mount.get("Type") == "volume" and driver == "local" and not options.get("Subpath")
+
+
+def _mounts_refusal(value: Any) -> str:
+    for mount in value if isinstance(value, list) else []:
+        options = (mount.get("VolumeOptions") or {}) if isinstance(mount, dict) else {}
+        driver = (options.get("DriverConfig") or {}).get("Name") or "local"
+        if driver != "local":
+            return f"--mount volume-driver={driver} (volume plugins) is not supported yet"
+        if options.get("Subpath"):
+            return "--mount volume-subpath is not supported yet"
+    return "--mount other than type=bind, type=volume or type=tmpfs is not supported yet"
 
 
 def _extra_hosts_ok(value: Any) -> bool:
@@ -106,8 +119,7 @@ def _extra_hosts_refusal(value: Any) -> str:
 
 
 def _binds_ok(value: Any) -> bool:
-    return isinstance(value, list) and all(
-        isinstance(b, str) and b.startswith("/") for b in value)
+    return isinstance(value, list) and all(isinstance(b, str) for b in value)
 
 
 _ENDPOINT_DONE = ("IPAMConfig", "Links", "Aliases", "MacAddress", "NetworkID", "EndpointID",
@@ -152,8 +164,8 @@ _CONFIG: dict[str, FieldPolicy] = {
                                accepts=_healthcheck_ok),
     "ArgsEscaped": FieldPolicy(NOOP, "", "Windows only: dockerd ignores it on Linux"),
     "Image": FieldPolicy(IMPLEMENTED, "", "the image"),
-    "Volumes": FieldPolicy(REFUSED, "--volume <container path> (anonymous volumes)",
-                           "volumes: a later issue"),
+    "Volumes": FieldPolicy(IMPLEMENTED, "--volume <container path>", "anonymous volumes "
+                           "(the image's content copied into them)"),
     "WorkingDir": FieldPolicy(IMPLEMENTED, "--workdir", "the process's working directory"),
     "Entrypoint": FieldPolicy(IMPLEMENTED, "--entrypoint", "the entrypoint"),
     "NetworkDisabled": FieldPolicy(IMPLEMENTED, "", "no network: a namespace with loopback "
@@ -212,8 +224,9 @@ _RESOURCES: dict[str, FieldPolicy] = {
 
 _HOST: dict[str, FieldPolicy] = {
     **_RESOURCES,
-    "Binds": FieldPolicy(IMPLEMENTED, "--volume", "host-path binds (ro/rw)",
-                         accepts=_binds_ok, refusal=_binds_refusal),
+    "Binds": FieldPolicy(IMPLEMENTED, "--volume", "host-path binds (ro/rw, propagation, z/Z "
+                         "without SELinux) and named volumes of the local driver",
+                         accepts=_binds_ok),
     "ContainerIDFile": FieldPolicy(NOOP, "--cidfile", "the docker CLI writes the file; dockerd "
                                    "does nothing with it"),
     "LogConfig": FieldPolicy(IMPLEMENTED, "--log-driver", "json-file with max-size/max-file",
@@ -226,11 +239,12 @@ _HOST: dict[str, FieldPolicy] = {
                                  accepts=_restart_ok,
                                  refusal="--restart {value} is not supported yet"),
     "AutoRemove": FieldPolicy(IMPLEMENTED, "--rm", "removed after it exits"),
-    "VolumeDriver": FieldPolicy(REFUSED, "--volume-driver", "volumes: a later issue"),
-    "VolumesFrom": FieldPolicy(REFUSED, "--volumes-from", "volumes: a later issue"),
-    "Mounts": FieldPolicy(IMPLEMENTED, "--mount", "type=bind and type=tmpfs",
-                          accepts=_mounts_ok, refusal="--mount other than type=bind or "
-                                                      "type=tmpfs is not supported yet"),
+    "VolumeDriver": FieldPolicy(REFUSED, "--volume-driver", "volume plugins: only the local "
+                                "driver", accepts=_one_of("local")),
+    "VolumesFrom": FieldPolicy(IMPLEMENTED, "--volumes-from", "another container's volumes "
+                               "and binds (ro/rw)"),
+    "Mounts": FieldPolicy(IMPLEMENTED, "--mount", "type=bind, type=volume (local driver) and "
+                          "type=tmpfs", accepts=_mounts_ok, refusal=_mounts_refusal),
     "ConsoleSize": FieldPolicy(IMPLEMENTED, "", "the initial TTY size as OCI "
                                "process.consoleSize, set on the PTY before the process starts "
                                "(wharf-runtime, runc and crun)"),

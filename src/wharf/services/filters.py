@@ -97,6 +97,8 @@ class ContainerQuery:
                 record.state.status == "exited" and record.state.exit_code == int(v)
             ),
             "ancestor": lambda v: self._is_ancestor(record, v),
+            "volume": lambda v: any(v in (m.get("Name"), m.get("Source"), m.get("Destination"))
+                                    for m in record.mounts),
         }
         for name, values in self.filters.items():
             test = tests.get(name)

@@ -66,6 +66,7 @@ class SystemService:
         list_images: Callable[[], list[dict[str, Any]]],
         events: EventBus,
         build_cache_usage: Callable[[], list[dict[str, Any]]] | None = None,
+        volume_usage: Callable[[], list[dict[str, Any]]] | None = None,
     ) -> None:
         """``build_cache_usage`` gives ``system df``'s BuildCache entries (the build's step
         records and RUN cache mounts); none: an empty list."""
@@ -74,6 +75,7 @@ class SystemService:
         self._containers = containers
         self._list_images = list_images
         self._build_cache_usage = build_cache_usage
+        self._volume_usage = volume_usage  # the volumes with UsageData (Size, RefCount)
 
     def version(self) -> dict[str, Any]:
         uname = os.uname()
@@ -221,7 +223,7 @@ class SystemService:
             "LayersSize": sum(int(i.get("Size", 0)) for i in images),
             "Images": images,
             "Containers": containers,
-            "Volumes": [],
+            "Volumes": self._volume_usage() if self._volume_usage else [],
             "BuildCache": self._build_cache_usage() if self._build_cache_usage else [],
         }
 

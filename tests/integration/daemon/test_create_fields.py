@@ -44,6 +44,7 @@ EFFECTS = {
         "WorkingDir": "core", "Entrypoint": "core", "NetworkDisabled": "core",
         "Labels": "core", "StopSignal": "core", "StopTimeout": "tty",
         "MacAddress": "network",
+        "Volumes": "volumes",  # tests/integration/volumes
     },
     "HostConfig": {
         "CpuShares": "core", "Memory": "core", "CpuPeriod": "core", "CpuQuota": "core",
@@ -55,7 +56,7 @@ EFFECTS = {
         "Privileged": "host", "ReadonlyRootfs": "tty", "SecurityOpt": "core",
         "UTSMode": "host", "UsernsMode": "host", "ShmSize": "core", "Runtime": "runc",
         "MaskedPaths": "core", "ReadonlyPaths": "core", "Tmpfs": "tmpfs",
-        "ExtraHosts": "tmpfs",
+        "ExtraHosts": "tmpfs", "VolumesFrom": "volumes",
         # "network": tests/integration/container_network and tests/unit/services/
         # test_container_network show these
         "PortBindings": "network", "PublishAllPorts": "network", "Dns": "network",
@@ -69,7 +70,6 @@ EFFECTS = {
 REFUSED_SAMPLES: dict[str, dict[str, Any]] = {
     "Config": {
         "Healthcheck": {"Test": ["CMD", "true"], "Interval": 10**9},
-        "Volumes": {"/data": {}},
     },
     "HostConfig": {
         "CgroupParent": "/elsewhere", "BlkioWeight": 300,
@@ -86,7 +86,7 @@ REFUSED_SAMPLES: dict[str, dict[str, Any]] = {
         "KernelMemoryTCP": 64 * MB, "MemoryReservation": 32 * MB, "MemorySwappiness": 10,
         "OomKillDisable": True, "Ulimits": [{"Name": "nofile", "Soft": 64, "Hard": 64}],
         "IOMaximumIOps": 10, "IOMaximumBandwidth": 1024,
-        "VolumeDriver": "local", "VolumesFrom": ["other"],
+        "VolumeDriver": "flocker",
         "Cgroup": "container:other",
         "StorageOpt": {"size": "1G"},
         "Sysctls": {"net.ipv4.ip_unprivileged_port_start": "80"},
@@ -95,11 +95,11 @@ REFUSED_SAMPLES: dict[str, dict[str, Any]] = {
 }
 # Implemented fields whose other values are refused: one such value each.
 PARTLY_REFUSED: list[tuple[str, str, Any]] = [
-    ("HostConfig", "Binds", ["data:/data"]),
     ("HostConfig", "LogConfig", {"Type": "syslog"}),
     ("NetworkingConfig", "EndpointsConfig", {"n": {"DriverOpts": {"k": "v"}}}),
     ("HostConfig", "RestartPolicy", {"Name": "unless-stopped"}),
-    ("HostConfig", "Mounts", [{"Type": "volume", "Target": "/t"}]),
+    ("HostConfig", "Mounts", [{"Type": "volume", "Target": "/t",
+                               "VolumeOptions": {"DriverConfig": {"Name": "flocker"}}}]),
     ("HostConfig", "IpcMode", "container:other"),
     ("HostConfig", "PidMode", "container:other"),
     ("HostConfig", "UsernsMode", "private"),
@@ -588,7 +588,8 @@ def test_docker_py_defaults_pass(wharfd: Daemon) -> None:
 
 def test_cli_refusals_exit_125(wharfd: Daemon) -> None:
     for flags in (["--restart", "always"],
-                  ["--ulimit", "nofile=64:64"], ["--cap-add", "NOPE"], ["-v", "named:/data"],
+                  ["--ulimit", "nofile=64:64"], ["--cap-add", "NOPE"],
+                  ["--mount", "type=volume,dst=/data,volume-driver=flocker"],
                   ["--network", "mynet"], ["--security-opt", "label=user:u"],
                   ["--log-driver", "syslog"]):
         res = wharfd.docker("run", "--rm", *flags, "busybox", "true", check=False,

@@ -82,7 +82,7 @@ def test_inspect_lists_mount_tmpfs_entries_but_not_tmpfs_flags(tmp_path: Path) -
         "Mounts": [{"Type": "tmpfs", "Target": "/entry"}],
     })
     assert points == [
-        {"Type": "bind", "Source": str(tmp_path), "Destination": "/b", "Mode": "",
+        {"Type": "bind", "Source": str(tmp_path), "Destination": "/b", "Mode": "ro",
          "RW": False, "Propagation": "rprivate"},
         {"Type": "tmpfs", "Source": "", "Destination": "/entry", "Mode": "", "RW": True,
          "Propagation": ""},
@@ -106,6 +106,9 @@ def test_good_extra_hosts_tmpfs_and_tmpfs_mounts_pass_the_policy() -> None:
         "ExtraHosts": ["db:192.0.2.10"], "Tmpfs": {"/t": "size=1m"},
         "Mounts": [{"Type": "tmpfs", "Target": "/m", "TmpfsOptions": {"SizeBytes": 1 << 20}}],
     }})
-    with pytest.raises(InvalidParameter, match="type=tmpfs is not supported yet"):
-        refuse_unsupported({"Image": "busybox", "HostConfig": {
-            "Mounts": [{"Type": "volume", "Target": "/v"}]}})
+    refuse_unsupported({"Image": "busybox", "HostConfig": {
+        "Mounts": [{"Type": "volume", "Target": "/v"}]}})
+    with pytest.raises(InvalidParameter, match=r"volume-driver=nfs3 .* not supported yet"):
+        refuse_unsupported({"Image": "busybox", "HostConfig": {"Mounts": [
+            {"Type": "volume", "Target": "/v",
+             "VolumeOptions": {"DriverConfig": {"Name": "nfs3"}}}]}})

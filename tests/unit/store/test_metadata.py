@@ -44,7 +44,7 @@ def test_an_appended_migration_runs_once_on_an_existing_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     MetadataStore(tmp_path / "m.db").close()
-    added = "CREATE TABLE volumes (name TEXT PRIMARY KEY)"
+    added = "CREATE TABLE scratch_table (name TEXT PRIMARY KEY)"
     monkeypatch.setattr(database, "MIGRATIONS", (*MIGRATIONS, added))
     monkeypatch.setattr(database, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     store = MetadataStore(tmp_path / "m.db")
@@ -57,7 +57,7 @@ def test_a_failing_migration_leaves_the_last_good_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     MetadataStore(tmp_path / "m.db").close()
-    broken = "CREATE TABLE volumes (name TEXT PRIMARY KEY); CREATE TABLE images (id TEXT)"
+    broken = "CREATE TABLE scratch_table (name TEXT PRIMARY KEY); CREATE TABLE images (id TEXT)"
     monkeypatch.setattr(database, "MIGRATIONS", (*MIGRATIONS, broken))
     monkeypatch.setattr(database, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(sqlite3.OperationalError, match="already exists"):
@@ -66,7 +66,7 @@ def test_a_failing_migration_leaves_the_last_good_version(
     assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     raw.close()
-    assert "volumes" not in tables  # the half-run script was rolled back
+    assert "scratch_table" not in tables  # the half-run script was rolled back
 
 
 def test_images_tags_and_cascade(db: MetadataStore) -> None:

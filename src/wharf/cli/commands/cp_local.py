@@ -66,32 +66,56 @@ def plan_copy(src_path: str, src_is_dir: bool, dst_path: str, dst_exists: bool,
     return CopyPlan(dst_dir, src_base, dst_base)
 
 
-def _safe_member(plan: CopyPlan, keep_owner: bool) -> object:
-    def check(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo:
-        member = member.replace(name=plan.rename(member.name).lstrip("/") or ".", deep=False)
-        if member.islnk():
-            member = member.replace(linkname=plan.rename(member.linkname).lstrip("/"),
-                                    deep=False)
-        try:
-            tarfile.data_filter(member, dest)
-        except (tarfile.AbsoluteLinkError, tarfile.LinkOutsideDestinationError):
-            if not member.issym():
-                raise  # a hard link must stay inside; a symlink is only a name
-        except tarfile.SpecialFileError:
-            pass  # devices and FIFOs are created as they are (as root), never opened
-        owner: dict[str, object] = {} if keep_owner else {"uid": None, "gid": None,
-                                                          "uname": None, "gname": None}
-        return member.replace(**owner, deep=False)  # type: ignore[arg-type]
-    return check
+class UnsafeEntry(Exception):
+    pass
+
+
+def _inside(root: str, path: str) -> bool:
+    return os.path.commonpath([root, path]) == root
+
+
+def _checked(member: tarfile.TarInfo, plan: CopyPlan, root: str,
+             keep_owner: bool) -> tarfile.TarInfo:
+    """The entry renamed for the destination, refused when it would write outside ``root``
+    (a ``..`` name, a parent that is a symlink leading out, a hard link to outside). A symlink
+    is only a name and may point anywhere. Without ``-a`` the files are the caller's.
+    (Written out rather than with tarfile's ``filter=``, which Debian 12's Python lacks.)"""
+    member.name = plan.rename(member.name).lstrip("/") or "."
+    if ".." in member.name.split("/"):
+        raise UnsafeEntry(f"{member.name!r} is outside the destination")
+    parent = os.path.realpath(os.path.join(root, os.path.dirname(member.name)))
+    if not _inside(root, parent):
+        raise UnsafeEntry(f"{member.name!r} would be written through a link out of "
+                          "the destination")
+    if member.islnk():
+        member.linkname = plan.rename(member.linkname).lstrip("/")
+        if not _inside(root, os.path.realpath(os.path.join(root, member.linkname))):
+            raise UnsafeEntry(f"{member.name!r} links to {member.linkname!r}, outside")
+    if not keep_owner:
+        member.uid, member.gid, member.uname, member.gname = os.getuid(), os.getgid(), "", ""
+    return member
+
+
+def _set_attributes(tar: tarfile.TarFile, member: tarfile.TarInfo, path: str) -> None:
+    tar.chown(member, path, numeric_owner=True)
+    tar.utime(member, path)
+    tar.chmod(member, path)
 
 
 def extract(stream: IO[bytes], plan: CopyPlan, keep_owner: bool) -> None:
     """Unpack the container's tar into the local ``plan.directory``."""
+    root = os.path.realpath(plan.directory)
     try:
         with tarfile.open(fileobj=stream, mode="r|") as tar:
-            tar.extractall(plan.directory, numeric_owner=True,
-                           filter=_safe_member(plan, keep_owner))  # type: ignore[arg-type]
-    except tarfile.FilterError as exc:
+            directories = []
+            for member in tar:
+                member = _checked(member, plan, root, keep_owner)
+                tar.extract(member, root, set_attrs=not member.isdir(), numeric_owner=True)
+                if member.isdir():
+                    directories.append(member)
+            for directory in reversed(directories):  # after their contents, as extractall
+                _set_attributes(tar, directory, os.path.join(root, directory.name))
+    except UnsafeEntry as exc:
         raise CommandFailed(1, f"invalid tar entry: {exc}") from exc
     except tarfile.TarError as exc:
         raise CommandFailed(1, f"unexpected tar content: {exc}") from exc

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 FORMAT = Flag("format", "f", STRING, "Format output using a custom template: 'json': Print in "
                                      "JSON format 'TEMPLATE': Print output using the given Go "
                                      "template.")
-KINDS = ("container", "image")
+KINDS = ("container", "image", "network", "volume")
 
 
 def _dump_json(objects: list[Any]) -> str:
@@ -74,6 +74,12 @@ def _inspect_all(ctx: Context, refs: list[str], fetch: Callable[[str], Any],
     return 1 if errors else 0
 
 
+def inspect_with(ctx: Context, refs: list[str], fetch: Callable[[str], Any],
+                 format_text: str) -> int:
+    """``<resource> inspect``: the objects ``fetch`` finds, the daemon's message for others."""
+    return _inspect_all(ctx, refs, fetch, format_text, lambda ref, exc: describe_error(exc))
+
+
 def inspect_any(ctx: Context, opts: Parsed) -> int:
     kind = str(opts["type"])
     if kind and kind not in KINDS:
@@ -81,14 +87,22 @@ def inspect_any(ctx: Context, opts: Parsed) -> int:
     client = ctx.client()
     size = bool(opts["size"])
 
+    fetchers: dict[str, Callable[[str], Any]] = {
+        "container": lambda ref: client.containers.inspect(ref, size=size),
+        "image": client.images.inspect,
+        "network": client.networks.inspect,
+        "volume": client.volumes.inspect,
+    }
+
     def fetch(ref: str) -> Any:
-        if kind in ("", "container"):
+        """The first object named ``ref`` in docker's order of kinds (or of ``--type``)."""
+        for name in (kind,) if kind else KINDS:
             try:
-                return client.containers.inspect(ref, size=size)
+                return fetchers[name](ref)
             except NotFound:
-                if kind:
+                if kind or name == KINDS[-1]:
                     raise
-        return client.images.inspect(ref)
+        raise AssertionError("unreachable")
 
     def not_found(ref: str, exc: WharfError) -> str:
         return describe_error(exc) if kind else f"Error: No such object: {ref}"

@@ -235,7 +235,8 @@ def df(ctx: Context, opts: Parsed) -> int:
         _df_row("Local Volumes", volumes,
                 [v for v in volumes if int((v.get("UsageData") or {}).get("RefCount") or 0)],
                 sum(max(int((v.get("UsageData") or {}).get("Size") or 0), 0) for v in volumes),
-                0),
+                sum(max(int((v.get("UsageData") or {}).get("Size") or 0), 0) for v in volumes
+                    if not int((v.get("UsageData") or {}).get("RefCount") or 0))),
         _df_row("Build Cache", cache, [b for b in cache if b.get("InUse")],
                 sum(int(b.get("Size") or 0) for b in cache),
                 sum(int(b.get("Size") or 0) for b in cache if not b.get("InUse"))),

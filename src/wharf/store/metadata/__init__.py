@@ -16,11 +16,13 @@ from wharf.store.metadata.layers import LayerTable
 from wharf.store.metadata.networks import NetworkTable
 from wharf.store.metadata.references import ReferenceTable
 from wharf.store.metadata.schema import SCHEMA_VERSION
+from wharf.store.metadata.volumes import VolumeTable
 
 __all__ = ["SCHEMA_VERSION", "MetadataStore"]
 
 
 class MetadataStore(ImageTable, ReferenceTable, LayerTable, ContainerTable, KeyValueTable,
-                    BuildCacheTable, NetworkTable):
+                    BuildCacheTable, NetworkTable, VolumeTable):
     """The metadata database at ``path`` (``<data-root>/metadata.db``): images, references,
-    layers, containers, small facts, the build cache and networks, each behind its own Protocol."""
+    layers, containers, small facts, the build cache, networks and volumes, each behind its
+    own Protocol."""

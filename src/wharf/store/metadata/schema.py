@@ -1,6 +1,6 @@
 """The metadata database's schema: drawn here once, built by the migrations below.
 
-Schema (version 3)::
+Schema (version 4)::
 
     images      id TEXT PK ("sha256:<config hex>")   config_digest   manifest_digest
                 created TEXT (RFC 3339)   size INTEGER (bytes of all layers, unpacked)
@@ -19,10 +19,12 @@ Schema (version 3)::
                 internal attachable ingress enable_ipv6 INTEGER (0/1)   ipam TEXT (JSON, Docker's
                 IPAM object)   options labels TEXT (JSON maps)   bridge (interface name)
                 pool_subnets TEXT (JSON list: subnets taken from the address pools)
+    volumes     name TEXT PK   driver ("local")   created TEXT   labels TEXT (JSON object)
+                options TEXT (JSON object: the driver's ``--opt``s)
 
 Each table is reached through one Protocol of ``wharf.core.metadata`` and implemented by one
 module of this package (``images``, ``references``, ``layers``, ``containers``, ``keyvalues``,
-``build_cache``, ``networks``).
+``build_cache``, ``networks``, ``volumes``).
 
 Migrations are an ordered list of SQL scripts; ``PRAGMA user_version`` counts how many ran, and
 each runs in its own transaction with the version bump. To add a resource: append a script
@@ -109,6 +111,16 @@ MIGRATIONS: tuple[str, ...] = (
         labels TEXT NOT NULL DEFAULT '{}',
         bridge TEXT NOT NULL DEFAULT '',
         pool_subnets TEXT NOT NULL DEFAULT '[]'
+    );
+    """,
+    # 4: volumes
+    """
+    CREATE TABLE volumes (
+        name TEXT PRIMARY KEY,
+        driver TEXT NOT NULL DEFAULT 'local',
+        created TEXT NOT NULL DEFAULT '',
+        labels TEXT NOT NULL DEFAULT '{}',
+        options TEXT NOT NULL DEFAULT '{}'
     );
     """,
 )
