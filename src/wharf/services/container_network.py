@@ -17,6 +17,11 @@ from wharf.core.errors import Conflict, WharfError
 from wharf.core.netspec import EndpointSpec, PortMapping, Sandbox
 from wharf.services import container_network_ports as ports
 from wharf.services import container_network_settings as views
+from wharf.services.container_network_names import (
+    endpoint_settings,
+    parse_links,
+    registration,
+)
 from wharf.services.container_network_plan import (
     BRIDGE,
     CONTAINER,
@@ -152,7 +157,6 @@ class ContainerNetworking:
                         lookup: Lookup) -> None:
         self.dns.register(record.id, self.registrations(record, net),
                           self._links(record, lookup), user_ndots)
-        net.resolv_upstreams = upstreams
         if net.sandbox is not None:
             await self.dns.serve(record.id, net.sandbox.dns_sockets, upstreams)
 
@@ -220,38 +224,3 @@ class ContainerNetworking:
             for sock in net.sandbox.dns_sockets:
                 sock.close()
             driver.remove_sandbox(container_id)
-
-
-def registration(record: ContainerRecord, attachment: Attachment) -> DnsRegistration:
-    settings = attachment.endpoint.settings
-    aliases = [*(settings.get("Aliases") or []), *endpoint_aliases(record, attachment)]
-    hostname = str(record.config.get("Hostname") or "")
-    return DnsRegistration(
-        attachment.network.name, attachment.network.internal, attachment.dns_enabled,
-        record.name, tuple(dict.fromkeys([*aliases, hostname] if hostname else aliases)),
-        str(settings.get("IPAddress") or ""), str(settings.get("GlobalIPv6Address") or ""))
-
-
-def endpoint_aliases(record: ContainerRecord, attachment: Attachment) -> list[str]:
-    config = (record.networking_config.get("EndpointsConfig") or {}).get(
-        attachment.network.name) or {}
-    return [str(alias) for alias in config.get("Aliases") or []]
-
-
-def endpoint_settings(record: ContainerRecord, attachment: Attachment) -> dict[str, Any]:
-    """What the network gave, with Docker's ``DNSNames`` on user-defined networks."""
-    settings = dict(attachment.endpoint.settings)
-    if attachment.dns_enabled:
-        names = [record.name, *endpoint_aliases(record, attachment), record.id[:12],
-                 str(record.config.get("Hostname") or "")]
-        settings["DNSNames"] = list(dict.fromkeys(n for n in names if n))
-    return settings
-
-
-def parse_links(record: ContainerRecord) -> list[tuple[str, str]]:
-    """``HostConfig.Links`` (``name:alias``, ``/name:/self/alias``) as (name, alias)."""
-    links = []
-    for link in record.host_config.get("Links") or []:
-        name, _, alias = str(link).partition(":")
-        links.append((name.lstrip("/"), alias.rsplit("/", 1)[-1] or name.lstrip("/")))
-    return links

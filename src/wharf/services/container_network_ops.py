@@ -13,7 +13,8 @@ from typing import Any
 from wharf.core.errors import Forbidden, InvalidParameter, WharfError
 from wharf.services import container_network_start as netstart
 from wharf.services.container_base import ContainerServiceBase
-from wharf.services.container_network import ContainerNetworking, registration
+from wharf.services.container_network import ContainerNetworking
+from wharf.services.container_network_names import registration
 from wharf.services.container_network_plan import (
     CONTAINER,
     HOST,

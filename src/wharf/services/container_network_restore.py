@@ -69,7 +69,6 @@ async def reconcile(networking: ContainerNetworking, lookup: Lookup, host_resolv
             texts = netstart.etc_texts(networking, record, net, lookup, _read(host_resolv),
                                        networking.deps.dns_defaults)
             await networking.dns.serve(container_id, sockets, texts.upstreams)
-            net.resolv_upstreams = texts.upstreams
         except (WharfError, OSError) as err:
             log.warning("container %s: DNS not served again: %s", container_id, err)
 

@@ -10,7 +10,8 @@ import ipaddress
 from pathlib import Path
 
 from wharf.core.errors import Conflict, WharfError
-from wharf.services.container_network import ContainerNetworking, Lookup, parse_links
+from wharf.services.container_network import ContainerNetworking, Lookup
+from wharf.services.container_network_names import parse_links
 from wharf.services.container_network_plan import BRIDGE, CONTAINER, HOST, NONE, kind_of, mode_of
 from wharf.services.container_network_types import (
     DEFAULT_NETWORK,

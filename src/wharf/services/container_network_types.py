@@ -170,4 +170,3 @@ class ContainerNet:
     attachments: list[Attachment] = field(default_factory=list)
     mappings: list[PortMapping] = field(default_factory=list)
     netns_path: str | None = None
-    resolv_upstreams: tuple[str, ...] = ()
