@@ -90,3 +90,22 @@ def test_ipv6_network_names_and_a_port_on_ipv6_loopback(wharfd: Daemon) -> None:
         assert res.returncode == 0, res.stderr
         assert out(wharfd.docker("port", name)).splitlines() == [f"80/tcp -> [::1]:{port}"]
         assert b"six" in http_get(port, host="::1")
+
+
+def test_a_restarted_container_is_found_again_and_stopped_shows_no_address(
+        wharfd: Daemon) -> None:
+    with user_network(wharfd) as net, containers(wharfd) as made:
+        name = unique("again")
+        made.append(name)
+        wharfd.docker("run", "-d", "--name", name, "--network", net, "busybox", "sleep", "60")
+        wharfd.docker("restart", "-t", "0", name)
+        res = wharfd.docker("run", "--rm", "--network", net, "busybox", "ping", "-c1", "-W2",
+                            name, check=False)
+        assert res.returncode == 0, (res.stdout, res.stderr)
+        wharfd.docker("stop", "-t", "0", name)
+        settings = json.loads(out(wharfd.docker("inspect", name)))[0]["NetworkSettings"]
+        assert settings["Networks"][net]["IPAddress"] == "" and settings["Ports"] == {}
+        assert settings["SandboxKey"] == ""
+        wharfd.docker("start", name)
+        settings = json.loads(out(wharfd.docker("inspect", name)))[0]["NetworkSettings"]
+        assert settings["Networks"][net]["IPAddress"]
