@@ -156,7 +156,7 @@ class ContainerNetworking:
                         upstreams: tuple[str, ...], user_ndots: bool,
                         lookup: Lookup) -> None:
         self.dns.register(record.id, self.registrations(record, net),
-                          self._links(record, lookup), user_ndots)
+                          self.links_of(record, lookup), user_ndots)
         if net.sandbox is not None:
             await self.dns.serve(record.id, net.sandbox.dns_sockets, upstreams)
 
@@ -164,9 +164,10 @@ class ContainerNetworking:
                       net: ContainerNet) -> list[DnsRegistration]:
         return [registration(record, a) for a in net.attachments]
 
-    def _links(self, record: ContainerRecord, lookup: Lookup) -> dict[str, str]:
+    def links_of(self, record: ContainerRecord, lookup: Lookup) -> dict[str, str]:
+        """Legacy links as alias → container id (the ones that exist)."""
         links = {}
-        for name, alias in parse_links(record):
+        for name, alias in parse_links(record, endpoints=True):
             with contextlib.suppress(WharfError):
                 links[alias] = lookup(name).id
         return links

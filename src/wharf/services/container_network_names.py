@@ -35,10 +35,15 @@ def endpoint_settings(record: ContainerRecord, attachment: Attachment) -> dict[s
     return settings
 
 
-def parse_links(record: ContainerRecord) -> list[tuple[str, str]]:
-    """``HostConfig.Links`` (``name:alias``, ``/name:/self/alias``) as (name, alias)."""
+def parse_links(record: ContainerRecord, endpoints: bool = False) -> list[tuple[str, str]]:
+    """``HostConfig.Links`` (``name:alias``, ``/name:/self/alias``) as (name, alias); with
+    ``endpoints``, the ``EndpointsConfig`` entries' links too (Compose sends them there)."""
+    values = list(record.host_config.get("Links") or [])
+    if endpoints:
+        for config in (record.networking_config.get("EndpointsConfig") or {}).values():
+            values += list((config or {}).get("Links") or [])
     links = []
-    for link in record.host_config.get("Links") or []:
-        name, _, alias = str(link).partition(":")
+    for link in dict.fromkeys(str(value) for value in values):
+        name, _, alias = link.partition(":")
         links.append((name.lstrip("/"), alias.rsplit("/", 1)[-1] or name.lstrip("/")))
     return links

@@ -65,6 +65,8 @@ async def reconcile(networking: ContainerNetworking, lookup: Lookup, host_resolv
             continue
         try:
             record = lookup(container_id)
+            networking.dns.register(container_id, [], networking.links_of(record, lookup),
+                                    False)
             sockets = await asyncio.to_thread(networking.deps.driver.bind_dns, container_id)
             texts = netstart.etc_texts(networking, record, net, lookup, _read(host_resolv),
                                        networking.deps.dns_defaults)

@@ -100,6 +100,13 @@ def test_user_network_names_resolve_and_resolv_conf_names_the_embedded_dns(
         assert endpoint["Aliases"] == ["db"]
         assert endpoint["DNSNames"] == ["test1", "db", one[:12]]
         assert service.get(one).network_settings["IPAddress"] == ""  # not the default bridge
+        linking = create(service, "linking", HostConfig={"NetworkMode": "test-net"},
+                         NetworkingConfig={"EndpointsConfig": {"test-net": {
+                             "Links": ["test2:backend"]}}})
+        await service.start(linking)
+        assert [str(a) for a in resolver.decide(linking, "backend", TYPE_A).addresses] == [
+            "10.50.0.3"]
+        assert resolver.decide(one, "backend", TYPE_A).action is Action.FORWARD  # its own
 
     run(tmp_path, scenario)
 
