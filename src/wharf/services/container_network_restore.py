@@ -65,11 +65,11 @@ async def reconcile(networking: ContainerNetworking, lookup: Lookup, host_resolv
             continue
         try:
             record = lookup(container_id)
-            networking.dns.register(container_id, [], networking.links_of(record, lookup),
-                                    False)
-            sockets = await asyncio.to_thread(networking.deps.driver.bind_dns, container_id)
             texts = netstart.etc_texts(networking, record, net, lookup, _read(host_resolv),
                                        networking.deps.dns_defaults)
+            networking.dns.register(container_id, [], networking.links_of(record, lookup),
+                                    texts.user_ndots)
+            sockets = await asyncio.to_thread(networking.deps.driver.bind_dns, container_id)
             await networking.dns.serve(container_id, sockets, texts.upstreams)
         except (WharfError, OSError) as err:
             log.warning("container %s: DNS not served again: %s", container_id, err)
