@@ -6,8 +6,9 @@ names with the embedded resolver and a line in its /etc/hosts; a stopped one onl
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
+import logging
+from pathlib import Path
 from typing import Any
 
 from wharf.core.errors import Forbidden, InvalidParameter, WharfError
@@ -24,8 +25,10 @@ from wharf.services.container_network_plan import (
     mode_of,
     resolve,
 )
-from wharf.services.container_network_types import Attachment, NetworkLike
+from wharf.services.container_network_types import Attachment, EtcTexts, NetworkLike
 from wharf.services.container_record import ContainerRecord
+
+log = logging.getLogger(__name__)
 
 _HOST_CONFLICT = "container cannot be disconnected from host network or connected to host network"
 _SHARED = ("container sharing network namespace with another container or host cannot be "
@@ -69,9 +72,23 @@ class ContainerNetworkOps(ContainerServiceBase):
             networking.deps.networks.leave(record.id, network.id)
             raise
         attachment = Attachment(network, endpoint)
+        had_dns = any(a.dns_enabled for a in net.attachments)
         net.attachments.append(attachment)
         networking.dns.register(record.id, [registration(record, attachment)], {}, False)
-        self._rewrite_hosts(networking, record)
+        texts = self._rewrite_etc(networking, record, resolv=attachment.dns_enabled and
+                                  not had_dns)
+        if texts is not None and attachment.dns_enabled and not had_dns:
+            await self._start_resolver(networking, record, texts.upstreams)
+
+    async def _start_resolver(self, networking: ContainerNetworking, record: ContainerRecord,
+                              upstreams: tuple[str, ...]) -> None:
+        """The first user-defined network of a running container: its sandbox gets the
+        embedded resolver's sockets (as dockerd starts the resolver on that join)."""
+        try:
+            sockets = await asyncio.to_thread(networking.deps.driver.bind_dns, record.id)
+            await networking.dns.serve(record.id, sockets, upstreams)
+        except (WharfError, OSError) as err:
+            log.warning("container %s: no embedded DNS after connect: %s", record.id, err)
 
     async def disconnect_network(self, container_ref: str, network_ref: str,
                                  force: bool) -> None:
@@ -104,7 +121,7 @@ class ContainerNetworkOps(ContainerServiceBase):
         net.attachments.remove(attachment)
         networking.dns.unregister(record.id, network.name)
         networking.deps.networks.leave(record.id, network.id)
-        self._rewrite_hosts(networking, record)
+        self._rewrite_etc(networking, record, resolv=False)
 
     def _endpoints(self, record: ContainerRecord) -> dict[str, Any]:
         endpoints: dict[str, Any] = record.networking_config.setdefault("EndpointsConfig", {})
@@ -114,16 +131,32 @@ class ContainerNetworkOps(ContainerServiceBase):
         if self._deps.networking is not None:
             record.network_settings = self._deps.networking.settings(record)
 
-    def _rewrite_hosts(self, networking: ContainerNetworking, record: ContainerRecord) -> None:
-        """The container's /etc/hosts with its addresses now (written in place: the bind
-        mount keeps the inode)."""
+    def _rewrite_etc(self, networking: ContainerNetworking, record: ContainerRecord, *,
+                     resolv: bool) -> EtcTexts | None:
+        """The container's /etc/hosts (and resolv.conf when it now has the embedded resolver)
+        for its networks now, written in place: the bind mounts keep the inodes."""
         net = networking.running.get(record.id)
         if net is None:
-            return
-        with contextlib.suppress(OSError, WharfError):
-            texts = netstart.etc_texts(networking, record, net, self.get, "",
+            return None
+        container_dir = self._deps.paths.container_dir(record.id)
+        try:
+            texts = netstart.etc_texts(networking, record, net, self.get,
+                                       _read(self._deps.host_resolv_conf),
                                        networking.deps.dns_defaults)
-            (self._deps.paths.container_dir(record.id) / "hosts").write_text(texts.hosts)
+            (container_dir / "hosts").write_text(texts.hosts)
+            if resolv:
+                (container_dir / "resolv.conf").write_text(texts.resolv)
+        except (OSError, WharfError) as err:
+            log.warning("container %s: /etc files not updated: %s", record.id, err)
+            return None
+        return texts
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
 
 
 def _check_connect(record: ContainerRecord, network: NetworkLike,

@@ -72,12 +72,15 @@ def test_bad_network_input_gets_dockers_messages(wharfd: Daemon) -> None:
 
 def test_connect_and_disconnect_a_running_container(wharfd: Daemon) -> None:
     with user_network(wharfd) as net, containers(wharfd) as made:
-        name = unique("conn")
-        made.append(name)
+        name, other = unique("conn"), unique("onnet")
+        made += [name, other]
+        wharfd.docker("run", "-d", "--name", other, "--network", net, "busybox", "sleep", "60")
         wharfd.docker("run", "-d", "--name", name, "busybox", "sleep", "60")
         wharfd.docker("network", "connect", "--alias", "later", net, name)
         dev = out(wharfd.docker("exec", name, "cat", "/proc/net/dev"))
         assert interface_names(dev) == {"lo", "eth0", "eth1"}
+        res = wharfd.docker("exec", name, "ping", "-c1", "-W2", other, check=False)
+        assert res.returncode == 0, (res.stdout, res.stderr)  # it has the resolver now
         res = wharfd.docker("network", "connect", net, name, check=False)
         assert b"already exists in network" in res.stderr
         res = wharfd.docker("run", "--rm", "--network", net, "busybox", "ping", "-c1", "-W2",

@@ -214,6 +214,8 @@ def test_connect_and_disconnect_running_and_stopped(tmp_path: Path) -> None:
         assert driver.sandboxes[cid][1].bridge.startswith("wbr-")
         assert set(service.get(cid).network_settings["Networks"]) == {"bridge", "extra"}
         assert "10.70.0.2" in etc(world, cid, "hosts")
+        assert ("bind_dns", cid) in driver.calls  # its first network with DNS
+        assert "nameserver 127.0.0.11" in etc(world, cid, "resolv.conf")
         with pytest.raises(Forbidden, match="endpoint with name c1 already exists in network "
                                             "extra"):
             await service.connect_network("c1", "extra", {})
