@@ -173,6 +173,14 @@ class ContainerNetworking:
         return links
 
     # ---- inspect --------------------------------------------------------------------------
+    def note(self, record: ContainerRecord) -> None:
+        """The record's NetworkSettings as of now, and the interface of each network (for
+        the endpoints' rebuild at a daemon start)."""
+        record.network_settings = self.settings(record)
+        net = self.running.get(record.id)
+        record.network_ifnames = {a.network.name: a.endpoint.spec.ifname
+                                  for a in net.attachments} if net else {}
+
     def settings(self, record: ContainerRecord) -> dict[str, Any]:
         net = self.running.get(record.id)
         if net is None or not record.state.running:

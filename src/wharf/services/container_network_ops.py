@@ -129,7 +129,7 @@ class ContainerNetworkOps(ContainerServiceBase):
 
     def _note_network_settings(self, record: ContainerRecord) -> None:
         if self._deps.networking is not None:
-            record.network_settings = self._deps.networking.settings(record)
+            self._deps.networking.note(record)
 
     def _rewrite_etc(self, networking: ContainerNetworking, record: ContainerRecord, *,
                      resolv: bool) -> EtcTexts | None:

@@ -35,10 +35,11 @@ def restore(networking: ContainerNetworking, record: ContainerRecord) -> None:
         return
     attachments = []
     for index, (name, endpoint) in enumerate((settings.get("Networks") or {}).items()):
+        ifname = record.network_ifnames.get(name, f"eth{index}")
         try:
             network = resolve(networking.deps.networks, str(endpoint.get("NetworkID") or name))
             restored = networking.deps.networks.restore_endpoint(record.id, network,
-                                                                 dict(endpoint), f"eth{index}")
+                                                                 dict(endpoint), ifname)
         except WharfError as err:
             log.warning("container %s: network %s not restored: %s", record.id, name, err)
             continue

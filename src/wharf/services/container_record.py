@@ -48,6 +48,7 @@ class ContainerRecord:
     host_config: dict[str, Any]
     networking_config: dict[str, Any] = field(default_factory=dict)
     network_settings: dict[str, Any] = field(default_factory=dict)  # inspect's, as last set
+    network_ifnames: dict[str, str] = field(default_factory=dict)  # network → eth<n> inside
     state: ContainerState = field(default_factory=ContainerState)
     restart_count: int = 0
     has_been_started: bool = False

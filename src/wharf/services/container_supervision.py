@@ -89,7 +89,7 @@ class ContainerSupervision(ContainerServiceBase):
     def _note_network(self, record: ContainerRecord) -> None:
         """inspect's NetworkSettings, as of now (saved with the record)."""
         if self._deps.networking is not None:
-            record.network_settings = self._deps.networking.settings(record)
+            self._deps.networking.note(record)
 
     def _shim_config(self, record: ContainerRecord) -> ShimConfig:
         paths = self._deps.paths

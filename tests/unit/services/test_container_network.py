@@ -242,6 +242,10 @@ def test_restore_holds_ports_again_and_publishes(tmp_path: Path) -> None:
         networks.add("named", "10.80.0.0/24")
         on_user = create(service, "u1", HostConfig={"NetworkMode": "named"})
         await service.start(on_user)
+        moved = create(service, "moved")
+        await service.start(moved)
+        await service.connect_network(moved, "named", None)
+        await service.disconnect_network(moved, "bridge", False)
         net2, _, driver2 = networking(tmp_path)
         net2.deps.networks.networks.update(networks.networks)  # type: ignore[attr-defined]
         world.networking = net2
@@ -250,6 +254,8 @@ def test_restore_holds_ports_again_and_publishes(tmp_path: Path) -> None:
         assert net2.ports.is_held("0.0.0.0", "tcp", 8081)
         assert {m.host_port for m in driver2.published} == {8081}
         assert ("bind_dns", on_user) in driver2.calls and ("bind_dns", cid) not in driver2.calls
+        [moved_net] = net2.running[moved].attachments
+        assert moved_net.network.name == "named" and moved_net.endpoint.spec.ifname == "eth1"
         decision = net2.dns.resolver.decide(on_user, "u1", TYPE_A)  # type: ignore[attr-defined]
         assert [str(a) for a in decision.addresses] == ["10.80.0.2"]
         await restored.shutdown()
