@@ -123,6 +123,16 @@ def remove_all_containers(daemon: Daemon) -> None:
                 daemon.request("DELETE", f"/containers/{entry['Id']}?force=1&v=1")
 
 
+def remove_all_networks(daemon: Daemon) -> None:
+    """The user-defined networks (a daemon keeps their bridges when it stops, as dockerd)."""
+    with contextlib.suppress(Exception):
+        status, data = daemon.request("GET", "/networks")
+        if status == 200:
+            for entry in json.loads(data):
+                if entry["Name"] not in ("bridge", "host", "none"):
+                    daemon.request("DELETE", f"/networks/{entry['Id']}")
+
+
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -203,6 +213,7 @@ def start_wharfd(tmp: Path, *extra_args: str, log_name: str = "wharfd.log") -> D
 def shut_down_wharfd(daemon: Daemon, tmp: Path) -> None:
     """Remove every container ``daemon`` holds, stop it, and sweep what is left under ``tmp``."""
     remove_all_containers(daemon)
+    remove_all_networks(daemon)
     stop_process(daemon.proc)
     container_ids = [p.name for p in daemon.data_root.glob("containers/*")]
     sweep_shims(daemon.data_root)

@@ -1,4 +1,5 @@
-"""The host before and after the whole test run: network links, mounts and cgroups.
+"""The host before and after the whole test run: network links, mounts, cgroups and wharf's
+firewall rules.
 
 Tests create real mounts, cgroups, bridges and namespaces; each must remove what it made, even
 when it fails, and none may touch what the host or another engine owns (a dockerd started with
@@ -10,6 +11,8 @@ coming and going, systemd's session scopes.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +31,24 @@ class HostState:
     links: frozenset[str]
     mounts: frozenset[str]  # "<mount point> <fstype>"
     cgroups: frozenset[str]  # directories relative to /sys/fs/cgroup
+    rules: frozenset[str] = frozenset()  # "<binary> <table> <rule>" in wharf's chains
+
+
+def _firewall_rules() -> frozenset[str]:
+    """The rules in wharf's chains that name an interface or translate an address: each is a
+    bridge's or a published port's. (The shared base chains and jumps stay, by design.)"""
+    found = set()
+    for binary in ("iptables", "ip6tables"):
+        if shutil.which(binary) is None:
+            continue
+        for table in ("filter", "nat"):
+            listing = subprocess.run([binary, "-t", table, "-S"], capture_output=True,
+                                     text=True, timeout=30).stdout
+            for line in listing.splitlines():
+                if line.startswith("-A WHARF") and any(
+                        word in line for word in (" -i ", " -o ", "DNAT", "MASQUERADE")):
+                    found.add(f"{binary} {table} {line}")
+    return frozenset(found)
 
 
 def _links() -> frozenset[str]:
@@ -63,7 +84,7 @@ def _cgroups(max_depth: int = 4) -> frozenset[str]:
 
 
 def snapshot() -> HostState:
-    return HostState(_links(), _mounts(), _cgroups())
+    return HostState(_links(), _mounts(), _cgroups(), _firewall_rules())
 
 
 def _foreign_veth(name: str, before: HostState) -> bool:
@@ -81,7 +102,8 @@ def changes(before: HostState, after: HostState) -> list[str]:
     found = []
     for kind, old, new in (("network link", before.links, after.links),
                            ("mount", before.mounts, after.mounts),
-                           ("cgroup", before.cgroups, after.cgroups)):
+                           ("cgroup", before.cgroups, after.cgroups),
+                           ("firewall rule", before.rules, after.rules)):
         for item in sorted(new - old):
             if kind == "network link" and _foreign_veth(item, before):
                 continue
