@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tests.integration.networks.conftest import NetworkNames, free_subnet
-from tests.support.daemons import Daemon, wharfd_running
+from tests.support.daemons import Daemon, start_wharfd, stop_process, wharfd_running
 
 
 def create(daemon: Daemon, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -114,10 +114,14 @@ def test_restart_keeps_networks_and_remakes_bridges() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="wharf-netrestart-"))
     bridges: list[str] = []
     try:
-        with wharfd_running(tmp) as daemon:
+        daemon = start_wharfd(tmp)
+        try:
             assert create(daemon, {"Name": "kept"})[0] == 201
             before = {n["Name"]: n["Id"] for n in listed(daemon)}
             bridges.append(bridge_of(daemon, "kept"))
+        finally:
+            stop_process(daemon.proc)  # a plain stop: the networks stay (wharfd_running's
+            # end removes them)
         delete_link(bridges[0])  # as after a reboot
         with wharfd_running(tmp) as daemon:
             assert {n["Name"]: n["Id"] for n in listed(daemon)} == before
