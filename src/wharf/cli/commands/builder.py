@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from wharf.cli.command import Command, CommandFailed, Context
+from wharf.cli.commands.common import print_prune_report
 from wharf.cli.flags import BOOL, LIST, STRING, Flag, Parsed
 
 
 def builder_prune(ctx: Context, opts: Parsed) -> int:
-    from wharf.core.units import human_size
 
     if opts["keep-storage"]:
         raise CommandFailed(125, "--keep-storage is not supported by wharf's build cache yet")
@@ -18,13 +18,7 @@ def builder_prune(ctx: Context, opts: Parsed) -> int:
         key, _, text = str(value).partition("=")
         filters.setdefault(key, []).append(text)
     report = ctx.client().build.prune(bool(opts["all"]), filters or None)
-    deleted = report.get("CachesDeleted") or []
-    if deleted:
-        ctx.out("Deleted build cache objects:")
-        for identifier in deleted:
-            ctx.out(str(identifier))
-        ctx.out()
-    ctx.out(f"Total reclaimed space: {human_size(float(report.get('SpaceReclaimed') or 0), 4)}")
+    print_prune_report(ctx, "build cache objects", report.get("CachesDeleted") or [], report)
     return 0
 
 

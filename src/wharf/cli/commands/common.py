@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 from wharf.cli.command import Context, describe_error
 from wharf.cli.flags import STRING, Flag, UsageError
@@ -60,3 +60,20 @@ def parse_filters(values: list[str], spelled: str = "-f, --filter") -> dict[str,
                              f"bad format of filter (expected name=value)")
         filters.setdefault(key.strip().lower(), []).append(text)
     return filters
+
+
+def print_prune_report(ctx: Context, heading: str, deleted: Iterable[object],
+                       report: Mapping[str, object] | None) -> None:
+    """docker's prune output: ``Deleted <heading>:``, one line each and a blank line (when
+    anything went), then the space reclaimed (not for networks: ``report`` None)."""
+    from wharf.cli.formatting import human_size
+
+    lines = [str(entry) for entry in deleted]
+    if lines:
+        ctx.out(f"Deleted {heading}:")
+        for line in lines:
+            ctx.out(line)
+        ctx.out()
+    if report is not None:
+        reclaimed = human_size(float(str(report.get("SpaceReclaimed") or 0)), 4)
+        ctx.out(f"Total reclaimed space: {reclaimed}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wharf.cli.command import Command, CommandFailed, Context
-from wharf.cli.commands.common import parse_filters
+from wharf.cli.commands.common import parse_filters, print_prune_report
 from wharf.cli.flags import BOOL, LIST, STRING, Flag, Parsed
 from wharf.client.streams import copy_demuxed
 
@@ -113,19 +113,12 @@ def confirm(ctx: Context, warning: str) -> bool:
 
 
 def prune(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.formatting import human_size
 
     if not opts["force"] and not confirm(ctx, "WARNING! This will remove all stopped "
                                               "containers."):
         return 0
     report = ctx.client().containers.prune(parse_filters(opts["filter"], "--filter"))
-    deleted = report.get("ContainersDeleted") or []
-    if deleted:
-        ctx.out("Deleted Containers:")
-        for identifier in deleted:
-            ctx.out(identifier)
-        ctx.out()
-    ctx.out(f"Total reclaimed space: {human_size(float(report.get('SpaceReclaimed') or 0), 4)}")
+    print_prune_report(ctx, "Containers", report.get("ContainersDeleted") or [], report)
     return 0
 
 

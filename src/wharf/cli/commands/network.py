@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from wharf.cli.command import Command, Context, describe_error
-from wharf.cli.commands.common import FORMAT_FLAG, parse_filters
+from wharf.cli.commands.common import FORMAT_FLAG, parse_filters, print_prune_report
 from wharf.cli.commands.network_ipam import consolidate_ipam, key_values
 from wharf.cli.flags import BOOL, LIST, MAP, STRING, Flag, Parsed
 from wharf.core.errors import NotFound, WharfError
@@ -143,11 +143,7 @@ def prune(ctx: Context, opts: Parsed) -> int:
     if not opts["force"] and not confirm(ctx, PRUNE_WARNING):
         return 0
     deleted = ctx.client().networks.prune(filters).get("NetworksDeleted") or []
-    if deleted:
-        ctx.out("Deleted Networks:")
-        for name in deleted:
-            ctx.out(str(name))
-        ctx.out()
+    print_prune_report(ctx, "Networks", deleted, None)
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wharf.cli.command import Command, CommandFailed, Context, describe_error
-from wharf.cli.commands.common import FORMAT_FLAG, parse_filters
+from wharf.cli.commands.common import FORMAT_FLAG, parse_filters, print_prune_report
 from wharf.cli.commands.containers import confirm
 from wharf.cli.commands.inspect import FORMAT as INSPECT_FORMAT
 from wharf.cli.flags import BOOL, LIST, STRING, Flag, Parsed
@@ -79,7 +79,6 @@ def rm(ctx: Context, opts: Parsed) -> int:
 
 
 def prune(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.formatting import human_size
 
     filters = parse_filters(opts["filter"], "--filter")
     if opts["all"]:
@@ -89,13 +88,7 @@ def prune(ctx: Context, opts: Parsed) -> int:
             ctx, f"WARNING! This will remove {what} not used by at least one container."):
         return 0
     report = ctx.client().volumes.prune(filters)
-    deleted = report.get("VolumesDeleted") or []
-    if deleted:
-        ctx.out("Deleted Volumes:")
-        for name in deleted:
-            ctx.out(str(name))
-        ctx.out()
-    ctx.out(f"Total reclaimed space: {human_size(float(report.get('SpaceReclaimed') or 0), 4)}")
+    print_prune_report(ctx, "Volumes", report.get("VolumesDeleted") or [], report)
     return 0
 
 
