@@ -21,11 +21,11 @@ from wharf.network import firewall
 from wharf.network.firewall_detect import CommandOutput, CommandRunner
 from wharf.network.firewall_rules import (
     BridgeNet,
-    PublishedPort,
     RuleSet,
     base_rules,
     bridge_rules,
     published_port_rules,
+    translated_port,
 )
 
 __all__ = ["HostFirewall", "SubprocessRunner"]
@@ -101,15 +101,8 @@ class HostFirewall:
     def port_rules(self, mapping: PortMapping) -> RuleSet | None:
         """DNAT, filter ACCEPT and hairpin for a published port; None where no rule applies
         (loopback host address, families that differ, a family switched off)."""
-        container = ipaddress.ip_address(mapping.container_ip)
-        host = ipaddress.ip_address(mapping.host_ip or "0.0.0.0")
-        if host.is_loopback or host.version != container.version:
-            return None
-        if not self.enabled(container.version):
-            return None
-        return published_port_rules(PublishedPort(
-            mapping.bridge, mapping.container_ip, mapping.container_port, mapping.proto,
-            mapping.host_ip, mapping.host_port))
+        found = translated_port(mapping, self.enabled)
+        return published_port_rules(found[1]) if found else None
 
     def add_port(self, mapping: PortMapping) -> None:
         rules = self.port_rules(mapping)

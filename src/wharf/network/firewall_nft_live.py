@@ -18,7 +18,7 @@ from wharf.core.errors import RuntimeFailure
 from wharf.core.netspec import BridgeSpec, PortMapping
 from wharf.network.firewall_detect import CommandRunner
 from wharf.network.firewall_nft import base_chain_text, bridge_lines, port_lines
-from wharf.network.firewall_rules import BridgeNet, PublishedPort
+from wharf.network.firewall_rules import BridgeNet, PublishedPort, translated_port
 
 __all__ = ["NftFirewall", "owned_rules"]
 
@@ -126,15 +126,7 @@ class NftFirewall:
         return failures
 
     def _port(self, mapping: PortMapping) -> tuple[int, PublishedPort] | None:
-        container = ipaddress.ip_address(mapping.container_ip)
-        host = ipaddress.ip_address(mapping.host_ip or "0.0.0.0")
-        if host.is_loopback or host.version != container.version:
-            return None
-        if not self.enabled(container.version):
-            return None
-        return container.version, PublishedPort(
-            mapping.bridge, mapping.container_ip, mapping.container_port, mapping.proto,
-            mapping.host_ip, mapping.host_port)
+        return translated_port(mapping, self.enabled)
 
     @staticmethod
     def _port_key(mapping: PortMapping) -> str:

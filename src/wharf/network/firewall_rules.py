@@ -24,9 +24,11 @@ A :class:`RuleSet` gives the commands that apply it and the exact commands that 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from wharf.core.errors import InvalidParameter
+from wharf.core.netspec import PortMapping
 
 __all__ = [
     "OWN_CHAINS",
@@ -251,3 +253,19 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
         return ipaddress.ip_address(text)
     except ValueError:
         raise InvalidParameter(f"invalid IP address: {text}") from None
+
+
+def translated_port(mapping: PortMapping,
+                    enabled: Callable[[int], bool]) -> tuple[int, PublishedPort] | None:
+    """(IP version, the rule's view of the port) when ``mapping`` gets DNAT rules; None where
+    no rule applies: a loopback host address (the proxy serves it), host and container of
+    different families, or rules of that family switched off."""
+    container = ipaddress.ip_address(mapping.container_ip)
+    host = ipaddress.ip_address(mapping.host_ip or "0.0.0.0")
+    if host.is_loopback or host.version != container.version:
+        return None
+    if not enabled(container.version):
+        return None
+    return container.version, PublishedPort(
+        mapping.bridge, mapping.container_ip, mapping.container_port, mapping.proto,
+        mapping.host_ip, mapping.host_port)
