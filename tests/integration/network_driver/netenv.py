@@ -10,6 +10,7 @@ import os
 import shlex
 import socket
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,3 +152,17 @@ def make_lab(path: Path) -> None:
             loopback_up(inside)
 
     netns.create(path, contextlib.nullcontext, setup)
+
+
+def echo_once(server: socket.socket, seen: list[str]) -> threading.Thread:
+    """Accept one connection on ``server`` in a thread: note the peer's address and send
+    back what it sent, upper-cased."""
+    def serve() -> None:
+        conn, peer = server.accept()
+        with conn:
+            seen.append(peer[0])
+            conn.sendall(conn.recv(1024).upper())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return thread

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import threading
 from pathlib import Path
 
-from tests.integration.network_driver.netenv import PID, make_lab
+from tests.integration.network_driver.netenv import PID, echo_once, make_lab
 
 from wharf.core.netspec import BridgeSpec, EndpointSpec, PortMapping
 from wharf.network import netns
@@ -23,18 +22,6 @@ V6 = f"fd77:{PID:x}::"
 def _endpoint(number: int) -> EndpointSpec:
     return EndpointSpec("wtn6", "eth0", f"wtn6v{number}", f"02:42:0a:d6:fa:{number:02x}",
                         (f"{V4}{number}/24", f"{V6}{number}/64"), (f"{V4}1", f"{V6}1"))
-
-
-def _serve_once(server: socket.socket, seen: list[str]) -> threading.Thread:
-    def serve() -> None:
-        conn, peer = server.accept()
-        with conn:
-            seen.append(peer[0])
-            conn.sendall(conn.recv(100).upper())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    return thread
 
 
 def _exchange(address: tuple[str, int]) -> bytes:
@@ -67,7 +54,7 @@ def _scenario(tmp: Path) -> None:
         for server in servers.values():
             server.settimeout(5)
         seen: list[str] = []
-        thread = _serve_once(servers["v6"], seen)
+        thread = echo_once(servers["v6"], seen)
         assert netns.run_in_netns(tmp / "netns/c1", lambda: _exchange((f"{V6}3", 8000))) == b"SIX"
         thread.join(5)
         assert seen == [f"{V6}2"]
@@ -76,7 +63,7 @@ def _scenario(tmp: Path) -> None:
         driver.publish(ports)
         for (key, port), mapping in zip((("v6", 18000), ("v4", 18004)), ports, strict=True):
             seen.clear()
-            thread = _serve_once(servers[key], seen)
+            thread = echo_once(servers[key], seen)
             assert _exchange(("::1", port)) == b"SIX", mapping
             thread.join(5)
             assert seen == [f"{V6}1" if key == "v6" else f"{V4}1"]

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pyroute2 import IPRoute
-from tests.integration.network_driver.netenv import PID, Net, connect_from, free_third
+from tests.integration.network_driver.netenv import PID, Net, connect_from, echo_once, free_third
 from tests.unit.network.dns_wire import answer_rdatas, query_bytes
 
 from wharf.core.netspec import BridgeSpec, EndpointSpec
@@ -38,18 +37,6 @@ def _listener(address: tuple[str, int]) -> socket.socket:
     return sock
 
 
-def _echo_once(server: socket.socket, seen: list[str]) -> threading.Thread:
-    def serve() -> None:
-        conn, peer = server.accept()
-        with conn:
-            seen.append(peer[0])
-            conn.sendall(conn.recv(1024).upper())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    return thread
-
-
 def test_two_sandboxes_reach_each_other_and_the_host_is_untouched(net: Net) -> None:
     first, second = net.endpoint(2), net.endpoint(3)
     started = time.perf_counter()
@@ -67,7 +54,7 @@ def test_two_sandboxes_reach_each_other_and_the_host_is_untouched(net: Net) -> N
     server = net.inside("c2", lambda: _listener((f"{net.prefix}3", 8000)))
     with server:
         seen: list[str] = []
-        thread = _echo_once(server, seen)
+        thread = echo_once(server, seen)
         assert connect_from(net, "c1", (f"{net.prefix}3", 8000), b"hi") == b"HI"
         thread.join(5)
     assert seen == [f"{net.prefix}2"]
