@@ -50,11 +50,9 @@ def format_ports(ports: list[dict[str, Any]]) -> str:
     return ", ".join(shown)
 
 
-class ContainerRow:
-    """One entry of ``GET /containers/json`` seen through docker's ``ps`` placeholders.
-
-    Method names are docker's placeholders (``{{.ID}}``, ``{{.RunningFor}}``).
-    """
+class IdRow:
+    """An API object with an ``Id`` seen through docker's placeholders (``{{.ID}}``: short
+    unless ``--no-trunc``); subclasses add the other placeholders as methods."""
 
     __slots__ = ("data", "trunc")
 
@@ -65,6 +63,15 @@ class ContainerRow:
     def ID(self) -> str:
         identifier = str(self.data.get("Id", ""))
         return truncate_id(identifier) if self.trunc else identifier
+
+
+class ContainerRow(IdRow):
+    """One entry of ``GET /containers/json`` seen through docker's ``ps`` placeholders.
+
+    Method names are docker's placeholders (``{{.ID}}``, ``{{.RunningFor}}``).
+    """
+
+    __slots__ = ()
 
     def Image(self) -> str:
         image = str(self.data.get("Image") or "")

@@ -8,6 +8,7 @@ from wharf.cli.command import Command, Context, describe_error
 from wharf.cli.commands.common import FORMAT_FLAG, parse_filters, print_prune_report
 from wharf.cli.commands.network_ipam import consolidate_ipam, key_values
 from wharf.cli.flags import BOOL, LIST, MAP, STRING, Flag, Parsed
+from wharf.cli.rows import IdRow
 from wharf.core.errors import NotFound, WharfError
 
 TYPE_CHECKING = False
@@ -22,18 +23,10 @@ PRUNE_WARNING = ("WARNING! This will remove all custom networks not used by at l
                  "container.")
 
 
-class NetworkRow:
+class NetworkRow(IdRow):
     """One network seen through ``docker network ls`` placeholders."""
 
-    __slots__ = ("data", "trunc")
-
-    def __init__(self, data: dict[str, Any], trunc: bool = True) -> None:
-        self.data = data
-        self.trunc = trunc
-
-    def ID(self) -> str:
-        identifier = str(self.data.get("Id", ""))
-        return identifier[:12] if self.trunc else identifier
+    __slots__ = ()
 
     def Name(self) -> str:
         return str(self.data.get("Name", ""))
