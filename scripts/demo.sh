@@ -91,6 +91,32 @@ say wharf build again: every step from the cache
 $W build --build-arg WHO=the-demo -t wharf-demo/hello "$CTX" | grep -E 'Step|cache|Successfully'
 say wharf history wharf-demo/hello;     $W history wharf-demo/hello
 
+# Networks, volumes, ports: two containers find each other by name on a user network; a web
+# server with a published port on loopback; a named volume outlives its container.
+WEB_PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+$W rm -f wharf-demo-web >/dev/null 2>&1 || true
+$W network rm wharf-demo-net >/dev/null 2>&1 || true
+$W volume rm wharf-demo-data >/dev/null 2>&1 || true
+say wharf network create wharf-demo-net;  $W network create wharf-demo-net
+say wharf volume create wharf-demo-data;  $W volume create wharf-demo-data
+say wharf run --rm -v wharf-demo-data:/www busybox sh -c "echo hello from a volume > /www/index.html"
+$W run --rm -v wharf-demo-data:/www busybox sh -c 'echo hello from a volume > /www/index.html'
+say wharf run -d --name wharf-demo-web --network wharf-demo-net -p 127.0.0.1:$WEB_PORT:80 -v wharf-demo-data:/www:ro busybox httpd -f -h /www
+$W run -d --name wharf-demo-web --network wharf-demo-net -p "127.0.0.1:$WEB_PORT:80" \
+  -v wharf-demo-data:/www:ro busybox httpd -f -h /www
+say wharf port wharf-demo-web;            $W port wharf-demo-web
+say fetch http://127.0.0.1:$WEB_PORT/ from the host
+for _ in $(seq 50); do
+  .venv/bin/python -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$WEB_PORT/', timeout=1).read().decode(), end='')" 2>/dev/null && break
+  sleep 0.1
+done
+say wharf run --rm --network wharf-demo-net busybox wget -qO- http://wharf-demo-web/
+$W run --rm --network wharf-demo-net busybox wget -qO- http://wharf-demo-web/
+say wharf rm -f wharf-demo-web;           $W rm -f wharf-demo-web
+say wharf network rm wharf-demo-net;      $W network rm wharf-demo-net
+say wharf volume ls;                      $W volume ls
+say wharf volume rm wharf-demo-data;      $W volume rm wharf-demo-data
+
 cat <<MSG
 
 wharfd is still running (pid $(cat "$PIDFILE" 2>/dev/null || echo '?'), socket ${WHARF_HOST#unix://}).
