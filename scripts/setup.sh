@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 # demo: what the engine needs; test: also the peers the tests drive side by side
 # (Debian's dockerd for the runtime-contract test, openssl for TLS certificates, the CNCF
 # registry and skopeo for the distribution interoperability tests, debootstrap for the Debian
-# base of the build tests and bench/build.py).
+# base of the build tests and bench/build.py, nftables for the nftables firewall backend's
+# tests; the engine itself uses iptables unless told otherwise).
 APT_PACKAGES=(busybox-static runc crun tini iproute2 iptables util-linux bsdutils procps)
 if [ "${1:-demo}" = test ]; then
-  APT_PACKAGES+=(docker.io openssl docker-registry skopeo debootstrap)
+  APT_PACKAGES+=(docker.io openssl docker-registry skopeo debootstrap nftables)
 fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -62,6 +62,16 @@ def user_network(daemon: Daemon, *args: str) -> Iterator[str]:
         daemon.docker("network", "rm", name, check=False)
 
 
+def host_has_ipv6_loopback() -> bool:
+    """``::1`` can be bound here (not in a container whose engine switched IPv6 off)."""
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from tests.integration.container_network.conftest import (
     FakeUpstream,
     containers,
     free_port,
+    host_has_ipv6_loopback,
     http_get,
     out,
     unique,
@@ -73,6 +75,7 @@ def test_legacy_link_on_the_default_bridge_is_in_etc_hosts(wharfd: Daemon) -> No
         assert res.returncode == 0, res.stderr
 
 
+@pytest.mark.skipif(not host_has_ipv6_loopback(), reason="the host's loopback has no ::1")
 def test_ipv6_network_names_and_a_port_on_ipv6_loopback(wharfd: Daemon) -> None:
     port = free_port()
     with user_network(wharfd, "--ipv6", "--subnet", "fd42:77:1::/64") as net, \
