@@ -133,35 +133,10 @@ _LOOPBACK_V6 = (
     ("ff02::1", "ip6-allnodes"),
     ("ff02::2", "ip6-allrouters"),
 )
-HOST_GATEWAY = "host-gateway"
-
-
 @dataclass(frozen=True)
 class HostEntry:
     address: str
     names: tuple[str, ...]
-
-
-class ExtraHostError(ValueError):
-    """An ``--add-host`` value Docker refuses."""
-
-
-def parse_extra_host(value: str, host_gateway: str | None = None) -> HostEntry:
-    """``name:ip`` or ``name=ip`` (IPv6 maybe in brackets; ``host-gateway`` the bridge's)."""
-    separator = "=" if "=" in value else ":"
-    name, _, address = value.partition(separator)
-    if not name or not address:
-        raise ExtraHostError(f'bad format for add-host: "{value}"')
-    address = address.removeprefix("[").removesuffix("]")
-    if address == HOST_GATEWAY:
-        if host_gateway is None:
-            raise ExtraHostError("unable to derive the IP value for host-gateway")
-        address = host_gateway
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        raise ExtraHostError(f'invalid IP address in add-host: "{address}"') from None
-    return HostEntry(address, (name,))
 
 
 def own_names(hostname: str, domainname: str = "") -> tuple[str, ...]:

@@ -1,16 +1,12 @@
 from __future__ import annotations
 
-import pytest
-
 from wharf.network.resolvconf import (
     DnsOverrides,
-    ExtraHostError,
     HostEntry,
     ResolvConf,
     build_hosts,
     build_resolv_conf,
     own_names,
-    parse_extra_host,
     parse_resolv_conf,
     pick_host_resolv_conf,
     usable_nameservers,
@@ -98,7 +94,7 @@ def test_embedded_resolver_names_127_0_0_11_and_remembers_upstreams() -> None:
 
 def test_hosts_file_order_and_format() -> None:
     text = build_hosts(own=[HostEntry("10.1.0.2", own_names("web", "corp.example"))],
-                       extra=[parse_extra_host("db:10.9.9.9")],
+                       extra=[HostEntry("10.9.9.9", ("db",))],
                        links=[HostEntry("172.28.0.5", ("cache", "c0ffee000001", "web_cache"))])
     assert text.splitlines() == [
         "127.0.0.1\tlocalhost",
@@ -113,23 +109,3 @@ def test_hosts_file_order_and_format() -> None:
     ]
     v4_only = build_hosts(own=[HostEntry("10.1.0.2", own_names("abc"))], ipv6=False)
     assert v4_only.splitlines() == ["127.0.0.1\tlocalhost", "10.1.0.2\tabc"]
-
-
-def test_parse_extra_host_forms() -> None:
-    assert parse_extra_host("a:1.2.3.4") == HostEntry("1.2.3.4", ("a",))
-    assert parse_extra_host("a=::1") == HostEntry("::1", ("a",))
-    assert parse_extra_host("a:[fd00::1]") == HostEntry("fd00::1", ("a",))
-    gateway = parse_extra_host("host.docker.internal:host-gateway", host_gateway="172.28.0.1")
-    assert gateway == HostEntry("172.28.0.1", ("host.docker.internal",))
-
-
-@pytest.mark.parametrize(("value", "message"), [
-    ("nohost", 'bad format for add-host: "nohost"'),
-    (":1.2.3.4", 'bad format for add-host: ":1.2.3.4"'),
-    ("a:notip", 'invalid IP address in add-host: "notip"'),
-    ("a:host-gateway", "unable to derive the IP value for host-gateway"),
-])
-def test_parse_extra_host_errors(value: str, message: str) -> None:
-    with pytest.raises(ExtraHostError) as caught:
-        parse_extra_host(value)
-    assert str(caught.value) == message
