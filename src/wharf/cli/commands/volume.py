@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from wharf.cli.command import Command, CommandFailed, Context, describe_error
-from wharf.cli.commands.common import FORMAT_FLAG, parse_filters, print_prune_report
+from wharf.cli.command import Command, CommandFailed, Context
+from wharf.cli.commands.common import FORMAT_FLAG, for_each, parse_filters, print_prune_report
 from wharf.cli.commands.containers import confirm
 from wharf.cli.commands.inspect import FORMAT as INSPECT_FORMAT
 from wharf.cli.flags import BOOL, LIST, STRING, Flag, Parsed
-from wharf.core.errors import WharfError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -65,17 +64,8 @@ def inspect(ctx: Context, opts: Parsed) -> int:
 
 
 def rm(ctx: Context, opts: Parsed) -> int:
-    client = ctx.client()
-    failed = False
-    for name in opts.args:
-        try:
-            client.volumes.remove(name, bool(opts["force"]))
-        except WharfError as exc:
-            ctx.err(describe_error(exc))
-            failed = True
-            continue
-        ctx.out(name)
-    return 1 if failed else 0
+    volumes, force = ctx.client().volumes, bool(opts["force"])
+    return for_each(ctx, opts.args, lambda name: volumes.remove(name, force))
 
 
 def prune(ctx: Context, opts: Parsed) -> int:
