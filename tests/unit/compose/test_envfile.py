@@ -1,0 +1,31 @@
+from pathlib import Path
+
+import pytest
+
+from wharf.compose.envfile import load_env_file, parse_env
+from wharf.compose.errors import ComposeError
+
+
+def test_plain_export_comments_and_empty() -> None:
+    text = "# c\nA=1\nexport B=two\n\nC=\nD=x # trailing\nE=a#b\n"
+    assert parse_env(text) == {"A": "1", "B": "two", "C": "", "D": "x", "E": "a#b"}
+
+
+def test_quotes() -> None:
+    text = "A='lit $x \\n'\nB=\"l1\\nl2 \\\"q\\\"\"\nC=\"x\" # c\n"
+    assert parse_env(text) == {"A": "lit $x \\n", "B": 'l1\nl2 "q"', "C": "x"}
+
+
+def test_spaces_around_equals_and_later_wins() -> None:
+    assert parse_env(" A = v \nA=w") == {"A": "w"}
+
+
+def test_bad_line_names_file_and_line() -> None:
+    with pytest.raises(ComposeError, match=r"x.env: line 2"):
+        parse_env("A=1\nnot a var\n", "x.env")
+
+
+def test_missing_file_is_empty(tmp_path: Path) -> None:
+    assert load_env_file(tmp_path / ".env") == {}
+    (tmp_path / ".env").write_text("K=V\n")
+    assert load_env_file(tmp_path / ".env") == {"K": "V"}
