@@ -1,0 +1,48 @@
+"""Merging a later compose file into an earlier one, by docker compose's rules.
+
+Mappings merge key by key; ``command``, ``entrypoint`` and the healthcheck ``test`` are replaced;
+``environment``, ``labels``, build ``args`` and similar key/value fields merge by key whatever
+syntax (list or map) each file used; other sequences (ports, volumes, expose, dns...) are
+appended; scalars are replaced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+REPLACED = frozenset({"command", "entrypoint", "test"})
+BY_KEY = frozenset({"environment", "labels", "args", "extra_hosts", "driver_opts", "sysctls"})
+
+
+def as_mapping(value: Any) -> dict[str, Any]:
+    """``["K=V", "K2"]`` or ``{K: V}`` as one mapping (``K2`` with no value maps to None)."""
+    if isinstance(value, dict):
+        return dict(value)
+    out: dict[str, Any] = {}
+    for item in value or []:
+        text = str(item)
+        sep = "=" if "=" in text else (":" if ":" in text else "=")
+        key, has, val = text.partition(sep)
+        out[key.strip()] = val.strip() if has else None
+    return out
+
+
+def merge_value(key: str, base: Any, over: Any) -> Any:
+    """The value of ``key`` once ``over`` (later file) is merged into ``base``."""
+    if key in REPLACED:
+        return over
+    if key in BY_KEY and isinstance(base, dict | list) and isinstance(over, dict | list):
+        return {**as_mapping(base), **as_mapping(over)}
+    if isinstance(base, dict) and isinstance(over, dict):
+        return merge_mappings(base, over)
+    if isinstance(base, list) and isinstance(over, list):
+        return base + [v for v in over if v not in base]
+    return over
+
+
+def merge_mappings(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` merged into a copy of ``base``."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = merge_value(str(key), out[key], value) if key in out else value
+    return out

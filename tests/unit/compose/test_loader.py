@@ -1,0 +1,88 @@
+from pathlib import Path
+
+import pytest
+
+from wharf.compose.errors import ComposeError
+from wharf.compose.loader import load, normalize_project_name
+from wharf.compose.merge import merge_mappings
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_single_file_env_dotenv_and_environ(tmp_path: Path) -> None:
+    _write(tmp_path / ".env", "TAG=1.0\nPORT=80\n")
+    f = _write(tmp_path / "compose.yaml", "services:\n  web:\n    image: app:${TAG}\n"
+               "    ports: ['${PORT}:80']\n")
+    got = load([f], environ={"PORT": "8080"})
+    assert got.data["services"]["web"] == {"image": "app:1.0", "ports": ["8080:80"]}
+    assert got.name == normalize_project_name(tmp_path.name)
+    assert got.service_files == {"web": str(f)}
+
+
+def test_project_name_sources(tmp_path: Path) -> None:
+    d = tmp_path / "My.App Dir"
+    d.mkdir()
+    f = _write(d / "compose.yaml", "services: {}\n")
+    assert load([f], environ={}).name == "myappdir"
+    assert load([f], "proj", environ={}).name == "proj"
+    g = _write(d / "named.yaml", "name: Named\nservices: {}\n")
+    assert load([g], environ={}).name == "named"
+    with pytest.raises(ComposeError, match="invalid project name"):
+        load([f], "Bad Name", environ={})
+
+
+def test_merge_files(tmp_path: Path) -> None:
+    a = _write(tmp_path / "a.yaml", """
+services:
+  web:
+    image: a
+    command: [x, y]
+    ports: ["80:80"]
+    environment: [A=1, B=2]
+    labels: {l: "1"}
+    healthcheck: {test: [CMD, a], retries: 3}
+""")
+    b = _write(tmp_path / "b.yaml", """
+services:
+  web:
+    command: z
+    ports: ["443:443"]
+    environment: {B: "3", C: "4"}
+    labels: [m=2]
+    healthcheck: {test: [CMD, b]}
+  db: {image: pg}
+""")
+    got = load([a, b], environ={})
+    web = got.data["services"]["web"]
+    assert web["command"] == "z"
+    assert web["ports"] == ["80:80", "443:443"]
+    assert web["environment"] == {"A": "1", "B": "3", "C": "4"}
+    assert web["labels"] == {"l": "1", "m": "2"}
+    assert web["healthcheck"] == {"test": ["CMD", "b"], "retries": 3}
+    assert got.service_files == {"web": str(b), "db": str(b)}
+
+
+def test_merge_scalar_and_new_keys() -> None:
+    assert merge_mappings({"a": 1, "b": {"c": 1}}, {"a": 2, "b": {"d": 2}}) == {
+        "a": 2, "b": {"c": 1, "d": 2}}
+
+
+def test_errors_name_the_file(tmp_path: Path) -> None:
+    bad = _write(tmp_path / "bad.yaml", "services: [\n")
+    with pytest.raises(ComposeError, match=r"bad\.yaml: invalid YAML"):
+        load([bad], environ={})
+    lst = _write(tmp_path / "list.yaml", "- a\n")
+    with pytest.raises(ComposeError, match=r"list\.yaml: Top-level object must be a mapping"):
+        load([lst], environ={})
+    req = _write(tmp_path / "req.yaml", "services:\n  web:\n    image: ${IMG:?set IMG}\n")
+    with pytest.raises(ComposeError, match=r"req.yaml: services.web.image: required variable IMG"):
+        load([req], environ={})
+    with pytest.raises(ComposeError, match=r"missing\.yaml"):
+        load([tmp_path / "missing.yaml"], environ={})
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    assert load([_write(tmp_path / "e.yaml", "")], "p", environ={}).data == {}
