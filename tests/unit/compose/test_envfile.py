@@ -12,7 +12,7 @@ def test_plain_export_comments_and_empty() -> None:
 
 
 def test_quotes() -> None:
-    text = "A='lit $x \\n'\nB=\"l1\\nl2 \\\"q\\\"\"\nC=\"x\" # c\n"
+    text = 'A=\'lit $x \\n\'\nB="l1\\nl2 \\"q\\""\nC="x" # c\n'
     assert parse_env(text) == {"A": "lit $x \\n", "B": 'l1\nl2 "q"', "C": "x"}
 
 

@@ -14,8 +14,10 @@ def _write(path: Path, text: str) -> Path:
 
 def test_single_file_env_dotenv_and_environ(tmp_path: Path) -> None:
     _write(tmp_path / ".env", "TAG=1.0\nPORT=80\n")
-    f = _write(tmp_path / "compose.yaml", "services:\n  web:\n    image: app:${TAG}\n"
-               "    ports: ['${PORT}:80']\n")
+    f = _write(
+        tmp_path / "compose.yaml",
+        "services:\n  web:\n    image: app:${TAG}\n    ports: ['${PORT}:80']\n",
+    )
     got = load([f], environ={"PORT": "8080"})
     assert got.data["services"]["web"] == {"image": "app:1.0", "ports": ["8080:80"]}
     assert got.name == normalize_project_name(tmp_path.name)
@@ -35,7 +37,9 @@ def test_project_name_sources(tmp_path: Path) -> None:
 
 
 def test_merge_files(tmp_path: Path) -> None:
-    a = _write(tmp_path / "a.yaml", """
+    a = _write(
+        tmp_path / "a.yaml",
+        """
 services:
   web:
     image: a
@@ -44,8 +48,11 @@ services:
     environment: [A=1, B=2]
     labels: {l: "1"}
     healthcheck: {test: [CMD, a], retries: 3}
-""")
-    b = _write(tmp_path / "b.yaml", """
+""",
+    )
+    b = _write(
+        tmp_path / "b.yaml",
+        """
 services:
   web:
     command: z
@@ -54,7 +61,8 @@ services:
     labels: [m=2]
     healthcheck: {test: [CMD, b]}
   db: {image: pg}
-""")
+""",
+    )
     got = load([a, b], environ={})
     web = got.data["services"]["web"]
     assert web["command"] == "z"
@@ -67,7 +75,9 @@ services:
 
 def test_merge_scalar_and_new_keys() -> None:
     assert merge_mappings({"a": 1, "b": {"c": 1}}, {"a": 2, "b": {"d": 2}}) == {
-        "a": 2, "b": {"c": 1, "d": 2}}
+        "a": 2,
+        "b": {"c": 1, "d": 2},
+    }
 
 
 def test_errors_name_the_file(tmp_path: Path) -> None:

@@ -1,0 +1,102 @@
+"""The typed compose project: services, top-level networks and volumes, cross-checks.
+
+Built from a :class:`~wharf.compose.loader.Loaded` (or a plain mapping in tests). Cross-service
+checks live here: unknown services in ``depends_on``, undefined networks and dependency cycles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from wharf.compose.errors import ComposeError
+from wharf.compose.loader import Loaded
+from wharf.compose.model_base import Ctx, as_bool, as_dict, only_keys, opt_str, str_map
+from wharf.compose.model_fields import RESOURCE_KEYS, TOP_SUPPORTED, TOP_UNSUPPORTED
+from wharf.compose.model_service import Service, parse_service
+from wharf.compose.order import find_cycle
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A top-level network or volume."""
+
+    name: str | None = None
+    external: bool = False
+    driver: str | None = None
+    driver_opts: dict[str, str | None] = field(default_factory=dict)
+    labels: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    services: dict[str, Service]
+    networks: dict[str, Resource] = field(default_factory=dict)
+    volumes: dict[str, Resource] = field(default_factory=dict)
+
+
+def _resource(ctx: Ctx, raw: Any) -> Resource:
+    data = as_dict(ctx, raw if raw is not None else {})
+    only_keys(ctx, data, RESOURCE_KEYS)
+    external = data.get("external", False)
+    if isinstance(external, dict):  # legacy ``external: {name: x}``
+        data.setdefault("name", external.get("name"))
+        external = True
+    return Resource(
+        opt_str(ctx.sub("name"), data.get("name")),
+        as_bool(ctx.sub("external"), external),
+        opt_str(ctx.sub("driver"), data.get("driver")),
+        str_map(ctx.sub("driver_opts"), data.get("driver_opts", {})),
+        str_map(ctx.sub("labels"), data.get("labels", {})),
+    )
+
+
+def _resources(file: str | None, key: str, raw: Any) -> dict[str, Resource]:
+    ctx = Ctx(file, key)
+    return {name: _resource(ctx.sub(name), v) for name, v in as_dict(ctx, raw or {}).items()}
+
+
+def _check_refs(project: Project, files: dict[str, str]) -> None:
+    for svc in project.services.values():
+        ctx = Ctx(files.get(svc.name), f"services.{svc.name}")
+        for dep in svc.depends_on:
+            if dep not in project.services:
+                ctx.sub("depends_on").fail(f"depends on undefined service {dep!r}")
+        for net in svc.networks:
+            if net != "default" and net not in project.networks:
+                ctx.sub("networks").fail(f"refers to undefined network {net!r}")
+        for vol in svc.volumes:
+            if vol.type == "volume" and vol.source and vol.source not in project.volumes:
+                ctx.sub("volumes").fail(f"refers to undefined volume {vol.source!r}")
+    cycle = find_cycle({n: list(s.depends_on) for n, s in project.services.items()})
+    if cycle:
+        raise ComposeError(f"dependency cycle detected: {' -> '.join(cycle)}")
+
+
+def build_project(
+    name: str, data: dict[str, Any], file: str | None = None,
+    service_files: dict[str, str] | None = None,
+) -> Project:  # fmt: skip
+    """The :class:`Project` of a merged mapping; ``file`` names errors outside services."""
+    top = Ctx(file, "")
+    for key in data:
+        if key in TOP_UNSUPPORTED:
+            raise ComposeError(f"{file + ': ' if file else ''}{key}: not supported by wharf")
+        if key not in TOP_SUPPORTED and not key.startswith("x-"):
+            top.fail(f"additional property {key} is not allowed")
+    files = service_files or {}
+    services_raw = as_dict(Ctx(file, "services"), data.get("services") or {})
+    services = {n: parse_service(files.get(n, file), n, v) for n, v in services_raw.items()}
+    project = Project(
+        name, services, _resources(file, "networks", data.get("networks")),
+        _resources(file, "volumes", data.get("volumes")),
+    )  # fmt: skip
+    _check_refs(project, files)
+    return project
+
+
+def from_loaded(loaded: Loaded) -> Project:
+    """The project of loaded files; errors name the file (the only one, or the service's)."""
+    file = str(loaded.files[0]) if len(loaded.files) == 1 else None
+    return build_project(loaded.name, loaded.data, file, loaded.service_files)

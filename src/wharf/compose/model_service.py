@@ -1,0 +1,143 @@
+"""One service of a compose file as a typed, normalised :class:`Service`."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wharf.compose.model_base import (
+    Ctx,
+    as_bool,
+    as_dict,
+    as_str,
+    duration,
+    opt_str,
+    str_list,
+    str_map,
+)
+from wharf.compose.model_fields import SUPPORTED, UNSUPPORTED
+from wharf.compose.model_parts import (
+    Build,
+    Dependency,
+    Healthcheck,
+    Limits,
+    NetworkAttach,
+    parse_build,
+    parse_depends_on,
+    parse_deploy,
+    parse_healthcheck,
+    parse_networks,
+    parse_restart,
+)
+from wharf.compose.model_ports import (
+    PortSpec,
+    VolumeMount,
+    parse_expose_list,
+    parse_ports,
+    parse_volumes,
+)
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service with each field in one shape, whatever syntax the file used."""
+
+    name: str
+    image: str | None = None
+    build: Build | None = None
+    command: list[str] | None = None
+    entrypoint: list[str] | None = None
+    environment: dict[str, str | None] = field(default_factory=dict)
+    env_file: list[str] = field(default_factory=list)
+    ports: list[PortSpec] = field(default_factory=list)
+    expose: list[str] = field(default_factory=list)
+    volumes: list[VolumeMount] = field(default_factory=list)
+    tmpfs: list[str] = field(default_factory=list)
+    networks: dict[str, NetworkAttach] = field(default_factory=dict)
+    depends_on: dict[str, Dependency] = field(default_factory=dict)
+    healthcheck: Healthcheck | None = None
+    restart: str = "no"
+    labels: dict[str, str | None] = field(default_factory=dict)
+    working_dir: str | None = None
+    user: str | None = None
+    hostname: str | None = None
+    extra_hosts: list[str] = field(default_factory=list)
+    dns: list[str] = field(default_factory=list)
+    init: bool | None = None
+    stop_signal: str | None = None
+    stop_grace_period: float | None = None
+    limits: Limits = field(default_factory=Limits)
+    profiles: list[str] = field(default_factory=list)
+
+
+def _argv(ctx: Ctx, value: Any) -> list[str] | None:
+    """``command``/``entrypoint``: a string is split as a shell would, a list kept."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return shlex.split(value)
+        except ValueError as err:
+            ctx.fail(f"invalid command line {value!r}: {err}")
+    return str_list(ctx, value)
+
+
+def _env_file(ctx: Ctx, value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [
+            as_str(ctx.sub(str(n)), as_dict(ctx, v).get("path")) if isinstance(v, dict) else
+            as_str(ctx.sub(str(n)), v)
+            for n, v in enumerate(value)
+        ]  # fmt: skip
+    return str_list(ctx, value)
+
+
+def _extra_hosts(ctx: Ctx, value: Any) -> list[str]:
+    if isinstance(value, list):
+        items = [as_str(ctx, v).replace("=", ":", 1) for v in value]
+    else:
+        items = [f"{k}:{v}" for k, v in str_map(ctx, value, allow_none=False).items()]
+    for item in items:
+        if ":" not in item:
+            ctx.fail(f"invalid extra host {item!r}: expected host:ip")
+    return items
+
+
+_FIELDS: dict[str, tuple[str, Callable[[Ctx, Any], Any]]] = {
+    "image": ("image", opt_str), "build": ("build", parse_build), "command": ("command", _argv),
+    "entrypoint": ("entrypoint", _argv), "environment": ("environment", str_map),
+    "env_file": ("env_file", _env_file), "ports": ("ports", parse_ports),
+    "expose": ("expose", parse_expose_list), "volumes": ("volumes", parse_volumes),
+    "tmpfs": ("tmpfs", str_list), "networks": ("networks", parse_networks),
+    "depends_on": ("depends_on", parse_depends_on),
+    "healthcheck": ("healthcheck", parse_healthcheck), "restart": ("restart", parse_restart),
+    "labels": ("labels", str_map), "working_dir": ("working_dir", opt_str),
+    "user": ("user", opt_str), "hostname": ("hostname", opt_str),
+    "extra_hosts": ("extra_hosts", _extra_hosts), "dns": ("dns", str_list),
+    "init": ("init", as_bool), "stop_signal": ("stop_signal", opt_str),
+    "stop_grace_period": ("stop_grace_period", duration), "deploy": ("limits", parse_deploy),
+    "profiles": ("profiles", str_list),
+}  # fmt: skip
+
+
+def parse_service(file: str | None, name: str, raw: Any) -> Service:
+    """Build one :class:`Service`, rejecting unsupported and unknown fields by name."""
+    ctx = Ctx(file, f"services.{name}")
+    data = as_dict(ctx, raw if raw is not None else {})
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        sub = ctx.sub(key)
+        if key.startswith("x-"):
+            continue
+        if key in UNSUPPORTED:
+            sub.fail("not supported by wharf")
+        if key not in SUPPORTED:
+            ctx.fail(f"additional property {key} is not allowed")
+        attr, parse = _FIELDS[key]
+        if value is not None:
+            values[attr] = parse(sub, value)
+    if "image" not in values and "build" not in values:
+        ctx.fail("has neither an image nor a build context specified")
+    return Service(name, **values)
