@@ -2,15 +2,19 @@
 
 ``KEY=VAL`` lines, an optional ``export`` prefix, ``#`` comments (whole line, or after a space
 in an unquoted value), single quotes literal, double quotes with ``\\n``-style escapes, empty
-values. A line without ``=`` is an error naming the file and line.
+values. Unquoted and double-quoted values expand ``${VAR}`` from the environment first, then
+from the variables defined above them; single-quoted values stay literal. A line without ``=``
+is an error naming the file and line.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from wharf.compose.errors import ComposeError
+from wharf.compose.interpolate import interpolate
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
@@ -21,8 +25,8 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), text)
 
 
-def _value(raw: str) -> str:
-    """The value part: quoted (up to its closing quote) or bare with a trailing comment cut."""
+def _value(raw: str) -> tuple[str, bool]:
+    """The value part and whether it expands (not single-quoted); a bare value loses its comment."""
     raw = raw.strip()
     if raw[:1] in ("'", '"'):
         quote = raw[0]
@@ -31,12 +35,14 @@ def _value(raw: str) -> str:
             end = raw.find(quote, end + 1)
         if end > 0:
             inner = raw[1:end]
-            return inner if quote == "'" else _unescape(inner)
+            return (inner, False) if quote == "'" else (_unescape(inner), True)
     cut = re.search(r"\s#", raw)
-    return (raw[: cut.start()] if cut else raw).strip()
+    return (raw[: cut.start()] if cut else raw).strip(), True
 
 
-def parse_env(text: str, source: str = ".env") -> dict[str, str]:
+def parse_env(
+    text: str, source: str = ".env", environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Parse ``.env`` text; later keys win, as compose reads the file top to bottom."""
     env: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), 1):
@@ -49,12 +55,22 @@ def parse_env(text: str, source: str = ".env") -> dict[str, str]:
         key = key.strip()
         if not sep or not _KEY.match(key):
             raise ComposeError(f"{source}: line {number}: unexpected character in variable name")
-        env[key] = _value(rest)
+        value, expands = _value(rest)
+        env[key] = interpolate(value, {**env, **(environ or {})}, _quiet) if expands else value
     return env
 
 
-def load_env_file(path: Path) -> dict[str, str]:
+def _quiet(_message: str) -> None:
+    """An undefined variable in ``.env`` expands to "" without a warning, as in compose."""
+
+
+def load_env_file(path: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The file's variables, or none when it does not exist (``.env`` is optional)."""
     if not path.is_file():
         return {}
-    return parse_env(path.read_text(encoding="utf-8"), str(path))
+    try:
+        return parse_env(path.read_text(encoding="utf-8"), str(path), environ)
+    except ComposeError as err:
+        if str(err).startswith(str(path)):
+            raise
+        raise ComposeError(f"{path}: {err}") from None

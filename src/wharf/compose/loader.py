@@ -57,7 +57,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 def project_env(project_dir: Path, environ: Mapping[str, str] | None) -> dict[str, str]:
     """``.env`` of the project directory overlaid by the process environment."""
-    return {**load_env_file(project_dir / ".env"), **(os.environ if environ is None else environ)}
+    process = os.environ if environ is None else environ
+    return {**load_env_file(project_dir / ".env", process), **process}
 
 
 def _load_one(path: Path, env: Mapping[str, str], warn: Warn) -> dict[str, Any]:
@@ -72,7 +73,11 @@ def _load_one(path: Path, env: Mapping[str, str], warn: Warn) -> dict[str, Any]:
     return data
 
 
-def _project_name(explicit: str | None, data: Mapping[str, Any], project_dir: Path) -> str:
+def _project_name(
+    explicit: str | None, data: Mapping[str, Any], project_dir: Path, env: Mapping[str, str]
+) -> str:
+    """``-p``, then ``COMPOSE_PROJECT_NAME``, then ``name:``, then the directory's name."""
+    explicit = explicit or env.get("COMPOSE_PROJECT_NAME") or None
     raw = explicit or str(data.get("name") or "") or project_dir.resolve().name
     name = normalize_project_name(raw)
     if not name:
@@ -103,5 +108,5 @@ def load(
         for svc in data.get("services") or {}:
             service_files[str(svc)] = str(path)
         merged = merge_mappings(merged, data)
-    name = _project_name(project_name, merged, project_dir)
+    name = _project_name(project_name, merged, project_dir, env)
     return Loaded(name, project_dir, list(files), merged, env, service_files)

@@ -14,14 +14,17 @@ REPLACED = frozenset({"command", "entrypoint", "test"})
 BY_KEY = frozenset({"environment", "labels", "args", "extra_hosts", "driver_opts", "sysctls"})
 
 
-def as_mapping(value: Any) -> dict[str, Any]:
-    """``["K=V", "K2"]`` or ``{K: V}`` as one mapping (``K2`` with no value maps to None)."""
+def as_mapping(value: Any, colon: bool = False) -> dict[str, Any]:
+    """``["K=V", "K2"]`` or ``{K: V}`` as one mapping (``K2`` with no value maps to None).
+
+    ``colon`` also splits ``K:V`` (extra_hosts' own syntax), never for environment or labels.
+    """
     if isinstance(value, dict):
         return dict(value)
     out: dict[str, Any] = {}
     for item in value or []:
         text = str(item)
-        sep = "=" if "=" in text else (":" if ":" in text else "=")
+        sep = ":" if colon and "=" not in text else "="
         key, has, val = text.partition(sep)
         out[key.strip()] = val.strip() if has else None
     return out
@@ -32,7 +35,8 @@ def merge_value(key: str, base: Any, over: Any) -> Any:
     if key in REPLACED:
         return over
     if key in BY_KEY and isinstance(base, dict | list) and isinstance(over, dict | list):
-        return {**as_mapping(base), **as_mapping(over)}
+        colon = key == "extra_hosts"
+        return {**as_mapping(base, colon), **as_mapping(over, colon)}
     if isinstance(base, dict) and isinstance(over, dict):
         return merge_mappings(base, over)
     if isinstance(base, list) and isinstance(over, list):

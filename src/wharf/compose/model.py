@@ -25,7 +25,7 @@ class Resource:
     external: bool = False
     driver: str | None = None
     driver_opts: dict[str, str | None] = field(default_factory=dict)
-    labels: dict[str, str | None] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _resource(ctx: Ctx, raw: Any) -> Resource:
         as_bool(ctx.sub("external"), external),
         opt_str(ctx.sub("driver"), data.get("driver")),
         str_map(ctx.sub("driver_opts"), data.get("driver_opts", {})),
-        str_map(ctx.sub("labels"), data.get("labels", {})),
+        {k: v or "" for k, v in str_map(ctx.sub("labels"), data.get("labels", {})).items()},
     )
 
 
@@ -60,8 +60,8 @@ def _resources(file: str | None, key: str, raw: Any) -> dict[str, Resource]:
 def _check_refs(project: Project, files: dict[str, str]) -> None:
     for svc in project.services.values():
         ctx = Ctx(files.get(svc.name), f"services.{svc.name}")
-        for dep in svc.depends_on:
-            if dep not in project.services:
+        for dep, spec in svc.depends_on.items():
+            if dep not in project.services and spec.required:
                 ctx.sub("depends_on").fail(f"depends on undefined service {dep!r}")
         for net in svc.networks:
             if net != "default" and net not in project.networks:

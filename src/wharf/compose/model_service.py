@@ -59,7 +59,7 @@ class Service:
     depends_on: dict[str, Dependency] = field(default_factory=dict)
     healthcheck: Healthcheck | None = None
     restart: str = "no"
-    labels: dict[str, str | None] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
     working_dir: str | None = None
     user: str | None = None
     hostname: str | None = None
@@ -94,6 +94,11 @@ def _env_file(ctx: Ctx, value: Any) -> list[str]:
     return str_list(ctx, value)
 
 
+def _labels(ctx: Ctx, value: Any) -> dict[str, str]:
+    """Labels: a key without value is an empty label (not an environment lookup)."""
+    return {k: v or "" for k, v in str_map(ctx, value).items()}
+
+
 def _extra_hosts(ctx: Ctx, value: Any) -> list[str]:
     if isinstance(value, list):
         items = [as_str(ctx, v).replace("=", ":", 1) for v in value]
@@ -113,7 +118,7 @@ _FIELDS: dict[str, tuple[str, Callable[[Ctx, Any], Any]]] = {
     "tmpfs": ("tmpfs", str_list), "networks": ("networks", parse_networks),
     "depends_on": ("depends_on", parse_depends_on),
     "healthcheck": ("healthcheck", parse_healthcheck), "restart": ("restart", parse_restart),
-    "labels": ("labels", str_map), "working_dir": ("working_dir", opt_str),
+    "labels": ("labels", _labels), "working_dir": ("working_dir", opt_str),
     "user": ("user", opt_str), "hostname": ("hostname", opt_str),
     "extra_hosts": ("extra_hosts", _extra_hosts), "dns": ("dns", str_list),
     "init": ("init", as_bool), "stop_signal": ("stop_signal", opt_str),

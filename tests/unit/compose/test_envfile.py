@@ -29,3 +29,16 @@ def test_missing_file_is_empty(tmp_path: Path) -> None:
     assert load_env_file(tmp_path / ".env") == {}
     (tmp_path / ".env").write_text("K=V\n")
     assert load_env_file(tmp_path / ".env") == {"K": "V"}
+
+
+def test_expansion_from_environ_then_earlier_keys() -> None:
+    text = "A=x\nB=${A}-y\nC=\"$A $HOME\"\nD='$A'\nE=${NOPE:-d}\nF=$UNSET\n"
+    got = parse_env(text, environ={"HOME": "/h"})
+    assert got == {"A": "x", "B": "x-y", "C": "x /h", "D": "$A", "E": "d", "F": ""}
+    assert parse_env("A=1\nB=$A\n", environ={"A": "env"})["B"] == "env"
+
+
+def test_required_error_in_env_file_names_it(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("A=${X:?no}\n")
+    with pytest.raises(ComposeError, match=r"\.env: required variable X"):
+        load_env_file(tmp_path / ".env", {})

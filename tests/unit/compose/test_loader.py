@@ -96,3 +96,20 @@ def test_errors_name_the_file(tmp_path: Path) -> None:
 
 def test_empty_file(tmp_path: Path) -> None:
     assert load([_write(tmp_path / "e.yaml", "")], "p", environ={}).data == {}
+
+
+def test_compose_project_name_from_env(tmp_path: Path) -> None:
+    f = _write(tmp_path / "compose.yaml", "name: fromfile\nservices: {}\n")
+    assert load([f], environ={"COMPOSE_PROJECT_NAME": "fromenv"}).name == "fromenv"
+    assert load([f], "flag", environ={"COMPOSE_PROJECT_NAME": "fromenv"}).name == "flag"
+    _write(tmp_path / ".env", "COMPOSE_PROJECT_NAME=dotenv\n")
+    assert load([f], environ={}).name == "dotenv"
+
+
+def test_merge_extra_hosts_by_host_and_env_keeps_colons() -> None:
+    base = {"extra_hosts": ["a:1.1.1.1"], "environment": ["URL=http://x:1"]}
+    over = {"extra_hosts": {"a": "2.2.2.2"}, "environment": ["P=a:b"]}
+    assert merge_mappings(base, over) == {
+        "extra_hosts": {"a": "2.2.2.2"},
+        "environment": {"URL": "http://x:1", "P": "a:b"},
+    }

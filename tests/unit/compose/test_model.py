@@ -166,3 +166,8 @@ def test_field_tables_cover_the_spec() -> None:
     props = set(json.loads(spec.read_text())["definitions"]["service"]["properties"])
     assert props == SUPPORTED | UNSUPPORTED
     assert not SUPPORTED & UNSUPPORTED
+
+
+def test_labels_without_value_are_empty_and_optional_deps_skip() -> None:
+    p = _project("services:\n  a: {image: x, labels: [k], depends_on: {gone: {required: false}}}\n")
+    assert p.services["a"].labels == {"k": ""}
