@@ -6,13 +6,14 @@ checks live here: unknown services in ``depends_on``, undefined networks and dep
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wharf.compose.errors import ComposeError
 from wharf.compose.loader import Loaded
 from wharf.compose.model_base import Ctx, as_bool, as_dict, only_keys, opt_str, str_map
 from wharf.compose.model_fields import RESOURCE_KEYS, TOP_SUPPORTED, TOP_UNSUPPORTED
+from wharf.compose.model_paths import resolve_service_paths
 from wharf.compose.model_service import Service, parse_service
 from wharf.compose.order import find_cycle
 
@@ -97,6 +98,10 @@ def build_project(
 
 
 def from_loaded(loaded: Loaded) -> Project:
-    """The project of loaded files; errors name the file (the only one, or the service's)."""
+    """The project of loaded files, paths absolute; errors name the file (the only one, or the
+    service's)."""
     file = str(loaded.files[0]) if len(loaded.files) == 1 else None
-    return build_project(loaded.name, loaded.data, file, loaded.service_files)
+    project = build_project(loaded.name, loaded.data, file, loaded.service_files)
+    base = loaded.project_dir.resolve()
+    services = {n: resolve_service_paths(s, base) for n, s in project.services.items()}
+    return replace(project, services=services)

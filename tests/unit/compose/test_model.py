@@ -171,3 +171,19 @@ def test_field_tables_cover_the_spec() -> None:
 def test_labels_without_value_are_empty_and_optional_deps_skip() -> None:
     p = _project("services:\n  a: {image: x, labels: [k], depends_on: {gone: {required: false}}}\n")
     assert p.services["a"].labels == {"k": ""}
+
+
+def test_from_loaded_resolves_relative_paths(tmp_path: Path) -> None:
+    f = tmp_path / "compose.yaml"
+    f.write_text(
+        "services:\n  web:\n    build: ./app\n    env_file: web.env\n"
+        "    volumes: ['./src:/src', 'data:/data', '/abs:/abs']\n"
+        "  git: {build: 'https://example.invalid/r.git#main'}\nvolumes: {data: {}}\n"
+    )
+    p = from_loaded(load([f], "p", environ={}))
+    web, base = p.services["web"], tmp_path.resolve()
+    assert web.build is not None and web.build.context == str(base / "app")
+    assert web.env_file == [str(base / "web.env")]
+    assert [m.source for m in web.volumes] == [str(base / "src"), "data", "/abs"]
+    git_build = p.services["git"].build
+    assert git_build is not None and git_build.context == "https://example.invalid/r.git#main"
