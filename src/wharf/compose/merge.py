@@ -2,7 +2,8 @@
 
 Mappings merge key by key; ``command``, ``entrypoint`` and the healthcheck ``test`` are replaced;
 ``environment``, ``labels``, build ``args`` and similar key/value fields merge by key whatever
-syntax (list or map) each file used; other sequences (ports, volumes, expose, dns...) are
+syntax (list or map) each file used; ``depends_on`` and ``networks`` in list form become
+mappings when the other file used one; other sequences (ports, volumes, expose, dns...) are
 appended; scalars are replaced.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 REPLACED = frozenset({"command", "entrypoint", "test"})
 BY_KEY = frozenset({"environment", "labels", "args", "extra_hosts", "driver_opts", "sysctls"})
+LIST_OR_MAP = frozenset({"depends_on", "networks"})
 
 
 def as_mapping(value: Any, colon: bool = False) -> dict[str, Any]:
@@ -37,6 +39,8 @@ def merge_value(key: str, base: Any, over: Any) -> Any:
     if key in BY_KEY and isinstance(base, dict | list) and isinstance(over, dict | list):
         colon = key == "extra_hosts"
         return {**as_mapping(base, colon), **as_mapping(over, colon)}
+    if key in LIST_OR_MAP and _mixed(base, over):
+        return merge_mappings(as_mapping(base), as_mapping(over))
     if isinstance(base, dict) and isinstance(over, dict):
         return merge_mappings(base, over)
     if isinstance(base, list) and isinstance(over, list):
@@ -50,3 +54,9 @@ def merge_mappings(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]
     for key, value in over.items():
         out[key] = merge_value(str(key), out[key], value) if key in out else value
     return out
+
+
+def _mixed(base: Any, over: Any) -> bool:
+    """One side a list, the other a mapping (or both mappings): merge as mappings."""
+    kinds = (type(base), type(over))
+    return all(k in (dict, list) for k in kinds) and dict in kinds

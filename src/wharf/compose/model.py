@@ -6,6 +6,7 @@ checks live here: unknown services in ``depends_on``, undefined networks and dep
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,6 +17,8 @@ from wharf.compose.model_fields import RESOURCE_KEYS, TOP_SUPPORTED, TOP_UNSUPPO
 from wharf.compose.model_paths import resolve_service_paths
 from wharf.compose.model_service import Service, parse_service
 from wharf.compose.order import find_cycle
+
+_SERVICE_NAME = re.compile(r"^[a-zA-Z0-9._-]+$")
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,11 @@ def build_project(
             top.fail(f"additional property {key} is not allowed")
     files = service_files or {}
     services_raw = as_dict(Ctx(file, "services"), data.get("services") or {})
+    for svc_name in services_raw:
+        if not _SERVICE_NAME.match(svc_name):
+            Ctx(files.get(svc_name, file), f"services.{svc_name}").fail(
+                "invalid service name: only [a-zA-Z0-9._-] are allowed"
+            )
     services = {n: parse_service(files.get(n, file), n, v) for n, v in services_raw.items()}
     project = Project(
         name, services, _resources(file, "networks", data.get("networks")),

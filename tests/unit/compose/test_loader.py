@@ -113,3 +113,13 @@ def test_merge_extra_hosts_by_host_and_env_keeps_colons() -> None:
         "extra_hosts": {"a": "2.2.2.2"},
         "environment": {"URL": "http://x:1", "P": "a:b"},
     }
+
+
+def test_merge_depends_on_and_networks_across_syntaxes() -> None:
+    base = {"depends_on": ["db"], "networks": {"front": {"aliases": ["a"]}}}
+    over = {"depends_on": {"cache": {"condition": "service_healthy"}}, "networks": ["back"]}
+    assert merge_mappings(base, over) == {
+        "depends_on": {"db": None, "cache": {"condition": "service_healthy"}},
+        "networks": {"front": {"aliases": ["a"]}, "back": None},
+    }
+    assert merge_mappings({"networks": ["a"]}, {"networks": ["b"]}) == {"networks": ["a", "b"]}

@@ -187,3 +187,8 @@ def test_from_loaded_resolves_relative_paths(tmp_path: Path) -> None:
     assert [m.source for m in web.volumes] == [str(base / "src"), "data", "/abs"]
     git_build = p.services["git"].build
     assert git_build is not None and git_build.context == "https://example.invalid/r.git#main"
+
+
+def test_bad_service_name() -> None:
+    with pytest.raises(ComposeError, match=r"services\.we b: invalid service name"):
+        _project("services:\n  we b: {image: x}\n")
