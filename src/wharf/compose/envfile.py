@@ -25,14 +25,25 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), text)
 
 
+def _closing_quote(raw: str) -> int:
+    """Index of the quote closing ``raw[0]``, -1 if none; backslash escapes inside ``"``."""
+    quote, i = raw[0], 1
+    while i < len(raw):
+        if quote == '"' and raw[i] == "\\":
+            i += 2
+            continue
+        if raw[i] == quote:
+            return i
+        i += 1
+    return -1
+
+
 def _value(raw: str) -> tuple[str, bool]:
     """The value part and whether it expands (not single-quoted); a bare value loses its comment."""
     raw = raw.strip()
     if raw[:1] in ("'", '"'):
         quote = raw[0]
-        end = raw.find(quote, 1)
-        while quote == '"' and end > 0 and raw[end - 1] == "\\":
-            end = raw.find(quote, end + 1)
+        end = _closing_quote(raw)
         if end > 0:
             inner = raw[1:end]
             return (inner, False) if quote == "'" else (_unescape(inner), True)
@@ -45,8 +56,11 @@ def parse_env(
 ) -> dict[str, str]:
     """Parse ``.env`` text; later keys win, as compose reads the file top to bottom."""
     env: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
+    lines = text.splitlines()
+    number = 0
+    while number < len(lines):
+        stripped = lines[number].strip()
+        number += 1
         if not stripped or stripped.startswith("#"):
             continue
         if stripped.startswith("export "):
@@ -55,9 +69,17 @@ def parse_env(
         key = key.strip()
         if not sep or not _KEY.match(key):
             raise ComposeError(f"{source}: line {number}: unexpected character in variable name")
+        while _open_quote(rest) and number < len(lines):  # a quoted value spans lines
+            rest += "\n" + lines[number]
+            number += 1
         value, expands = _value(rest)
         env[key] = interpolate(value, {**env, **(environ or {})}, _quiet) if expands else value
     return env
+
+
+def _open_quote(rest: str) -> bool:
+    raw = rest.strip()
+    return raw[:1] in ("'", '"') and _closing_quote(raw) < 0
 
 
 def _quiet(_message: str) -> None:

@@ -42,3 +42,8 @@ def test_required_error_in_env_file_names_it(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("A=${X:?no}\n")
     with pytest.raises(ComposeError, match=r"\.env: required variable X"):
         load_env_file(tmp_path / ".env", {})
+
+
+def test_multiline_quoted_and_escaped_backslash() -> None:
+    text = 'K="line1\nline2"\nA="x\\\\"\nS=\'a\nb\'\nB=after\n'
+    assert parse_env(text) == {"K": "line1\nline2", "A": "x\\", "S": "a\nb", "B": "after"}
