@@ -111,7 +111,7 @@ def interpolate_tree(
     if isinstance(node, dict):
         return {k: interpolate_tree(v, env, warn, _join(path, str(k))) for k, v in node.items()}
     if isinstance(node, list):
-        return [interpolate_tree(v, env, warn, f"{path}[{n}]") for n, v in enumerate(node)]
+        return [interpolate_tree(v, env, warn, _join(path, str(n))) for n, v in enumerate(node)]
     return node
 
 

@@ -39,6 +39,10 @@ class Project:
     networks: dict[str, Resource] = field(default_factory=dict)
     volumes: dict[str, Resource] = field(default_factory=dict)
 
+    def dependencies(self) -> dict[str, list[str]]:
+        """``depends_on`` as the graph :mod:`wharf.compose.order` sorts."""
+        return {name: list(svc.depends_on) for name, svc in self.services.items()}
+
 
 def _resource(ctx: Ctx, raw: Any) -> Resource:
     data = as_dict(ctx, raw if raw is not None else {})

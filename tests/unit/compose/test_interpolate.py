@@ -57,3 +57,8 @@ def test_tree_values_not_keys_and_path_in_error() -> None:
     assert got == {"services": {"$A": {"image": "img:7", "ports": ["7:80", 5]}}}
     with pytest.raises(ComposeError, match=r"services.web.image: required variable"):
         interpolate_tree({"services": {"web": {"image": "${T:?}"}}}, ENV)
+
+
+def test_list_item_path_matches_the_model_paths() -> None:
+    with pytest.raises(ComposeError, match=r"^services\.web\.ports\.1: required variable P"):
+        interpolate_tree({"services": {"web": {"ports": ["1:1", "${P?}"]}}}, ENV)

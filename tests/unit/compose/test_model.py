@@ -192,3 +192,11 @@ def test_from_loaded_resolves_relative_paths(tmp_path: Path) -> None:
 def test_bad_service_name() -> None:
     with pytest.raises(ComposeError, match=r"services\.we b: invalid service name"):
         _project("services:\n  we b: {image: x}\n")
+
+
+def test_dependencies_graph_for_order() -> None:
+    from wharf.compose.order import start_order
+
+    p = _project(FULL)
+    assert p.dependencies() == {"web": ["db"], "db": []}
+    assert start_order(p.dependencies()) == ["db", "web"]
