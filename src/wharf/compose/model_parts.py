@@ -42,6 +42,7 @@ class Healthcheck:
     retries: int | None = None
     start_period: float | None = None
     disable: bool = False
+    start_interval: float | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ def parse_healthcheck(ctx: Ctx, value: Any) -> Healthcheck:
     return Healthcheck(
         ["NONE"] if disable else test,
         _dur("interval"), _dur("timeout"), retries, _dur("start_period"), disable,
+        _dur("start_interval"),
     )  # fmt: skip
 
 

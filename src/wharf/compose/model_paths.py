@@ -36,5 +36,5 @@ def resolve_service_paths(service: Service, base: Path) -> Service:
         service,
         build=build,
         volumes=[_mount(base, m) for m in service.volumes],
-        env_file=[_abs(base, f) for f in service.env_file],
+        env_file=[replace(f, path=_abs(base, f.path)) for f in service.env_file],
     )

@@ -9,7 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from wharf.compose.model_base import Ctx, as_bool, as_dict, as_str, only_keys, opt_str
+from wharf.compose.model_base import (
+    Ctx,
+    as_bool,
+    as_dict,
+    as_str,
+    byte_size,
+    only_keys,
+    opt_str,
+)
 from wharf.lib.portspec import PortSpecError, parse_expose, parse_publish
 
 _PORT_KEYS = frozenset({"target", "published", "host_ip", "protocol", "mode", "name",
@@ -37,6 +45,9 @@ class VolumeMount:
     target: str
     source: str = ""
     read_only: bool = False
+    nocopy: bool = False
+    tmpfs_size: int | None = None
+    create_host_path: bool = True
 
 
 def _short_port(ctx: Ctx, value: Any) -> list[PortSpec]:
@@ -97,12 +108,14 @@ def _short_volume(ctx: Ctx, text: str) -> VolumeMount:
         return VolumeMount("volume", parts[0])
     if len(parts) > 3 or not all(parts[:2]):
         ctx.fail(f"invalid volume specification {text!r}")
-    mode = parts[2] if len(parts) == 3 else "rw"
-    if not set(mode.split(",")) <= {"ro", "rw", "z", "Z", "nocopy"}:
-        ctx.fail(f"invalid volume mode {mode!r} in {text!r}")
+    modes = set((parts[2] if len(parts) == 3 else "rw").split(","))
+    if modes & {"z", "Z"}:
+        ctx.fail(f"SELinux relabelling ({text!r}): not supported by wharf")
+    if not modes <= {"ro", "rw", "nocopy"}:
+        ctx.fail(f"invalid volume mode {parts[2]!r} in {text!r}")
     source = parts[0]
     kind = "bind" if source.startswith((".", "/", "~")) else "volume"
-    return VolumeMount(kind, parts[1], source, "ro" in mode.split(","))
+    return VolumeMount(kind, parts[1], source, "ro" in modes, "nocopy" in modes)
 
 
 def _long_volume(ctx: Ctx, value: dict[str, Any]) -> VolumeMount:
@@ -112,12 +125,25 @@ def _long_volume(ctx: Ctx, value: dict[str, Any]) -> VolumeMount:
         ctx.sub("type").fail(f"unsupported volume type {kind!r}")
     if not value.get("target"):
         ctx.fail("target is required")
+    bind = _options(ctx.sub("bind"), value.get("bind"), frozenset({"create_host_path"}))
+    volume = _options(ctx.sub("volume"), value.get("volume"), frozenset({"nocopy"}))
+    tmpfs = _options(ctx.sub("tmpfs"), value.get("tmpfs"), frozenset({"size"}))
     return VolumeMount(
         kind,
         as_str(ctx.sub("target"), value["target"]),
         opt_str(ctx.sub("source"), value.get("source")) or "",
         as_bool(ctx.sub("read_only"), value.get("read_only", False)),
+        as_bool(ctx.sub("volume.nocopy"), volume.get("nocopy", False)),
+        byte_size(ctx.sub("tmpfs.size"), tmpfs["size"]) if "size" in tmpfs else None,
+        as_bool(ctx.sub("bind.create_host_path"), bind.get("create_host_path", True)),
     )
+
+
+def _options(ctx: Ctx, value: object, allowed: frozenset[str]) -> dict[str, object]:
+    """A long-syntax sub-mapping (``bind:``, ``volume:``, ``tmpfs:``), unknown keys refused."""
+    data = as_dict(ctx, value if value is not None else {})
+    only_keys(ctx, data, allowed)
+    return data
 
 
 def parse_volumes(ctx: Ctx, value: Any) -> list[VolumeMount]:

@@ -13,6 +13,7 @@ from wharf.compose.model_base import (
     as_dict,
     as_str,
     duration,
+    only_keys,
     opt_str,
     str_list,
     str_map,
@@ -41,6 +42,14 @@ from wharf.compose.model_ports import (
 
 
 @dataclass(frozen=True)
+class EnvFile:
+    """One ``env_file`` entry; a missing file is an error unless ``required`` is false."""
+
+    path: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
 class Service:
     """A service with each field in one shape, whatever syntax the file used."""
 
@@ -50,7 +59,7 @@ class Service:
     command: list[str] | None = None
     entrypoint: list[str] | None = None
     environment: dict[str, str | None] = field(default_factory=dict)
-    env_file: list[str] = field(default_factory=list)
+    env_file: list[EnvFile] = field(default_factory=list)
     ports: list[PortSpec] = field(default_factory=list)
     expose: list[str] = field(default_factory=list)
     volumes: list[VolumeMount] = field(default_factory=list)
@@ -84,14 +93,21 @@ def _argv(ctx: Ctx, value: Any) -> list[str] | None:
     return str_list(ctx, value)
 
 
-def _env_file(ctx: Ctx, value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [
-            as_str(ctx.sub(str(n)), as_dict(ctx, v).get("path")) if isinstance(v, dict) else
-            as_str(ctx.sub(str(n)), v)
-            for n, v in enumerate(value)
-        ]  # fmt: skip
-    return str_list(ctx, value)
+def _env_file(ctx: Ctx, value: Any) -> list[EnvFile]:
+    if not isinstance(value, list):
+        return [EnvFile(p) for p in str_list(ctx, value)]
+    out: list[EnvFile] = []
+    for n, item in enumerate(value):
+        sub = ctx.sub(str(n))
+        if not isinstance(item, dict):
+            out.append(EnvFile(as_str(sub, item)))
+            continue
+        only_keys(sub, item, frozenset({"path", "required", "format"}))
+        if item.get("format") not in (None, "raw") and "format" in item:
+            sub.sub("format").fail("not supported by wharf")
+        required = as_bool(sub.sub("required"), item.get("required", True))
+        out.append(EnvFile(as_str(sub.sub("path"), item.get("path")), required))
+    return out
 
 
 def _labels(ctx: Ctx, value: Any) -> dict[str, str]:

@@ -9,6 +9,7 @@ from wharf.compose.loader import load
 from wharf.compose.model import Resource, build_project, from_loaded
 from wharf.compose.model_parts import Dependency, Healthcheck, Limits, NetworkAttach
 from wharf.compose.model_ports import PortSpec, VolumeMount
+from wharf.compose.model_service import EnvFile
 
 FULL = """
 services:
@@ -17,17 +18,18 @@ services:
     command: echo "hello world"
     entrypoint: [/bin/sh, -c]
     environment: [X=1, Y]
-    env_file: [.env.web, {path: other.env}]
+    env_file: [.env.web, {path: other.env, required: false}]
     ports: ["8080:80", "127.0.0.1:53:53/udp", "9000-9001:9000-9001", 3000,
             {target: 443, published: 8443, host_ip: 0.0.0.0, protocol: tcp}]
     expose: [5000, "6000/udp"]
     volumes: ["./src:/src:ro", "data:/data", "/anon",
-              {type: tmpfs, target: /run}]
+              {type: tmpfs, target: /run, tmpfs: {size: 1m}},
+              {type: volume, source: data, target: /d2, volume: {nocopy: true}}]
     tmpfs: /tmp
     networks: {front: {aliases: [w], ipv4_address: 10.0.0.5}, back: null}
     depends_on: {db: {condition: service_healthy}}
     healthcheck: {test: curl -f localhost, interval: 1m30s, timeout: 500ms, retries: 3,
-                  start_period: 10s}
+                  start_period: 10s, start_interval: 1s}
     restart: on-failure:3
     labels: {a: b}
     working_dir: /src
@@ -65,7 +67,7 @@ def test_full_service_normalised() -> None:
     assert web.command == ["echo", "hello world"]
     assert web.entrypoint == ["/bin/sh", "-c"]
     assert web.environment == {"X": "1", "Y": None}
-    assert web.env_file == [".env.web", "other.env"]
+    assert web.env_file == [EnvFile(".env.web"), EnvFile("other.env", False)]
     assert web.ports == [
         PortSpec(80, "tcp", "8080"),
         PortSpec(53, "udp", "53", "127.0.0.1"),
@@ -79,12 +81,15 @@ def test_full_service_normalised() -> None:
         VolumeMount("bind", "/src", "./src", True),
         VolumeMount("volume", "/data", "data"),
         VolumeMount("volume", "/anon"),
-        VolumeMount("tmpfs", "/run"),
+        VolumeMount("tmpfs", "/run", tmpfs_size=1024**2),
+        VolumeMount("volume", "/d2", "data", nocopy=True),
     ]
     assert web.tmpfs == ["/tmp"]
     assert web.networks == {"front": NetworkAttach(["w"], "10.0.0.5"), "back": NetworkAttach()}
     assert web.depends_on == {"db": Dependency("service_healthy")}
-    assert web.healthcheck == Healthcheck(["CMD-SHELL", "curl -f localhost"], 90.0, 0.5, 3, 10.0)
+    assert web.healthcheck == Healthcheck(
+        ["CMD-SHELL", "curl -f localhost"], 90.0, 0.5, 3, 10.0, start_interval=1.0
+    )
     assert web.restart == "on-failure:3"
     assert web.extra_hosts == ["h1:1.2.3.4", "h2:5.6.7.8"]
     assert web.dns == ["8.8.8.8"] and web.init is True and web.stop_grace_period == 60.0
@@ -122,6 +127,9 @@ def test_depends_on_list_form() -> None:
         ("{image: x, deploy: {replicas: 2}}", r"services.web.deploy.replicas: not supported"),
         ("{image: x, deploy: {resources: {limits: {memory: lots}}}}", r"limits.memory: invalid"),
         ("{command: x}", r"services.web: has neither an image nor a build"),
+        ("{image: x, volumes: ['/a:/b:z']}", r"volumes\.0: SELinux .* not supported by wharf"),
+        ("{image: x, volumes: [{target: /a, bind: {selinux: z}}]}", r"bind\.selinux: not supp"),
+        ("{image: x, env_file: [{path: a, format: yaml}]}", r"env_file\.0\.format: not supp"),
         ("{image: x, healthcheck: {test: [RUN, x]}}", r"healthcheck.test: must start with CMD"),
     ],
 )
@@ -183,7 +191,7 @@ def test_from_loaded_resolves_relative_paths(tmp_path: Path) -> None:
     p = from_loaded(load([f], "p", environ={}))
     web, base = p.services["web"], tmp_path.resolve()
     assert web.build is not None and web.build.context == str(base / "app")
-    assert web.env_file == [str(base / "web.env")]
+    assert web.env_file == [EnvFile(str(base / "web.env"))]
     assert [m.source for m in web.volumes] == [str(base / "src"), "data", "/abs"]
     git_build = p.services["git"].build
     assert git_build is not None and git_build.context == "https://example.invalid/r.git#main"
