@@ -94,6 +94,7 @@ def _argv(ctx: Ctx, value: Any) -> list[str] | None:
 
 
 def _env_file(ctx: Ctx, value: Any) -> list[EnvFile]:
+    """Paths or ``{path, required}``; ``format`` (raw files) is not modelled, so refused."""
     if not isinstance(value, list):
         return [EnvFile(p) for p in str_list(ctx, value)]
     out: list[EnvFile] = []
@@ -102,9 +103,7 @@ def _env_file(ctx: Ctx, value: Any) -> list[EnvFile]:
         if not isinstance(item, dict):
             out.append(EnvFile(as_str(sub, item)))
             continue
-        only_keys(sub, item, frozenset({"path", "required", "format"}))
-        if item.get("format") not in (None, "raw") and "format" in item:
-            sub.sub("format").fail("not supported by wharf")
+        only_keys(sub, item, frozenset({"path", "required"}))
         required = as_bool(sub.sub("required"), item.get("required", True))
         out.append(EnvFile(as_str(sub.sub("path"), item.get("path")), required))
     return out
@@ -116,6 +115,7 @@ def _labels(ctx: Ctx, value: Any) -> dict[str, str]:
 
 
 def _extra_hosts(ctx: Ctx, value: Any) -> list[str]:
+    """``host:ip``, ``host=ip`` or a mapping, all as ``host:ip`` (what --add-host takes)."""
     if isinstance(value, list):
         items = [as_str(ctx, v).replace("=", ":", 1) for v in value]
     else:
