@@ -9,4 +9,5 @@ class ComposeError(ValueError):
 
 def where(file: str | None, path: str) -> str:
     """``file: services.web.ports`` prefix, file omitted when unknown (merged model)."""
-    return f"{file}: {path}" if file else path
+    parts = [p for p in (file, path) if p]
+    return ": ".join(parts)

@@ -90,7 +90,7 @@ def build_project(
     top = Ctx(file, "")
     for key in data:
         if key in TOP_UNSUPPORTED:
-            raise ComposeError(f"{file + ': ' if file else ''}{key}: not supported by wharf")
+            top.sub(key).fail("not supported by wharf")
         if key not in TOP_SUPPORTED and not key.startswith("x-"):
             top.fail(f"additional property {key} is not allowed")
     files = service_files or {}

@@ -26,10 +26,11 @@ class Ctx:
     path: str
 
     def sub(self, key: str) -> Ctx:
-        return Ctx(self.file, f"{self.path}.{key}")
+        return Ctx(self.file, f"{self.path}.{key}" if self.path else key)
 
     def fail(self, message: str) -> NoReturn:
-        raise ComposeError(f"{where(self.file, self.path)}: {message}")
+        prefix = where(self.file, self.path)
+        raise ComposeError(f"{prefix}: {message}" if prefix else message)
 
 
 def as_str(ctx: Ctx, value: Any) -> str:

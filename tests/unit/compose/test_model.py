@@ -208,3 +208,12 @@ def test_dependencies_graph_for_order() -> None:
     p = _project(FULL)
     assert p.dependencies() == {"web": ["db"], "db": []}
     assert start_order(p.dependencies()) == ["db", "web"]
+
+
+def test_top_level_messages_are_clean() -> None:
+    with pytest.raises(ComposeError, match=r"^compose\.yaml: additional property nope"):
+        _project("nope: 1\n")
+    with pytest.raises(ComposeError, match=r"^additional property nope"):
+        _project("nope: 1\n", None)
+    with pytest.raises(ComposeError, match=r"^networks: must be a mapping"):
+        _project("networks: [a]\n", None)
