@@ -20,6 +20,7 @@ from wharf.compose.envfile import load_env_file
 from wharf.compose.errors import ComposeError
 from wharf.compose.interpolate import Warn, interpolate_tree, log
 from wharf.compose.merge import merge_mappings
+from wharf.compose.yamlload import load_yaml
 
 
 @dataclass
@@ -43,7 +44,7 @@ def normalize_project_name(name: str) -> str:
 def read_yaml(path: Path) -> dict[str, Any]:
     """One file's top-level mapping; an empty file is an empty project."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise ComposeError(f"{path}: {err.strerror}") from None
     except yaml.YAMLError as err:

@@ -123,3 +123,11 @@ def test_merge_depends_on_and_networks_across_syntaxes() -> None:
         "networks": {"front": {"aliases": ["a"]}, "back": None},
     }
     assert merge_mappings({"networks": ["a"]}, {"networks": ["b"]}) == {"networks": ["a", "b"]}
+
+
+def test_yaml_12_scalars_in_files(tmp_path: Path) -> None:
+    f = _write(
+        tmp_path / "c.yaml", "services:\n  s:\n    ports: [22:22]\n    environment: {A: no}\n"
+    )
+    svc = load([f], "p", environ={}).data["services"]["s"]
+    assert svc == {"ports": ["22:22"], "environment": {"A": "no"}}

@@ -2,7 +2,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from wharf.compose.errors import ComposeError
 from wharf.compose.loader import load
@@ -10,6 +9,7 @@ from wharf.compose.model import Resource, build_project, from_loaded
 from wharf.compose.model_parts import Dependency, Healthcheck, Limits, NetworkAttach
 from wharf.compose.model_ports import PortSpec, VolumeMount
 from wharf.compose.model_service import EnvFile
+from wharf.compose.yamlload import load_yaml
 
 FULL = """
 services:
@@ -56,7 +56,7 @@ volumes:
 
 
 def _project(text: str, file: str | None = "compose.yaml") -> Any:
-    return build_project("p", yaml.safe_load(text), file)
+    return build_project("p", load_yaml(text), file)
 
 
 def test_full_service_normalised() -> None:

@@ -2,6 +2,7 @@ import yaml
 
 from wharf.compose.model import build_project
 from wharf.compose.render import to_config
+from wharf.compose.yamlload import load_yaml
 
 TEXT = """
 services:
@@ -23,7 +24,7 @@ networks: {ext: {external: true}}
 
 
 def test_render_shape() -> None:
-    cfg = to_config(build_project("p", yaml.safe_load(TEXT)))
+    cfg = to_config(build_project("p", load_yaml(TEXT)))
     web = cfg["services"]["web"]
     assert web["command"] == ["run", "--fast"]
     assert web["ports"] == [
@@ -43,7 +44,7 @@ def test_render_shape() -> None:
 
 
 def test_render_loads_again_to_the_same_model() -> None:
-    first = build_project("p", yaml.safe_load(TEXT))
+    first = build_project("p", load_yaml(TEXT))
     cfg = to_config(first)
     cfg.pop("name")
-    assert build_project("p", yaml.safe_load(yaml.safe_dump(cfg))) == first
+    assert build_project("p", load_yaml(yaml.safe_dump(cfg))) == first
