@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,6 +133,11 @@ def parse_networks(ctx: Ctx, value: Any) -> dict[str, NetworkAttach]:
         only_keys(sub, data, frozenset({"aliases", "ipv4_address"}))
         aliases = str_list(sub.sub("aliases"), data.get("aliases", []))
         address = opt_str(sub.sub("ipv4_address"), data.get("ipv4_address"))
+        if address is not None:
+            try:
+                ipaddress.IPv4Address(address)
+            except ValueError:
+                sub.sub("ipv4_address").fail(f"invalid IPv4 address {address!r}")
         out[name] = NetworkAttach(aliases, address)
     return out
 

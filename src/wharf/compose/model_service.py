@@ -39,6 +39,7 @@ from wharf.compose.model_ports import (
     parse_ports,
     parse_volumes,
 )
+from wharf.lib.extrahosts import ExtraHostError, normalize_extra_host
 
 
 @dataclass(frozen=True)
@@ -115,15 +116,19 @@ def _labels(ctx: Ctx, value: Any) -> dict[str, str]:
 
 
 def _extra_hosts(ctx: Ctx, value: Any) -> list[str]:
-    """``host:ip``, ``host=ip`` or a mapping, all as ``host:ip`` (what --add-host takes)."""
+    """``host:ip``, ``host=ip`` or a mapping, checked and written as ``host:ip`` as the docker
+    CLI sends ``--add-host`` (one parser: :mod:`wharf.lib.extrahosts`)."""
     if isinstance(value, list):
-        items = [as_str(ctx, v).replace("=", ":", 1) for v in value]
+        items = [as_str(ctx.sub(str(n)), v) for n, v in enumerate(value)]
     else:
-        items = [f"{k}:{v}" for k, v in str_map(ctx, value, allow_none=False).items()]
+        items = [f"{k}={v}" for k, v in str_map(ctx, value, allow_none=False).items()]
+    out = []
     for item in items:
-        if ":" not in item:
-            ctx.fail(f"invalid extra host {item!r}: expected host:ip")
-    return items
+        try:
+            out.append(normalize_extra_host(item))
+        except ExtraHostError as err:
+            ctx.fail(str(err))
+    return out
 
 
 _FIELDS: dict[str, tuple[str, Callable[[Ctx, Any], Any]]] = {
