@@ -1,10 +1,10 @@
 """Merging a later compose file into an earlier one, by docker compose's rules.
 
-Mappings merge key by key; ``command``, ``entrypoint`` and the healthcheck ``test`` are replaced;
-``environment``, ``labels``, build ``args`` and similar key/value fields merge by key whatever
-syntax (list or map) each file used; ``depends_on`` and ``networks`` in list form become
-mappings when the other file used one; other sequences (ports, volumes, expose, dns...) are
-appended; scalars are replaced.
+Mappings merge key by key; ``command``, ``entrypoint`` and the healthcheck ``test`` are
+replaced; ``build: dir`` counts as ``{context: dir}``; ``environment``, ``labels``, build
+``args`` and similar key/value fields merge by key whatever syntax (list or map) each file
+used; ``depends_on`` and ``networks`` in list form become mappings when the other file used
+one; other sequences (ports, volumes, expose, dns...) are appended; scalars are replaced.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def merge_value(key: str, base: Any, over: Any) -> Any:
     """The value of ``key`` once ``over`` (later file) is merged into ``base``."""
     if key in REPLACED:
         return over
+    if key == "build" and (isinstance(base, str) or isinstance(over, str)):
+        return merge_value("", _build_mapping(base), _build_mapping(over))
     if key in BY_KEY and isinstance(base, dict | list) and isinstance(over, dict | list):
         colon = key == "extra_hosts"
         return {**as_mapping(base, colon), **as_mapping(over, colon)}
@@ -60,3 +62,8 @@ def _mixed(base: Any, over: Any) -> bool:
     """One side a list, the other a mapping (or both mappings): merge as mappings."""
     kinds = (type(base), type(over))
     return all(k in (dict, list) for k in kinds) and dict in kinds
+
+
+def _build_mapping(value: Any) -> Any:
+    """``build: ./dir`` as ``{context: ./dir}``, so a later file can add args or a target."""
+    return {"context": value} if isinstance(value, str) else value

@@ -34,6 +34,8 @@ class Resource:
 
 @dataclass(frozen=True)
 class Project:
+    """The whole normalised project: what every compose command works from."""
+
     name: str
     services: dict[str, Service]
     networks: dict[str, Resource] = field(default_factory=dict)

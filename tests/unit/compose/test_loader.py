@@ -131,3 +131,11 @@ def test_yaml_12_scalars_in_files(tmp_path: Path) -> None:
     )
     svc = load([f], "p", environ={}).data["services"]["s"]
     assert svc == {"ports": ["22:22"], "environment": {"A": "no"}}
+
+
+def test_merge_build_string_with_mapping() -> None:
+    got = merge_mappings({"build": "./app"}, {"build": {"target": "dev"}})
+    assert got == {"build": {"context": "./app", "target": "dev"}}
+    assert merge_mappings({"build": {"args": ["A=1"]}}, {"build": "./b"}) == {
+        "build": {"args": ["A=1"], "context": "./b"}
+    }
