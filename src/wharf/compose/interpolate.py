@@ -61,7 +61,8 @@ def _braced(body: str, env: Mapping[str, str], warn: Warn, whole: str) -> str:
         return interpolate(arg, env, warn) if present else ""
     if not present or value is None:
         message = interpolate(arg, env, warn)
-        raise ComposeError(f"required variable {name} is missing a value: {message}")
+        detail = f": {message}" if message else ""
+        raise ComposeError(f"required variable {name} is missing a value{detail}")
     return value
 
 

@@ -42,6 +42,8 @@ def test_required_errors_name_variable_and_message() -> None:
     with pytest.raises(ComposeError, match="required variable EMPTY"):
         interpolate("${EMPTY:?e}", ENV)
     assert interpolate("${EMPTY?e}", ENV) == ""
+    with pytest.raises(ComposeError, match=r"^required variable X is missing a value$"):
+        interpolate("${X?}", ENV)
 
 
 def test_bad_formats() -> None:
