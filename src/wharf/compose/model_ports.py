@@ -66,6 +66,8 @@ def _long_port(ctx: Ctx, value: dict[str, Any]) -> list[PortSpec]:
     only_keys(ctx, value, _PORT_KEYS)
     if "target" not in value:
         ctx.fail("target is required")
+    if value.get("mode", "ingress") not in ("host", "ingress"):
+        ctx.sub("mode").fail(f"invalid mode {value['mode']!r}: host or ingress")
     published = "" if value.get("published") is None else as_str(ctx, value["published"])
     text = f"{published}:{as_str(ctx.sub('target'), value['target'])}"
     if value.get("host_ip"):
