@@ -136,12 +136,14 @@ def _add_env(result: list[str], entry: str, env: Mapping[str, str]) -> None:
         result.append(f"{entry}={env[entry]}")
 
 
-def parse_labels(values: list[str]) -> dict[str, str]:
-    labels: dict[str, str] = {}
+def key_value_map(values: list[str]) -> dict[str, str]:
+    """``key=value`` strings as a map (``key`` alone: an empty value), as docker's
+    ``ConvertKVStringsToMap`` reads ``--label``, ``--opt`` and the like."""
+    found: dict[str, str] = {}
     for value in values:
         key, _, text = value.partition("=")
-        labels[key] = text
-    return labels
+        found[key] = text
+    return found
 
 
 def _port_range(text: str) -> list[int]:
@@ -271,7 +273,7 @@ def build_create_body(opts: Parsed, env: Mapping[str, str], detach: bool) -> dic
         "Env": parse_env(opts["env"], opts["env-file"], env), "Cmd": command or None,
         "Image": image, "Volumes": volumes or None, "WorkingDir": opts["workdir"],
         "Entrypoint": [opts["entrypoint"]] if opts.changed("entrypoint") else None,
-        "Labels": parse_labels(opts["label"]),
+        "Labels": key_value_map(opts["label"]),
     }
     if exposed:
         config["ExposedPorts"] = exposed

@@ -7,7 +7,8 @@ import pytest
 
 from wharf.cli.command import CommandFailed
 from wharf.cli.commands.network import NetworkRow, _natural_key
-from wharf.cli.commands.network_ipam import consolidate_ipam, key_values
+from wharf.cli.commands.network_ipam import consolidate_ipam
+from wharf.cli.runconfig import key_value_map
 
 
 def test_grouping() -> None:
@@ -43,4 +44,4 @@ def test_rows_and_order() -> None:
     assert row.Labels() == "k=v" and row.Label("k") == "v" and row.Label("x") == ""
     assert NetworkRow({"Id": "ab" * 32}, trunc=False).ID() == "ab" * 32
     assert sorted(["net10", "net2", "bridge"], key=_natural_key) == ["bridge", "net2", "net10"]
-    assert key_values(["a=b=c", "flag"]) == {"a": "b=c", "flag": ""}
+    assert key_value_map(["a=b=c", "flag"]) == {"a": "b=c", "flag": ""}

@@ -69,7 +69,7 @@ def _refuse_unsupported(opts: Parsed) -> None:
 
 def _params(ctx: Context, opts: Parsed) -> BuildParams:
     from wharf.cli.extrahosts import parse_extra_host
-    from wharf.cli.runconfig import parse_bytes, parse_labels
+    from wharf.cli.runconfig import key_value_map, parse_bytes
     from wharf.client.build import BuildParams
 
     def size(flag: str, shown: str) -> int:
@@ -80,7 +80,7 @@ def _params(ctx: Context, opts: Parsed) -> BuildParams:
 
     return BuildParams(
         tags=[_checked_tag(tag) for tag in opts["tag"]],
-        build_args=_build_args(opts["build-arg"], ctx.env), labels=parse_labels(opts["label"]),
+        build_args=_build_args(opts["build-arg"], ctx.env), labels=key_value_map(opts["label"]),
         quiet=bool(opts["quiet"]), no_cache=bool(opts["no-cache"]), pull=bool(opts["pull"]),
         remove=bool(opts["rm"]), force_remove=bool(opts["force-rm"]),
         target=str(opts["target"]), network_mode=str(opts["network"]),

@@ -6,9 +6,10 @@ import re
 
 from wharf.cli.command import Command, Context, describe_error
 from wharf.cli.commands.common import FORMAT_FLAG, parse_filters, print_prune_report
-from wharf.cli.commands.network_ipam import consolidate_ipam, key_values
+from wharf.cli.commands.network_ipam import consolidate_ipam
 from wharf.cli.flags import BOOL, LIST, MAP, STRING, Flag, Parsed
 from wharf.cli.rows import IdRow
+from wharf.cli.runconfig import key_value_map
 from wharf.core.errors import NotFound, WharfError
 
 TYPE_CHECKING = False
@@ -70,14 +71,14 @@ def _natural_key(name: str) -> list[Any]:
 
 def create(ctx: Context, opts: Parsed) -> int:
     configs = consolidate_ipam(opts["subnet"], opts["ip-range"], opts["gateway"],
-                               key_values(opts["aux-address"]))
+                               key_value_map(opts["aux-address"]))
     body: dict[str, Any] = {
         "Name": opts.args[0], "Driver": str(opts["driver"]), "Scope": str(opts["scope"]),
         "Internal": bool(opts["internal"]), "Attachable": bool(opts["attachable"]),
         "Ingress": bool(opts["ingress"]), "ConfigOnly": bool(opts["config-only"]),
         "IPAM": {"Driver": str(opts["ipam-driver"]), "Config": configs,
-                 "Options": key_values(opts["ipam-opt"])},
-        "Options": key_values(opts["opt"]), "Labels": key_values(opts["label"]),
+                 "Options": key_value_map(opts["ipam-opt"])},
+        "Options": key_value_map(opts["opt"]), "Labels": key_value_map(opts["label"]),
     }
     if opts["config-from"]:
         body["ConfigFrom"] = {"Network": str(opts["config-from"])}
@@ -102,12 +103,12 @@ def ls(ctx: Context, opts: Parsed) -> int:
 
 
 def inspect(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.commands.inspect import _inspect_all
+    from wharf.cli.commands.inspect import inspect_with
 
     networks = ctx.client().networks
     verbose = bool(opts["verbose"])
-    return _inspect_all(ctx, opts.args, lambda ref: networks.inspect(ref, verbose=verbose),
-                        str(opts["format"]), lambda ref, exc: describe_error(exc))
+    return inspect_with(ctx, opts.args, lambda ref: networks.inspect(ref, verbose=verbose),
+                        str(opts["format"]))
 
 
 def rm(ctx: Context, opts: Parsed) -> int:
@@ -150,7 +151,7 @@ def connect(ctx: Context, opts: Parsed) -> int:
         if opts[flag]:
             config[key] = list(opts[flag])
     if opts["driver-opt"]:
-        config["DriverOpts"] = key_values(opts["driver-opt"])
+        config["DriverOpts"] = key_value_map(opts["driver-opt"])
     ctx.client().networks.connect(opts.args[0], opts.args[1], config or None)
     return 0
 

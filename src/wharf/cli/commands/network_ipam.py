@@ -71,11 +71,3 @@ def consolidate_ipam(subnets: list[str], ranges: list[str], gateways: list[str],
         entries[owner]["AuxiliaryAddresses"][name] = address
     return list(entries.values())
 
-
-def key_values(values: list[str]) -> dict[str, str]:
-    """``key=value`` strings as a map (``key`` alone: an empty value), as docker's opts do."""
-    out: dict[str, str] = {}
-    for value in values:
-        key, _, text = value.partition("=")
-        out[key] = text
-    return out

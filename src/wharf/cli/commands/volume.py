@@ -7,6 +7,7 @@ from wharf.cli.commands.common import FORMAT_FLAG, for_each, parse_filters, prin
 from wharf.cli.commands.containers import confirm
 from wharf.cli.commands.inspect import FORMAT as INSPECT_FORMAT
 from wharf.cli.flags import BOOL, LIST, STRING, Flag, Parsed
+from wharf.cli.runconfig import key_value_map
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,9 +19,6 @@ LS_HEADERS = {"Driver": "DRIVER", "Name": "VOLUME NAME", "Scope": "SCOPE",
               "Size": "SIZE", "CreatedAt": "CREATED AT"}
 
 
-def _pairs(values: list[str]) -> dict[str, str]:
-    return dict(value.partition("=")[::2] for value in values)
-
 
 def create(ctx: Context, opts: Parsed) -> int:
     name = str(opts["name"])
@@ -30,7 +28,7 @@ def create(ctx: Context, opts: Parsed) -> int:
                                    "both --name and as a positional arg")
         name = opts.args[0]
     created = ctx.client().volumes.create(name, str(opts["driver"]) or "local",
-                                          _pairs(opts["opt"]), _pairs(opts["label"]))
+                                          key_value_map(opts["opt"]), key_value_map(opts["label"]))
     ctx.out(str(created.get("Name", "")))
     return 0
 
