@@ -54,6 +54,7 @@ IMPLEMENTATIONS: dict[str, Entry] = {
     "container.wait": Entry("lifecycle", "WAIT", "Block until one or more containers stop, "
                                                  "then print their exit codes"),
     "builder.prune": Entry("builder", "PRUNE", "Remove build cache"),
+    "compose": Entry("compose", "COMPOSE", "Define and run multi-container applications"),
     "image.build": Entry("build", "BUILD", "Build an image from a Dockerfile"),
     "image.bootstrap": Entry("images", "BOOTSTRAP",
                              "Build a base image (busybox, hello-world) offline"),
@@ -102,7 +103,8 @@ COMMON = ("run", "exec", "ps", "build", "pull", "push", "images", "login", "logo
           "search", "version", "info")
 
 TOP_LEVEL: dict[str, str] = {
-    "attach": "container.attach", "build": "image.build", "create": "container.create",
+    "attach": "container.attach", "build": "image.build", "compose": "compose",
+    "create": "container.create",
     "commit": "container.commit", "cp": "container.cp",
     "diff": "container.diff",
     "events": "system.events", "exec": "container.exec", "export": "container.export",

@@ -1,0 +1,129 @@
+"""What every ``wharf compose`` subcommand shares: the compose global flags, loading the
+project they name, and finding the project's containers through Compose's labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wharf.cli.command import CommandFailed, Context
+from wharf.cli.flags import LIST, STRING, Flag, Parsed
+
+if TYPE_CHECKING:
+    from wharf.compose.model import Project
+
+COMPOSE_FLAGS = (
+    Flag("file", "f", LIST, "Compose configuration files"),
+    Flag("project-name", "p", STRING, "Project name"),
+    Flag("project-directory", "", STRING, "Specify an alternate working directory (default: "
+                                          "the path of the, first specified, Compose file)"),
+    Flag("profile", "", LIST, "Specify a profile to enable"),
+    Flag("env-file", "", LIST, "Specify an alternate environment file"),
+    Flag("ansi", "", STRING, 'Control when to print ANSI control characters ("never"|"always"'
+                             '|"auto")', default="auto"),
+    Flag("progress", "", STRING, 'Set type of progress output ("auto", "tty", "plain", '
+                                 '"quiet")', default="auto"),
+)
+
+
+@dataclass(frozen=True)
+class ComposeOptions:
+    """The compose global flags of one invocation."""
+
+    files: list[str] = field(default_factory=list)
+    project_name: str = ""
+    project_directory: str = ""
+    profiles: list[str] = field(default_factory=list)
+    env_files: list[str] = field(default_factory=list)
+    ansi: str = "auto"
+
+
+_OPTIONS: dict[int, ComposeOptions] = {}
+
+
+def remember_options(ctx: Context, opts: Parsed) -> None:
+    """Called by the ``compose`` dispatcher before it runs the subcommand."""
+    _OPTIONS[id(ctx)] = ComposeOptions(
+        files=[str(f) for f in opts["file"]], project_name=str(opts["project-name"]),
+        project_directory=str(opts["project-directory"]),
+        profiles=[str(p) for p in opts["profile"]],
+        env_files=[str(f) for f in opts["env-file"]], ansi=str(opts["ansi"]))
+
+
+def options(ctx: Context) -> ComposeOptions:
+    return _OPTIONS.get(id(ctx)) or ComposeOptions()
+
+
+def _environ(ctx: Context, opts: ComposeOptions) -> dict[str, str]:
+    """The process environment over the ``--env-file`` files (the project's ``.env`` when none
+    is named is read by the loader)."""
+    from wharf.compose.envfile import load_env_file
+
+    merged: dict[str, str] = {}
+    for name in opts.env_files:
+        path = Path(name)
+        if not path.is_file():
+            raise CommandFailed(1, f"couldn't find env file: {path.resolve()}")
+        merged.update(load_env_file(path, ctx.env))
+    return {**merged, **ctx.env}
+
+
+def config_files(ctx: Context) -> list[Path]:
+    from wharf.compose.discover import default_files
+    from wharf.compose.errors import ComposeError
+
+    opts = options(ctx)
+    if opts.files:
+        return [Path(f) for f in opts.files]
+    try:
+        return default_files(Path.cwd(), ctx.env)
+    except ComposeError as err:
+        raise CommandFailed(1, str(err)) from None
+
+
+def load_project(ctx: Context) -> Project:
+    """The project the flags name, its paths absolute; a ``ComposeError`` becomes the message
+    and exit status 1, as docker compose prints it (file, service and field named)."""
+    from wharf.compose.errors import ComposeError
+    from wharf.compose.loader import load
+    from wharf.compose.model import from_loaded
+
+    opts = options(ctx)
+    files = config_files(ctx)
+    try:
+        loaded = load(files, opts.project_name or None, _environ(ctx, opts))
+        if opts.project_directory:
+            loaded.project_dir = Path(opts.project_directory)
+        return from_loaded(loaded)
+    except ComposeError as err:
+        raise CommandFailed(1, str(err)) from None
+
+
+def active_profiles(ctx: Context) -> list[str]:
+    from wharf.compose.profiles import parse_profiles_env
+
+    return options(ctx).profiles or parse_profiles_env(ctx.env.get("COMPOSE_PROFILES"))
+
+
+def project_name(ctx: Context) -> str:
+    """``-p``, else the loaded project's name (commands like ``down``/``ps`` work with ``-p``
+    alone, without a file, as docker compose's)."""
+    explicit = options(ctx).project_name or ctx.env.get("COMPOSE_PROJECT_NAME", "")
+    if explicit:
+        return explicit
+    return load_project(ctx).name
+
+
+def project_containers(ctx: Context, project: str, services: list[str] | None = None,
+                       all_: bool = False, oneoff: bool | None = False) -> list[dict[str, Any]]:
+    """The project's containers (of ``services`` when given), sorted by service and number."""
+    from wharf.compose.labels import NUMBER, SERVICE, project_filters
+
+    found = ctx.client().containers.list(all_=all_, filters=project_filters(project,
+                                                                            oneoff=oneoff))
+    wanted = set(services or [])
+    chosen = [c for c in found
+              if not wanted or (c.get("Labels") or {}).get(SERVICE) in wanted]
+    return sorted(chosen, key=lambda c: ((c.get("Labels") or {}).get(SERVICE, ""),
+                                         int((c.get("Labels") or {}).get(NUMBER, "0") or 0)))
