@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The engine's main job, as a user would see it: start wharfd, make base images offline, run
-# containers. `scripts/demo.sh stop` stops the wharfd it started (its containers stop with it,
-# as Docker's do without live-restore).
+# The engine's main job, as a newcomer to the tutorials would walk it: start wharfd and a
+# registry, build a web app (multi-stage, cached the second time), push it, remove it, pull it
+# back, run it with a client as a compose project (user network, volume, published port), look
+# at it from the host, and take it down. `scripts/demo.sh stop` stops the wharfd it started
+# (its containers stop with it, as Docker's do without live-restore). Offline throughout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,7 @@ PIDFILE=$RUN_DIR/wharfd.pid
 LOG=/var/log/wharfd.log
 export WHARF_HOST=unix://$RUN_DIR/wharf.sock
 W=.venv/bin/wharf
+PY=.venv/bin/python
 
 if [ "${1:-}" = stop ]; then
   if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
@@ -21,6 +24,23 @@ if [ "${1:-}" = stop ]; then
 fi
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+fetch() {  # fetch URL [tries]: print the body once it answers
+  for _ in $(seq "${2:-50}"); do
+    $PY -c "import urllib.request, sys; sys.stdout.write(urllib.request.urlopen('$1', timeout=1).read().decode())" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "no answer from $1" >&2; return 1
+}
+
+WORK=$(mktemp -d /tmp/wharf-demo.XXXXXX)
+REG_PID=
+cleanup() {
+  [ -n "$REG_PID" ] && { kill "$REG_PID" 2>/dev/null || true; wait "$REG_PID" 2>/dev/null || true; }
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
 mkdir -p "$RUN_DIR"
 if ! $W version >/dev/null 2>&1; then
   echo "starting wharfd (log: $LOG)"
@@ -28,94 +48,86 @@ if ! $W version >/dev/null 2>&1; then
   for _ in $(seq 100); do $W version >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 
+# 1. A base image made offline, and a first container.
 say wharf image bootstrap busybox;      $W image bootstrap busybox
-say wharf image bootstrap hello-world;  $W image bootstrap hello-world
 say wharf run --rm busybox echo hello from wharf
 $W run --rm busybox echo hello from wharf
-say wharf run --rm hello-world;         $W run --rm hello-world
-say wharf run -d --name wharf-demo busybox sh -c 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done'
-$W rm -f wharf-demo >/dev/null 2>&1 || true
-$W run -d --name wharf-demo busybox sh -c 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done'
-say wharf ps;                           $W ps
-sleep 2
-say wharf logs wharf-demo;              $W logs wharf-demo
-say wharf exec wharf-demo ps;           $W exec wharf-demo ps
-say wharf top wharf-demo;               $W top wharf-demo
-say wharf stop wharf-demo;              $W stop -t 1 wharf-demo
-say wharf ps -a --filter name=wharf-demo; $W ps -a --filter name=wharf-demo
-say wharf rm wharf-demo;                $W rm wharf-demo
-say wharf images;                       $W images
 
-# Distribution: wharf's own registry on loopback, push, remove, pull back, run what was pulled.
-REG_ROOT=$(mktemp -d /tmp/wharf-demo-registry.XXXXXX)
-REG_PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-REG=127.0.0.1:$REG_PORT
-say wharf registry serve --addr $REG --root $REG_ROOT \&
-$W registry serve --addr "$REG" --root "$REG_ROOT" >"$REG_ROOT.log" 2>&1 &
+# 2. A registry of our own, on loopback.
+REG=127.0.0.1:$(free_port)
+say wharf registry serve --addr $REG --root "$WORK/registry" \&
+$W registry serve --addr "$REG" --root "$WORK/registry" >"$WORK/registry.log" 2>&1 &
 REG_PID=$!
-trap 'kill $REG_PID 2>/dev/null || true; wait $REG_PID 2>/dev/null || true; rm -rf "$REG_ROOT" "$REG_ROOT.log"' EXIT
-for _ in $(seq 100); do
-  .venv/bin/python -c "import urllib.request; urllib.request.urlopen('http://$REG/v2/', timeout=1)" 2>/dev/null && break
-  sleep 0.1
-done
-say wharf tag busybox $REG/demo/busybox:1;  $W tag busybox "$REG/demo/busybox:1"
-say wharf push $REG/demo/busybox:1;         $W push "$REG/demo/busybox:1"
-say wharf rmi $REG/demo/busybox:1 busybox;  $W rmi "$REG/demo/busybox:1" busybox
-say wharf pull $REG/demo/busybox:1;         $W pull "$REG/demo/busybox:1"
-say wharf tag $REG/demo/busybox:1 busybox;  $W tag "$REG/demo/busybox:1" busybox
-say wharf run --rm $REG/demo/busybox:1 echo pulled and running
-$W run --rm "$REG/demo/busybox:1" echo pulled and running
-say wharf images --digests;             $W images --digests
+fetch "http://$REG/v2/" 100 >/dev/null
 
-# Builds: a two-stage Dockerfile, built, run, then rebuilt from the cache.
-CTX=$(mktemp -d /tmp/wharf-demo-build.XXXXXX)
-trap 'kill $REG_PID 2>/dev/null || true; wait $REG_PID 2>/dev/null || true; rm -rf "$REG_ROOT" "$REG_ROOT.log" "$CTX"' EXIT
-printf 'hello from a wharf build\n' > "$CTX/greeting.txt"
-printf 'notes.tmp\n' > "$CTX/.dockerignore"; echo scratch > "$CTX/notes.tmp"
-cat > "$CTX/Dockerfile" <<'DOCKERFILE'
-FROM busybox AS make
+# 3. A small web app from a two-stage Dockerfile; the second build comes from the cache.
+APP=$WORK/app
+mkdir -p "$APP"
+printf 'hello from a wharf build\n' > "$APP/greeting.txt"
+printf 'notes.tmp\n' > "$APP/.dockerignore"; echo scratch > "$APP/notes.tmp"
+cat > "$APP/Dockerfile" <<'DOCKERFILE'
+FROM busybox AS page
 ARG WHO=world
 WORKDIR /src
 COPY greeting.txt .
-RUN echo "built for $WHO on $(uname -m)" >> greeting.txt
+RUN echo "<h1>$(cat greeting.txt)</h1><p>built for $WHO</p>" > index.html
 
 FROM busybox
-COPY --from=make /src/greeting.txt /srv/
-CMD ["cat", "/srv/greeting.txt"]
+COPY --from=page /src/index.html /www/index.html
+EXPOSE 80
+CMD ["httpd", "-f", "-v", "-p", "80", "-h", "/www"]
 DOCKERFILE
-say cat Dockerfile;                     cat "$CTX/Dockerfile"
-say wharf build --build-arg WHO=the-demo -t wharf-demo/hello "$CTX"
-$W build --build-arg WHO=the-demo -t wharf-demo/hello "$CTX"
-say wharf run --rm wharf-demo/hello;    $W run --rm wharf-demo/hello
-say wharf build again: every step from the cache
-$W build --build-arg WHO=the-demo -t wharf-demo/hello "$CTX" | grep -E 'Step|cache|Successfully'
-say wharf history wharf-demo/hello;     $W history wharf-demo/hello
+IMAGE=$REG/demo/web:1
+say cat Dockerfile;                     cat "$APP/Dockerfile"
+say wharf build --build-arg WHO=the-demo -t $IMAGE .
+$W build --build-arg WHO=the-demo -t "$IMAGE" "$APP"
+say "wharf build (again: every step from the cache)"
+$W build --build-arg WHO=the-demo -t "$IMAGE" "$APP" | grep -E 'Step|cache|Successfully'
 
-# Networks, volumes, ports: two containers find each other by name on a user network; a web
-# server with a published port on loopback; a named volume outlives its container.
-WEB_PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-$W rm -f wharf-demo-web >/dev/null 2>&1 || true
-$W network rm wharf-demo-net >/dev/null 2>&1 || true
-$W volume rm wharf-demo-data >/dev/null 2>&1 || true
-say wharf network create wharf-demo-net;  $W network create wharf-demo-net
-say wharf volume create wharf-demo-data;  $W volume create wharf-demo-data
-say wharf run --rm -v wharf-demo-data:/www busybox sh -c "echo hello from a volume > /www/index.html"
-$W run --rm -v wharf-demo-data:/www busybox sh -c 'echo hello from a volume > /www/index.html'
-say wharf run -d --name wharf-demo-web --network wharf-demo-net -p 127.0.0.1:$WEB_PORT:80 -v wharf-demo-data:/www:ro busybox httpd -f -h /www
-$W run -d --name wharf-demo-web --network wharf-demo-net -p "127.0.0.1:$WEB_PORT:80" \
-  -v wharf-demo-data:/www:ro busybox httpd -f -h /www
-say wharf port wharf-demo-web;            $W port wharf-demo-web
-say fetch http://127.0.0.1:$WEB_PORT/ from the host
-for _ in $(seq 50); do
-  .venv/bin/python -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$WEB_PORT/', timeout=1).read().decode(), end='')" 2>/dev/null && break
-  sleep 0.1
-done
-say wharf run --rm --network wharf-demo-net busybox wget -qO- http://wharf-demo-web/
-$W run --rm --network wharf-demo-net busybox wget -qO- http://wharf-demo-web/
-say wharf rm -f wharf-demo-web;           $W rm -f wharf-demo-web
-say wharf network rm wharf-demo-net;      $W network rm wharf-demo-net
-say wharf volume ls;                      $W volume ls
-say wharf volume rm wharf-demo-data;      $W volume rm wharf-demo-data
+# 4. Push it, remove it, pull it back.
+say wharf push $IMAGE;                  $W push "$IMAGE"
+say wharf rmi $IMAGE;                   $W rmi "$IMAGE"
+say wharf pull $IMAGE;                  $W pull "$IMAGE"
+say wharf images;                       $W images
+
+# 5. Two services as one compose project: the app, and a client that polls it by name; a user
+#    network, a volume the client writes to, and the app's port published on loopback.
+WEB_PORT=$(free_port)
+cat > "$WORK/compose.yaml" <<COMPOSE
+name: wharf-demo
+services:
+  web:
+    image: $IMAGE
+    ports: ["127.0.0.1:$WEB_PORT:80"]
+    networks: [front]
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://localhost/"]
+      interval: 1s
+      retries: 10
+  client:
+    image: busybox
+    command: ["sh", "-c", "while true; do wget -qO- http://web/ | tee -a /data/seen.log; sleep 1; done"]
+    depends_on:
+      web: {condition: service_healthy}
+    networks: [front]
+    volumes: ["seen:/data"]
+networks:
+  front: {}
+volumes:
+  seen: {}
+COMPOSE
+say cat compose.yaml;                   cat "$WORK/compose.yaml"
+C=("$W" compose -f "$WORK/compose.yaml")
+say wharf compose up -d;                "${C[@]}" up -d
+say curl http://127.0.0.1:$WEB_PORT/ from the host
+fetch "http://127.0.0.1:$WEB_PORT/"
+say wharf compose ps;                   "${C[@]}" ps
+sleep 2
+say wharf compose logs client;          "${C[@]}" logs client
+say wharf stats --no-stream;            $W stats --no-stream
+say wharf volume ls;                    $W volume ls
+say wharf compose down -v;              "${C[@]}" down -v
+say wharf ps -a;                        $W ps -a
 
 cat <<MSG
 
