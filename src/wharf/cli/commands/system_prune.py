@@ -12,7 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from wharf.client.api import APIClient
+    from wharf.client.api import Client
 
 
 def warnings(all_: bool, volumes: bool) -> list[str]:
@@ -57,7 +57,7 @@ def prune(ctx: Context, opts: Parsed) -> int:
     return 0
 
 
-def _pruned(client: APIClient, filters: dict[str, list[str]], all_: bool, volumes: bool
+def _pruned(client: Client, filters: dict[str, list[str]], all_: bool, volumes: bool
             ) -> Any:
     """(heading, deleted lines, bytes) of each prune, run one after the other as docker does
     (an error stops the rest)."""
