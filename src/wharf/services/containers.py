@@ -100,6 +100,7 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
         )
         self._note_network_settings(record)
         self._make(record, image)
+        self._deps.images.mark_used(image.id)
         self._emit(record, "create")
         return record, warnings
 

@@ -78,7 +78,8 @@ def inspect(service: ImageService, ref: str) -> dict[str, Any]:
             "Type": "layers",
             "Layers": list((img.config.get("rootfs") or {}).get("diff_ids") or []),
         },
-        "Metadata": {"LastTagTime": (record and record.last_tag_time) or ZERO_TIME},
+        "Metadata": {"LastTagTime": (record and record.last_tag_time) or ZERO_TIME,
+                     "LastUsed": (record and record.last_used) or ZERO_TIME},
     }
 
 
