@@ -103,13 +103,17 @@ def _first_tag(image: dict[str, Any]) -> tuple[str, str]:
 
 def _image_cells(image: dict[str, Any]) -> list[str]:
     row = ImageRow(image, *_first_tag(image), "")
-    return [row.Repository(), row.Tag(), row.ID(), row.CreatedSince(), row.VirtualSize(),
-            row.SharedSize(), row.UniqueSize(), row.Containers()]
+    shared = int(image.get("SharedSize", -1))
+    sharing = ["N/A", "N/A"] if shared < 0 else [  # docker: 4 digits here, 3 for SIZE
+        human_size(float(shared), 4), human_size(float(_size(image) - shared), 4)]
+    return [row.Repository(), row.Tag(), row.ID(), row.CreatedSince(), row.Size(), *sharing,
+            row.Containers()]
 
 
 def _container_cells(container: dict[str, Any]) -> list[str]:
-    row = ContainerRow(container)
-    return [row.ID(), row.Image(), row.Command(), row.LocalVolumes(), row.Size(),
+    row = ContainerRow(container)  # SIZE: what it wrote (docker's df leaves out the virtual)
+    return [row.ID(), row.Image(), row.Command(), row.LocalVolumes(),
+            human_size(float(_size(container, "SizeRw"))),
             row.RunningFor(), row.Status(), row.Names()]
 
 
