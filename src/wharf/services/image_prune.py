@@ -12,13 +12,13 @@ deleted image's dangling parents go with it. ``SpaceReclaimed`` counts the layer
 
 from __future__ import annotations
 
-import re
 import time
 from typing import TYPE_CHECKING, Any
 
 from wharf.core.errors import Conflict, InvalidParameter, NotFound
 from wharf.core.filters import label_matches
 from wharf.core.metadata import ImageRecord
+from wharf.services.build_prune import go_duration
 from wharf.services.image_delete import ImageDeleter
 from wharf.services.image_views import unix_nanos, unix_seconds, until_timestamp
 
@@ -75,23 +75,15 @@ def last_use(record: ImageRecord) -> float:
     return max(known) / 1e9 if known else float(unix_seconds(record.created))
 
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
 def unused_for(value: str) -> float:
-    """``unused-for``'s Go duration (``72h``, ``1h30m``, ``90s``) in seconds."""
-    text, total = value.strip(), 0.0
-    position = 0
-    while position < len(text):
-        match = _DURATION_PART.match(text, position)
-        if match is None:
-            raise InvalidParameter(f"invalid filter 'unused-for={value}'")
-        total += float(match[1]) * _UNIT_SECONDS[match[2]]
-        position = match.end()
-    if not text or total <= 0:
+    """``unused-for``'s Go duration (``72h``, ``1h30m``, ``90s``) in seconds, above zero."""
+    try:
+        seconds = go_duration(value)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
         raise InvalidParameter(f"invalid filter 'unused-for={value}'")
-    return total
+    return seconds
 
 
 def _dangling_only(values: list[str]) -> bool:
