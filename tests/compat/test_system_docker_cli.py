@@ -101,3 +101,24 @@ def test_events_since_until_type_and_event_filters(wharfd: Daemon) -> None:
                  "{{.Action}} {{.Actor.ID}}").splitlines() == [f"die {container_id}"]
     refused = wharfd.docker("events", "--until", until, "--filter", "bogus=1", check=False)
     assert refused.returncode != 0 and b"invalid filter 'bogus'" in refused.stderr
+
+
+def test_system_prune_all_with_label_and_until_filters(wharfd: Daemon) -> None:
+    label = unique("lbl")
+    kept, labelled = unique("kept"), unique("gone")
+    docker(wharfd, "create", "--name", kept, "busybox")
+    gone_id = docker(wharfd, "create", "--name", labelled, "--label", f"wp9={label}",
+                     "busybox").strip()
+    try:
+        out = docker(wharfd, "system", "prune", "-a", "-f", "--filter", f"label=wp9={label}",
+                     "--filter", "until=0s")
+        assert f"Deleted Containers:\n{gone_id}\n" in out
+        assert out.rstrip("\n").splitlines()[-1].startswith("Total reclaimed space: ")
+        assert wharfd.request("GET", f"/containers/{kept}/json")[0] == 200
+        assert wharfd.request("GET", "/images/busybox/json")[0] == 200  # no such label
+        refused = wharfd.docker("system", "prune", "-f", "--filter", "until=1700000000",
+                                check=False)
+        assert refused.returncode != 0
+        assert b"\"until\" filter expects a duration" in refused.stderr
+    finally:
+        docker(wharfd, "rm", "-f", kept)
