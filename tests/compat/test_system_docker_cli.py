@@ -122,3 +122,19 @@ def test_system_prune_all_with_label_and_until_filters(wharfd: Daemon) -> None:
         assert b"\"until\" filter expects a duration" in refused.stderr
     finally:
         docker(wharfd, "rm", "-f", kept)
+
+
+def test_docker_py_df_and_image_prune_unused_for(wharfd: Daemon) -> None:
+    import docker
+
+    client = docker.APIClient(base_url=wharfd.host)
+    try:
+        usage = client.df()
+        assert {"LayersSize", "Images", "Containers", "Volumes", "BuildCache"} <= set(usage)
+        busybox = next(i for i in usage["Images"] if "busybox:latest" in i["RepoTags"])
+        assert busybox["SharedSize"] >= 0 and busybox["Containers"] >= 0
+        report = client.prune_images(filters={"unused-for": "72h", "dangling": False})
+        assert report["ImagesDeleted"] is None  # busybox was just imported
+        assert client.inspect_image("busybox")["Metadata"]["LastUsed"]
+    finally:
+        client.close()

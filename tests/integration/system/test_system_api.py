@@ -118,6 +118,9 @@ def test_events_filters_since_until(wharfd: Daemon) -> None:
     assert [json.loads(line)["Actor"]["ID"] for line in body.splitlines()] == [cid]
     status, body = wharfd.request("GET", f"/events?until={until}&filters={query({'x': ['1']})}")
     assert status == 400 and json.loads(body)["message"] == "invalid filter 'x'"
+    status, body = wharfd.request("GET", "/events?since=20&until=10")
+    assert status == 400
+    assert json.loads(body)["message"] == "`since` time (20) cannot be after `until` time (10)"
 
 
 def _headers_before_any_body(wharfd: Daemon, path: str) -> bytes:

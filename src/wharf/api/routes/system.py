@@ -11,6 +11,7 @@ from aiohttp import web
 from wharf.api.schemas import container_summary, json_response, query_filters
 from wharf.api.server import RouteDef, requested_api_version, until_disconnected
 from wharf.core.apiversion import version_tuple
+from wharf.core.errors import InvalidParameter
 from wharf.services.disk_usage import df_types
 from wharf.services.events import EventBus, EventFilter, parse_event_time
 from wharf.services.system import SystemService
@@ -50,6 +51,9 @@ class SystemRoutes:
         now = time.time()
         since = parse_event_time(request.query.get("since", ""), now)
         until = parse_event_time(request.query.get("until", ""), now)
+        if since is not None and until is not None and until < since:
+            raise InvalidParameter(f"`since` time ({request.query['since']}) cannot be after "
+                                   f"`until` time ({request.query['until']})")
         event_filter = EventFilter(query_filters(request))
         event_filter.matches_validated()
         response = web.StreamResponse(headers={"Content-Type": "application/json"})

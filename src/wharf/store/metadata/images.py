@@ -17,7 +17,8 @@ class ImageTable(Database):
                 "INSERT INTO images VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
                 " config_digest=excluded.config_digest, manifest_digest=excluded.manifest_digest,"
                 " created=excluded.created, size=excluded.size, chain_ids=excluded.chain_ids,"
-                " last_tag_time=excluded.last_tag_time",
+                " last_tag_time=CASE excluded.last_tag_time WHEN '' THEN last_tag_time"
+                " ELSE excluded.last_tag_time END",
                 (
                     image.id,
                     image.config_digest,
