@@ -76,7 +76,9 @@ def test_verbose_json_and_refused_templates(wharf: Any, engine: Any) -> None:
     engine.route("GET", "/system/df", USAGE)
     doc = json.loads(wharf("system", "df", "-v", "--format", "json").stdout)
     assert doc["CountedOnce"]["Total"] == 4_006_400
-    assert [v["VOLUME NAME"] for v in doc["Volumes"]] == ["data", "spare"]
+    assert list(doc) == ["Images", "Containers", "Volumes", "BuildCache", "CountedOnce"]
+    assert [(v["Name"], v["Links"]) for v in doc["Volumes"]] == [("data", "1"), ("spare", "0")]
+    assert doc["Images"][0]["ID"] == APP["Id"] and doc["Containers"][0]["Size"] == "1kB"
     result = wharf("system", "df", "-v", "--format", "{{.Type}}")
     assert result.status == 125 and "not supported yet" in result.stderr
     summary = wharf("system", "df", "--format", "{{.Type}}:{{.Active}}").stdout.splitlines()

@@ -5,8 +5,6 @@ containers wrote, the volumes in use and unused, the build cache."""
 
 from __future__ import annotations
 
-import json
-
 from wharf.cli.command import Command, CommandFailed, Context
 from wharf.cli.commands.common import FORMAT_FLAG
 from wharf.cli.flags import BOOL, Flag, Parsed
@@ -159,18 +157,48 @@ def _verbose_tables(usage: dict[str, Any]) -> list[str]:
 
 
 def _verbose_json(usage: dict[str, Any]) -> list[str]:
-    doc = {
-        "Images": [dict(zip(IMAGE_COLUMNS, _image_cells(i), strict=True))
-                   for i in usage.get("Images") or []],
-        "Containers": [dict(zip(CONTAINER_COLUMNS, _container_cells(c), strict=True))
-                       for c in usage.get("Containers") or []],
-        "Volumes": [dict(zip(VOLUME_COLUMNS, _volume_cells(v), strict=True))
-                    for v in usage.get("Volumes") or []],
-        "BuildCache": [dict(zip(CACHE_COLUMNS, _cache_cells(b), strict=True))
-                       for b in usage.get("BuildCache") or []],
+    """docker's ``-v --format json``: one object, each row untruncated with the placeholder
+    names as keys (sorted, as Go marshals a map); wharf adds ``CountedOnce`` at the end."""
+    from wharf.cli.gofmt import go_json
+
+    parts = {
+        "Images": [_image_json(i) for i in usage.get("Images") or []],
+        "Containers": [_container_json(c) for c in usage.get("Containers") or []],
+        "Volumes": [_volume_json(v) for v in usage.get("Volumes") or []],
+        "BuildCache": [_cache_json(b) for b in usage.get("BuildCache") or []],
         "CountedOnce": dict(counted_once(usage)),
     }
-    return [json.dumps(doc)]
+    return ["{" + ",".join(f'"{key}":{go_json(value)}' for key, value in parts.items()) + "}"]
+
+
+def _image_json(image: dict[str, Any]) -> dict[str, Any]:
+    row = ImageRow(image, *_first_tag(image), "", trunc=False)
+    cells = _image_cells(image)
+    return {**row.to_json(), "Digest": "", "SharedSize": cells[5], "UniqueSize": cells[6]}
+
+
+def _container_json(container: dict[str, Any]) -> dict[str, Any]:
+    row = ContainerRow(container, trunc=False)
+    return {**row.to_json(), "Size": human_size(float(_size(container, "SizeRw"))),
+            "Platform": None}
+
+
+def _volume_json(volume: dict[str, Any]) -> dict[str, Any]:
+    _, links, size = _volume_cells(volume)
+    labels = volume.get("Labels") or {}
+    return {"Availability": "N/A", "Driver": str(volume.get("Driver", "")), "Group": "N/A",
+            "Labels": ",".join(f"{k}={v}" for k, v in labels.items()), "Links": links,
+            "Mountpoint": str(volume.get("Mountpoint", "")), "Name": str(volume.get("Name", "")),
+            "Scope": str(volume.get("Scope", "")), "Size": size, "Status": "N/A"}
+
+
+def _cache_json(entry: dict[str, Any]) -> dict[str, Any]:
+    cells = _cache_cells(entry)
+    return {"ID": str(entry.get("ID", "")), "CacheType": cells[1], "Size": cells[2],
+            "CreatedSince": cells[3], "LastUsedSince": cells[4], "UsageCount": cells[5],
+            "Shared": cells[6], "InUse": str(bool(entry.get("InUse"))).lower(),
+            "Parent": str(entry.get("Parent") or ""),
+            "Description": str(entry.get("Description", ""))}
 
 
 # ---- beyond docker: figures that add up ----------------------------------------------------
