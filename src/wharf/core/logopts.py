@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_LOG_OPTS",
     "ROTATION_KEYS",
     "LogRotation",
+    "effective_log_config",
     "log_rotation",
     "parse_size",
     "rotated_log_path",
@@ -67,6 +68,19 @@ def log_rotation(*layers: Mapping[str, str]) -> LogRotation:
     if max_files < 1:
         raise InvalidParameter("max-file cannot be less than 1")
     return LogRotation(max_size, max_files)
+
+
+def effective_log_config(
+    log_config: Mapping[str, object], daemon_opts: Mapping[str, str]
+) -> dict[str, object]:
+    """A container's ``HostConfig.LogConfig`` as dockerd stores and shows it: for json-file,
+    the daemon's defaults (wharf's, then ``log-opts``) fill the keys the container left out."""
+    log_type = str(log_config.get("Type") or "json-file")
+    given = log_config.get("Config")
+    options = {str(k): str(v) for k, v in given.items()} if isinstance(given, Mapping) else {}
+    if log_type == "json-file":
+        options = {**DEFAULT_LOG_OPTS, **daemon_opts, **options}
+    return {"Type": log_type, "Config": options}
 
 
 def rotated_log_path(path: Path, n: int) -> Path:

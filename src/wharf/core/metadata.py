@@ -51,6 +51,7 @@ class ImageRecord:
     size: int
     chain_ids: list[str]
     last_tag_time: str = ""
+    last_used: str = ""  # a container was last created from it (RFC 3339; "": never)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class ImageRecords(Protocol):
     def image_ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
     def delete_image(self, image_id: str) -> bool: ...
     def set_last_tag_time(self, image_id: str, when: str) -> None: ...
+    def set_last_used(self, image_id: str, when: str) -> None: ...
 
 
 class ReferenceStore(Protocol):

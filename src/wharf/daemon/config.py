@@ -103,7 +103,8 @@ _FILE_KEYS: dict[str, str] = {
     "tlskey": "tlskey", "default-runtime": "default_runtime", "runtimes": "runtimes",
     "registry-mirrors": "registry_mirrors", "insecure-registries": "insecure_registries",
     "debug": "debug",
-    "log-opts": "log_opts", "max-concurrent-downloads": "max_concurrent_downloads",
+    "log-opts": "log_opts", "log-driver": "log_driver",
+    "max-concurrent-downloads": "max_concurrent_downloads",
     "max-download-attempts": "max_download_attempts",
     "max-concurrent-uploads": "max_concurrent_uploads",
     **NETWORK_KEYS,
@@ -151,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-download-attempts", dest="max_download_attempts", type=int)
     p.add_argument("--max-concurrent-uploads", dest="max_concurrent_uploads", type=int)
     add_network_flags(p, _bool_flag)
+    p.add_argument("--log-driver", dest="log_driver",
+                   help="default log driver for containers (json-file: the only one)")
     p.add_argument("--log-opt", dest="log_opts", action="append",
                    help="default json-file log option (max-size=20m, max-file=5)")
     return p
@@ -224,8 +227,11 @@ def _runtimes(value: Any) -> dict[str, str]:
     return runtimes
 
 
-def _log_opts(value: Any) -> dict[str, str]:
-    """daemon.json ``{"max-size": "10m"}`` or ``--log-opt max-size=10m`` (repeated)."""
+def _log_opts(value: Any, driver: Any = None) -> dict[str, str]:
+    """daemon.json ``{"max-size": "10m"}`` or ``--log-opt max-size=10m`` (repeated), for the
+    ``log-driver``, which may only be json-file (the one wharf has)."""
+    if driver not in (None, "", "json-file"):
+        raise ConfigError(f"log driver {driver!r} is not supported yet (wharf has json-file)")
     if isinstance(value, dict):
         opts = {str(k): str(v) for k, v in value.items()}
     else:
@@ -325,5 +331,5 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         max_download_attempts=_concurrency(merged, "max_download_attempts", 5),
         max_concurrent_uploads=_concurrency(merged, "max_concurrent_uploads", 5),
         network=network,
-        log_opts=_log_opts(merged.get("log_opts")),
+        log_opts=_log_opts(merged.get("log_opts"), merged.get("log_driver")),
     )

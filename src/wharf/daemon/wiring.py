@@ -39,11 +39,13 @@ from wharf.registry.client import RegistryClient, RegistryConfig
 from wharf.runtime import spec as runtime_spec
 from wharf.runtime.cgroups import detect_layout, open_cgroup
 from wharf.runtime.shim_client import ShimLauncher, read_exit_status
+from wharf.services import image_reports
 from wharf.services.archive import ArchiveService
 from wharf.services.build import BuildDeps, BuildService
 from wharf.services.commit import CommitService
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
+from wharf.services.disk_usage import DiskUsageSources
 from wharf.services.events import EventBus
 from wharf.services.exec import ExecService
 from wharf.services.image_pull import PullService
@@ -331,8 +333,12 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
     )
     build: BuildService | None = None
     system = SystemService(facts, containers, lambda: images.list(False, {}), events,
-                           build_cache_usage=lambda: build.usage() if build else [],
-                           volume_usage=volumes.usage)
+                           disk=DiskUsageSources(
+                               list_images=lambda: images.list(False, {}, shared_size=True),
+                               layers_size=lambda: image_reports.layers_size(images),
+                               containers=containers.all,
+                               container_sizes=containers.sizes, volumes=volumes.usage,
+                               build_cache=lambda: build.usage() if build else []))
     registry = ClientRegistry(RegistryClient(RegistryConfig(
         mirrors=config.mirrors_by_registry, insecure_registries=config.insecure_registries)))
     pull = PullService(images.store, registry, on_event=publish_image_event,

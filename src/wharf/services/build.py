@@ -22,10 +22,11 @@ from wharf.build.dockerfile import Dockerfile, meta_env, parse
 from wharf.build.dockerfile.lines import logical_lines
 from wharf.build.plan import declared_args, plan_build, step_text
 from wharf.build.state import PROXY_ARGS
-from wharf.core.errors import InvalidParameter, WharfError
+from wharf.core.errors import WharfError
 from wharf.core.metadata import BuildCacheRecords
 from wharf.services.build_cache import BuildCache
 from wharf.services.build_mounts import CacheMounts
+from wharf.services.build_prune import cache_selection
 from wharf.services.build_run import BUILD_LABEL, BuildStepFailed
 from wharf.services.build_session import BuildSession, StageOutputs, short_id
 from wharf.services.build_squash import squash
@@ -207,17 +208,16 @@ class BuildService:
         return entries
 
     def prune(self, everything: bool, filters: dict[str, list[str]]) -> dict[str, Any]:
-        """``POST /build/prune``: ``{"CachesDeleted": [...], "SpaceReclaimed": n}``. Filters
-        are refused by name: none is implemented yet, and none is ever dropped."""
-        given = sorted(key for key, values in filters.items() if values)
-        if given:
-            raise InvalidParameter(f"build cache prune filters are not supported yet: "
-                                   f"{', '.join(given)}")
-        deleted, reclaimed = self._cache.prune()
+        """``POST /build/prune``: ``{"CachesDeleted": [...], "SpaceReclaimed": n}``, with the
+        filters of :mod:`wharf.services.build_prune` (the others refused by name)."""
+        selection = cache_selection(filters)
+        if selection.nothing:
+            return {"CachesDeleted": None, "SpaceReclaimed": 0}
+        deleted, reclaimed = self._cache.prune(selection.used_before)
         mounts = self._deps.cache_mounts
         if mounts is not None:
             with contextlib.suppress(NotImplementedError):
-                more, size = mounts.prune(everything)
+                more, size = mounts.prune(everything, selection.used_before)
                 deleted += more
                 reclaimed += size
         return {"CachesDeleted": deleted or None, "SpaceReclaimed": reclaimed}

@@ -9,7 +9,7 @@ from typing import Any
 
 from wharf.core.errors import NotFound
 from wharf.core.metadata import BuildCacheRecord, BuildCacheRecords
-from wharf.core.timefmt import now_rfc3339
+from wharf.core.timefmt import now_rfc3339, parse_rfc3339
 from wharf.services.image_views import Image
 
 __all__ = ["BuildCache", "history_matches"]
@@ -101,12 +101,15 @@ class BuildCache:
             "UsageCount": 1,
         } for record in self._records.list_build_cache()]
 
-    def prune(self) -> tuple[list[str], int]:
-        """Forget every step record (the images stay until ``image prune``)."""
+    def prune(self, used_before: float | None = None) -> tuple[list[str], int]:
+        """Forget the step records (those last used before ``used_before``, unix seconds,
+        when given); the images stay until ``image prune``."""
         if self._records is None:
             return [], 0
         removed = []
         for record in self._records.list_build_cache():
+            if used_before is not None and parse_rfc3339(record.last_used) >= used_before:
+                continue
             if self._records.delete_build_cache(record.key):
                 removed.append(record.key.removeprefix("sha256:")[:25])
         return removed, 0

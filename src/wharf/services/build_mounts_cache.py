@@ -161,14 +161,18 @@ class CacheMounts:
         except OSError:
             return now_rfc3339()
 
-    def prune(self, everything: bool) -> tuple[list[str], int]:
-        """Remove the cache mounts no RUN is using; ids removed and bytes reclaimed. With or
-        without ``everything`` (BuildKit's plain prune removes cache mounts too)."""
+    def prune(self, everything: bool, used_before: float | None = None
+              ) -> tuple[list[str], int]:
+        """Remove the cache mounts no RUN is using (and, with ``used_before``, changed
+        before it: unix seconds); ids removed and bytes reclaimed. With or without
+        ``everything`` (BuildKit's plain prune removes cache mounts too)."""
         removed, reclaimed = [], 0
         for key in self._keys():
             trash = self.root / f".trash-{secrets.token_hex(8)}"
             with self._cond:
                 if self._users.get(key, 0) > 0:
+                    continue
+                if used_before is not None and (self.root / key).stat().st_mtime >= used_before:
                     continue
                 os.rename(self.root / key, trash)
             reclaimed += tree_size(trash)

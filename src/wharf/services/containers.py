@@ -25,6 +25,7 @@ from wharf.core.errors import (
     InvalidParameter,
     NotFound,
 )
+from wharf.core.logopts import effective_log_config
 from wharf.core.timefmt import now_rfc3339
 from wharf.services import container_config as cc
 from wharf.services import container_network_plan as netplan
@@ -75,6 +76,8 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
         config = cc.merge_config(request, dict(image.config.get("config") or image.config))
         path, args = cc.command_line(config)
         host_config = cc.default_host_config(host_config, self._deps.default_runtime)
+        host_config["LogConfig"] = effective_log_config(host_config["LogConfig"],
+                                                        self._deps.log_opts)
         networking, net_warnings = netplan.networking_at_create(
             self._deps.networking.deps.networks if self._deps.networking else None,
             self.get, config, host_config, networking)
@@ -100,6 +103,7 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
         )
         self._note_network_settings(record)
         self._make(record, image)
+        self._deps.images.mark_used(image.id)
         self._emit(record, "create")
         return record, warnings
 

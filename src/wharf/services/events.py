@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from wharf.core.errors import InvalidParameter
 from wharf.core.filters import label_matches
+from wharf.core.reference import parse_reference
 
 HISTORY_SIZE = 1000
 SUBSCRIBER_BACKLOG = 1024
@@ -68,28 +69,30 @@ def parse_event_time(raw: str, now: float) -> int | None:
     return int(seconds) * 1_000_000_000 + int((fraction + "000000000")[:9] or 0)
 
 
-_FILTER_NAMES = frozenset(
-    {
-        "type",
-        "event",
-        "container",
-        "image",
-        "label",
-        "network",
-        "volume",
-        "daemon",
-        "scope",
-        "config",
-        "node",
-        "plugin",
-        "secret",
-        "service",
-    }
-)
+_FILTER_NAMES = frozenset({
+    "config", "container", "daemon", "event", "image", "label", "network", "node", "plugin",
+    "scope", "secret", "service", "type", "volume",
+})
+# the object filters that match an event's actor by id or ``name`` attribute, by prefix
+_BY_NAME = ("config", "container", "daemon", "network", "node", "plugin", "secret", "service",
+            "volume")
+# an ``event`` filter naming one of these bare (no ``: ...``) matches actions by prefix
+_PREFIX_ACTIONS = frozenset({"health_status", "exec_create", "exec_start"})
+
+
+def strip_tag(image: str) -> str:
+    """``docker.io/library/busybox:latest`` → ``busybox`` (unparsable: as given)."""
+    try:
+        return parse_reference(image).familiar_name
+    except InvalidParameter:
+        return image
 
 
 @dataclass(frozen=True)
 class EventFilter:
+    """moby's event filter: every filter name given must match (values of one name: any),
+    ``label`` values all; names absent match everything."""
+
     filters: Mapping[str, list[str]] = field(default_factory=dict)
 
     def matches_validated(self) -> None:
@@ -99,39 +102,39 @@ class EventFilter:
                 raise InvalidParameter(f"invalid filter '{name}'")
 
     def matches(self, event: Event) -> bool:
-        checks: dict[str, Callable[[str], bool]] = {
-            "type": lambda v: event.type == v,
-            "event": lambda v: event.base_action == v or event.action == v,
-            "container": lambda v: event.type == "container" and self._actor_is(event, v),
-            "image": lambda v: self._image_is(event, v),
-            "label": lambda v: self._label_is(event, v),
-            "network": lambda v: event.type == "network" and self._actor_is(event, v),
-            "volume": lambda v: event.type == "volume" and self._actor_is(event, v),
-            "daemon": lambda v: event.type == "daemon" and self._actor_is(event, v),
-            "scope": lambda v: v == "local",
-        }
-        for name, wanted in self.filters.items():
-            check = checks.get(name)
-            if check is None:
-                return False
-            if wanted and not any(check(value) for value in wanted):
-                return False
-        return True
+        return (self._action_is(event) and self._exact("type", event.type)
+                and self._exact("scope", "local") and self._image_is(event)
+                and all(self._named(name, event) for name in _BY_NAME)
+                and all(label_matches(event.attributes, v) for v in self._values("label")))
 
-    @staticmethod
-    def _actor_is(event: Event, value: str) -> bool:
-        return event.actor_id.startswith(value) or event.attributes.get("name") == value
+    def _values(self, name: str) -> list[str]:
+        return list(self.filters.get(name) or [])
 
-    @staticmethod
-    def _image_is(event: Event, value: str) -> bool:
-        if event.type == "image":
-            return event.actor_id == value or event.attributes.get("name") == value
-        image = event.attributes.get("image", "")
-        return image == value or image.split(":")[0] == value
+    def _exact(self, name: str, *candidates: str) -> bool:
+        wanted = self._values(name)
+        return not wanted or any(c in wanted for c in candidates)
 
-    @staticmethod
-    def _label_is(event: Event, value: str) -> bool:
-        return label_matches(event.attributes, value)
+    def _prefix(self, name: str, *candidates: str) -> bool:
+        wanted = self._values(name)
+        return not wanted or any(c.startswith(w) for w in wanted for c in candidates)
+
+    def _action_is(self, event: Event) -> bool:
+        if any(v in _PREFIX_ACTIONS for v in self._values("event")):
+            return self._prefix("event", event.action)
+        return self._exact("event", event.action)
+
+    def _named(self, name: str, event: Event) -> bool:
+        """Fuzzy: the actor's id or its ``name`` attribute starts with a value."""
+        actor_name = event.attributes.get("name")
+        return self._prefix(name, event.actor_id, *([actor_name] if actor_name else []))
+
+    def _image_is(self, event: Event) -> bool:
+        """The image event's id or ``name``, a container event's ``image``, with and without
+        the tag."""
+        key = "name" if event.type == "image" else "image"
+        image = event.attributes.get(key, "")
+        return self._exact("image", event.actor_id, image, strip_tag(event.actor_id),
+                           strip_tag(image))
 
 
 class EventBus:

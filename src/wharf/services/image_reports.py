@@ -12,7 +12,7 @@ from wharf.services.image_views import Image, ImageFilter, inspect_config, summa
 if TYPE_CHECKING:
     from wharf.services.images import ImageService
 
-__all__ = ["history", "inspect", "list_images"]
+__all__ = ["history", "inspect", "layers_size", "list_images"]
 
 
 def list_images(
@@ -78,7 +78,8 @@ def inspect(service: ImageService, ref: str) -> dict[str, Any]:
             "Type": "layers",
             "Layers": list((img.config.get("rootfs") or {}).get("diff_ids") or []),
         },
-        "Metadata": {"LastTagTime": (record and record.last_tag_time) or ZERO_TIME},
+        "Metadata": {"LastTagTime": (record and record.last_tag_time) or ZERO_TIME,
+                     "LastUsed": (record and record.last_used) or ZERO_TIME},
     }
 
 
@@ -116,3 +117,9 @@ def history(service: ImageService, ref: str) -> list[dict[str, Any]]:
         parent_id = service.parents.parent(current.id)
         current = service.resolve(parent_id) if parent_id and service.exists(parent_id) else None
     return rows
+
+
+def layers_size(service: ImageService) -> int:
+    """``system df``'s ``LayersSize``: every layer of every image, each counted once."""
+    chains = {chain for record in service.store.db.list_images() for chain in record.chain_ids}
+    return sum(service.store.layer_size(chain) for chain in chains)

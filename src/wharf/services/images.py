@@ -213,6 +213,12 @@ class ImageService(BuildSteps):
         with self._lock:
             return prune_images(self, self._deleter, filters or {})
 
+    def mark_used(self, image_id: str) -> None:
+        """``Metadata.LastUsed``: a container was created from the image just now. Not under
+        the image lock (a long prune holds it; this runs on the event loop): one row update,
+        a no-op for an image deleted meanwhile."""
+        self._db.set_last_used(image_id, rfc3339_nano())
+
     def in_use(self, image_id: str) -> builtins.list[str]:
         return self._in_use(image_id)
 

@@ -30,6 +30,7 @@ class ImageLike(Protocol):
 class ImageLookup(Protocol):
     def resolve(self, ref_or_id: str) -> ImageLike: ...
     def release_layers(self) -> list[str]: ...  # frees layers only removed containers held
+    def mark_used(self, image_id: str) -> None: ...  # a container was created from it
 
 
 class RootfsPort(Protocol):

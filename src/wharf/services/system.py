@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from wharf.core.apiversion import API_VERSION, MIN_API_VERSION
+from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerService
+from wharf.services.disk_usage import DiskUsageSources, disk_usage
 from wharf.services.events import EventBus
 
 ENGINE_VERSION = "27.0.0-wharf"
@@ -65,17 +67,16 @@ class SystemService:
         containers: ContainerService,
         list_images: Callable[[], list[dict[str, Any]]],
         events: EventBus,
-        build_cache_usage: Callable[[], list[dict[str, Any]]] | None = None,
-        volume_usage: Callable[[], list[dict[str, Any]]] | None = None,
+        disk: DiskUsageSources | None = None,
     ) -> None:
-        """``build_cache_usage`` gives ``system df``'s BuildCache entries (the build's step
-        records and RUN cache mounts); none: an empty list."""
+        """``disk``: where ``system df`` finds its figures (none: images and containers only)."""
         self._facts = facts
         self._events = events
         self._containers = containers
         self._list_images = list_images
-        self._build_cache_usage = build_cache_usage
-        self._volume_usage = volume_usage  # the volumes with UsageData (Size, RefCount)
+        self._disk = disk or DiskUsageSources(
+            list_images=list_images, layers_size=lambda: 0, containers=containers.all,
+            container_sizes=containers.sizes, volumes=list, build_cache=list)
 
     def version(self) -> dict[str, Any]:
         uname = os.uname()
@@ -200,32 +201,11 @@ class SystemService:
             "Warnings": None,
         }
 
-    def disk_usage(self) -> dict[str, Any]:
-        images = self._list_images()
-        containers = [
-            {
-                "Id": r.id,
-                "Names": ["/" + r.name],
-                "Image": r.config.get("Image", ""),
-                "ImageID": r.image_id,
-                "Command": " ".join([r.path, *r.args]),
-                "Created": 0,
-                "SizeRw": 0,
-                "SizeRootFs": 0,
-                "Labels": r.labels,
-                "State": r.state.status,
-                "Status": r.state.status,
-                "Mounts": r.mounts,
-            }
-            for r in self._containers.all()
-        ]
-        return {
-            "LayersSize": sum(int(i.get("Size", 0)) for i in images),
-            "Images": images,
-            "Containers": containers,
-            "Volumes": self._volume_usage() if self._volume_usage else [],
-            "BuildCache": self._build_cache_usage() if self._build_cache_usage else [],
-        }
+    async def disk_usage(
+        self, kinds: frozenset[str], container_view: Callable[[ContainerRecord], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """``GET /system/df`` for the ``kinds`` of :data:`DF_TYPES` asked for."""
+        return await disk_usage(self._disk, kinds, container_view)
 
 
 def _now_local() -> str:

@@ -217,16 +217,24 @@ def test_dockers_lenient_forms_are_accepted(tmp_path: Path) -> None:
     run(tmp_path, scenario)
 
 
-def test_log_config_is_json_file_by_default_and_keeps_its_options(tmp_path: Path) -> None:
+def test_log_config_is_json_file_with_rotation_by_default_and_keeps_its_options(
+        tmp_path: Path) -> None:
+    """As dockerd shows a container's LogConfig: the daemon's defaults (wharf's rotation
+    unless daemon.json says otherwise) fill what the container left out."""
+    defaults = {"max-size": "20m", "max-file": "5"}
+
     async def scenario(a: Api) -> None:
         plain = await inspect(a, with_image({}))
-        assert plain["HostConfig"]["LogConfig"] == {"Type": "json-file", "Config": {}}
+        assert plain["HostConfig"]["LogConfig"] == {"Type": "json-file", "Config": defaults}
         empty = await inspect(a, host(LogConfig={"Type": "", "Config": None}))
-        assert empty["HostConfig"]["LogConfig"] == {"Type": "json-file", "Config": {}}
+        assert empty["HostConfig"]["LogConfig"] == {"Type": "json-file", "Config": defaults}
         rotated = await inspect(a, host(LogConfig={
             "Type": "json-file", "Config": {"max-size": "10m", "max-file": "3"}}))
         assert rotated["HostConfig"]["LogConfig"] == {
             "Type": "json-file", "Config": {"max-size": "10m", "max-file": "3"}}
+        unbounded = await inspect(a, host(LogConfig={"Config": {"max-size": "-1"}}))
+        assert unbounded["HostConfig"]["LogConfig"]["Config"] == {"max-size": "-1",
+                                                                   "max-file": "5"}
     run(tmp_path, scenario)
 
 

@@ -266,7 +266,8 @@ def test_create_errors_exit_1_without_run_hint(wharf: Any, engine: Any, fake: An
 
 
 def test_system_df_uses_four_digit_sizes(wharf: Any, engine: Any) -> None:
-    engine.route("GET", "/system/df", {"Images": [{"Size": 3_966_000, "Containers": 0}],
+    engine.route("GET", "/system/df", {"LayersSize": 3_966_000,
+                                       "Images": [{"Size": 3_966_000, "Containers": 0}],
                                        "Containers": [], "Volumes": [], "BuildCache": []})
     lines = wharf("system", "df").stdout.splitlines()
     assert lines[0] == "TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE"

@@ -133,6 +133,15 @@ def test_tls_settings_from_daemon_json_are_checked_the_same_way(tmp_path: Path) 
     assert load_config(_file(tmp_path, settings)).tls is not None
 
 
+def test_log_driver_json_file_is_accepted_and_others_refused(tmp_path: Path) -> None:
+    config = load_config(_file(tmp_path, {"log-driver": "json-file",
+                                          "log-opts": {"max-size": "10m", "max-file": "3"}}))
+    assert config.log_opts == {"max-size": "10m", "max-file": "3"}
+    assert load_config([*_file(tmp_path, {}), "--log-driver", "json-file"]).log_opts == {}
+    with pytest.raises(ConfigError, match="log driver 'journald' is not supported yet"):
+        load_config(_file(tmp_path, {"log-driver": "journald"}))
+
+
 def test_log_opts_from_flags_and_file(tmp_path: Path) -> None:
     config = load_config([*_file(tmp_path, {}), "--log-opt", "max-size=1m",
                           "--log-opt", "max-file=3"])

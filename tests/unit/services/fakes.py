@@ -40,9 +40,13 @@ class FakeImages:
                 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}},
                 ["busybox:latest"]),
         }
+        self.used: list[str] = []  # mark_used calls, in order
 
     def release_layers(self) -> list[str]:
         return []
+
+    def mark_used(self, image_id: str) -> None:
+        self.used.append(image_id)
 
     def resolve(self, ref_or_id: str) -> FakeImage:
         name = ref_or_id.removesuffix(":latest")

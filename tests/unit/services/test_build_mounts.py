@@ -317,18 +317,19 @@ def test_volumes_bind_host_paths(build_dir: Path, cache: CacheMounts) -> None:
 
 
 def test_system_df_lists_the_build_cache(build_dir: Path, cache: CacheMounts) -> None:
-    from wharf.services.system import DaemonFacts, SystemService
+    import asyncio
 
-    class NoContainers:
-        def all(self) -> list[Any]:
-            return []
+    from wharf.services.disk_usage import DiskUsageSources, disk_usage
+
+    async def no_sizes(records: list[Any]) -> list[dict[str, int]]:
+        return []
 
     prepare(build_dir, cache, [{"type": "cache", "target": "/c"}]).release()
-    facts = DaemonFacts(build_dir, "id", {}, "wharf", False, [], [], "2")
-    system = SystemService(facts, NoContainers(), list, None, cache.usage)  # type: ignore[arg-type]
-    assert [e["Type"] for e in system.disk_usage()["BuildCache"]] == ["exec.cachemount"]
-    plain = SystemService(facts, NoContainers(), list, None)  # type: ignore[arg-type]
-    assert plain.disk_usage()["BuildCache"] == []
+    sources = DiskUsageSources(list_images=list, layers_size=lambda: 0, containers=list,
+                               container_sizes=no_sizes, volumes=list, build_cache=cache.usage)
+    usage = asyncio.run(disk_usage(sources, frozenset({"build-cache"}), lambda r: {}))
+    assert [e["Type"] for e in usage["BuildCache"]] == ["exec.cachemount"]
+    assert usage["Images"] is None and "LayersSize" not in usage
 
 
 def test_release_is_safe_twice(build_dir: Path, cache: CacheMounts) -> None:

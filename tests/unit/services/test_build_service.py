@@ -146,13 +146,15 @@ def test_unused_build_args_and_arg_history(env: Env) -> None:
     assert image.config["history"][-1]["created_by"] == "/bin/sh -c #(nop)  ENV W=2"
 
 
-def test_prune_forgets_step_records_and_refuses_filters(env: Env) -> None:
+def test_prune_forgets_step_records_with_until_and_label_filters(env: Env) -> None:
     files = {"Dockerfile": b"FROM base:1\nENV P=1\n"}
     env.build(files)
     assert [e["Type"] for e in env.service.usage()] == ["regular"]
-    with pytest.raises(InvalidParameter, match="prune filters are not supported yet: until"):
-        env.service.prune(False, {"until": ["24h"]})
-    report = env.service.prune(False, {})
+    with pytest.raises(InvalidParameter, match="prune filters are not supported yet: id"):
+        env.service.prune(False, {"id": ["x"]})
+    assert env.service.prune(False, {"until": ["24h"]})["CachesDeleted"] is None  # just used
+    assert env.service.prune(False, {"label": ["a=b"]})["CachesDeleted"] is None  # no labels
+    report = env.service.prune(False, {"label!": ["a=b"]})
     assert len(report["CachesDeleted"]) == 1 and env.service.usage() == []
     _, text = env.build(files)
     assert "Using cache" not in text

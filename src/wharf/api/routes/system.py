@@ -8,8 +8,11 @@ import time
 
 from aiohttp import web
 
-from wharf.api.schemas import json_response, query_filters
-from wharf.api.server import RouteDef, until_disconnected
+from wharf.api.schemas import container_summary, json_response, query_filters
+from wharf.api.server import RouteDef, requested_api_version, until_disconnected
+from wharf.core.apiversion import version_tuple
+from wharf.core.errors import InvalidParameter
+from wharf.services.disk_usage import df_types
 from wharf.services.events import EventBus, EventFilter, parse_event_time
 from wharf.services.system import SystemService
 
@@ -37,13 +40,20 @@ class SystemRoutes:
     async def info(self, _request: web.Request) -> web.Response:
         return json_response(self._system.info())
 
-    async def disk_usage(self, _request: web.Request) -> web.Response:
-        return json_response(self._system.disk_usage())
+    async def disk_usage(self, request: web.Request) -> web.Response:
+        typed = version_tuple(requested_api_version(request)) >= (1, 42)
+        kinds = df_types(request.query.getall("type", []) if typed else None)
+        now = time.time()
+        return json_response(await self._system.disk_usage(
+            kinds, lambda record: container_summary(record, now)))
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         now = time.time()
         since = parse_event_time(request.query.get("since", ""), now)
         until = parse_event_time(request.query.get("until", ""), now)
+        if since is not None and until is not None and until < since:
+            raise InvalidParameter(f"`since` time ({request.query['since']}) cannot be after "
+                                   f"`until` time ({request.query['until']})")
         event_filter = EventFilter(query_filters(request))
         event_filter.matches_validated()
         response = web.StreamResponse(headers={"Content-Type": "application/json"})

@@ -7,8 +7,8 @@ import sys
 import time
 
 from wharf.cli.command import Command, CommandFailed, Context, describe_error
-from wharf.cli.commands.common import FORMAT_FLAG, parse_filters
-from wharf.cli.flags import BOOL, LIST, STRING, Flag, Parsed
+from wharf.cli.commands.common import parse_filters
+from wharf.cli.flags import LIST, STRING, Flag, Parsed
 from wharf.core.apiversion import API_VERSION
 from wharf.core.errors import WharfError
 
@@ -214,56 +214,6 @@ def local_rfc3339_nano(nanos: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", local) + f".{fraction:09d}{zone}"
 
 
-def df(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.formatting import align, render
-
-    usage = ctx.client().system.df()
-    images = usage.get("Images") or []
-    containers = usage.get("Containers") or []
-    volumes = usage.get("Volumes") or []
-    cache = usage.get("BuildCache") or []
-    rows = [
-        _df_row("Images", images, [i for i in images if int(i.get("Containers") or 0) > 0],
-                sum(int(i.get("Size") or 0) for i in images),
-                sum(int(i.get("Size") or 0) for i in images
-                    if int(i.get("Containers") or 0) <= 0)),
-        _df_row("Containers", containers,
-                [c for c in containers if c.get("State") == "running"],
-                sum(int(c.get("SizeRw") or 0) for c in containers),
-                sum(int(c.get("SizeRw") or 0) for c in containers
-                    if c.get("State") != "running")),
-        _df_row("Local Volumes", volumes,
-                [v for v in volumes if int((v.get("UsageData") or {}).get("RefCount") or 0)],
-                sum(max(int((v.get("UsageData") or {}).get("Size") or 0), 0) for v in volumes),
-                sum(max(int((v.get("UsageData") or {}).get("Size") or 0), 0) for v in volumes
-                    if not int((v.get("UsageData") or {}).get("RefCount") or 0))),
-        _df_row("Build Cache", cache, [b for b in cache if b.get("InUse")],
-                sum(int(b.get("Size") or 0) for b in cache),
-                sum(int(b.get("Size") or 0) for b in cache if not b.get("InUse"))),
-    ]
-    if opts["format"]:
-        for line in render(str(opts["format"]), "", rows, {}):
-            ctx.out(line)
-        return 0
-    lines = ["TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE"]
-    lines += [f"{r['Type']}\t{r['TotalCount']}\t{r['Active']}\t{r['Size']}\t{r['Reclaimable']}"
-              for r in rows]
-    for line in align(lines):
-        ctx.out(line)
-    return 0
-
-
-def _df_row(kind: str, items: list[Any], active: list[Any], size: int,
-            reclaimable: int) -> dict[str, str]:
-    from wharf.cli.formatting import human_size
-
-    text = human_size(float(reclaimable), 4)  # docker's df uses units.HumanSize
-    if size > 0 and kind != "Build Cache":
-        text += f" ({int(reclaimable * 100 / size)}%)"
-    return {"Type": kind, "TotalCount": str(len(items)), "Active": str(len(active)),
-            "Size": human_size(float(size), 4), "Reclaimable": text}
-
-
 VERSION = Command("[OPTIONS]", "Show the wharf version information", version,
                   (Flag("format", "f", STRING, "Format output using a custom template"),),
                   max_args=0)
@@ -278,6 +228,3 @@ EVENTS = Command(
      Flag("since", "", STRING, "Show all events created since timestamp"),
      Flag("until", "", STRING, "Stream events until this timestamp")),
     max_args=0)
-DF = Command("[OPTIONS]", "Show wharf disk usage", df,
-             (FORMAT_FLAG, Flag("verbose", "v", BOOL, "Show detailed information on space "
-                                                       "usage")), max_args=0)

@@ -14,10 +14,11 @@ class ImageTable(Database):
     def put_image(self, image: ImageRecord) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO images VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+                "INSERT INTO images VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
                 " config_digest=excluded.config_digest, manifest_digest=excluded.manifest_digest,"
                 " created=excluded.created, size=excluded.size, chain_ids=excluded.chain_ids,"
-                " last_tag_time=excluded.last_tag_time",
+                " last_tag_time=CASE excluded.last_tag_time WHEN '' THEN last_tag_time"
+                " ELSE excluded.last_tag_time END",
                 (
                     image.id,
                     image.config_digest,
@@ -26,6 +27,7 @@ class ImageTable(Database):
                     image.size,
                     json.dumps(image.chain_ids),
                     image.last_tag_time,
+                    image.last_used,
                 ),
             )
 
@@ -53,9 +55,14 @@ class ImageTable(Database):
         with self.transaction() as db:
             db.execute("UPDATE images SET last_tag_time = ? WHERE id = ?", (when, image_id))
 
+    def set_last_used(self, image_id: str, when: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE images SET last_used = ? WHERE id = ?", (when, image_id))
+
 
 def _image(row: tuple[object, ...]) -> ImageRecord:
-    i, c, m, created, size, chains, tagged = row
+    i, c, m, created, size, chains, tagged, used = row
     return ImageRecord(
-        str(i), str(c), str(m), str(created), int(str(size)), json.loads(str(chains)), str(tagged)
+        str(i), str(c), str(m), str(created), int(str(size)), json.loads(str(chains)), str(tagged),
+        str(used),
     )

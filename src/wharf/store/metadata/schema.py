@@ -1,10 +1,11 @@
 """The metadata database's schema: drawn here once, built by the migrations below.
 
-Schema (version 4)::
+Schema (version 5)::
 
     images      id TEXT PK ("sha256:<config hex>")   config_digest   manifest_digest
                 created TEXT (RFC 3339)   size INTEGER (bytes of all layers, unpacked)
                 chain_ids TEXT (JSON list, bottom first)   last_tag_time TEXT
+                last_used TEXT (RFC 3339: a container was last created from it; "" never)
     tags        reference TEXT PK ("docker.io/library/busybox:latest")  image_id → images.id
     digests     reference TEXT PK ("docker.io/library/busybox@sha256:…") image_id → images.id
     layers      chain_id TEXT PK   diff_id   parent (chain id or "")   size INTEGER (unpacked)
@@ -122,6 +123,10 @@ MIGRATIONS: tuple[str, ...] = (
         labels TEXT NOT NULL DEFAULT '{}',
         options TEXT NOT NULL DEFAULT '{}'
     );
+    """,
+    # 5: when a container was last created from each image (``Metadata.LastUsed``)
+    """
+    ALTER TABLE images ADD COLUMN last_used TEXT NOT NULL DEFAULT '';
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
