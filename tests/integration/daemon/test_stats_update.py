@@ -1,0 +1,136 @@
+"""docker stats / docker update against a real wharfd (cgroup v1 on this host): the numbers
+come from the container's own cgroup and network namespace, updates reach the cgroup files and
+the record."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support.daemons import Daemon, UnixHTTPConnection
+
+from wharf.runtime.cgroups import detect_layout
+
+pytestmark = pytest.mark.root
+MB = 1024 * 1024
+
+
+def run(daemon: Daemon, name: str, *extra: str) -> str:
+    out = daemon.docker("run", "-d", "--name", name, *extra, "busybox", "sleep", "300")
+    return out.stdout.decode().strip()
+
+
+@pytest.fixture(scope="module")
+def limited(wharfd: Daemon) -> Iterator[str]:
+    container_id = run(wharfd, "limited", "-m", "32m", "--pids-limit", "50")
+    yield container_id
+    wharfd.docker("rm", "-f", container_id, check=False)
+
+
+def stats(daemon: Daemon, ref: str, query: str = "stream=false") -> dict[str, Any]:
+    result = daemon.json("GET", f"/containers/{ref}/stats?{query}")
+    assert isinstance(result, dict)
+    return result
+
+
+def memory_dir(container_id: str, daemon: Daemon) -> Path:
+    layout = detect_layout()
+    mount = next(path for key, path in layout.hierarchies.items()
+                 if "memory" in key.split(","))
+    return mount / daemon.cgroup_parent / container_id
+
+
+def test_one_sample_has_memory_pids_cpu_and_precpu(wharfd: Daemon, limited: str) -> None:
+    sample = stats(wharfd, limited)
+    assert sample["id"] == limited and sample["name"] == "/limited"
+    assert sample["memory_stats"]["usage"] > 0
+    assert sample["memory_stats"]["limit"] == 32 * MB
+    assert sample["pids_stats"] == {"current": 1, "limit": 50}
+    assert sample["cpu_stats"]["system_cpu_usage"] > sample["precpu_stats"]["system_cpu_usage"]
+    assert sample["cpu_stats"]["online_cpus"] >= 1
+    assert sample["preread"] < sample["read"]
+    assert "eth0" in sample["networks"] and "lo" not in sample["networks"]
+
+
+def test_one_shot_has_no_precpu(wharfd: Daemon, limited: str) -> None:
+    sample = stats(wharfd, limited, "stream=false&one-shot=true")
+    assert sample["precpu_stats"]["cpu_usage"]["total_usage"] == 0
+    assert sample["preread"] == "0001-01-01T00:00:00Z"
+
+
+def test_network_bytes_grow_with_traffic(wharfd: Daemon, limited: str) -> None:
+    before = stats(wharfd, limited, "stream=false&one-shot=true")["networks"]["eth0"]
+    address = wharfd.docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}",
+                            limited).stdout.decode().strip()
+    wharfd.docker("run", "--rm", "busybox", "ping", "-c", "3", "-W", "2", address)
+    after = stats(wharfd, limited, "stream=false&one-shot=true")["networks"]["eth0"]
+    assert after["rx_bytes"] > before["rx_bytes"]
+    assert after["rx_packets"] >= before["rx_packets"] + 3
+
+
+def test_stopped_container_gives_empty_stats(wharfd: Daemon) -> None:
+    wharfd.docker("create", "--name", "stopped", "busybox", "true")
+    try:
+        sample = stats(wharfd, "stopped")
+        assert sample["read"] == "0001-01-01T00:00:00Z"
+        assert sample["memory_stats"] == {} and sample["pids_stats"] == {}
+        assert sample["name"] == "/stopped" and "networks" not in sample
+    finally:
+        wharfd.docker("rm", "-f", "stopped")
+
+
+def test_stream_sends_headers_before_the_first_sample(wharfd: Daemon, limited: str) -> None:
+    conn = UnixHTTPConnection(str(wharfd.socket_path), timeout=10)
+    try:
+        conn.request("GET", f"/containers/{limited}/stats")
+        response = conn.getresponse()
+        assert response.status == 200
+        assert response.getheader("Content-Type") == "application/json"
+        started = time.monotonic()
+        first = json.loads(response.readline())
+        second = json.loads(response.readline())
+        assert time.monotonic() - started < 5
+        assert second["preread"] == first["read"]
+        assert second["precpu_stats"] == first["cpu_stats"]
+    finally:
+        conn.close()
+
+
+def test_update_memory_reaches_cgroup_and_inspect(wharfd: Daemon, limited: str) -> None:
+    wharfd.docker("update", "--memory", "48m", "--memory-swap", "96m", "--cpus", "0.5",
+                  "--pids-limit", "60", limited)
+    directory = memory_dir(limited, wharfd)
+    assert int((directory / "memory.limit_in_bytes").read_text()) == 48 * MB
+    host = json.loads(wharfd.docker("inspect", "-f", "{{json .HostConfig}}",
+                                    limited).stdout)
+    assert (host["Memory"], host["MemorySwap"], host["NanoCpus"], host["PidsLimit"]) \
+        == (48 * MB, 96 * MB, 500_000_000, 60)
+    assert stats(wharfd, limited)["memory_stats"]["limit"] == 48 * MB
+
+
+def test_update_refusals(wharfd: Daemon, limited: str) -> None:
+    status, body = wharfd.request("POST", f"/containers/{limited}/update",
+                                  json.dumps({"Memory": 200 * MB}).encode(),
+                                  {"Content-Type": "application/json"})
+    assert status == 409
+    assert b"Memory limit should be smaller than already set memoryswap limit" in body
+    status, body = wharfd.request("POST", f"/containers/{limited}/update",
+                                  json.dumps({"BlkioWeight": 300}).encode(),
+                                  {"Content-Type": "application/json"})
+    assert status == 400 and b"not supported yet" in body
+    status, body = wharfd.request("POST", f"/containers/{limited}/update",
+                                  json.dumps({"Memory": 7 * MB, "MemorySwap": 7 * MB}).encode(),
+                                  {"Content-Type": "application/json"})
+    # a busybox sleep uses less than 7 MB: this one is applied
+    assert status == 200, body
+
+
+def test_update_restart_policy_is_stored(wharfd: Daemon, limited: str) -> None:
+    wharfd.docker("update", "--restart", "on-failure:3", limited)
+    policy = json.loads(wharfd.docker("inspect", "-f", "{{json .HostConfig.RestartPolicy}}",
+                                      limited).stdout)
+    assert policy == {"Name": "on-failure", "MaximumRetryCount": 3}
