@@ -5,6 +5,9 @@ the record."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +20,12 @@ from wharf.runtime.cgroups import detect_layout
 
 pytestmark = pytest.mark.root
 MB = 1024 * 1024
+WHARF = str(Path(sys.executable).parent / "wharf")
+
+
+def wharf(daemon: Daemon, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([WHARF, *args], env=daemon.docker_env(), capture_output=True,
+                          timeout=60)
 
 
 def run(daemon: Daemon, name: str, *extra: str) -> str:
@@ -134,3 +143,42 @@ def test_update_restart_policy_is_stored(wharfd: Daemon, limited: str) -> None:
     policy = json.loads(wharfd.docker("inspect", "-f", "{{json .HostConfig.RestartPolicy}}",
                                       limited).stdout)
     assert policy == {"Name": "on-failure", "MaximumRetryCount": 3}
+
+
+def test_wharf_stats_no_stream_table(wharfd: Daemon, limited: str) -> None:
+    result = wharf(wharfd, "stats", "--no-stream")
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.decode().splitlines()
+    assert re.split(r"\s{2,}", header) == ["CONTAINER ID", "NAME", "CPU %",
+                                            "MEM USAGE / LIMIT", "MEM %", "NET I/O",
+                                            "BLOCK I/O", "PIDS"]
+    row = next(line for line in rows if line.startswith(limited[:12]))
+    cells = re.split(r"\s{2,}", row)
+    assert cells[1] == "limited" and cells[2].endswith("%") and cells[7] == "1"
+    assert re.fullmatch(r"[\d.]+[KMG]?i?B / [\d.]+MiB", cells[3]), cells[3]
+
+
+def test_wharf_stats_format_and_missing(wharfd: Daemon, limited: str) -> None:
+    result = wharf(wharfd, "stats", "--no-stream", "--no-trunc", "--format",
+                   "{{.ID}} {{.Name}} {{.PIDs}}", "limited")
+    assert result.stdout.decode().split() == [limited, "limited", "1"]
+    missing = wharf(wharfd, "stats", "--no-stream", "nope")
+    assert missing.returncode == 1
+    assert "No such container: nope" in missing.stderr.decode()
+
+
+def test_wharf_update(wharfd: Daemon) -> None:
+    container_id = run(wharfd, "upd", "-m", "16m")
+    try:
+        done = wharf(wharfd, "update", "-m", "24m", "--memory-swap", "48m", "-c", "512",
+                     "--restart", "always", "upd")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.decode().strip() == "upd"
+        assert int((memory_dir(container_id, wharfd) / "memory.limit_in_bytes")
+                   .read_text()) == 24 * MB
+        host = json.loads(wharfd.docker("inspect", "-f", "{{json .HostConfig}}", "upd").stdout)
+        assert host["CpuShares"] == 512 and host["RestartPolicy"]["Name"] == "always"
+        refused = wharf(wharfd, "update", "--cpuset-cpus", "0", "upd")
+        assert refused.returncode == 125 and b"not supported yet" in refused.stderr
+    finally:
+        wharfd.docker("rm", "-f", container_id, check=False)
