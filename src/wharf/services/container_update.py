@@ -83,8 +83,8 @@ def merge(host: dict[str, Any], body: UpdateBody) -> dict[str, Any]:
                            "update the memoryswap at the same time")
         changes["Memory"] = body.memory
         changes.setdefault("MemorySwap", stored_swap(host))
-    if body.pids_limit is not None:
-        changes["PidsLimit"] = body.pids_limit
+    if body.pids_limit is not None:  # 0 and any negative value both mean unlimited
+        changes["PidsLimit"] = max(body.pids_limit, 0)
     policy = body.restart_policy
     if policy is not None and policy.name:
         if host.get("AutoRemove") and policy.name != "no":

@@ -55,7 +55,7 @@ def test_merge_restart_policy_and_pids() -> None:
     changes = merge({}, body(RestartPolicy={"Name": "on-failure", "MaximumRetryCount": 2},
                              PidsLimit=-1))
     assert changes == {"RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 2},
-                       "PidsLimit": -1}
+                       "PidsLimit": 0}  # -1 and 0 are stored as dockerd does: 0, unlimited
 
 
 @pytest.mark.parametrize(("fields", "words"), [
