@@ -5,7 +5,9 @@ the record."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import select
 import subprocess
 import sys
 import time
@@ -182,3 +184,24 @@ def test_wharf_update(wharfd: Daemon) -> None:
         assert refused.returncode == 125 and b"not supported yet" in refused.stderr
     finally:
         wharfd.docker("rm", "-f", container_id, check=False)
+
+
+def test_wharf_stats_streams_and_redraws(wharfd: Daemon, limited: str) -> None:
+    proc = subprocess.Popen([WHARF, "stats", "limited"], env=wharfd.docker_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    seen = b""
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and seen.count(b"\033[2J") < 3:
+            ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+            if ready:
+                seen += os.read(proc.stdout.fileno(), 65536)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    frames = seen.decode().split("\033[2J\033[H")[1:-1]  # the last may be cut short
+    assert len(frames) == 2, seen
+    for frame in frames:
+        assert frame.splitlines()[0].startswith("CONTAINER ID")
+        assert frame.splitlines()[1].startswith(limited[:12])
