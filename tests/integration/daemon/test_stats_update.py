@@ -164,9 +164,10 @@ def test_wharf_stats_format_and_missing(wharfd: Daemon, limited: str) -> None:
     result = wharf(wharfd, "stats", "--no-stream", "--no-trunc", "--format",
                    "{{.ID}} {{.Name}} {{.PIDs}}", "limited")
     assert result.stdout.decode().split() == [limited, "limited", "1"]
-    missing = wharf(wharfd, "stats", "--no-stream", "nope")
-    assert missing.returncode == 1
-    assert "No such container: nope" in missing.stderr.decode()
+    for streaming in ([], ["--no-stream"]):
+        missing = wharf(wharfd, "stats", *streaming, "nope")
+        assert missing.returncode == 1
+        assert "No such container: nope" in missing.stderr.decode()
 
 
 def test_wharf_update(wharfd: Daemon) -> None:

@@ -18,6 +18,7 @@ from wharf.core.errors import WharfError
 
 CLEAR_SCREEN = "\033[2J\033[H"
 REDRAW_SECONDS = 1.0
+FIRST_SAMPLE_TIMEOUT = 2.0  # as docker's CLI: a container silent this long shows "--"
 
 
 def stats(ctx: Context, opts: Parsed) -> int:
@@ -72,31 +73,64 @@ def _print_table(ctx: Context, opts: Parsed, rows: list[Any]) -> None:
 
 
 def _stream(ctx: Context, opts: Parsed, refs: list[str]) -> int:
+    """Follow each container in a thread; redraw every second. Without names the list is
+    taken again each second (new containers join, removed ones leave), as docker's events do;
+    with names, a container whose first sample fails ends the command with its error."""
     from wharf.cli.commands.stats_rows import StatsRow
 
-    latest: dict[str, Any] = {}
-    failed: set[str] = set()
-
-    def follow(ref: str) -> None:
-        try:
-            for sample in ctx.client().containers.stats_stream(ref):
-                latest[ref] = sample
-        except WharfError:
-            failed.add(ref)
-
+    board = _Board(ctx)
+    listing = not opts.args
     for ref in refs:
-        threading.Thread(target=follow, args=(ref,), daemon=True).start()
+        board.follow(ref)
+    if not listing:
+        board.wait_first(refs)
+        errors = [board.failed[ref] for ref in refs if ref in board.failed]
+        if errors:
+            raise CommandFailed(1, "\n".join(errors))
     try:
         while True:
             time.sleep(REDRAW_SECONDS)
-            rows = [StatsRow(ref, latest.get(ref), trunc=not opts["no-trunc"],
-                             error=ref in failed) for ref in refs if ref in latest
-                    or ref in failed]
+            if listing:
+                refs = [truncated(str(item["Id"]))
+                        for item in ctx.client().containers.list(all_=bool(opts["all"]))]
+                for ref in refs:
+                    board.follow(ref)
+            rows = [StatsRow(ref, board.latest.get(ref), trunc=not opts["no-trunc"],
+                             error=ref in board.failed) for ref in refs
+                    if ref in board.latest or ref in board.failed]
             ctx.out(CLEAR_SCREEN, end="")
             _print_table(ctx, opts, rows)
             ctx.stdout.flush()
     except KeyboardInterrupt:
         return 0
+
+
+class _Board:
+    """The latest sample (or the error) of each followed container."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self.latest: dict[str, Any] = {}
+        self.failed: dict[str, str] = {}
+        self._followed: set[str] = set()
+
+    def follow(self, ref: str) -> None:
+        if ref not in self._followed:
+            self._followed.add(ref)
+            threading.Thread(target=self._read, args=(ref,), daemon=True).start()
+
+    def _read(self, ref: str) -> None:
+        try:
+            for sample in self._ctx.client().containers.stats_stream(ref):
+                self.latest[ref] = sample
+        except WharfError as exc:
+            self.failed[ref] = describe_error(exc)
+
+    def wait_first(self, refs: list[str], timeout: float = FIRST_SAMPLE_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and \
+                any(ref not in self.latest and ref not in self.failed for ref in refs):
+            time.sleep(0.02)
 
 
 STATS = Command(
