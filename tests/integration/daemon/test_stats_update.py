@@ -206,3 +206,25 @@ def test_wharf_stats_streams_and_redraws(wharfd: Daemon, limited: str) -> None:
     for frame in frames:
         assert frame.splitlines()[0].startswith("CONTAINER ID")
         assert frame.splitlines()[1].startswith(limited[:12])
+
+
+def test_update_below_usage_is_refused_and_changes_nothing(wharfd: Daemon) -> None:
+    container_id = wharfd.docker(
+        "run", "-d", "--name", "full", "-m", "64m", "busybox", "sh", "-c",
+        "head -c 20971520 /dev/zero > /dev/shm/x; touch /tmp/ready; sleep 300",
+    ).stdout.decode().strip()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and wharfd.docker(
+                "exec", "full", "test", "-e", "/tmp/ready", check=False).returncode != 0:
+            time.sleep(0.1)
+        refused = wharfd.docker("update", "-m", "8m", "--memory-swap", "8m", "full",
+                                check=False)
+        assert refused.returncode != 0
+        assert f"Cannot update container {container_id}: unable to set memory limit to " \
+            f"{8 * MB}" in refused.stderr.decode()
+        host = json.loads(wharfd.docker("inspect", "-f", "{{json .HostConfig}}",
+                                        "full").stdout)
+        assert host["Memory"] == 64 * MB
+    finally:
+        wharfd.docker("rm", "-f", container_id, check=False)
