@@ -85,7 +85,7 @@ def test_v1_stats_in_dockers_shape(tmp_path: Path) -> None:
         [("Read", 4096), ("Write", 8192), ("Sync", 0), ("Async", 12288), ("Total", 12288)]
     assert blkio["io_serviced_recursive"][0] == {"major": 8, "minor": 0, "op": "Read",
                                                  "value": 1}
-    assert blkio["sectors_recursive"] is None
+    assert blkio["sectors_recursive"] == []  # dockerd on v1: a list, empty
 
 
 def test_v1_missing_controllers_leave_sections_empty(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ class StatsRoutes:
     async def update(self, request: web.Request) -> web.Response:
         body = await UPDATE_BODY.read(request)
         warnings = await self._updates.update(request.match_info["id"], body)
-        return json_response({"Warnings": warnings})
+        return json_response({"Warnings": warnings or None})  # dockerd: null when none
 
 
 def routes(stats: ContainerStatsService, updates: ContainerUpdateService) -> list[RouteDef]:

@@ -87,14 +87,15 @@ def pids_stats(directory: Path | None) -> dict[str, Any]:
 
 
 def blkio_stats(directory: Path | None) -> dict[str, Any]:
-    stats = empty_blkio()
+    """Every list present (empty when the kernel keeps no such figure), as dockerd copies
+    containerd's v1 metrics; all null only without the blkio controller."""
     if directory is None or not directory.is_dir():
-        return stats
+        return empty_blkio()
+    stats: dict[str, Any] = {key: [] for key in empty_blkio()}
     files = CFQ_FILES if (directory / "blkio.io_serviced_recursive").exists() \
         else THROTTLE_FILES
     for name, key in files.items():
-        entries = blkio_entries(read_value(directory / f"blkio.{name}"))
-        stats[key] = entries or None
+        stats[key] = blkio_entries(read_value(directory / f"blkio.{name}"))
     return stats
 
 
