@@ -228,3 +228,18 @@ def test_update_below_usage_is_refused_and_changes_nothing(wharfd: Daemon) -> No
         assert host["Memory"] == 64 * MB
     finally:
         wharfd.docker("rm", "-f", container_id, check=False)
+
+
+def test_update_of_a_stopped_container_applies_at_its_next_start(wharfd: Daemon) -> None:
+    container_id = wharfd.docker("create", "--name", "later", "-m", "16m", "busybox", "sleep",
+                                 "300").stdout.decode().strip()
+    try:
+        wharfd.docker("update", "-m", "24m", "--memory-swap", "48m", "--pids-limit", "30",
+                      "later")
+        wharfd.docker("start", "later")
+        assert int((memory_dir(container_id, wharfd) / "memory.limit_in_bytes")
+                   .read_text()) == 24 * MB
+        assert stats(wharfd, "later", "stream=false&one-shot=true")["pids_stats"] == \
+            {"current": 1, "limit": 30}
+    finally:
+        wharfd.docker("rm", "-f", container_id, check=False)
