@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from wharf.core.errors import NotFound
 from wharf.services import container_stats
 from wharf.services.container_record import ContainerRecord, ContainerState
 from wharf.services.container_stats import ContainerStatsService, empty_stats
-from wharf.services.container_stats_proc import parse_net_dev, parse_proc_stat
+from wharf.services.container_stats_proc import ProcHost, parse_net_dev, parse_proc_stat
 
 NET_DEV = "\n".join([
     "Inter-|   Receive                            |  Transmit",
@@ -159,3 +160,14 @@ def test_proc_stat() -> None:
     text = "cpu  100 5 50 1000 10 1 2 7 0 0\ncpu0 50 2 25 500 5 0 1 0 0 0\n" \
            "cpu1 50 3 25 500 5 1 1 7 0 0\nintr 1\n"
     assert parse_proc_stat(text) == ((100 + 5 + 50 + 1000 + 10 + 1 + 2) * 10_000_000, 2)
+
+
+def test_proc_host_reads_a_proc_tree(tmp_path: Path) -> None:
+    (tmp_path / "stat").write_text("cpu  1 1 1 1 1 1 1 0 0 0\ncpu0 1 1 1 1 1 1 1 0 0 0\n")
+    (tmp_path / "7" / "net").mkdir(parents=True)
+    (tmp_path / "7" / "net" / "dev").write_text(NET_DEV)
+    host = ProcHost(tmp_path)
+    assert host.system_cpu() == (70_000_000, 1)
+    assert list(host.networks(7)) == ["eth0"]
+    assert host.networks(8) == {}  # gone: no counters
+    assert host.machine_memory() > 0
