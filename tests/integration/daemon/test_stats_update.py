@@ -48,10 +48,10 @@ def stats(daemon: Daemon, ref: str, query: str = "stream=false") -> dict[str, An
     return result
 
 
-def memory_dir(container_id: str, daemon: Daemon) -> Path:
+def memory_dir(container_id: str, daemon: Daemon, controller: str = "memory") -> Path:
     layout = detect_layout()
     mount = next(path for key, path in layout.hierarchies.items()
-                 if "memory" in key.split(","))
+                 if controller in key.split(","))
     return mount / daemon.cgroup_parent / container_id
 
 
@@ -113,13 +113,19 @@ def test_stream_sends_headers_before_the_first_sample(wharfd: Daemon, limited: s
 
 def test_update_memory_reaches_cgroup_and_inspect(wharfd: Daemon, limited: str) -> None:
     wharfd.docker("update", "--memory", "48m", "--memory-swap", "96m", "--cpus", "0.5",
-                  "--pids-limit", "60", limited)
+                  "--pids-limit", "60", "--memory-reservation", "20m", limited)
     directory = memory_dir(limited, wharfd)
     assert int((directory / "memory.limit_in_bytes").read_text()) == 48 * MB
+    assert int((directory / "memory.memsw.limit_in_bytes").read_text()) == 96 * MB
+    assert int((directory / "memory.soft_limit_in_bytes").read_text()) == 20 * MB
+    cpu = memory_dir(limited, wharfd, "cpu")
+    assert (cpu / "cpu.cfs_quota_us").read_text().split() == ["50000"]
+    assert (cpu / "cpu.cfs_period_us").read_text().split() == ["100000"]
+    assert (memory_dir(limited, wharfd, "pids") / "pids.max").read_text().split() == ["60"]
     host = json.loads(wharfd.docker("inspect", "-f", "{{json .HostConfig}}",
                                     limited).stdout)
-    assert (host["Memory"], host["MemorySwap"], host["NanoCpus"], host["PidsLimit"]) \
-        == (48 * MB, 96 * MB, 500_000_000, 60)
+    assert (host["Memory"], host["MemorySwap"], host["NanoCpus"], host["PidsLimit"],
+            host["MemoryReservation"]) == (48 * MB, 96 * MB, 500_000_000, 60, 20 * MB)
     assert stats(wharfd, limited)["memory_stats"]["limit"] == 48 * MB
 
 
