@@ -55,28 +55,23 @@ def verify_update(body: UpdateBody, cpus: int) -> None:
         parse_restart_policy(msgspec.to_builtins(body.restart_policy))
 
 
+CPU_CONFLICTS = (  # (field set now, field set before, dockerd's words)
+    ("NanoCpus", "CpuPeriod", "Nano CPUs cannot be updated as CPU Period has already been set"),
+    ("NanoCpus", "CpuQuota", "Nano CPUs cannot be updated as CPU Quota has already been set"),
+    ("CpuPeriod", "NanoCpus", "CPU Period cannot be updated as NanoCPUs has already been set"),
+    ("CpuQuota", "NanoCpus", "CPU Quota cannot be updated as NanoCPUs has already been set"),
+)
+
+
 def merge(host: dict[str, Any], body: UpdateBody) -> dict[str, Any]:
     """The HostConfig fields that change (dockerd's ``UpdateContainer`` rules and words)."""
-    nano, period, quota = body.nano_cpus or 0, body.cpu_period or 0, body.cpu_quota or 0
-    if nano > 0 and (host.get("CpuPeriod") or 0) > 0:
-        raise Conflict("Conflicting options: Nano CPUs cannot be updated as CPU Period has "
-                       "already been set")
-    if nano > 0 and (host.get("CpuQuota") or 0) > 0:
-        raise Conflict("Conflicting options: Nano CPUs cannot be updated as CPU Quota has "
-                       "already been set")
-    if period > 0 and (host.get("NanoCpus") or 0) > 0:
-        raise Conflict("Conflicting options: CPU Period cannot be updated as NanoCPUs has "
-                       "already been set")
-    if quota > 0 and (host.get("NanoCpus") or 0) > 0:
-        raise Conflict("Conflicting options: CPU Quota cannot be updated as NanoCPUs has "
-                       "already been set")
-    changes: dict[str, Any] = {}
-    for name, value in (("CpuShares", body.cpu_shares), ("NanoCpus", nano),
-                        ("CpuPeriod", period), ("CpuQuota", quota),
-                        ("MemorySwap", body.memory_swap),
-                        ("MemoryReservation", body.memory_reservation)):
-        if value:
-            changes[name] = value
+    given = {"CpuShares": body.cpu_shares, "NanoCpus": body.nano_cpus,
+             "CpuPeriod": body.cpu_period, "CpuQuota": body.cpu_quota,
+             "MemorySwap": body.memory_swap, "MemoryReservation": body.memory_reservation}
+    for now, before, words in CPU_CONFLICTS:
+        if (given[now] or 0) > 0 and (host.get(before) or 0) > 0:
+            raise Conflict(f"Conflicting options: {words}")
+    changes: dict[str, Any] = {name: value for name, value in given.items() if value}
     if body.memory:
         if body.memory > stored_swap(host) and not body.memory_swap:
             raise Conflict("Memory limit should be smaller than already set memoryswap limit, "
