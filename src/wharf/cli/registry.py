@@ -47,10 +47,14 @@ IMPLEMENTATIONS: dict[str, Entry] = {
     "container.rm": Entry("lifecycle", "RM", "Remove one or more containers"),
     "container.run": Entry("run", "RUN", "Create and run a new container from an image"),
     "container.start": Entry("run", "START", "Start one or more stopped containers"),
+    "container.stats": Entry("stats", "STATS", "Display a live stream of container(s) "
+                                               "resource usage statistics"),
     "container.stop": Entry("lifecycle", "STOP", "Stop one or more running containers"),
     "container.top": Entry("containers", "TOP", "Display the running processes of a container"),
     "container.unpause": Entry("lifecycle", "UNPAUSE",
                                "Unpause all processes within one or more containers"),
+    "container.update": Entry("update", "UPDATE",
+                              "Update configuration of one or more containers"),
     "container.wait": Entry("lifecycle", "WAIT", "Block until one or more containers stop, "
                                                  "then print their exit codes"),
     "builder.prune": Entry("builder", "PRUNE", "Remove build cache"),
@@ -117,8 +121,9 @@ TOP_LEVEL: dict[str, str] = {
     "rename": "container.rename", "restart": "container.restart",
     "rm": "container.rm", "rmi": "image.rm", "run": "container.run", "save": "image.save",
     "search": "search",
-    "start": "container.start", "stop": "container.stop", "tag": "image.tag",
-    "top": "container.top", "unpause": "container.unpause", "version": "version",
+    "start": "container.start", "stats": "container.stats", "stop": "container.stop",
+    "tag": "image.tag", "top": "container.top", "unpause": "container.unpause",
+    "update": "container.update", "version": "version",
     "wait": "container.wait",
 }
 

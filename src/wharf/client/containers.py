@@ -52,6 +52,23 @@ class Containers:
                                         {"ps_args": ps_args})
         return result
 
+    def stats(self, ref: str, one_shot: bool = False) -> JSON:
+        """One sample (``stream=false``: the daemon fills ``precpu_stats`` unless one-shot)."""
+        result: JSON = self.t.call_json("GET", f"/containers/{quote(ref)}/stats",
+                                        {"stream": "false", "one-shot": one_shot or None})
+        return result
+
+    def stats_stream(self, ref: str) -> Iterator[JSON]:
+        """A sample a second, until the caller stops reading."""
+        yield from self.t.stream_lines("GET", f"/containers/{quote(ref)}/stats",
+                                       {"stream": "true"})
+
+    def update(self, ref: str, config: JSON) -> JSON:
+        """``POST /update`` with Resources fields and/or a RestartPolicy; ``{"Warnings": []}``."""
+        result: JSON = self.t.call_json("POST", f"/containers/{quote(ref)}/update", None,
+                                        config)
+        return result
+
     def logs(self, ref: str, *, follow: bool = False, stdout: bool = True, stderr: bool = True,
              since: str | None = None, until: str | None = None, timestamps: bool = False,
              tail: str = "all") -> Iterator[bytes]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from wharf.api.routes import archive as archive_routes
 from wharf.api.routes import build as build_routes
+from wharf.api.routes import container_stats as container_stats_routes
 from wharf.api.routes import containers as container_routes
 from wharf.api.routes import distribution as distribution_routes
 from wharf.api.routes import exec as exec_routes
@@ -44,6 +45,9 @@ from wharf.services.archive import ArchiveService
 from wharf.services.build import BuildDeps, BuildService
 from wharf.services.commit import CommitService
 from wharf.services.container_record import ContainerRecord
+from wharf.services.container_stats import ContainerStatsService
+from wharf.services.container_stats_proc import ProcHost
+from wharf.services.container_update import ContainerUpdateService
 from wharf.services.containers import ContainerDeps, ContainerPaths, ContainerService
 from wharf.services.disk_usage import DiskUsageSources
 from wharf.services.events import EventBus
@@ -135,6 +139,12 @@ class HostCgroups:
     def exists(self, cgroups_path: str) -> bool:
         cgroup = open_cgroup(cgroups_path, self._layout)
         return any(directory.is_dir() for directory in cgroup.mount_sources().values())
+
+    def stats(self, cgroups_path: str) -> dict[str, Any]:
+        return open_cgroup(cgroups_path, self._layout).stats()
+
+    def update(self, cgroups_path: str, resources: dict[str, Any]) -> None:
+        open_cgroup(cgroups_path, self._layout).update(resources)
 
 
 class Shims:
@@ -355,6 +365,9 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
     routes = [
         *system_routes.routes(system, events),
         *container_routes.routes(containers),
+        *container_stats_routes.routes(
+            ContainerStatsService(containers, cgroups, ProcHost()),
+            ContainerUpdateService(containers, MetadataContainerStore(db), cgroups)),
         *exec_routes.routes(execs),
         *image_routes.routes(images, pull=distribution.pull),
         *distribution_defs,

@@ -124,3 +124,10 @@ class NetworkDriverPort(Protocol):
     def publish(self, mappings: list[PortMapping]) -> None: ...  # all or none; Conflict if taken
     def unpublish(self, mappings: list[PortMapping]) -> None: ...
     def sweep(self, live_containers: set[str], own_bridges: set[str]) -> list[str]: ...
+
+
+class CgroupStatsPort(Protocol):
+    """A container's cgroup statistics and live limits (``runtime.cgroups``: v1 or v2)."""
+
+    def stats(self, cgroups_path: str) -> dict[str, Any]: ...  # memory/cpu/pids/blkio sections
+    def update(self, cgroups_path: str, resources: dict[str, Any]) -> None: ...  # runc update

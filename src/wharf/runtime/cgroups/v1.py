@@ -17,6 +17,8 @@ from wharf.runtime.cgroups.base import (
     wait_until,
     write_value,
 )
+from wharf.runtime.cgroups.stats_v1 import read_stats_v1
+from wharf.runtime.cgroups.update import update_v1
 
 
 def _controllers(hierarchy: str) -> set[str]:
@@ -155,6 +157,12 @@ class CgroupV1:
     def memory_usage(self) -> int:
         directory = self._dir("memory")
         return int(read_value(directory / "memory.usage_in_bytes", "0")) if directory else 0
+
+    def stats(self) -> dict[str, Any]:
+        return read_stats_v1(self._dir)
+
+    def update(self, resources: dict[str, Any]) -> None:
+        update_v1(self._dir, resources)
 
     def kill_all(self, signal: int = signals.SIGKILL) -> None:
         has_freezer = self._dir("freezer") is not None

@@ -116,6 +116,16 @@ class CgroupV2:
     def memory_usage(self) -> int:
         return int(read_value(self.directory / "memory.current", "0"))
 
+    def stats(self) -> dict[str, Any]:
+        from wharf.runtime.cgroups.stats_v2 import read_stats_v2
+
+        return read_stats_v2(self.directory)
+
+    def update(self, resources: dict[str, Any]) -> None:
+        from wharf.runtime.cgroups.update import update_v2
+
+        update_v2(self.directory, resources)
+
     def kill_all(self, signal: int = signals.SIGKILL) -> None:
         kill_file = self.directory / "cgroup.kill"
         if signal == signals.SIGKILL and kill_file.exists():
