@@ -1,0 +1,91 @@
+"""``wharf compose stop|start|restart|kill|pause|unpause|rm`` and ``logs -f`` against a real
+wharfd, each test on a project of its own made as ``up`` makes one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.integration.compose_ops.project import TRAP, Project, project_name
+from tests.support.daemons import Daemon, state_of
+
+LOOP = "while :; do sleep 0.2; done"
+
+
+@pytest.fixture
+def project(wharfd: Daemon, tmp_path: Path) -> Iterator[Project]:
+    made = Project(wharfd, project_name("clife"), tmp_path)
+    made.write_file({"db": [], "web": ["db"]})
+    try:
+        made.add("db", f"{TRAP}{LOOP}")
+        made.add("web", f"{TRAP}{LOOP}")
+        yield made
+    finally:
+        made.remove()
+
+
+def states(project: Project) -> dict[str, str]:
+    return {name: str(state_of(project.daemon, ident)["Status"])
+            for name, ident in project.ids.items()}
+
+
+def test_stop_then_start_in_dependency_order(project: Project) -> None:
+    web, db = f"Container {project.name}-web-1", f"Container {project.name}-db-1"
+    stopped = project.compose("stop").stderr.decode().splitlines()
+    assert stopped.index(f" {web}  Stopped") < stopped.index(f" {db}  Stopping")
+    assert set(states(project).values()) == {"exited"}
+    started = project.compose("start").stderr.decode().splitlines()
+    assert started.index(f" {db}  Started") < started.index(f" {web}  Starting")
+    assert set(states(project).values()) == {"running"}
+
+
+def test_stop_one_service_and_restart(project: Project) -> None:
+    out = project.compose("stop", "-t", "1", "web").stderr.decode()
+    assert out.splitlines() == [f" Container {project.name}-web-1  Stopping",
+                                f" Container {project.name}-web-1  Stopped"]
+    assert states(project) == {f"{project.name}-db-1": "running",
+                               f"{project.name}-web-1": "exited"}
+    restarted = project.compose("restart", "-t", "1").stderr.decode()
+    assert f" Container {project.name}-web-1  Started" in restarted.splitlines()
+    assert set(states(project).values()) == {"running"}
+
+
+def test_kill_pause_unpause(project: Project) -> None:
+    project.compose("pause", "db")
+    assert states(project)[f"{project.name}-db-1"] == "paused"
+    unpaused = project.compose("unpause").stderr.decode().splitlines()
+    assert unpaused == [f" Container {project.name}-db-1  Unpaused"]
+    killed = project.compose("kill", "-s", "SIGKILL").stderr.decode().splitlines()
+    assert f" Container {project.name}-web-1  Killed" in killed
+    codes = {str(state_of(project.daemon, i)["ExitCode"]) for i in project.ids.values()}
+    assert codes == {"137"}
+    assert project.compose("kill").stderr == b"no container to kill\n"
+
+
+def test_rm_asks_then_removes_stopped_containers(project: Project) -> None:
+    assert project.compose("rm", "-f").stderr == b"No stopped containers\n"
+    project.compose("stop", "web")
+    declined = project.compose("rm", stdin=b"n\n")
+    assert declined.stdout.decode() == f"? Going to remove {project.name}-web-1 (y/N) "
+    assert f"{project.name}-web-1" in states(project)
+    accepted = project.compose("rm", "-v", stdin=b"y\n")
+    assert f" Container {project.name}-web-1  Removed" in accepted.stderr.decode()
+    forced = project.compose("rm", "-f", "-s")
+    assert forced.stdout.decode() == f"Going to remove {project.name}-db-1\n"
+    listed = json.loads(project.daemon.request(
+        "GET", "/containers/json?all=1")[1])
+    assert not [c for c in listed if c["Id"] in project.ids.values()]
+
+
+def test_logs_follow_ends_when_the_containers_exit(wharfd: Daemon, tmp_path: Path) -> None:
+    made = Project(wharfd, project_name("cfol"), tmp_path)
+    try:
+        made.add("a", "echo a starts; sleep 1; echo a ends")
+        made.add("b", "echo b starts; sleep 1.5; echo b ends")
+        out = made.compose("logs", "-f", timeout=30).stdout.decode().splitlines()
+        assert sorted(out) == ["a-1  | a ends", "a-1  | a starts", "b-1  | b ends",
+                               "b-1  | b starts"]
+    finally:
+        made.remove()

@@ -1,0 +1,76 @@
+"""``wharf compose logs``: compose's prefixes (width, colours), whole lines from pieces, and
+the command against the fake engine."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wharf.cli.commands.compose_logs import RAINBOW, LinePrinter, prefixes
+from wharf.client.streams import encode_frame
+from wharf.compose import labels
+
+
+def test_prefix_width_is_the_longest_name_plus_one() -> None:
+    assert prefixes(["web-1", "db-1"], colour=False) == {"web-1": "web-1  | ",
+                                                         "db-1": "db-1   | "}
+
+
+def test_prefix_colours_follow_compose_rainbow() -> None:
+    names = [f"s{i}-1" for i in range(11)]
+    coloured = prefixes(names, colour=True)
+    assert coloured["s0-1"] == "\x1b[36ms0-1   | \x1b[0m"
+    assert coloured["s1-1"].startswith("\x1b[33m")
+    assert coloured["s5-1"].startswith("\x1b[36;1m")
+    assert coloured["s10-1"].startswith(f"\x1b[{RAINBOW[0]}m")  # the rainbow wraps
+
+
+def test_printer_writes_whole_lines_from_pieces() -> None:
+    out = io.BytesIO()
+    LinePrinter(out, {"a-1": "a-1  | "}).copy("a-1", [b"one\ntw", b"o\n", b"three"])
+    assert out.getvalue() == b"a-1  | one\na-1  | two\na-1  | three\n"
+
+
+def _container(service: str, number: int) -> dict[str, Any]:
+    return {"Id": f"{service}{number}", "Names": [f"/p-{service}-{number}"], "State": "running",
+            "Labels": {labels.PROJECT: "p", labels.SERVICE: service,
+                       labels.NUMBER: str(number)}}
+
+
+@pytest.fixture
+def project(engine: Any, fake: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.chdir(tmp_path)
+    engine.route("GET", "/containers/json", [_container("web", 1), _container("web", 2),
+                                             _container("db", 1)])
+    engine.route("GET", "/containers/[^/]+/json", {"Config": {"Tty": False}})
+
+    def logs(request: Any) -> Any:
+        name = request.path.split("/")[2]
+        body = encode_frame(1, f"{name} out\n".encode()) + encode_frame(2, b"oops\n")
+        return fake.Reply(body=body, content_type="application/vnd.docker.multiplexed-stream")
+
+    engine.route("GET", "/containers/[^/]+/logs", logs)
+    return engine
+
+
+def test_logs_of_every_container_with_prefixes(wharf: Any, project: Any) -> None:
+    result = wharf("compose", "-p", "p", "logs", "--tail", "5", "-t")
+    assert result.status == 0, result.stderr
+    assert sorted(result.stdout.splitlines()) == [
+        "db-1   | db1 out", "db-1   | oops", "web-1  | oops", "web-1  | web1 out",
+        "web-2  | oops", "web-2  | web2 out"]
+    request = project.find("GET", "/containers/web1/logs")[0]
+    assert request.param("tail") == "5" and request.param("timestamps") == "1"
+    assert request.param("follow") is None
+
+
+def test_logs_index_no_prefix_and_ansi(wharf: Any, project: Any) -> None:
+    only = wharf("compose", "-p", "p", "logs", "--index", "2", "--no-log-prefix")
+    assert sorted(only.stdout.splitlines()) == ["oops", "web2 out"]
+    coloured = wharf("compose", "-p", "p", "--ansi", "always", "logs", "--index", "2")
+    assert "\x1b[36mweb-2  | \x1b[0mweb2 out" in coloured.stdout.splitlines()
+    mono = wharf("compose", "-p", "p", "--ansi", "always", "logs", "--no-color", "--index", "2")
+    assert "\x1b" not in mono.stdout
