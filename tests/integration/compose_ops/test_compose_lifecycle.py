@@ -4,11 +4,12 @@ wharfd, each test on a project of its own made as ``up`` makes one."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.integration.compose_ops.project import TRAP, Project, project_name
+from tests.integration.compose_ops.project import TRAP, WHARF, Project, project_name
 from tests.support.daemons import Daemon, state_of
 
 LOOP = "while :; do sleep 0.2; done"
@@ -87,5 +88,29 @@ def test_logs_follow_ends_when_the_containers_exit(wharfd: Daemon, tmp_path: Pat
         out = made.compose("logs", "-f", timeout=30).stdout.decode().splitlines()
         assert sorted(out) == ["a-1  | a ends", "a-1  | a starts", "b-1  | b ends",
                                "b-1  | b starts"]
+    finally:
+        made.remove()
+
+
+def test_logs_follow_picks_up_a_container_that_starts(wharfd: Daemon, tmp_path: Path) -> None:
+    made = Project(wharfd, project_name("cpick"), tmp_path)
+    try:
+        made.add("a", "echo a up; sleep 3; echo a done")
+        late = made.add("b", "echo b ran", start=False)
+        proc = subprocess.Popen([WHARF, "compose", "-p", made.name, "logs", "-f"],
+                                env=wharfd.docker_env(), cwd=tmp_path, stdout=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL)
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == b"a-1  | a up\n"  # following now
+            with made.client() as client:
+                client.containers.start(late)
+            rest = proc.communicate(timeout=30)[0].decode().splitlines()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == 0
+        assert sorted(rest) == ["a-1  | a done", "b-1  | b ran"]
     finally:
         made.remove()

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.integration.compose_ops.project import TRAP, Project, project_name
+from tests.integration.compose_ops.project import TRAP, WHARF, Project, project_name
 from tests.support.daemons import Daemon
+from tests.support.ptyrun import run_on_pty
 
 LOOP = "while :; do sleep 0.2; done"
 
@@ -96,6 +97,15 @@ def test_exec_status_env_and_no_tty(project: Project) -> None:
     assert env.stdout == b"bar\n"  # no TTY: stdin is not one, so no \r\n
     missing = project.compose("exec", "job", "true", check=False)
     assert missing.returncode == 1 and b'service "job" is not running' in missing.stderr
+
+
+def test_exec_has_a_tty_when_stdin_is_one_unless_T(project: Project) -> None:
+    argv = [WHARF, "compose", "-f", str(project.file), "-p", project.name, "exec"]
+    env = project.daemon.docker_env()
+    on_tty = run_on_pty([*argv, "web", "sh", "-c", "tty; exit 4"], [], env)
+    assert on_tty.returncode == 4 and b"/dev/pts/" in on_tty.output
+    without = run_on_pty([*argv, "-T", "web", "tty"], [], env)
+    assert without.returncode == 1 and b"not a tty" in without.output
 
 
 def test_top_lists_processes_by_service(project: Project) -> None:

@@ -1,24 +1,24 @@
 """``wharf compose logs``: the logs of all the project's containers, each line behind compose's
 coloured ``web-1  | `` prefix; ``-f`` follows every container at once (a thread per stream, the
-client being synchronous) until all streams end or Ctrl-C."""
+client being synchronous), picks up containers that start again, and ends when all streams end
+or on Ctrl-C."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from typing import BinaryIO
 
 from wharf.cli.command import Command, CommandFailed, Context, describe_error
 from wharf.cli.commands.compose_common import project_containers
 from wharf.cli.commands.compose_ops_progress import use_colour
-from wharf.cli.commands.compose_ops_target import Container, number_of, resolve, short_name
+from wharf.cli.commands.compose_ops_target import number_of, resolve, short_name
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
 from wharf.client.streams import demux
-from wharf.core.errors import WharfError
 
 # compose's rainbow: cyan, yellow, green, magenta, blue, then the same intense (bold)
 RAINBOW = ("36", "33", "32", "35", "34", "36;1", "33;1", "32;1", "35;1", "34;1")
-JOIN_POLL = 0.2  # seconds between checks of the follower threads (lets Ctrl-C through)
 
 
 def prefixes(names: list[str], colour: bool) -> dict[str, str]:
@@ -35,28 +35,42 @@ def prefixes(names: list[str], colour: bool) -> dict[str, str]:
 
 
 class LinePrinter:
-    """Writes whole lines, each behind its container's prefix, one writer at a time."""
+    """Writes whole lines, each behind its container's prefix, one writer at a time; a name
+    met later (a container started while following) widens every prefix, as compose's do."""
 
-    def __init__(self, out: BinaryIO, prefixes: dict[str, str]) -> None:
+    def __init__(self, out: BinaryIO, names: list[str], colour: bool, shown: bool = True):
         self.out = out
-        self.prefixes = {k: v.encode() for k, v in prefixes.items()}
+        self.colour = colour
+        self.shown = shown
         self.lock = threading.Lock()
+        self.names: list[str] = []
+        self.prefixes: dict[str, bytes] = {}
+        for name in names:
+            self.register(name)
+
+    def register(self, name: str) -> None:
+        with self.lock:
+            if name in self.names:
+                return
+            self.names.append(name)
+            if self.shown:
+                made = prefixes(self.names, self.colour)
+                self.prefixes = {k: v.encode() for k, v in made.items()}
 
     def copy(self, name: str, pieces: Iterable[bytes]) -> None:
-        prefix = self.prefixes.get(name, b"")
         pending = b""
         for piece in pieces:
             pending += piece
             *lines, pending = pending.split(b"\n")
             if lines:
-                self._write(prefix, lines)
+                self._write(name, lines)
         if pending:
-            self._write(prefix, [pending])
+            self._write(name, [pending])
 
-    def _write(self, prefix: bytes, lines: list[bytes]) -> None:
-        data = b"".join(prefix + line + b"\n" for line in lines)
+    def _write(self, name: str, lines: list[bytes]) -> None:
         with self.lock:
-            self.out.write(data)
+            prefix = self.prefixes.get(name, b"")
+            self.out.write(b"".join(prefix + line + b"\n" for line in lines))
             self.out.flush()
 
 
@@ -68,49 +82,44 @@ def _payloads(pieces: Iterable[bytes], tty: bool) -> Iterable[bytes]:
         yield payload
 
 
-def _stream_of(ctx: Context, container: Container, opts: Parsed) -> Iterable[bytes]:
+def log_stream(ctx: Context, ident: str, opts: Parsed, since: str | None = None
+               ) -> Iterable[bytes]:
+    """The container's log payloads as the flags ask (``since`` overrides ``--since``)."""
     from wharf.cli.timestamps import to_api_timestamp
 
     client = ctx.client()
-    ident = str(container["Id"])
     tty = bool((client.containers.inspect(ident).get("Config") or {}).get("Tty"))
     pieces = client.containers.logs(
         ident, follow=bool(opts["follow"]), timestamps=bool(opts["timestamps"]),
-        since=to_api_timestamp(str(opts["since"])) or None,
+        since=since or to_api_timestamp(str(opts["since"])) or None,
         until=to_api_timestamp(str(opts["until"])) or None, tail=str(opts["tail"]) or "all")
     return _payloads(pieces, tty)
 
 
 def logs(ctx: Context, opts: Parsed) -> int:
+    from wharf.cli.commands.compose_logs_follow import Followers
+
     target = resolve(ctx, opts.args)
+    listed_at = time.time()
     containers = project_containers(ctx, target.name, target.services or None, all_=True)
     index = int(opts["index"])
     if index:
         containers = [c for c in containers if number_of(c) == index]
-    names = {str(c["Id"]): short_name(c, target.name) for c in containers}
     colour = not opts["no-color"] and use_colour(ctx, ctx.stdout)
-    shown = {} if opts["no-log-prefix"] else prefixes(list(names.values()), colour)
-    printer = LinePrinter(ctx.stdout, shown)
-    errors: list[str] = []
-
-    def follow(container: Container) -> None:
-        try:
-            printer.copy(names[str(container["Id"])], _stream_of(ctx, container, opts))
-        except WharfError as exc:
-            errors.append(describe_error(exc))
-
-    threads = [threading.Thread(target=follow, args=(c,), daemon=True) for c in containers]
-    for thread in threads:
-        thread.start()
+    printer = LinePrinter(ctx.stdout, [short_name(c, target.name) for c in containers], colour,
+                          shown=not opts["no-log-prefix"])
+    followers = Followers(ctx, target, opts, printer)
+    for container in containers:
+        followers.add(str(container["Id"]), short_name(container, target.name))
+    if opts["follow"]:
+        followers.watch_starts(listed_at)
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(JOIN_POLL)
+        followers.wait()
     except KeyboardInterrupt:
         raise CommandFailed(130) from None
-    for error in errors:
-        ctx.err(error)
-    return 1 if errors else 0
+    for error in followers.errors:
+        ctx.err(describe_error(error))
+    return 1 if followers.errors else 0
 
 
 LOGS = Command(
