@@ -30,8 +30,21 @@ def test_prefix_colours_follow_compose_rainbow() -> None:
 
 def test_printer_writes_whole_lines_from_pieces() -> None:
     out = io.BytesIO()
-    LinePrinter(out, {"a-1": "a-1  | "}).copy("a-1", [b"one\ntw", b"o\n", b"three"])
+    printer = LinePrinter(out, ["a-1"], colour=False)
+    printer.copy("a-1", [b"one\ntw", b"o\n", b"three"])
     assert out.getvalue() == b"a-1  | one\na-1  | two\na-1  | three\n"
+
+
+def test_a_name_met_later_widens_every_prefix() -> None:
+    out = io.BytesIO()
+    printer = LinePrinter(out, ["a-1"], colour=False)
+    printer.register("web-10")
+    printer.copy("a-1", [b"x\n"])
+    printer.copy("web-10", [b"y\n"])
+    assert out.getvalue() == b"a-1     | x\nweb-10  | y\n"
+    bare = io.BytesIO()
+    LinePrinter(bare, ["a-1"], colour=True, shown=False).copy("a-1", [b"z"])
+    assert bare.getvalue() == b"z\n"
 
 
 def _container(service: str, number: int) -> dict[str, Any]:
