@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -20,6 +21,14 @@ from wharf.core.errors import WharfError
 
 WHARF = str(Path(sys.executable).parent / "wharf")
 TRAP = "trap 'exit 0' TERM; "
+
+
+def free_port() -> str:
+    """A loopback port free now (test daemons share the host: an ephemeral port one of them
+    holds would make the start fail)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
 
 
 def project_name(prefix: str) -> str:
@@ -55,12 +64,13 @@ class Project:
         self.file.write_text("\n".join(lines) + "\n")
 
     def add(self, service: str, script: str, number: int = 1, start: bool = True,
-            ports: dict[str, str] | None = None, env: list[str] | None = None) -> str:
-        name = labels.container_name(self.name, service, number)
+            ports: dict[str, str] | None = None, env: list[str] | None = None,
+            oneoff: bool = False) -> str:
+        name = labels.container_name(self.name, service, number, oneoff)
         config = {
             "Image": "busybox", "Cmd": ["sh", "-c", script], "Env": env or [],
             "Labels": {labels.PROJECT: self.name, labels.SERVICE: service,
-                       labels.NUMBER: str(number), labels.ONEOFF: "False",
+                       labels.NUMBER: str(number), labels.ONEOFF: str(oneoff),
                        labels.CONFIG_FILES: str(self.file),
                        labels.WORKING_DIR: str(self.directory),
                        labels.VERSION: labels.COMPOSE_VERSION},

@@ -10,7 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.integration.compose_ops.project import TRAP, WHARF, Project, project_name
+from tests.integration.compose_ops.project import (
+    TRAP,
+    WHARF,
+    Project,
+    free_port,
+    project_name,
+)
 from tests.support.daemons import Daemon
 from tests.support.ptyrun import run_on_pty
 
@@ -24,9 +30,14 @@ def project(wharfd: Daemon, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     try:
         made.add("db", f"{TRAP}echo db ready; echo db line2; {LOOP}")
         made.add("web", f"{TRAP}echo web says hi; echo web err >&2; {LOOP}",
-                 ports={"80/tcp": ""})
+                 ports={"80/tcp": free_port()})
         made.wait_exited(made.add("job", "echo job done; exit 3"))
-        yield made
+        other = Project(wharfd, project_name("oth"), made.directory)  # never listed with made
+        try:
+            other.add("web", f"{TRAP}{LOOP}")
+            yield made
+        finally:
+            other.remove()
     finally:
         made.remove()
 
@@ -59,6 +70,19 @@ def test_ps_all_quiet_services_status_and_json(project: Project) -> None:
     web = next(r for r in rows if r["Service"] == "web")
     assert web["Publishers"][0]["TargetPort"] == 80
     assert web["Publishers"][0]["PublishedPort"] > 0
+
+
+def test_one_off_containers_only_with_all(project: Project) -> None:
+    ident = project.add("web", "true", number=0xabc, start=False, oneoff=True)
+    try:
+        assert ident not in project.compose("ps", "-q").stdout.decode().split()
+        assert ident in project.compose("ps", "-a", "-q").stdout.decode().split()
+        logs = project.compose("logs", "--no-color").stdout.decode()
+        assert "run-" not in logs
+    finally:
+        with project.client() as client:
+            client.containers.remove(ident, force=True)
+        del project.ids[f"{project.name}-web-run-{0xabc:012x}"]
 
 
 def test_service_names_are_checked_against_the_file(project: Project) -> None:

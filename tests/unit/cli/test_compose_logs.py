@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from wharf.cli.commands.compose_logs import RAINBOW, LinePrinter, prefixes
+from wharf.cli.commands.compose_logs import (
+    RAINBOW,
+    LinePrinter,
+    prefixes,
+    split_lines,
+    split_stamp,
+)
 from wharf.client.streams import encode_frame
 from wharf.compose import labels
 
@@ -87,3 +93,32 @@ def test_logs_index_no_prefix_and_ansi(wharf: Any, project: Any) -> None:
     assert "\x1b[36mweb-2  | \x1b[0mweb2 out" in coloured.stdout.splitlines()
     mono = wharf("compose", "-p", "p", "--ansi", "always", "logs", "--no-color", "--index", "2")
     assert "\x1b" not in mono.stdout
+
+
+def test_stamps_are_read_to_the_nanosecond() -> None:
+    assert split_stamp(b"2026-12-02T17:51:28.123456789Z hello world") == (
+        1796233888123456789, b"hello world")
+    assert split_stamp(b"2026-12-02T17:51:28Z x") == (1796233888000000000, b"x")
+    assert split_stamp(b"2026-12-02T17:51:28.5Z x")[0] == 1796233888500000000
+    assert split_stamp(b"no stamp here") == (0, b"no stamp here")
+    assert split_stamp(b"2026-13-02T17:51:28Z x") == (0, b"2026-13-02T17:51:28Z x")
+    assert list(split_lines([b"a\nb", b"", b"c\n\nd"])) == [b"a", b"bc", b"", b"d"]
+
+
+def test_follow_asks_for_stamps_and_shows_them_only_with_t(wharf: Any, engine: Any, fake: Any,
+                                                          tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    engine.route("GET", "/containers/json", [_container("web", 1)])
+    engine.route("GET", "/containers/[^/]+/json", {"Config": {"Tty": False}})
+    engine.route("GET", "/events", fake.Reply(chunks=[]))
+    body = (encode_frame(1, b"2026-12-02T17:51:28.1Z one\n")
+            + encode_frame(1, b"2026-12-02T17:51:28.2Z two\n"))
+    engine.route("GET", "/containers/[^/]+/logs", fake.Reply(
+        body=body, content_type="application/vnd.docker.multiplexed-stream"))
+    plain = wharf("compose", "-p", "p", "logs", "-f")
+    assert plain.status == 0 and plain.stdout == "web-1  | one\nweb-1  | two\n"
+    request = engine.find("GET", "/containers/web1/logs")[0]
+    assert request.param("timestamps") == "1" and request.param("follow") == "1"
+    stamped = wharf("compose", "-p", "p", "logs", "-f", "-t").stdout
+    assert stamped.splitlines()[0] == "web-1  | 2026-12-02T17:51:28.1Z one"

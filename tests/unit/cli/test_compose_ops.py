@@ -74,9 +74,11 @@ def test_tty_progress_prints_a_block_at_the_end() -> None:
     progress.done("Container p-db-1", "Stopped")
     progress.done("Container p-web-12", "Stopped")
     progress.error("Container p-x-1")
-    assert err.getvalue() == b""
     progress.finish()
-    lines = err.getvalue().decode().splitlines()
+    drawn = err.getvalue().decode()
+    assert drawn.startswith("[+] Stopping 1/1\x1b[K\n ✔ Container p-db-1  Stopped ")
+    last = drawn.rsplit("\x1b[4A\r", 1)[1]  # each block drawn over the one before
+    lines = last.replace("\x1b[K", "").splitlines()
     assert lines[0] == "[+] Stopping 2/3"
     assert lines[1].startswith(" ✔ Container p-db-1    Stopped ")
     assert lines[2].startswith(" ✔ Container p-web-12  Stopped ") and lines[2].endswith("s")
@@ -191,3 +193,13 @@ def test_port_and_version(wharf: Any, engine: Any, here: Path) -> None:
     assert wharf("compose", "version").stdout == "wharf compose version 0.1.0\n"
     assert wharf("compose", "version", "--short").stdout == "0.1.0\n"
     assert json.loads(wharf("compose", "version", "-f", "json").stdout) == {"version": "0.1.0"}
+
+
+def test_containers_are_checked_against_their_labels(wharf: Any, engine: Any, here: Path) -> None:
+    foreign = dict(_container("web"), Id="other", Names=["/q-web-1"],
+                   Labels={labels.PROJECT: "q", labels.SERVICE: "web", labels.NUMBER: "1"})
+    one_off = dict(_container("web", 5), Labels={**_container("web")["Labels"],
+                                                labels.ONEOFF: "True"})
+    engine.route("GET", "/containers/json", [_container("web"), foreign, one_off])
+    assert wharf("compose", "-p", "p", "ps", "-q").stdout.split() == ["web1"]
+    assert wharf("compose", "-p", "p", "ps", "-a", "-q").stdout.split() == ["web1", "web5"]

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from wharf.cli.command import Command, CommandFailed, Context, describe_error
-from wharf.cli.commands.compose_common import project_containers
 from wharf.cli.commands.compose_ops_progress import use_colour
-from wharf.cli.commands.compose_ops_target import number_of, resolve, short_name
+from wharf.cli.commands.compose_ops_target import find_containers, number_of, resolve, short_name
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
 from wharf.client.streams import demux
 
@@ -58,20 +57,44 @@ class LinePrinter:
                 self.prefixes = {k: v.encode() for k, v in made.items()}
 
     def copy(self, name: str, pieces: Iterable[bytes]) -> None:
-        pending = b""
-        for piece in pieces:
-            pending += piece
-            *lines, pending = pending.split(b"\n")
-            if lines:
-                self._write(name, lines)
-        if pending:
-            self._write(name, [pending])
+        for line in split_lines(pieces):
+            self.write(name, [line])
 
-    def _write(self, name: str, lines: list[bytes]) -> None:
+    def write(self, name: str, lines: list[bytes]) -> None:
         with self.lock:
             prefix = self.prefixes.get(name, b"")
             self.out.write(b"".join(prefix + line + b"\n" for line in lines))
             self.out.flush()
+
+
+def split_lines(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """Whole lines (without their newline) from arbitrary pieces; a last unfinished line too."""
+    pending = b""
+    for piece in pieces:
+        pending += piece
+        *lines, pending = pending.split(b"\n")
+        yield from lines
+    if pending:
+        yield pending
+
+
+def split_stamp(line: bytes) -> tuple[int, bytes]:
+    """``(nanoseconds since the epoch, the rest)`` of a line the daemon stamped with its
+    RFC 3339 time (``2006-01-02T15:04:05.999999999Z text``); ``(0, line)`` if it has none."""
+    from datetime import datetime
+
+    stamp, space, rest = line.partition(b" ")
+    text = stamp.decode("ascii", "replace")
+    if not space or len(text) < 20 or not text.endswith("Z"):
+        return 0, line
+    try:
+        whole = datetime.fromisoformat(text[:19] + "+00:00")
+    except ValueError:
+        return 0, line
+    fraction = text[20:-1] if text[19:20] == "." else ""
+    if not fraction.isdigit() and fraction:
+        return 0, line
+    return int(whole.timestamp()) * 10**9 + int((fraction + "0" * 9)[:9]), rest
 
 
 def _payloads(pieces: Iterable[bytes], tty: bool) -> Iterable[bytes]:
@@ -82,17 +105,20 @@ def _payloads(pieces: Iterable[bytes], tty: bool) -> Iterable[bytes]:
         yield payload
 
 
-def log_stream(ctx: Context, ident: str, opts: Parsed, since: str | None = None
-               ) -> Iterable[bytes]:
-    """The container's log payloads as the flags ask (``since`` overrides ``--since``)."""
+def log_stream(ctx: Context, ident: str, opts: Parsed, after: int = 0) -> Iterable[bytes]:
+    """The container's log payloads as the flags ask; when following, always stamped (the
+    stamps say where a stream ended), and from ``after`` (nanoseconds) on when that is set."""
     from wharf.cli.timestamps import to_api_timestamp
 
     client = ctx.client()
     tty = bool((client.containers.inspect(ident).get("Config") or {}).get("Tty"))
+    since = to_api_timestamp(str(opts["since"])) or None
+    if after:
+        since = f"{after // 10**9}.{after % 10**9:09d}"
     pieces = client.containers.logs(
-        ident, follow=bool(opts["follow"]), timestamps=bool(opts["timestamps"]),
-        since=since or to_api_timestamp(str(opts["since"])) or None,
-        until=to_api_timestamp(str(opts["until"])) or None, tail=str(opts["tail"]) or "all")
+        ident, follow=bool(opts["follow"]), timestamps=bool(opts["timestamps"] or opts["follow"]),
+        since=since, until=to_api_timestamp(str(opts["until"])) or None,
+        tail="all" if after else str(opts["tail"]) or "all")
     return _payloads(pieces, tty)
 
 
@@ -101,7 +127,7 @@ def logs(ctx: Context, opts: Parsed) -> int:
 
     target = resolve(ctx, opts.args)
     listed_at = time.time()
-    containers = project_containers(ctx, target.name, target.services or None, all_=True)
+    containers = find_containers(ctx, target.name, target.services or None, all_=True)
     index = int(opts["index"])
     if index:
         containers = [c for c in containers if number_of(c) == index]

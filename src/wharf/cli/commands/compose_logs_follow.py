@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from wharf.cli.command import Context
-from wharf.cli.commands.compose_logs import LinePrinter, log_stream
+from wharf.cli.commands.compose_logs import LinePrinter, log_stream, split_lines, split_stamp
 from wharf.cli.commands.compose_ops_target import Target
 from wharf.cli.flags import Parsed
 from wharf.client.transport import ConnectionFailed, StreamTruncated
@@ -17,7 +17,7 @@ from wharf.compose.labels import NUMBER, ONEOFF, PROJECT, SERVICE
 from wharf.core.errors import WharfError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 POLL = 0.2  # seconds between looks at the streams (lets Ctrl-C through)
 RECHECK = 1.0  # seconds between looks at containers waiting to be restarted
@@ -29,41 +29,56 @@ class Followers:
         self.lock = threading.Lock()
         self.threads: dict[str, threading.Thread] = {}
         self.names: dict[str, str] = {}
-        self.starts: dict[str, str] = {}  # a start not yet followed: id -> its time
+        self.starts: set[str] = set()  # a start not yet followed
+        self.shown: dict[str, int] = {}  # the stamp of the last line shown of a container
         self.pending: set[str] = set()  # ended while their restart policy restarts them
         self.errors: list[Exception] = []
 
-    def add(self, ident: str, name: str, since: str | None = None) -> None:
+    def add(self, ident: str, name: str, started: bool = False) -> None:
+        """Follow ``ident`` (again when ``started``: a start event met it)."""
         self.printer.register(name)
         with self.lock:
             self.names[ident] = name
             current = self.threads.get(ident)
             if current is not None and current.is_alive():
-                if since is not None:
-                    self.starts[ident] = since
+                if started:
+                    self.starts.add(ident)
                 return
-            self._spawn(ident, since)
+            self._spawn(ident)
 
-    def _spawn(self, ident: str, since: str | None) -> None:
-        """Start following ``ident`` (with ``self.lock`` held)."""
-        self.starts.pop(ident, None)
+    def _spawn(self, ident: str) -> None:
+        """Start following ``ident`` after the last line shown of it (``self.lock`` held)."""
+        self.starts.discard(ident)
         self.pending.discard(ident)
-        thread = threading.Thread(target=self._follow, args=(ident, since), daemon=True)
+        thread = threading.Thread(target=self._follow, args=(ident, self.shown.get(ident, 0)),
+                                  daemon=True)
         self.threads[ident] = thread
         thread.start()
 
-    def _follow(self, ident: str, since: str | None) -> None:
+    def _follow(self, ident: str, after: int) -> None:
         try:
-            self.printer.copy(self.names[ident], log_stream(self.ctx, ident, self.opts, since))
+            self._show(ident, log_stream(self.ctx, ident, self.opts, after))
         except (WharfError, ConnectionFailed, StreamTruncated) as exc:
             self.errors.append(exc)
             return
         restarting = bool(self.opts["follow"]) and self._restarting(ident)
         with self.lock:
             if ident in self.starts:
-                self._spawn(ident, self.starts[ident])
+                self._spawn(ident)
             elif restarting:
                 self.pending.add(ident)
+
+    def _show(self, ident: str, payloads: Iterable[bytes]) -> None:
+        name, stamped = self.names[ident], bool(self.opts["timestamps"])
+        if not self.opts["follow"]:
+            self.printer.copy(name, payloads)
+            return
+        for line in split_lines(payloads):
+            moment, text = split_stamp(line)
+            if moment and moment <= self.shown.get(ident, 0):
+                continue  # shown by the stream before (since is inclusive)
+            self.shown[ident] = moment or self.shown.get(ident, 0)
+            self.printer.write(name, [line if stamped else text])
 
     def _restarting(self, ident: str) -> bool:
         try:
@@ -92,11 +107,9 @@ class Followers:
         attributes = actor.get("Attributes") or {}
         if not ident or not self._wanted(ident, attributes):
             return
-        nanos = int(event.get("timeNano") or int(event.get("time") or 0) * 10**9)
-        since = f"{nanos // 10**9}.{nanos % 10**9:09d}"
         name = self.names.get(ident) or _short(str(attributes.get("name", ident)),
                                                  self.target.name)
-        self.add(ident, name, since)
+        self.add(ident, name, started=True)
 
     def _wanted(self, ident: str, attributes: Mapping[str, Any]) -> bool:
         if ident in self.names:

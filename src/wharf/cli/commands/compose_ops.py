@@ -8,11 +8,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from wharf.cli.command import Command, CommandFailed, Context, describe_error
-from wharf.cli.commands.compose_common import project_containers
 from wharf.cli.commands.compose_ops_progress import Progress, progress_name
 from wharf.cli.commands.compose_ops_target import (
     Container,
     Target,
+    find_containers,
     in_levels,
     name_of,
     resolve,
@@ -28,7 +28,7 @@ STOPPED_STATES = ("created", "exited", "dead")
 def containers_of(ctx: Context, target: Target, all_: bool) -> list[Container]:
     """The project's containers of the named services (all services when none is named);
     with a project file, only the services it declares (orphans are left alone)."""
-    found = project_containers(ctx, target.name, target.services or None, all_=all_)
+    found = find_containers(ctx, target.name, target.services or None, all_=all_)
     if target.project is None:
         return found
     return [c for c in found if service_of(c) in target.project.services]

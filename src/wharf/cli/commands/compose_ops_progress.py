@@ -11,6 +11,7 @@ from wharf.cli.commands.compose_common import options
 
 DONE_MARK, ERROR_MARK = "✔", "✘"
 BLUE, RED, RESET = "\x1b[34m", "\x1b[31m", "\x1b[0m"
+CLEAR_LINE = "\x1b[K"
 
 
 def progress_mode(ctx: Context) -> str:
@@ -50,6 +51,7 @@ class Progress:
         self._lock = threading.Lock()
         self._order: list[str] = []
         self._state: dict[str, tuple[str, str, float, float]] = {}  # id: kind, text, t0, t1
+        self._drawn = 0  # lines of the block on the terminal
 
     def working(self, ident: str, text: str) -> None:
         self._event(ident, "working", text)
@@ -71,23 +73,34 @@ class Progress:
             self._state[ident] = (kind, text, start, now)
             if self.mode == "plain":
                 self.ctx.err(f" {ident}  {text}")
+            elif self.mode == "tty":
+                self._draw()
 
     def finish(self) -> None:
-        """On a terminal, the final block: the title with counts, a line per container."""
+        """On a terminal, the block drawn a last time (the times of the finished ones)."""
         if self.mode != "tty" or not self._order:
             return
         with self._lock:
-            finished = sum(1 for s in self._state.values() if s[0] == "done")
-            lines = [f"[+] {self.title} {finished}/{len(self._order)}"]
-            width = max(len(ident) for ident in self._order)
-            lines += [self._line(ident, width) for ident in self._order]
-        self.ctx.err("\n".join(lines))
+            self._draw()
+
+    def _draw(self) -> None:
+        """The title with counts and a line per container, over the block drawn before
+        (with ``self._lock`` held)."""
+        finished = sum(1 for s in self._state.values() if s[0] == "done")
+        lines = [f"[+] {self.title} {finished}/{len(self._order)}"]
+        width = max(len(ident) for ident in self._order)
+        lines += [self._line(ident, width) for ident in self._order]
+        up = f"\x1b[{self._drawn}A\r" if self._drawn else ""
+        self.ctx.err(up + "\n".join(line + CLEAR_LINE for line in lines))
+        self._drawn = len(lines)
 
     def _line(self, ident: str, width: int) -> str:
         kind, text, start, end = self._state[ident]
+        if kind == "working":
+            end = time.monotonic()
         mark = ERROR_MARK if kind == "error" else DONE_MARK if kind == "done" else " "
         line = f" {mark} {ident.ljust(width)}  {text.ljust(8)} {end - start:5.1f}s"
-        if not self.colour:
+        if not self.colour or kind == "working":
             return line
         return f"{RED if kind == 'error' else BLUE}{line}{RESET}"
 

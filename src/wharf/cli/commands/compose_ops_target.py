@@ -8,8 +8,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from wharf.cli.command import CommandFailed, Context
-from wharf.cli.commands.compose_common import config_files, load_project, options
-from wharf.compose.labels import NUMBER, SERVICE
+from wharf.cli.commands.compose_common import (
+    config_files,
+    load_project,
+    options,
+    project_containers,
+)
+from wharf.compose.labels import NUMBER, ONEOFF, PROJECT, SERVICE
 
 if TYPE_CHECKING:
     from wharf.compose.model import Project
@@ -48,6 +53,18 @@ def resolve(ctx: Context, services: list[str]) -> Target:
         if service not in project.services:
             raise CommandFailed(1, f"no such service: {service}")
     return Target(explicit or project.name, project, list(services))
+
+
+def find_containers(ctx: Context, project: str, services: list[str] | None = None,
+                    all_: bool = False, oneoff: bool | None = False) -> list[Container]:
+    """``project_containers``, each checked against its labels as well: an engine must match
+    all the label filters of a list (dockerd does), and the answer is only trusted that far."""
+    found = project_containers(ctx, project, services, all_=all_, oneoff=oneoff)
+    wanted_oneoff = None if oneoff is None else ("True" if oneoff else "False")
+    return [c for c in found
+            if (c.get("Labels") or {}).get(PROJECT) == project
+            and (wanted_oneoff is None
+                 or (c.get("Labels") or {}).get(ONEOFF, "False") == wanted_oneoff)]
 
 
 def name_of(container: Container) -> str:
