@@ -4,6 +4,9 @@ the command against the fake engine."""
 from __future__ import annotations
 
 import io
+import json
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +125,46 @@ def test_follow_asks_for_stamps_and_shows_them_only_with_t(wharf: Any, engine: A
     assert request.param("timestamps") == "1" and request.param("follow") == "1"
     stamped = wharf("compose", "-p", "p", "logs", "-f", "-t").stdout
     assert stamped.splitlines()[0] == "web-1  | 2026-12-02T17:51:28.1Z one"
+
+
+def _start_event(ident: str, service: str, number: int, oneoff: str = "False") -> bytes:
+    attributes = {"name": f"p-{service}-{number}", labels.PROJECT: "p",
+                  labels.SERVICE: service, labels.NUMBER: str(number), labels.ONEOFF: oneoff}
+    return json.dumps({"Type": "container", "Action": "start", "time": 1,
+                       "Actor": {"ID": ident, "Attributes": attributes}}).encode() + b"\n"
+
+
+def test_follow_takes_containers_that_start_meanwhile(wharf: Any, engine: Any, fake: Any,
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    engine.route("GET", "/containers/json", [_container("web", 1)])
+    engine.route("GET", "/containers/[^/]+/json", {"Config": {"Tty": False}, "State": {}})
+    engine.route("GET", "/events", fake.Reply(chunks=[
+        _start_event("run1", "web", 7, oneoff="True"), _start_event("db1", "db", 1),
+        _start_event("web10", "web", 10)], content_type="application/json"))  # in this order
+
+    def logs(request: Any) -> Any:
+        name = request.path.split("/")[2]
+        return fake.Reply(chunks=stream(name),
+                          content_type="application/vnd.docker.multiplexed-stream")
+
+    def stream(name: str) -> Iterator[bytes]:
+        yield encode_frame(1, f"2026-12-02T17:51:28Z {name}\n".encode())
+        deadline = time.monotonic() + 10  # web1 runs until web10 is followed too
+        while name == "web1" and time.monotonic() < deadline and not engine.find(
+                "GET", "/containers/web10/logs"):
+            time.sleep(0.01)
+
+    engine.route("GET", "/containers/[^/]+/logs", logs)
+    result = wharf("compose", "-p", "p", "logs", "-f", "web")
+    assert result.status == 0, result.stderr
+    lines = sorted(result.stdout.splitlines())
+    assert lines[-1] == "web-10  | web10"  # a new name widens the prefixes after it
+    assert lines[0].startswith("web-1 ") and lines[0].endswith("| web1")
+    assert not engine.find("GET", "/containers/run1/logs")  # one-off containers: not followed
+    assert not engine.find("GET", "/containers/db1/logs")  # a service not asked for
+    events = engine.find("GET", "/events")[0]
+    assert json.loads(events.param("filters") or "{}") == {
+        "type": {"container": True}, "event": {"start": True},
+        "label": {f"{labels.PROJECT}=p": True}}
