@@ -4,6 +4,7 @@ wharfd, each test on a project of its own made as ``up`` makes one."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,3 +115,21 @@ def test_logs_follow_picks_up_a_container_that_starts(wharfd: Daemon, tmp_path: 
         assert sorted(rest) == ["a-1  | a done", "b-1  | b ran"]
     finally:
         made.remove()
+
+
+def test_logs_follow_ends_on_ctrl_c(project: Project) -> None:
+    proc = subprocess.Popen([WHARF, "compose", "-p", project.name, "logs", "-f", "web"],
+                            env=project.daemon.docker_env(), cwd=project.directory,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+    try:
+        project.compose("exec", "-T", "web", "sh", "-c", "echo hello > /proc/1/fd/1")
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"web-1  | hello\n"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130 and b"Traceback" not in err
