@@ -203,3 +203,24 @@ def test_containers_are_checked_against_their_labels(wharf: Any, engine: Any, he
     engine.route("GET", "/containers/json", [_container("web"), foreign, one_off])
     assert wharf("compose", "-p", "p", "ps", "-q").stdout.split() == ["web1"]
     assert wharf("compose", "-p", "p", "ps", "-a", "-q").stdout.split() == ["web1", "web5"]
+
+
+def test_images_of_the_containers_even_a_removed_one(wharf: Any, engine: Any, fake: Any,
+                                                     here: Path) -> None:
+    engine.route("GET", "/containers/json", [dict(_container("web"), ImageID="sha256:" + "a" * 64),
+                                             dict(_container("db"), ImageID="sha256:" + "b" * 64)])
+    engine.route("GET", "/images/sha256:a+/json", {
+        "Id": "sha256:" + "a" * 64, "RepoTags": ["localhost:5000/shop/web:2.1"], "Size": 2_000_000})
+    engine.route("GET", "/images/sha256:b+/json",
+                 fake.Reply(status=404, body={"message": "No such image: sha256:bbb"}))
+    table = wharf("compose", "-p", "p", "images")
+    assert table.status == 0, table.stderr
+    assert [line.split() for line in table.stdout.splitlines()] == [
+        ["CONTAINER", "REPOSITORY", "TAG", "IMAGE", "ID", "SIZE"],
+        ["p-db-1", "<none>", "<none>", "bbbbbbbbbbbb", "0B"],
+        ["p-web-1", "localhost:5000/shop/web", "2.1", "aaaaaaaaaaaa", "2MB"]]
+    assert table.stdout.index("TAG") == table.stdout.index("REPOSITORY") + 26  # 23 + 3
+    assert wharf("compose", "-p", "p", "images", "-q").stdout == f"{'b' * 64}\n{'a' * 64}\n"
+    rows = json.loads(wharf("compose", "-p", "p", "images", "--format", "json").stdout)
+    assert rows[1] == {"ID": "sha256:" + "a" * 64, "ContainerName": "p-web-1",
+                       "Repository": "localhost:5000/shop/web", "Tag": "2.1", "Size": 2000000}

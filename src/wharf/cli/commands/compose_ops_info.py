@@ -15,6 +15,7 @@ from wharf.cli.commands.compose_ops_target import (
     service_of,
 )
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
+from wharf.core.errors import NotFound
 
 IMAGES_HEADER = "CONTAINER\tREPOSITORY\tTAG\tIMAGE ID\tSIZE"
 
@@ -88,7 +89,10 @@ def _image_rows(ctx: Context, containers: list[dict[str, Any]]) -> list[dict[str
     for container in sorted(containers, key=name_of):
         image_id = str(container.get("ImageID") or "")
         if image_id not in cache:
-            cache[image_id] = client.images.inspect(image_id)
+            try:
+                cache[image_id] = client.images.inspect(image_id)
+            except NotFound:  # removed since (rmi -f): shown untagged, as compose shows it
+                cache[image_id] = {"Id": image_id}
         image = cache[image_id]
         tags = [str(t) for t in image.get("RepoTags") or []]
         repo, _, tag = tags[0].rpartition(":") if tags else ("", "", "")
