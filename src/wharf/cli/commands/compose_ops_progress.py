@@ -32,6 +32,16 @@ def use_colour(ctx: Context, stream: object) -> bool:
     return _isatty(stream)
 
 
+def _columns(stream: object) -> int:
+    """The terminal's width (80 when it cannot be told)."""
+    import os
+
+    try:
+        return os.get_terminal_size(stream.fileno()).columns  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return 80
+
+
 def _isatty(stream: object) -> bool:
     isatty = getattr(stream, "isatty", None)
     try:
@@ -52,6 +62,7 @@ class Progress:
         self._order: list[str] = []
         self._state: dict[str, tuple[str, str, float, float]] = {}  # id: kind, text, t0, t1
         self._drawn = 0  # lines of the block on the terminal
+        self._columns = _columns(ctx.stderr)
 
     def working(self, ident: str, text: str) -> None:
         self._event(ident, "working", text)
@@ -87,7 +98,7 @@ class Progress:
         """The title with counts and a line per container, over the block drawn before
         (with ``self._lock`` held)."""
         finished = sum(1 for s in self._state.values() if s[0] == "done")
-        lines = [f"[+] {self.title} {finished}/{len(self._order)}"]
+        lines = [f"[+] {self.title} {finished}/{len(self._order)}"[:self._columns - 1]]
         width = max(len(ident) for ident in self._order)
         lines += [self._line(ident, width) for ident in self._order]
         up = f"\x1b[{self._drawn}A\r" if self._drawn else ""
@@ -100,6 +111,7 @@ class Progress:
             end = time.monotonic()
         mark = ERROR_MARK if kind == "error" else DONE_MARK if kind == "done" else " "
         line = f" {mark} {ident.ljust(width)}  {text.ljust(8)} {end - start:5.1f}s"
+        line = line[:self._columns - 1]  # a wrapped line would spoil the redrawing
         if not self.colour or kind == "working":
             return line
         return f"{RED if kind == 'error' else BLUE}{line}{RESET}"
