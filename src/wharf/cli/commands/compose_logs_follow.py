@@ -14,7 +14,7 @@ from wharf.cli.commands.compose_ops_target import Target
 from wharf.cli.flags import Parsed
 from wharf.client.transport import ConnectionFailed, StreamTruncated
 from wharf.compose.labels import NUMBER, ONEOFF, PROJECT, SERVICE
-from wharf.core.errors import WharfError
+from wharf.core.errors import NotFound, WharfError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -24,6 +24,8 @@ RECHECK = 1.0  # seconds between looks at containers waiting to be restarted
 
 
 class Followers:
+    """The streams being shown, by container id (thread safe)."""
+
     def __init__(self, ctx: Context, target: Target, opts: Parsed, printer: LinePrinter):
         self.ctx, self.target, self.opts, self.printer = ctx, target, opts, printer
         self.lock = threading.Lock()
@@ -58,6 +60,8 @@ class Followers:
     def _follow(self, ident: str, after: int) -> None:
         try:
             self._show(ident, log_stream(self.ctx, ident, self.opts, after))
+        except NotFound:
+            return  # removed meanwhile (compose down): nothing more to show of it
         except (WharfError, ConnectionFailed, StreamTruncated) as exc:
             self.errors.append(exc)
             return
