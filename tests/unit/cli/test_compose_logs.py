@@ -168,3 +168,37 @@ def test_follow_takes_containers_that_start_meanwhile(wharf: Any, engine: Any, f
     assert json.loads(events.param("filters") or "{}") == {
         "type": {"container": True}, "event": {"start": True},
         "label": {f"{labels.PROJECT}=p": True}}
+
+
+def test_follow_waits_out_a_restart_and_goes_on_after_the_last_line(
+        wharf: Any, engine: Any, fake: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    engine.route("GET", "/containers/json", [_container("web", 1)])
+    runs = [b"2026-12-02T17:51:28.5Z one\n", b"2026-12-02T17:51:28.5Z one\n"
+                                              b"2026-12-02T17:51:29Z two\n"]
+
+    def inspect(_request: Any) -> Any:  # restarting until the second stream was opened
+        second = len(engine.find("GET", "/containers/web1/logs")) > 1
+        return fake.Reply(body={"Config": {"Tty": False}, "State": {"Restarting": not second}})
+
+    def logs(_request: Any) -> Any:
+        body = runs[min(len(engine.find("GET", "/containers/web1/logs")), 2) - 1]
+        return fake.Reply(body=encode_frame(1, body),
+                          content_type="application/vnd.docker.multiplexed-stream")
+
+    def events() -> Iterator[bytes]:  # the start comes once the first run was seen to end
+        deadline = time.monotonic() + 10
+        while len(engine.find("GET", "/containers/web1/json")) < 2 and \
+                time.monotonic() < deadline:
+            time.sleep(0.01)
+        yield _start_event("web1", "web", 1)
+
+    engine.route("GET", "/containers/web1/json", inspect)
+    engine.route("GET", "/containers/web1/logs", logs)
+    engine.route("GET", "/events", lambda _r: fake.Reply(chunks=events()))
+    result = wharf("compose", "-p", "p", "logs", "-f")
+    assert result.status == 0, result.stderr
+    assert result.stdout == "web-1  | one\nweb-1  | two\n"  # "one" again is left out
+    second = engine.find("GET", "/containers/web1/logs")[1]
+    assert second.param("since") == "1796233888.500000000" and second.param("tail") == "all"
