@@ -1,0 +1,134 @@
+"""Which project and services a compose operation acts on, and how its containers are named
+and ordered: the project file when one is found (services checked against it), ``-p NAME``
+alone when there is none, as docker compose resolves them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from wharf.cli.command import CommandFailed, Context
+from wharf.cli.commands.compose_common import (
+    config_files,
+    load_project,
+    options,
+    project_containers,
+)
+from wharf.compose.labels import NUMBER, ONEOFF, PROJECT, SERVICE
+
+if TYPE_CHECKING:
+    from wharf.compose.model import Project
+
+Container = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The project a command works on and the services named on its command line."""
+
+    name: str
+    project: Project | None = None
+    services: list[str] = field(default_factory=list)
+
+    def stop_timeout(self, service: str) -> int | None:
+        """The service's ``stop_grace_period`` in whole seconds, when the file sets one."""
+        if self.project is None or service not in self.project.services:
+            return None
+        grace = self.project.services[service].stop_grace_period
+        return None if grace is None else int(grace)
+
+
+def resolve(ctx: Context, services: list[str]) -> Target:
+    """The project of ``-f``/the default files (unknown services refused as compose does:
+    ``no such service: x``), or the ``-p``/``COMPOSE_PROJECT_NAME`` name without a file."""
+    explicit = options(ctx).project_name or ctx.env.get("COMPOSE_PROJECT_NAME", "")
+    try:
+        config_files(ctx)
+    except CommandFailed:
+        if explicit:
+            return Target(explicit, None, list(services))
+        raise
+    project = load_project(ctx)
+    for service in services:
+        if service not in project.services:
+            raise CommandFailed(1, f"no such service: {service}")
+    return Target(explicit or project.name, project, list(services))
+
+
+def find_containers(ctx: Context, project: str, services: list[str] | None = None,
+                    all_: bool = False, oneoff: bool | None = False) -> list[Container]:
+    """``project_containers``, each checked against its labels as well: an engine must match
+    all the label filters of a list (dockerd does), and the answer is only trusted that far."""
+    found = project_containers(ctx, project, services, all_=all_, oneoff=oneoff)
+    wanted_oneoff = None if oneoff is None else ("True" if oneoff else "False")
+    return [c for c in found
+            if (c.get("Labels") or {}).get(PROJECT) == project
+            and (wanted_oneoff is None
+                 or (c.get("Labels") or {}).get(ONEOFF, "False") == wanted_oneoff)]
+
+
+def name_of(container: Container) -> str:
+    """The container's name without the leading ``/``."""
+    names = container.get("Names") or [""]
+    return str(names[0]).lstrip("/")
+
+
+def service_of(container: Container) -> str:
+    return str((container.get("Labels") or {}).get(SERVICE, ""))
+
+
+def number_of(container: Container) -> int:
+    text = str((container.get("Labels") or {}).get(NUMBER, "0") or "0")
+    return int(text) if text.isdigit() else 0
+
+
+def short_name(container: Container, project: str) -> str:
+    """``web-1`` for ``project-web-1``: the log prefix compose prints."""
+    name = name_of(container)
+    prefix = f"{project}-"
+    return name[len(prefix):] if name.startswith(prefix) else name
+
+
+def in_levels(target: Target, containers: list[Container],
+              reverse: bool = False) -> list[list[Container]]:
+    """Containers grouped by their service's depth in ``depends_on`` (dependencies first, or
+    dependents first with ``reverse``): each group may run in parallel, as compose does."""
+    depth = _depths(target)
+    levels: dict[int, list[Container]] = {}
+    for container in containers:
+        levels.setdefault(depth.get(service_of(container), 0), []).append(container)
+    keys = sorted(levels, reverse=reverse)
+    return [levels[key] for key in keys]
+
+
+def _depths(target: Target) -> dict[str, int]:
+    if target.project is None:
+        return {}
+    graph = target.project.dependencies()
+    depth: dict[str, int] = {}
+
+    def visit(name: str, seen: frozenset[str]) -> int:
+        if name in depth:
+            return depth[name]
+        parents = [d for d in graph.get(name, []) if d in graph and d not in seen]
+        value = 1 + max((visit(d, seen | {name}) for d in parents), default=-1)
+        depth[name] = value
+        return value
+
+    for service in graph:
+        visit(service, frozenset())
+    return depth
+
+
+def pick_container(containers: list[Container], service: str, index: int) -> Container:
+    """The service's container number ``index`` (0: the lowest), in compose's words when there
+    is none."""
+    mine = sorted((c for c in containers if service_of(c) == service), key=number_of)
+    if not mine:
+        raise CommandFailed(1, f"service \"{service}\" is not running")
+    if index <= 0:
+        return mine[0]
+    for container in mine:
+        if number_of(container) == index:
+            return container
+    raise CommandFailed(1, f"service \"{service}\" is not running container #{index}")
