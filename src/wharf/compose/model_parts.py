@@ -61,10 +61,11 @@ class NetworkAttach:
 
 @dataclass(frozen=True)
 class Limits:
-    """``deploy.resources.limits``: CPUs as a fraction, memory in bytes."""
+    """``deploy.resources.limits``: CPUs as a fraction, memory in bytes, a pids count."""
 
     cpus: float | None = None
     memory: int | None = None
+    pids: int | None = None
 
 
 def parse_build(ctx: Ctx, value: Any) -> Build:
@@ -150,7 +151,7 @@ def parse_deploy(ctx: Ctx, value: Any) -> Limits:
     only_keys(res, resources, frozenset({"limits"}))
     lim = res.sub("limits")
     limits = as_dict(lim, resources.get("limits", {}))
-    only_keys(lim, limits, frozenset({"cpus", "memory"}))
+    only_keys(lim, limits, frozenset({"cpus", "memory", "pids"}))
     cpus = None
     if "cpus" in limits:
         try:
@@ -158,7 +159,8 @@ def parse_deploy(ctx: Ctx, value: Any) -> Limits:
         except ValueError:
             lim.sub("cpus").fail(f"invalid number {limits['cpus']!r}")
     memory = byte_size(lim.sub("memory"), limits["memory"]) if "memory" in limits else None
-    return Limits(cpus, memory)
+    pids = as_int(lim.sub("pids"), limits["pids"]) if "pids" in limits else None
+    return Limits(cpus, memory, pids)
 
 
 def parse_restart(ctx: Ctx, value: Any) -> str:

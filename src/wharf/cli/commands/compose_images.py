@@ -1,0 +1,79 @@
+"""Images of compose services: built from ``build:`` (the classic builder through the
+client's build API and ``cli.build_context``), pulled, pushed, and looked up by ID."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from wharf.cli.command import CommandFailed, Context
+
+if TYPE_CHECKING:
+    from wharf.cli.commands.compose_output import Progress
+    from wharf.compose.createbody import Meta
+    from wharf.compose.model import Project
+    from wharf.compose.model_service import Service
+
+
+def image_id(ctx: Context, ref: str) -> str | None:
+    from wharf.core.errors import NotFound
+
+    try:
+        return str(ctx.client().images.inspect(ref)["Id"])
+    except NotFound:
+        return None
+
+
+def build_service(ctx: Context, project: Project, service: Service, meta: Meta,
+                  progress: Progress) -> str:
+    """Build ``service``'s image, tagged with its image name; the image ID."""
+    from wharf.cli.build_context import make_context
+    from wharf.cli.progress import display_messages
+    from wharf.client.build import BuildParams
+    from wharf.compose.createbody import image_name
+
+    spec = service.build
+    if spec is None:
+        raise CommandFailed(1, f"service {service.name!r} has no build section")
+    tag = image_name(project.name, service)
+    args = {k: v if v is not None else meta.env.get(k) for k, v in spec.args.items()}
+    tar = make_context(spec.context, spec.dockerfile, ctx.stdin, [], ctx.env)
+    try:
+        params = BuildParams(tags=[tag], build_args=args, target=spec.target or "",
+                             dockerfile=tar.dockerfile if tar.dockerfile != "Dockerfile" else "")
+        messages = ctx.client().build.build(tar.chunks(), params)
+        display_messages(messages, ctx.stderr, False)
+    finally:
+        tar.close()
+    progress.done("Image", tag, "Built")
+    found = image_id(ctx, tag)
+    if found is None:
+        raise CommandFailed(1, f"image {tag} was not found after its build")
+    return found
+
+
+def pull_ref(ctx: Context, ref: str, progress: Progress) -> None:
+    from wharf.cli.commands.run import pull_image
+
+    pull_image(ctx, ref, None, quiet=progress.quiet)
+    progress.done("Image", ref, "Pulled")
+
+
+def ensure_image(ctx: Context, project: Project, service: Service, meta: Meta,
+                 progress: Progress, build: bool) -> str:
+    """The service's image ID: built when asked (``--build``) or when missing and the service
+    has a build section, pulled when missing otherwise."""
+    from wharf.compose.createbody import image_name
+
+    ref = image_name(project.name, service)
+    if build and service.build is not None:
+        return build_service(ctx, project, service, meta, progress)
+    found = image_id(ctx, ref)
+    if found is not None:
+        return found
+    if service.build is not None:
+        return build_service(ctx, project, service, meta, progress)
+    pull_ref(ctx, ref, progress)
+    found = image_id(ctx, ref)
+    if found is None:
+        raise CommandFailed(1, f"image {ref} was not found after its pull")
+    return found
