@@ -155,8 +155,10 @@ def test_top_level_checks() -> None:
         _project("services: {}\nsecrets: {}\n")
     with pytest.raises(ComposeError, match="additional property nope"):
         _project("services: {}\nnope: 1\n")
-    with pytest.raises(ComposeError, match=r"networks.n.ipam: not supported"):
-        _project("services: {}\nnetworks: {n: {ipam: {}}}\n")
+    with pytest.raises(ComposeError, match=r"networks.n.internal: not supported"):
+        _project("services: {}\nnetworks: {n: {internal: true}}\n")
+    with pytest.raises(ComposeError, match=r"volumes.v.ipam: not supported"):
+        _project("services: {}\nvolumes: {v: {ipam: {}}}\n")
 
 
 def test_from_loaded_names_the_service_file(tmp_path: Path) -> None:
