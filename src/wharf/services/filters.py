@@ -104,7 +104,8 @@ class ContainerQuery:
             test = tests.get(name)
             if test is None or not values:
                 continue
-            if not any(test(value) for value in values):
+            combine = all if name == "label" else any  # docker: every label must match
+            if not combine(test(value) for value in values):
                 return False
         return True
 

@@ -24,6 +24,8 @@ def existing(ctx: Context, project: str, service: str) -> list[Existing]:
     out = []
     for c in found:
         labels = c.get("Labels") or {}
+        if labels.get(L.SERVICE) != service:
+            continue  # checked here too: the label filter is not trusted to AND its terms
         number = str(labels.get(L.NUMBER) or "0")
         out.append(Existing(str(c["Id"]), str((c.get("Names") or ["/"])[0]).lstrip("/"),
                             int(number) if number.isdigit() else 0,
