@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.support.daemon_fixtures import wharfd
@@ -57,10 +58,9 @@ class ComposeProject:
                 "networks": "/networks?filters=", "volumes": "/volumes?filters="}[kind]
         from urllib.parse import quote
 
-        found = self.daemon.json("GET", path + quote(query))
-        if kind == "volumes":
-            return list(found["Volumes"] or [])  # type: ignore[index]
-        return list(found)  # type: ignore[call-overload]
+        found: Any = self.daemon.json("GET", path + quote(query))
+        items: list[dict[str, object]] = (found["Volumes"] or []) if kind == "volumes" else found
+        return list(items)
 
     def cleanup(self) -> None:
         subprocess.run([WHARF, "compose", "-p", self.name, "down", "-v", "-t", "1"],

@@ -14,7 +14,8 @@ PROJECT = """
 services:
   web:
     image: busybox:latest
-    command: ["sh", "-c", "mkdir -p /www && echo hello-from-web > /www/index.html && exec httpd -f -p 80 -h /www"]
+    command: ["sh", "-c", "mkdir -p /www && echo hello-from-web > /www/index.html
+                && exec httpd -f -p 80 -h /www"]
     ports: ["127.0.0.1:{port}:80"]
     volumes: ["data:/data"]
     networks: [default, back]

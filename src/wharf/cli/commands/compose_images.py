@@ -3,6 +3,7 @@ client's build API and ``cli.build_context``), pulled, pushed, and looked up by 
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from wharf.cli.command import CommandFailed, Context
@@ -36,7 +37,9 @@ def build_service(ctx: Context, project: Project, service: Service, meta: Meta,
         raise CommandFailed(1, f"service {service.name!r} has no build section")
     tag = image_name(project.name, service)
     args = {k: v if v is not None else meta.env.get(k) for k, v in spec.args.items()}
-    tar = make_context(spec.context, spec.dockerfile, ctx.stdin, [], ctx.env)
+    # compose's dockerfile is relative to the context (the docker CLI's -f to the cwd)
+    dockerfile = os.path.join(spec.context, spec.dockerfile)
+    tar = make_context(spec.context, dockerfile, ctx.stdin, [], ctx.env)
     try:
         params = BuildParams(tags=[tag], build_args=args, target=spec.target or "",
                              dockerfile=tar.dockerfile if tar.dockerfile != "Dockerfile" else "")

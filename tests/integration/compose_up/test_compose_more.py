@@ -1,0 +1,116 @@
+"""More of ``wharf compose`` against a real wharfd: build, dependency conditions, attached
+``up``, ``--no-start``/``create``, external resources. Two tests need health checks and restart
+policies wired in wharfd (issue 9's lane A): they are written to pass once that is merged."""
+
+from __future__ import annotations
+
+from tests.integration.compose_up.conftest import ComposeProject
+
+
+def _state(project: ComposeProject, name: str) -> dict[str, object]:
+    found: dict[str, object] = project.daemon.json("GET", f"/containers/{name}/json")  # type: ignore[assignment]
+    return found
+
+
+def test_build_up_and_rmi_local(project: ComposeProject) -> None:
+    (project.directory / "app").mkdir()
+    (project.directory / "app" / "Dockerfile.x").write_text(
+        "FROM busybox:latest\nARG WORD\nRUN echo built-$WORD > /built\n")
+    project.write("services:\n  app:\n    build: {context: ./app, dockerfile: Dockerfile.x, "
+                  "args: {WORD: yes}}\n    command: [sleep, '3600']\n    stop_grace_period: 1s\n")
+    project.compose("build")
+    image = f"{project.name}-app"
+    assert project.daemon.request("GET", f"/images/{image}/json")[0] == 200
+    project.compose("up", "-d")
+    shown = project.daemon.docker("exec", f"{project.name}-app-1", "cat", "/built")
+    assert shown.stdout.decode().strip() == "built-yes"
+    down = project.compose("down", "--rmi", "local", "-t", "1")
+    assert f"Image {image}  Removed" in down.stderr
+    assert project.daemon.request("GET", f"/images/{image}/json")[0] == 404
+
+
+def test_service_completed_successfully(project: ComposeProject) -> None:
+    project.write("""
+services:
+  init:
+    image: busybox:latest
+    command: [sh, -c, "echo ready > /shared/flag"]
+    volumes: ["shared:/shared"]
+  app:
+    image: busybox:latest
+    command: [sh, -c, "cat /shared/flag && sleep 3600"]
+    volumes: ["shared:/shared"]
+    stop_grace_period: 1s
+    depends_on: {init: {condition: service_completed_successfully}}
+volumes: {shared: {}}
+""")
+    project.compose("up", "-d")
+    logs = project.daemon.docker("logs", f"{project.name}-app-1")
+    assert logs.stdout.decode().strip() == "ready"
+    project.compose("down", "-v", "-t", "1")
+    project.write("""
+services:
+  init: {image: busybox:latest, command: [sh, -c, "exit 3"]}
+  app:
+    image: busybox:latest
+    depends_on: {init: {condition: service_completed_successfully}}
+""")
+    failed = project.compose("up", "-d", check=False)
+    assert failed.returncode == 1
+    assert 'service "init" didn\'t complete successfully: exit 3' in failed.stderr
+    assert _state(project, f"{project.name}-app-1")["State"]["Status"] == "created"  # type: ignore[index]
+
+
+def test_attached_up_prefixes_output(project: ComposeProject) -> None:
+    project.write("services: {hello: {image: busybox:latest, command: [echo, hi there]}}\n")
+    res = project.compose("up")
+    name = f"{project.name}-hello-1"
+    assert f"{name}  | hi there" in res.stdout
+    assert f"{name} exited with code 0" in res.stdout
+
+
+def test_no_start_and_create(project: ComposeProject) -> None:
+    project.write("services: {a: {image: busybox:latest, command: [sleep, '3600']}}\n")
+    project.compose("up", "--no-start")
+    assert _state(project, f"{project.name}-a-1")["State"]["Status"] == "created"  # type: ignore[index]
+    project.compose("create", "--scale", "a=2")
+    assert _state(project, f"{project.name}-a-2")["State"]["Status"] == "created"  # type: ignore[index]
+
+
+def test_missing_external_network_is_named(project: ComposeProject) -> None:
+    project.write("services: {a: {image: busybox:latest, networks: [outside]}}\n"
+                  "networks: {outside: {external: true, name: wharf-no-such-net}}\n")
+    res = project.compose("up", "-d", check=False)
+    assert res.returncode == 1
+    assert "network wharf-no-such-net declared as external, but could not be found" in res.stderr
+
+
+def test_depends_on_service_healthy_and_wait(project: ComposeProject) -> None:
+    """Needs health checks in wharfd (lane A of issue 9)."""
+    project.write("""
+services:
+  db:
+    image: busybox:latest
+    command: [sh, -c, "sleep 1 && touch /ok && sleep 3600"]
+    healthcheck: {test: [CMD, test, -f, /ok], interval: 500ms, retries: 20}
+    stop_grace_period: 1s
+  web:
+    image: busybox:latest
+    command: [sleep, "3600"]
+    depends_on: {db: {condition: service_healthy}}
+    stop_grace_period: 1s
+""")
+    project.compose("up", "-d", "--wait")
+    db = _state(project, f"{project.name}-db-1")
+    assert db["State"]["Health"]["Status"] == "healthy"  # type: ignore[index]
+    assert db["Config"]["Healthcheck"]["Interval"] == 500_000_000  # type: ignore[index]
+    assert _state(project, f"{project.name}-web-1")["State"]["Running"] is True  # type: ignore[index]
+
+
+def test_restart_policy_applied(project: ComposeProject) -> None:
+    """Needs restart policies in wharfd (lane A of issue 9)."""
+    project.write("services: {a: {image: busybox:latest, command: [sleep, '3600'], "
+                  "restart: on-failure:2, stop_grace_period: 1s}}\n")
+    project.compose("up", "-d")
+    policy = _state(project, f"{project.name}-a-1")["HostConfig"]["RestartPolicy"]  # type: ignore[index]
+    assert policy == {"Name": "on-failure", "MaximumRetryCount": 2}
