@@ -110,9 +110,9 @@ def _resources(file: str | None, key: str, raw: Any) -> dict[str, Resource]:
             for name, v in as_dict(ctx, raw or {}).items()}
 
 
-def _check_refs(project: Project, files: dict[str, str]) -> None:
+def _check_refs(project: Project, files: dict[str, str], default_file: str | None) -> None:
     for svc in project.services.values():
-        ctx = Ctx(files.get(svc.name), f"services.{svc.name}")
+        ctx = Ctx(files.get(svc.name, default_file), f"services.{svc.name}")
         for dep, spec in svc.depends_on.items():
             if dep not in project.services and spec.required:
                 ctx.sub("depends_on").fail(f"depends on undefined service {dep!r}")
@@ -124,7 +124,8 @@ def _check_refs(project: Project, files: dict[str, str]) -> None:
                 ctx.sub("volumes").fail(f"refers to undefined volume {vol.source!r}")
     cycle = find_cycle({n: list(s.depends_on) for n, s in project.services.items()})
     if cycle:
-        raise ComposeError(f"dependency cycle detected: {' -> '.join(cycle)}")
+        ctx = Ctx(files.get(cycle[0], default_file), f"services.{cycle[0]}.depends_on")
+        ctx.fail(f"dependency cycle detected: {' -> '.join(cycle)}")
 
 
 def build_project(
@@ -150,7 +151,7 @@ def build_project(
         name, services, _resources(file, "networks", data.get("networks")),
         _resources(file, "volumes", data.get("volumes")),
     )  # fmt: skip
-    _check_refs(project, files)
+    _check_refs(project, files, file)
     return project
 
 

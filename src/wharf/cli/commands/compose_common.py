@@ -144,7 +144,8 @@ def load_for_engine(ctx: Context) -> tuple[Project, Meta]:
     opts = options(ctx)
     files = config_files(ctx)
     try:
-        loaded = load(files, opts.project_name or None, _environ(ctx, opts))
+        loaded = load(files, opts.project_name or None, _environ(ctx, opts),
+                      lambda text: ctx.err(f"WARN[0000] {text}"))
         if opts.project_directory:
             loaded.project_dir = Path(opts.project_directory)
         project = from_loaded(loaded)

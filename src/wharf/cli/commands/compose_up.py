@@ -96,28 +96,38 @@ def handle_orphans(ctx: Context, full: Project, remove: bool, progress: Progress
         progress.done("Container", name, "Removed")
 
 
+Kept = dict[str, list[tuple[str, str, bool]]]
+
+
 def _converge_all(ctx: Context, project: Project, meta: Meta, o: UpOptions,
-                  progress: Progress) -> dict[str, list[tuple[str, str, bool]]]:
+                  progress: Progress) -> tuple[Kept, set[str]]:
+    """Every service's containers as the file wants them; also the running containers to
+    restart because a dependency with ``restart: true`` was recreated."""
     from wharf.cli.commands.compose_converge import converge, existing, wanted_hash
     from wharf.cli.commands.compose_images import ensure_image
     from wharf.compose.order import start_order
-    from wharf.compose.planner import Wanted, plan_service
+    from wharf.compose.planner import CREATE, RECREATE, Wanted, plan_service
 
     scales = parse_scale(o.scale, project)
     images = {n: ensure_image(ctx, project, s, meta, progress, o.build)
               for n, s in sorted(project.services.items())}
-    kept = {}
+    kept: Kept = {}
+    changed: set[str] = set()
+    restart: set[str] = set()
     for name in start_order(project.dependencies()):
         svc = project.services[name]
         wanted = Wanted(scales.get(name, 1), wanted_hash(project, svc, meta), images[name],
                         o.force_recreate, o.no_recreate)
         steps = plan_service(existing(ctx, project.name, name), wanted)
         kept[name] = converge(ctx, project, svc, meta, steps, progress)
-    return kept
+        if any(step.action in (CREATE, RECREATE) for step in steps):
+            changed.add(name)
+        if any(dep.restart and d in changed for d, dep in svc.depends_on.items()):
+            restart |= {cid for cid, _name, running in kept[name] if running}
+    return kept, restart
 
 
-def _await_dependencies(ctx: Context, project: Project, name: str,
-                        started: dict[str, list[tuple[str, str, bool]]]) -> None:
+def _await_dependencies(ctx: Context, project: Project, name: str, started: Kept) -> None:
     from wharf.cli.commands.compose_wait import wait_completed, wait_healthy
 
     for dep, spec in sorted(project.services[name].depends_on.items()):
@@ -128,16 +138,20 @@ def _await_dependencies(ctx: Context, project: Project, name: str,
             wait_completed(ctx, dep, containers)
 
 
-def start_all(ctx: Context, project: Project, kept: dict[str, list[tuple[str, str, bool]]],
+def start_all(ctx: Context, project: Project, kept: Kept, restart: set[str],
               progress: Progress) -> list[tuple[str, str]]:
-    """Start every kept container in dependency order; ``(id, name)`` of them all."""
+    """Start every kept container in dependency order (restart those in ``restart``);
+    ``(id, name)`` of them all."""
     from wharf.compose.order import start_order
 
     out = []
     for name in start_order(project.dependencies()):
         _await_dependencies(ctx, project, name, kept)
         for cid, cname, running in kept.get(name, []):
-            if running:
+            if cid in restart:
+                ctx.client().containers.restart(cid)
+                progress.done("Container", cname, "Restarted")
+            elif running:
                 progress.done("Container", cname, "Running")
             else:
                 ctx.client().containers.start(cid)
@@ -159,10 +173,10 @@ def run_up(ctx: Context, o: UpOptions) -> list[tuple[str, str]]:
     handle_orphans(ctx, full, o.remove_orphans, progress, o.timeout)
     ensure_networks(ctx, project, progress)
     ensure_volumes(ctx, project, progress)
-    kept = _converge_all(ctx, project, meta, o, progress)
+    kept, restart = _converge_all(ctx, project, meta, o, progress)
     if not o.start:
         return []
-    started = start_all(ctx, project, kept, progress)
+    started = start_all(ctx, project, kept, restart, progress)
     if o.wait:
         wait_running(ctx, started, o.wait_timeout or DEFAULT_TIMEOUT)
     return started
