@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from wharf.compose.errors import ComposeError
 from wharf.compose.loader import Loaded
 from wharf.compose.model_base import Ctx, as_bool, as_dict, only_keys, opt_str, str_map
 from wharf.compose.model_fields import RESOURCE_KEYS, TOP_SUPPORTED, TOP_UNSUPPORTED
