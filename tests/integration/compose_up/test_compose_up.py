@@ -25,6 +25,7 @@ services:
     image: busybox:latest
     command: ["sleep", "{sleep}"]
     networks: [back]
+    volumes: ["/scratch"]
     stop_grace_period: 1s
 networks:
   back: {{}}
@@ -86,11 +87,15 @@ def test_up_names_labels_dns_port_recreate_scale_down(project: ComposeProject) -
     assert {n: c["Id"] for n, c in _containers(project).items()} == {
         n: c["Id"] for n, c in found.items()}
 
+    project.daemon.docker("exec", db, "sh", "-c", "echo kept > /scratch/f")
     _write(project, port, sleep=3601)
-    project.compose("up", "-d")
+    recreated = project.compose("up", "-d")
+    assert f"Container {db}  Recreated" in recreated.stderr
     after = _containers(project)
     assert after[web]["Id"] == found[web]["Id"]
     assert after[db]["Id"] != found[db]["Id"]
+    shown = project.daemon.docker("exec", db, "cat", "/scratch/f")
+    assert shown.stdout.decode().strip() == "kept"  # the anonymous volume carried over
 
     project.compose("up", "-d", "--scale", "db=2")
     assert set(_containers(project)) == {web, db, f"{project.name}-db-2"}

@@ -44,9 +44,10 @@ def wanted_hash(project: Project, service: Service, meta: Meta) -> str:
 def create_container(ctx: Context, project: Project, service: Service, meta: Meta,
                      number: int, oneoff: bool = False, name: str | None = None,
                      overrides: dict[str, Any] | None = None,
-                     host_overrides: dict[str, Any] | None = None) -> str:
+                     host_overrides: dict[str, Any] | None = None,
+                     previous: str | None = None) -> str:
     """Create container ``number`` of ``service`` (``overrides`` on top of the body and its
-    ``HostConfig``, for ``run``); its ID."""
+    ``HostConfig``, for ``run``; the anonymous volumes of container ``previous``); its ID."""
     from wharf.compose import labels as L
     from wharf.compose.createbody import create_body
 
@@ -54,11 +55,21 @@ def create_container(ctx: Context, project: Project, service: Service, meta: Met
     body["Labels"][L.CONFIG_HASH] = wanted_hash(project, service, meta)
     body.update(overrides or {})
     body["HostConfig"].update(host_overrides or {})
+    if previous is not None:
+        _carry_volumes(ctx, project, body["HostConfig"], previous)
     name = name or L.container_name(project.name, service.name, number, oneoff)
     result = ctx.client().containers.create(body, name)
     for warning in result.get("Warnings") or []:
         ctx.err(f"WARNING: {warning}")
     return str(result["Id"])
+
+
+def _carry_volumes(ctx: Context, project: Project, host: dict[str, Any], previous: str) -> None:
+    from wharf.compose.anonymous import carry_anonymous
+    from wharf.compose.resources import volume_name
+
+    mounts = ctx.client().containers.inspect(previous).get("Mounts") or []
+    carry_anonymous(host, mounts, {volume_name(project, k) for k in project.volumes})
 
 
 def stop_timeout(service: Service | None, given: int | None = None) -> int | None:
@@ -77,19 +88,21 @@ def remove_container(ctx: Context, ref: str, timeout: int | None) -> None:
 
 
 def _apply(ctx: Context, project: Project, service: Service, meta: Meta, step: Step,
-           progress: Progress) -> str | None:
+           progress: Progress, timeout: int | None) -> str | None:
     from wharf.compose import labels as L
     from wharf.compose.planner import CREATE, RECREATE, REMOVE
 
     name = L.container_name(project.name, service.name, step.number)
     old = step.container
     if step.action == REMOVE and old is not None:
-        remove_container(ctx, old.id, stop_timeout(service))
+        remove_container(ctx, old.id, stop_timeout(service, timeout))
         progress.done("Container", old.name, "Removed")
         return None
     if step.action == RECREATE and old is not None:
-        remove_container(ctx, old.id, stop_timeout(service))
-        new = create_container(ctx, project, service, meta, step.number)
+        ctx.client().containers.stop(old.id, stop_timeout(service, timeout))
+        ctx.client().containers.rename(old.id, f"{old.id[:12]}_{name}")
+        new = create_container(ctx, project, service, meta, step.number, previous=old.id)
+        ctx.client().containers.remove(old.id, force=True)
         progress.done("Container", name, "Recreated")
         return new
     if step.action == CREATE:
@@ -100,14 +113,14 @@ def _apply(ctx: Context, project: Project, service: Service, meta: Meta, step: S
 
 
 def converge(ctx: Context, project: Project, service: Service, meta: Meta, steps: list[Step],
-             progress: Progress) -> list[tuple[str, str, bool]]:
+             progress: Progress, timeout: int | None = None) -> list[tuple[str, str, bool]]:
     """Carry out ``steps``; ``(id, name, was_running)`` of the containers the service keeps."""
     from wharf.compose import labels as L
     from wharf.compose.planner import KEEP
 
     kept = []
     for step in steps:
-        container_id = _apply(ctx, project, service, meta, step, progress)
+        container_id = _apply(ctx, project, service, meta, step, progress, timeout)
         if container_id is not None:
             name = L.container_name(project.name, service.name, step.number)
             kept.append((container_id, name, step.action == KEEP))

@@ -119,7 +119,7 @@ def _converge_all(ctx: Context, project: Project, meta: Meta, o: UpOptions,
         wanted = Wanted(scales.get(name, 1), wanted_hash(project, svc, meta), images[name],
                         o.force_recreate, o.no_recreate)
         steps = plan_service(existing(ctx, project.name, name), wanted)
-        kept[name] = converge(ctx, project, svc, meta, steps, progress)
+        kept[name] = converge(ctx, project, svc, meta, steps, progress, o.timeout)
         if any(step.action in (CREATE, RECREATE) for step in steps):
             changed.add(name)
         if any(dep.restart and d in changed for d, dep in svc.depends_on.items()):
