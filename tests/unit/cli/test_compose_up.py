@@ -147,7 +147,7 @@ def test_wait_healthy_is_bounded(engine: Any, fake: Any,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compose_wait, "POLL", 0.01)
     _states(engine, fake, [{"Running": True, "Health": {"Status": "starting"}}])
-    with pytest.raises(CommandFailed, match="did not become healthy in 0.05s"):
+    with pytest.raises(CommandFailed, match=r"did not become healthy in 0\.05s"):
         compose_wait.wait_healthy(_ctx(engine), [("c1", "p-db-1")], timeout=0.05)
 
 
