@@ -114,3 +114,17 @@ def test_restart_policy_applied(project: ComposeProject) -> None:
     project.compose("up", "-d")
     policy = _state(project, f"{project.name}-a-1")["HostConfig"]["RestartPolicy"]  # type: ignore[index]
     assert policy == {"Name": "on-failure", "MaximumRetryCount": 2}
+
+
+def test_run_on_a_terminal_gets_a_tty(project: ComposeProject) -> None:
+    from tests.integration.compose_up.conftest import WHARF
+    from tests.support.ptyrun import Typed, run_on_pty
+
+    project.write("services: {tool: {image: busybox:latest}}\n")
+    argv = [WHARF, "compose", "-p", project.name, "-f", str(project.directory / "compose.yaml"),
+            "run", "--rm", "tool"]
+    res = run_on_pty(argv, [Typed(2.0, b"tty; exit 7\r")], project.daemon.docker_env(),
+                     timeout=30)
+    assert res.returncode == 7, res.output
+    assert b"/dev/pts/" in res.output
+    assert project.labelled("containers") == []

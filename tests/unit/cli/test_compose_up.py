@@ -156,3 +156,22 @@ def test_wait_completed(engine: Any, fake: Any) -> None:
     with pytest.raises(CommandFailed, match="service \"init\" didn't complete successfully: "
                                             "exit 3"):
         compose_wait.wait_completed(_ctx(engine), "init", [("c1", "p-init-1")])
+
+
+def test_pull_skips_services_that_only_build(wharf: Run, engine: Any, fake: Any,
+                                             tmp_path: Path) -> None:
+    engine.route("POST", "/images/create", fake.Reply(200, chunks=[b'{"status":"done"}\n']))
+    res = _compose(wharf, tmp_path, "pull", "-q",
+                   text="services: {a: {image: 'reg.example/x:1'}, b: {build: .}}")
+    assert res.status == 0, res.stderr
+    pulls = engine.find("POST", "/images/create")
+    assert [(r.param("fromImage"), r.param("tag")) for r in pulls] == [("reg.example/x", "1")]
+
+
+def test_existing_foreign_network_is_warned(wharf: Run, engine: Any, fake: Any,
+                                            tmp_path: Path) -> None:
+    _fresh_engine(engine, fake)
+    engine.route("GET", "/networks/p_default", {"Name": "p_default", "Labels": {}})
+    res = _compose(wharf, tmp_path, "up", "-d", "db")
+    assert "a network with name p_default exists but was not created by compose" in res.stderr
+    assert engine.find("POST", "/networks/create") == []

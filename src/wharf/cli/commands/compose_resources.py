@@ -3,23 +3,30 @@ that is missing is an error naming it), and found by Compose's labels for ``down
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wharf.cli.command import CommandFailed, Context
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from wharf.cli.commands.compose_output import Progress
     from wharf.compose.model import Project
 
 
-def _exists(lookup: object, name: str) -> bool:
+def _found(lookup: Callable[[str], dict[str, Any]], name: str) -> dict[str, Any] | None:
     from wharf.core.errors import NotFound
 
     try:
-        lookup(name)  # type: ignore[operator]
+        return lookup(name)
     except NotFound:
-        return False
-    return True
+        return None
+
+
+def _foreign(found: dict[str, Any], project: Project) -> bool:
+    from wharf.compose.labels import PROJECT
+
+    return (found.get("Labels") or {}).get(PROJECT) != project.name
 
 
 def ensure_networks(ctx: Context, project: Project, progress: Progress) -> None:
@@ -28,7 +35,11 @@ def ensure_networks(ctx: Context, project: Project, progress: Progress) -> None:
     networks = ctx.client().networks
     for key, res in used_networks(project).items():
         name = network_name(project, key)
-        if _exists(networks.inspect, name):
+        found = _found(networks.inspect, name)
+        if found is not None:
+            if not res.external and _foreign(found, project):
+                progress.warn(f"a network with name {name} exists but was not created by "
+                              "compose.\nSet `external: true` to use an existing network")
             continue
         if res.external:
             raise CommandFailed(1, f"network {name} declared as external, but could not be "
@@ -43,7 +54,11 @@ def ensure_volumes(ctx: Context, project: Project, progress: Progress) -> None:
     volumes = ctx.client().volumes
     for key, res in used_volumes(project).items():
         name = volume_name(project, key)
-        if _exists(volumes.inspect, name):
+        found = _found(volumes.inspect, name)
+        if found is not None:
+            if not res.external and _foreign(found, project):
+                progress.warn(f'volume "{name}" already exists but was not created by Docker '
+                              "Compose. Use `external: true` to use an existing volume")
             continue
         if res.external:
             raise CommandFailed(1, f"external volume \"{name}\" not found")
