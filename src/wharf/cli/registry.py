@@ -54,7 +54,6 @@ IMPLEMENTATIONS: dict[str, Entry] = {
     "container.wait": Entry("lifecycle", "WAIT", "Block until one or more containers stop, "
                                                  "then print their exit codes"),
     "builder.prune": Entry("builder", "PRUNE", "Remove build cache"),
-    "compose": Entry("compose", "COMPOSE", "Define and run multi-container applications"),
     "compose.build": Entry("compose_build", "BUILD", "Build or rebuild services"),
     "compose.config": Entry("compose_config", "CONFIG", "Parse, resolve and render compose "
                                                         "file in canonical format"),
@@ -64,6 +63,7 @@ IMPLEMENTATIONS: dict[str, Entry] = {
     "compose.push": Entry("compose_build", "PUSH", "Push service images"),
     "compose.run": Entry("compose_run", "RUN", "Run a one-off command on a service"),
     "compose.up": Entry("compose_up", "UP", "Create and start containers"),
+    "compose": Entry("compose", "COMPOSE", "Define and run multi-container applications"),
     "image.build": Entry("build", "BUILD", "Build an image from a Dockerfile"),
     "image.bootstrap": Entry("images", "BOOTSTRAP",
                              "Build a base image (busybox, hello-world) offline"),
