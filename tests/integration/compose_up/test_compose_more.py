@@ -128,3 +128,19 @@ def test_run_on_a_terminal_gets_a_tty(project: ComposeProject) -> None:
     assert res.returncode == 7, res.output
     assert b"/dev/pts/" in res.output
     assert project.labelled("containers") == []
+
+
+def test_build_push_pull_through_a_registry(project: ComposeProject) -> None:
+    from tests.support.registries import wharf_registry
+
+    (project.directory / "Dockerfile").write_text("FROM busybox:latest\nRUN echo v1 > /v\n")
+    with wharf_registry(project.directory / "registry") as registry:
+        image = f"{registry.host}/compose-app:1"
+        project.write(f"services: {{app: {{build: ., image: '{image}'}}, "
+                      "base: {image: 'busybox:latest'}}\n")
+        project.compose("build")
+        pushed = project.compose("push")
+        assert f"Image {image}  Pushed" in pushed.stderr
+        assert project.daemon.request("DELETE", f"/images/{image}")[0] == 200
+        project.compose("pull", "app")
+        assert project.daemon.request("GET", f"/images/{image}/json")[0] == 200

@@ -1,6 +1,6 @@
 """``wharf compose build``, ``pull`` and ``push``: per service, through the same client APIs
 and display as ``wharf build``/``pull``/``push``. ``pull`` skips services that only build;
-``push`` pushes the services with an ``image:`` name."""
+``push`` pushes the services that build an image they name (``build`` and ``image``)."""
 
 from __future__ import annotations
 
@@ -62,8 +62,8 @@ def push(ctx: Context, opts: Parsed) -> int:
     progress = Progress(ctx)
     images = ctx.client().images
     for _name, svc in sorted(project.services.items()):
-        if svc.image is None:
-            continue
+        if svc.image is None or svc.build is None:
+            continue  # as docker compose: only the images the project builds and names
         ref = parse_reference(svc.image).with_default_tag()
         name, tag = ref.familiar_name, ref.tag
 
