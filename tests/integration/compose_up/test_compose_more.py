@@ -144,3 +144,35 @@ def test_build_push_pull_through_a_registry(project: ComposeProject) -> None:
         assert project.daemon.request("DELETE", f"/images/{image}")[0] == 200
         project.compose("pull", "app")
         assert project.daemon.request("GET", f"/images/{image}/json")[0] == 200
+
+
+def test_attached_up_stops_the_project_on_ctrl_c(project: ComposeProject) -> None:
+    import select
+    import signal
+    import subprocess
+    import time
+
+    from tests.integration.compose_up.conftest import WHARF
+
+    project.write("services: {a: {image: busybox:latest, command: [sh, -c, "
+                  "'echo started; exec sleep 3600'], stop_grace_period: 1s}}\n")
+    argv = [WHARF, "compose", "-p", project.name, "-f", str(project.directory / "compose.yaml"),
+            "up"]
+    proc = subprocess.Popen(argv, env=project.daemon.docker_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        seen = b""
+        deadline = time.monotonic() + 30
+        while b"started" not in seen and time.monotonic() < deadline:
+            if select.select([proc.stdout], [], [], 0.5)[0]:
+                seen += proc.stdout.read1(4096)
+        assert f"{project.name}-a-1  | started".encode() in seen
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert b"Gracefully stopping..." in (proc.stderr.read() if proc.stderr else b"")
+    assert _state(project, f"{project.name}-a-1")["State"]["Running"] is False  # type: ignore[index]
