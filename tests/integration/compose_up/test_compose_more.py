@@ -147,6 +147,7 @@ def test_build_push_pull_through_a_registry(project: ComposeProject) -> None:
 
 
 def test_attached_up_stops_the_project_on_ctrl_c(project: ComposeProject) -> None:
+    import os
     import select
     import signal
     import subprocess
@@ -166,7 +167,7 @@ def test_attached_up_stops_the_project_on_ctrl_c(project: ComposeProject) -> Non
         deadline = time.monotonic() + 30
         while b"started" not in seen and time.monotonic() < deadline:
             if select.select([proc.stdout], [], [], 0.5)[0]:
-                seen += proc.stdout.read1(4096)
+                seen += os.read(proc.stdout.fileno(), 4096)
         assert f"{project.name}-a-1  | started".encode() in seen
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 130
