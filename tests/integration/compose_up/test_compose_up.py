@@ -156,6 +156,11 @@ def test_run_one_off(project: ComposeProject) -> None:
     ran = project.compose("run", "--rm", "-e", "B=given", "tool", "sh", "-c", "echo $A $B")
     assert ran.stdout.strip() == "from-file given"
     assert project.labelled("containers") == []
+    via = project.compose("run", "--rm", "-T", "--entrypoint", "echo via", "-u", "1:1", "-w",
+                          "/tmp", "tool", "x")
+    assert via.stdout.strip() == "via x"
+    failed = project.compose("run", "--rm", "tool", "sh", "-c", "exit 5", check=False)
+    assert failed.returncode == 5
     kept = project.compose("run", "-d", "tool", "sleep", "3600")
     name = kept.stdout.strip()
     assert name.startswith(f"{project.name}-tool-run-")

@@ -15,14 +15,14 @@ def config(ctx: Context, opts: Parsed) -> int:
 
     import yaml
 
-    from wharf.cli.commands.compose_common import active_profiles, load_project
+    from wharf.cli.commands.compose_common import active_profiles, load_for_engine
     from wharf.compose.profiles import active_services
     from wharf.compose.render import to_config
 
     fmt = str(opts["format"]) or "yaml"
     if fmt not in ("yaml", "json"):
         raise CommandFailed(1, f"unsupported format {fmt!r}: yaml or json")
-    project = load_project(ctx)
+    project, _meta = load_for_engine(ctx)
     active = set(active_services(project.services, active_profiles(ctx)))
     project = replace(project, services={n: s for n, s in project.services.items()
                                          if n in active})

@@ -29,7 +29,8 @@ def _one_off(service: Service, opts: Parsed) -> Service:
     if len(opts.args) > 1:
         changes["command"] = list(opts.args[1:])
     if opts.changed("entrypoint"):
-        changes["entrypoint"] = shlex.split(str(opts["entrypoint"])) or None
+        # shell words, as compose splits it; "" resets the image's entrypoint (docker's [""])
+        changes["entrypoint"] = shlex.split(str(opts["entrypoint"])) or [""]
     if opts["user"]:
         changes["user"] = str(opts["user"])
     if opts["workdir"]:
