@@ -175,3 +175,25 @@ def test_existing_foreign_network_is_warned(wharf: Run, engine: Any, fake: Any,
     res = _compose(wharf, tmp_path, "up", "-d", "db")
     assert "a network with name p_default exists but was not created by compose" in res.stderr
     assert engine.find("POST", "/networks/create") == []
+
+
+def test_down_with_only_a_project_name(wharf: Run, engine: Any, fake: Any,
+                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no compose file here
+    engine.route("GET", "/containers/json", [
+        {"Id": "c1", "Names": ["/p-web-1"], "State": "running",
+         "Labels": {"com.docker.compose.project": "p", "com.docker.compose.service": "web"}},
+        {"Id": "c2", "Names": ["/p-web-run-abc"], "State": "exited",
+         "Labels": {"com.docker.compose.project": "p", "com.docker.compose.oneoff": "True",
+                    "com.docker.compose.service": "web"}}])
+    engine.route("POST", "/containers/c1/stop", fake.Reply(204, b""))
+    engine.route("DELETE", r"/containers/c[12]", fake.Reply(204, b""))
+    engine.route("GET", "/networks", [{"Id": "n1", "Name": "p_default"}])
+    engine.route("DELETE", "/networks/n1", fake.Reply(204, b""))
+    res = wharf("compose", "-p", "p", "down")
+    assert res.status == 0, res.stderr
+    assert res.stderr.splitlines() == [
+        "Container p-web-1  Stopped", "Container p-web-1  Removed",
+        "Container p-web-run-abc  Removed", "Network p_default  Removed"]
+    listed = engine.find("GET", "/containers/json")[0]
+    assert "com.docker.compose.project=p" in listed.param("filters")

@@ -15,14 +15,17 @@ if TYPE_CHECKING:
 
 
 def _project_or_none(ctx: Context) -> Project | None:
+    """The project of the file, or None when a project name is given (``-p``,
+    ``COMPOSE_PROJECT_NAME``) and no file can be loaded: then everything with its label goes."""
     from wharf.cli.commands.compose_common import load_project, options
 
-    if options(ctx).project_name and not options(ctx).files:
-        try:
-            return load_project(ctx)
-        except CommandFailed:
-            return None  # -p alone, no file here: everything labelled with the project
-    return load_project(ctx)
+    named = options(ctx).project_name or ctx.env.get("COMPOSE_PROJECT_NAME", "")
+    try:
+        return load_project(ctx)
+    except CommandFailed:
+        if named and not options(ctx).files:
+            return None
+        raise
 
 
 def _label(c: dict[str, Any], key: str) -> str:

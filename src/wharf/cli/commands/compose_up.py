@@ -45,18 +45,17 @@ def _with_dependencies(project: Project, names: list[str]) -> set[str]:
 
 def selected_project(ctx: Context, project: Project, names: list[str],
                      no_deps: bool) -> Project:
-    """The project cut to the services this run acts on: those named (with their dependencies
-    unless ``--no-deps``), else every service the active profiles enable."""
+    """The project cut to the services this run acts on: those named, else every service the
+    active profiles enable; with their dependencies (whatever their profiles) unless
+    ``--no-deps``."""
     from wharf.cli.commands.compose_common import active_profiles
     from wharf.compose.profiles import active_services
 
     for name in names:
         if name not in project.services:
             raise CommandFailed(1, f"no such service: {name}")
-    if names:
-        chosen = set(names) if no_deps else _with_dependencies(project, names)
-    else:
-        chosen = set(active_services(project.services, active_profiles(ctx)))
+    wanted = names or active_services(project.services, active_profiles(ctx))
+    chosen = set(wanted) if no_deps else _with_dependencies(project, list(wanted))
     return replace(project, services={n: s for n, s in project.services.items() if n in chosen})
 
 
