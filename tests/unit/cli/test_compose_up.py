@@ -197,3 +197,18 @@ def test_down_with_only_a_project_name(wharf: Run, engine: Any, fake: Any,
         "Container p-web-run-abc  Removed", "Network p_default  Removed"]
     listed = engine.find("GET", "/containers/json")[0]
     assert "com.docker.compose.project=p" in listed.param("filters")
+
+
+def test_config_variables(wharf: Run, engine: Any, tmp_path: Path) -> None:
+    res = _compose(wharf, tmp_path, "config", text="services: {a: {image: 'x:${NOPE}'}}")
+    assert res.status == 0
+    assert 'WARN[0000] The "NOPE" variable is not set. Defaulting to a blank string.' \
+        in res.stderr
+    assert "image: 'x:'" in res.stdout
+    res = _compose(wharf, tmp_path, "config", "-q",
+                   text="services: {a: {image: '${NOPE:?set it}'}}")
+    assert res.status == 1
+    assert "services.a.image: required variable NOPE is missing a value: set it" in res.stderr
+    res = _compose(wharf, tmp_path, "config", "--services",
+                   text="services: {b: {image: x, profiles: [p]}, a: {image: x}}")
+    assert res.stdout.split() == ["a"]
