@@ -11,6 +11,7 @@ from wharf.compose.model_base import (
     Ctx,
     as_bool,
     as_dict,
+    as_int,
     as_str,
     duration,
     only_keys,
@@ -80,6 +81,7 @@ class Service:
     stop_grace_period: float | None = None
     limits: Limits = field(default_factory=Limits)
     profiles: list[str] = field(default_factory=list)
+    scale: int | None = None
 
 
 def _argv(ctx: Ctx, value: Any) -> list[str] | None:
@@ -131,6 +133,13 @@ def _extra_hosts(ctx: Ctx, value: Any) -> list[str]:
     return out
 
 
+def _scale(ctx: Ctx, value: Any) -> int:
+    count = as_int(ctx, value)
+    if count < 0:
+        ctx.fail(f"must be at least 0, not {count}")
+    return count
+
+
 _FIELDS: dict[str, tuple[str, Callable[[Ctx, Any], Any]]] = {
     "image": ("image", opt_str), "build": ("build", parse_build), "command": ("command", _argv),
     "entrypoint": ("entrypoint", _argv), "environment": ("environment", str_map),
@@ -144,7 +153,7 @@ _FIELDS: dict[str, tuple[str, Callable[[Ctx, Any], Any]]] = {
     "extra_hosts": ("extra_hosts", _extra_hosts), "dns": ("dns", str_list),
     "init": ("init", as_bool), "stop_signal": ("stop_signal", opt_str),
     "stop_grace_period": ("stop_grace_period", duration), "deploy": ("limits", parse_deploy),
-    "profiles": ("profiles", str_list),
+    "profiles": ("profiles", str_list), "scale": ("scale", _scale),
 }  # fmt: skip
 
 

@@ -212,3 +212,11 @@ def test_config_variables(wharf: Run, engine: Any, tmp_path: Path) -> None:
     res = _compose(wharf, tmp_path, "config", "--services",
                    text="services: {b: {image: x, profiles: [p]}, a: {image: x}}")
     assert res.stdout.split() == ["a"]
+
+
+def test_scale_field_and_flag(wharf: Run, engine: Any, fake: Any, tmp_path: Path) -> None:
+    created = _fresh_engine(engine, fake)
+    text = "services: {a: {image: x, scale: 2}, b: {image: x, scale: 3}}"
+    res = _compose(wharf, tmp_path, "up", "-d", "--scale", "b=1", text=text)
+    assert res.status == 0, res.stderr
+    assert created == ["p-a-1", "p-a-2", "p-b-1"]

@@ -58,3 +58,10 @@ def test_ipam_and_pids_in_model() -> None:
     assert ipam is not None and ipam.config[0].subnet == "10.1.0.0/24"
     with pytest.raises(ComposeError, match=r"networks\.n\.ipam\.config\.0\.nope: not supported"):
         build_project("p", load_yaml("networks: {n: {ipam: {config: [{nope: 1}]}}}"))
+
+
+def test_scale_field() -> None:
+    assert build_project("p", load_yaml("services: {a: {image: x, scale: 2}}")).services[
+        "a"].scale == 2
+    with pytest.raises(ComposeError, match=r"services\.a\.scale: must be at least 0"):
+        build_project("p", load_yaml("services: {a: {image: x, scale: -1}}"))

@@ -115,7 +115,8 @@ def _converge_all(ctx: Context, project: Project, meta: Meta, o: UpOptions,
     restart: set[str] = set()
     for name in start_order(project.dependencies()):
         svc = project.services[name]
-        wanted = Wanted(scales.get(name, 1), wanted_hash(project, svc, meta), images[name],
+        scale = scales.get(name, 1 if svc.scale is None else svc.scale)
+        wanted = Wanted(scale, wanted_hash(project, svc, meta), images[name],
                         o.force_recreate, o.no_recreate)
         steps = plan_service(existing(ctx, project.name, name), wanted)
         kept[name] = converge(ctx, project, svc, meta, steps, progress, o.timeout)
