@@ -100,7 +100,9 @@ def _apply(ctx: Context, project: Project, service: Service, meta: Meta, step: S
         return None
     if step.action == RECREATE and old is not None:
         ctx.client().containers.stop(old.id, stop_timeout(service, timeout))
-        ctx.client().containers.rename(old.id, f"{old.id[:12]}_{name}")
+        aside = f"{old.id[:12]}_{name}"  # compose's name for the container being replaced
+        if old.name != aside:  # not already set aside by an up that failed half-way
+            ctx.client().containers.rename(old.id, aside)
         new = create_container(ctx, project, service, meta, step.number, previous=old.id)
         ctx.client().containers.remove(old.id, force=True)
         progress.done("Container", name, "Recreated")
