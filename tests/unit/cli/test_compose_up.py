@@ -220,3 +220,20 @@ def test_scale_field_and_flag(wharf: Run, engine: Any, fake: Any, tmp_path: Path
     res = _compose(wharf, tmp_path, "up", "-d", "--scale", "b=1", text=text)
     assert res.status == 0, res.stderr
     assert created == ["p-a-1", "p-a-2", "p-b-1"]
+
+
+def test_pull_policies(wharf: Run, engine: Any, fake: Any, tmp_path: Path) -> None:
+    _fresh_engine(engine, fake)
+    engine.route("POST", "/images/create", fake.Reply(200, chunks=[b'{"status":"done"}\n']))
+    res = _compose(wharf, tmp_path, "up", "-d", text="services: {a: {image: x, "
+                                                     "pull_policy: always}}")
+    assert res.status == 0, res.stderr
+    assert len(engine.find("POST", "/images/create")) == 1
+    engine.route("GET", r"/images/.*/json", fake.Reply(404, {"message": "No such image: x"}))
+    res = _compose(wharf, tmp_path, "up", "-d", "--pull", "never",
+                   text="services: {a: {image: x}}")
+    assert res.status == 1
+    assert "service 'a': image x is missing and its pull policy is never" in res.stderr
+    res = _compose(wharf, tmp_path, "up", "-d", "--pull", "sometimes",
+                   text="services: {a: {image: x}}")
+    assert res.status == 1 and "invalid --pull option 'sometimes'" in res.stderr

@@ -124,7 +124,7 @@ def test_depends_on_list_form() -> None:
         ("{image: x, depends_on: {db: {condition: later}}}", r"depends_on.db.condition"),
         ("{image: x, networks: [nope]}", r"services.web.networks: refers to undefined network"),
         ("{image: x, volumes: ['nope:/d']}", r"services.web.volumes: refers to undefined volume"),
-        ("{image: x, deploy: {replicas: 2}}", r"services.web.deploy.replicas: not supported"),
+        ("{image: x, deploy: {mode: global}}", r"services.web.deploy.mode: not supported"),
         ("{image: x, deploy: {resources: {limits: {memory: lots}}}}", r"limits.memory: invalid"),
         ("{command: x}", r"services.web: has neither an image nor a build"),
         ("{image: x, ports: [{target: 80, mode: swarm}]}", r"ports\.0\.mode: invalid mode"),

@@ -65,3 +65,17 @@ def test_scale_field() -> None:
         "a"].scale == 2
     with pytest.raises(ComposeError, match=r"services\.a\.scale: must be at least 0"):
         build_project("p", load_yaml("services: {a: {image: x, scale: -1}}"))
+
+
+def test_deploy_replicas_and_pull_policy() -> None:
+    svc = build_project("p", load_yaml(
+        "services: {a: {image: x, deploy: {replicas: 3}, pull_policy: if_not_present}}"
+    )).services["a"]
+    assert (svc.scale, svc.pull_policy) == (3, "missing")
+    with pytest.raises(ComposeError, match=r"can't set distinct values on 'scale' and "
+                                           r"'deploy\.replicas'"):
+        build_project("p", load_yaml("services: {a: {image: x, scale: 1, "
+                                     "deploy: {replicas: 2}}}"))
+    with pytest.raises(ComposeError, match=r"services\.a\.pull_policy: pull_policy 'daily' is "
+                                           "not supported"):
+        build_project("p", load_yaml("services: {a: {image: x, pull_policy: daily}}"))

@@ -62,19 +62,27 @@ def pull_ref(ctx: Context, ref: str, progress: Progress) -> None:
 
 
 def ensure_image(ctx: Context, project: Project, service: Service, meta: Meta,
-                 progress: Progress, build: bool) -> str:
-    """The service's image ID: built when asked (``--build``) or when missing and the service
-    has a build section, pulled when missing otherwise."""
+                 progress: Progress, build: bool, pull: str = "") -> str:
+    """The service's image ID, by its pull policy (``pull``, ``up --pull``, over the service's
+    ``pull_policy``): built when asked (``--build``, ``build``) or when missing and the service
+    has a build section; pulled first with ``always``, when missing with ``missing``; never
+    pulled with ``never``."""
     from wharf.compose.createbody import image_name
 
     ref = image_name(project.name, service)
-    if build and service.build is not None:
+    policy = pull or service.pull_policy or "missing"
+    if service.build is not None and (build or policy == "build"):
         return build_service(ctx, project, service, meta, progress)
+    if policy == "always" and service.image is not None:
+        pull_ref(ctx, ref, progress)
     found = image_id(ctx, ref)
     if found is not None:
         return found
     if service.build is not None:
         return build_service(ctx, project, service, meta, progress)
+    if policy == "never":
+        raise CommandFailed(1, f"service {service.name!r}: image {ref} is missing and its pull "
+                               "policy is never")
     pull_ref(ctx, ref, progress)
     found = image_id(ctx, ref)
     if found is None:

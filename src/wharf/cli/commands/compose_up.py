@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from wharf.cli.command import Command, CommandFailed, Context
-from wharf.cli.flags import BOOL, INT, LIST, Flag, Parsed
+from wharf.cli.flags import BOOL, INT, LIST, STRING, Flag, Parsed
 
 if TYPE_CHECKING:
     from wharf.cli.commands.compose_output import Progress
@@ -29,6 +29,7 @@ class UpOptions:
     wait: bool = False
     wait_timeout: float = 0.0
     timeout: int | None = None
+    pull: str = ""
 
 
 def _with_dependencies(project: Project, names: list[str]) -> set[str]:
@@ -108,7 +109,7 @@ def _converge_all(ctx: Context, project: Project, meta: Meta, o: UpOptions,
     from wharf.compose.planner import CREATE, RECREATE, Wanted, plan_service
 
     scales = parse_scale(o.scale, project)
-    images = {n: ensure_image(ctx, project, s, meta, progress, o.build)
+    images = {n: ensure_image(ctx, project, s, meta, progress, o.build, o.pull)
               for n, s in sorted(project.services.items())}
     kept: Kept = {}
     changed: set[str] = set()
@@ -185,6 +186,10 @@ def run_up(ctx: Context, o: UpOptions) -> list[tuple[str, str]]:
 def _options(opts: Parsed, start: bool) -> UpOptions:
     if opts["force-recreate"] and opts["no-recreate"]:
         raise CommandFailed(1, "--force-recreate and --no-recreate are incompatible")
+    pull = str(opts.values.get("pull") or "policy")
+    if pull not in ("policy", "always", "missing", "never", "build"):
+        raise CommandFailed(1, f"invalid --pull option {pull!r}: "
+                               '"always"|"missing"|"never"|"build"|"policy"')
     return UpOptions(
         services=list(opts.args), build=bool(opts["build"]),
         force_recreate=bool(opts["force-recreate"]), no_recreate=bool(opts["no-recreate"]),
@@ -192,7 +197,8 @@ def _options(opts: Parsed, start: bool) -> UpOptions:
         no_deps=bool(opts.values.get("no-deps")), start=start,
         wait=bool(opts.values.get("wait")),
         wait_timeout=float(opts.values.get("wait-timeout") or 0),
-        timeout=int(opts["timeout"]) if opts.changed("timeout") else None)
+        timeout=int(opts["timeout"]) if opts.changed("timeout") else None,
+        pull="" if pull == "policy" else pull)
 
 
 def up(ctx: Context, opts: Parsed) -> int:
@@ -233,6 +239,8 @@ UP = Command("[OPTIONS] [SERVICE...]", "Create and start containers", up, (
     *_COMMON,
     Flag("no-deps", "", BOOL, "Don't start linked services"),
     Flag("no-start", "", BOOL, "Don't start the services after creating them"),
+    Flag("pull", "", STRING, 'Pull image before running ("always"|"missing"|"never"|"build")',
+         default="policy"),
     Flag("wait", "", BOOL, "Wait for services to be running|healthy. Implies detached mode."),
     Flag("wait-timeout", "", INT, "Maximum duration in seconds to wait for the project to be "
                                   "running|healthy"),
