@@ -237,3 +237,36 @@ def test_pull_policies(wharf: Run, engine: Any, fake: Any, tmp_path: Path) -> No
     res = _compose(wharf, tmp_path, "up", "-d", "--pull", "sometimes",
                    text="services: {a: {image: x}}")
     assert res.status == 1 and "invalid --pull option 'sometimes'" in res.stderr
+
+
+def _run_body(wharf: Run, engine: Any, fake: Any, tmp_path: Path, *args: str) -> Any:
+    _fresh_engine(engine, fake)
+    res = _compose(wharf, tmp_path, "run", "-d", *args, "web", "true",
+                   text="services: {web: {image: x, ports: ['8080:80']}}")
+    assert res.status == 0, res.stderr
+    assert res.stdout.startswith("p-web-run-")
+    return engine.find("POST", "/containers/create")[-1].json()
+
+
+def test_run_ports(wharf: Run, engine: Any, fake: Any, tmp_path: Path) -> None:
+    body = _run_body(wharf, engine, fake, tmp_path)
+    assert body["HostConfig"]["PortBindings"] == {}
+    assert body["Labels"]["com.docker.compose.oneoff"] == "True"
+    assert body["Cmd"] == ["true"]
+    body = _run_body(wharf, engine, fake, tmp_path, "--service-ports", "-p", "9000:90")
+    assert body["HostConfig"]["PortBindings"] == {
+        "80/tcp": [{"HostIp": "", "HostPort": "8080"}],
+        "90/tcp": [{"HostIp": "", "HostPort": "9000"}]}
+
+
+def test_build_flags(wharf: Run, engine: Any, fake: Any, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\n")
+    engine.route("POST", "/build", fake.Reply(200, chunks=[b'{"stream":"ok\\n"}\n']))
+    engine.route("GET", r"/images/.*/json", {"Id": "sha256:img"})
+    res = _compose(wharf, tmp_path, "build", "--no-cache", "--pull",
+                   text="services: {a: {build: {context: ., args: {V: '1'}, target: t}}}")
+    assert res.status == 0, res.stderr
+    query = engine.find("POST", "/build")[0]
+    assert (query.param("t"), query.param("nocache"), query.param("pull"),
+            query.param("target")) == ("p-a", "1", "1", "t")
+    assert query.param("buildargs") == '{"V": "1"}'

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wharf.cli.command import Command, Context
+from wharf.cli.command import Command, CommandFailed, Context
 from wharf.cli.flags import BOOL, Flag, Parsed
 
 if TYPE_CHECKING:
@@ -34,13 +34,15 @@ def build(ctx: Context, opts: Parsed) -> int:
     progress = Progress(ctx)
     for _name, svc in sorted(project.services.items()):
         if svc.build is not None:
-            build_service(ctx, project, svc, meta, progress)
+            build_service(ctx, project, svc, meta, progress, bool(opts["no-cache"]),
+                          bool(opts["pull"]))
     return 0
 
 
 def pull(ctx: Context, opts: Parsed) -> int:
     from wharf.cli.commands.compose_output import Progress
     from wharf.cli.commands.run import pull_image
+    from wharf.core.errors import WharfError
 
     project, _meta = _services(ctx, list(opts.args))
     progress = Progress(ctx)
@@ -48,7 +50,13 @@ def pull(ctx: Context, opts: Parsed) -> int:
     for _name, svc in sorted(project.services.items()):
         if svc.image is None:
             continue  # only built: nothing to pull
-        pull_image(ctx, svc.image, None, quiet)
+        try:
+            pull_image(ctx, svc.image, None, quiet)
+        except (CommandFailed, WharfError) as exc:
+            if not opts["ignore-pull-failures"]:
+                raise
+            progress.done("Image", svc.image, f"Error {exc}", ok=False)
+            continue
         progress.done("Image", svc.image, "Pulled")
     return 0
 
@@ -78,7 +86,13 @@ def push(ctx: Context, opts: Parsed) -> int:
 
 _QUIET = Flag("quiet", "q", BOOL, "Push without printing progress information")
 
-BUILD = Command("[OPTIONS] [SERVICE...]", "Build or rebuild services", build)
-PULL = Command("[OPTIONS] [SERVICE...]", "Pull service images", pull,
-               (Flag("quiet", "q", BOOL, "Pull without printing progress information"),))
+BUILD = Command("[OPTIONS] [SERVICE...]", "Build or rebuild services", build, (
+    Flag("no-cache", "", BOOL, "Do not use cache when building the image"),
+    Flag("pull", "", BOOL, "Always attempt to pull a newer version of the image"),
+))
+PULL = Command("[OPTIONS] [SERVICE...]", "Pull service images", pull, (
+    Flag("ignore-pull-failures", "", BOOL, "Pull what it can and ignores images with pull "
+                                           "failures"),
+    Flag("quiet", "q", BOOL, "Pull without printing progress information"),
+))
 PUSH = Command("[OPTIONS] [SERVICE...]", "Push service images", push, (_QUIET,))

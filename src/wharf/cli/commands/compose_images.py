@@ -25,7 +25,7 @@ def image_id(ctx: Context, ref: str) -> str | None:
 
 
 def build_service(ctx: Context, project: Project, service: Service, meta: Meta,
-                  progress: Progress) -> str:
+                  progress: Progress, no_cache: bool = False, pull: bool = False) -> str:
     """Build ``service``'s image, tagged with its image name; the image ID."""
     from wharf.cli.build_context import make_context
     from wharf.cli.progress import display_messages
@@ -42,7 +42,8 @@ def build_service(ctx: Context, project: Project, service: Service, meta: Meta,
     tar = make_context(spec.context, dockerfile, ctx.stdin, [], ctx.env)
     try:
         params = BuildParams(tags=[tag], build_args=args, target=spec.target or "",
-                             dockerfile=tar.dockerfile if tar.dockerfile != "Dockerfile" else "")
+                             dockerfile=tar.dockerfile if tar.dockerfile != "Dockerfile" else "",
+                             no_cache=no_cache, pull=pull)
         messages = ctx.client().build.build(tar.chunks(), params)
         display_messages(messages, ctx.stderr, False)
     finally:

@@ -1,8 +1,8 @@
 """``wharf compose run SERVICE [COMMAND...]``: a one-off container of a service (label
 ``oneoff=True``, name ``<project>-<service>-run-<hex>``), its dependencies started first
 unless ``--no-deps``, attached (with a TTY when stdin is one, unless ``-T``) through the same
-attach/start internals as ``wharf run``. Ports are not published, as compose does without
-``--service-ports``."""
+attach/start internals as ``wharf run``. The service's ports are published only with
+``--service-ports``, as compose does; ``-p`` adds others."""
 
 from __future__ import annotations
 
@@ -21,11 +21,18 @@ if TYPE_CHECKING:
 def _one_off(service: Service, opts: Parsed) -> Service:
     import shlex
 
+    from wharf.compose.errors import ComposeError
     from wharf.compose.model_base import Ctx, str_map
+    from wharf.compose.model_ports import parse_ports
 
-    env = {**service.environment,
-           **str_map(Ctx(None, "-e"), [str(e) for e in opts["env"]])}
-    changes: dict[str, Any] = {"ports": [], "restart": "no", "environment": env}
+    try:
+        env = {**service.environment,
+               **str_map(Ctx(None, "-e"), [str(e) for e in opts["env"]])}
+        published = parse_ports(Ctx(None, "--publish"), [str(p) for p in opts["publish"]])
+    except ComposeError as err:
+        raise CommandFailed(1, str(err)) from None
+    ports = [*service.ports, *published] if opts["service-ports"] else published
+    changes: dict[str, Any] = {"ports": ports, "restart": "no", "environment": env}
     if len(opts.args) > 1:
         changes["command"] = list(opts.args[1:])
     if opts.changed("entrypoint"):
@@ -95,6 +102,9 @@ RUN = Command("[OPTIONS] SERVICE [COMMAND] [ARGS...]", "Run a one-off command on
     Flag("name", "", STRING, "Assign a name to the container"),
     Flag("no-TTY", "T", BOOL, "Disable pseudo-TTY allocation (default: auto-detected)"),
     Flag("no-deps", "", BOOL, "Don't start linked services"),
+    Flag("publish", "p", LIST, "Publish a container's port(s) to the host"),
+    Flag("service-ports", "", BOOL, "Run command with all service's ports enabled and mapped "
+                                    "to the host"),
     Flag("rm", "", BOOL, "Automatically remove the container when it exits"),
     Flag("user", "u", STRING, "Run as specified username or uid"),
     Flag("workdir", "w", STRING, "Working directory inside the container"),
