@@ -64,9 +64,8 @@ services:
 def test_attached_up_prefixes_output(project: ComposeProject) -> None:
     project.write("services: {hello: {image: busybox:latest, command: [echo, hi there]}}\n")
     res = project.compose("up")
-    name = f"{project.name}-hello-1"
-    assert f"{name}  | hi there" in res.stdout
-    assert f"{name} exited with code 0" in res.stdout
+    assert "hello-1  | hi there" in res.stdout
+    assert "hello-1 exited with code 0" in res.stdout
 
 
 def test_no_start_and_create(project: ComposeProject) -> None:
@@ -168,7 +167,7 @@ def test_attached_up_stops_the_project_on_ctrl_c(project: ComposeProject) -> Non
         while b"started" not in seen and time.monotonic() < deadline:
             if select.select([proc.stdout], [], [], 0.5)[0]:
                 seen += os.read(proc.stdout.fileno(), 4096)
-        assert f"{project.name}-a-1  | started".encode() in seen
+        assert b"a-1  | started" in seen
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 130
     finally:
@@ -177,3 +176,22 @@ def test_attached_up_stops_the_project_on_ctrl_c(project: ComposeProject) -> Non
             proc.wait()
     assert b"Gracefully stopping..." in (proc.stderr.read() if proc.stderr else b"")
     assert _state(project, f"{project.name}-a-1")["State"]["Running"] is False  # type: ignore[index]
+
+
+def test_exit_code_from_aborts_the_others(project: ComposeProject) -> None:
+    project.write("""
+services:
+  server: {image: busybox:latest, command: [sleep, "3600"], stop_grace_period: 1s}
+  check:
+    image: busybox:latest
+    command: [sh, -c, "echo checking; exit 4"]
+    depends_on: [server]
+""")
+    res = project.compose("up", "--exit-code-from", "check", check=False)
+    assert res.returncode == 4, res.stderr
+    assert "check-1   | checking" in res.stdout
+    assert "Aborting on container exit..." in res.stderr
+    server = _state(project, f"{project.name}-server-1")
+    assert server["State"]["Running"] is False  # type: ignore[index]
+    refused = project.compose("up", "-d", "--abort-on-container-exit", check=False)
+    assert refused.returncode == 1 and "need attached mode" in refused.stderr

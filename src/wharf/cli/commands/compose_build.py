@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def _services(ctx: Context, names: list[str]) -> tuple[Project, Meta]:
     from wharf.cli.commands.compose_common import load_for_engine
-    from wharf.cli.commands.compose_up import selected_project
+    from wharf.cli.commands.compose_select import selected_project
 
     project, meta = load_for_engine(ctx)
     return selected_project(ctx, project, names, no_deps=True), meta

@@ -4,7 +4,7 @@ started in ``depends_on`` order, each dependency's condition awaited first."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from wharf.cli.command import Command, CommandFailed, Context
@@ -30,46 +30,8 @@ class UpOptions:
     wait_timeout: float = 0.0
     timeout: int | None = None
     pull: str = ""
-
-
-def _with_dependencies(project: Project, names: list[str]) -> set[str]:
-    chosen: set[str] = set()
-    todo = list(names)
-    while todo:
-        name = todo.pop()
-        if name in chosen:
-            continue
-        chosen.add(name)
-        todo += [d for d in project.services[name].depends_on if d in project.services]
-    return chosen
-
-
-def selected_project(ctx: Context, project: Project, names: list[str],
-                     no_deps: bool) -> Project:
-    """The project cut to the services this run acts on: those named, else every service the
-    active profiles enable; with their dependencies (whatever their profiles) unless
-    ``--no-deps``."""
-    from wharf.cli.commands.compose_common import active_profiles
-    from wharf.compose.profiles import active_services
-
-    for name in names:
-        if name not in project.services:
-            raise CommandFailed(1, f"no such service: {name}")
-    wanted = names or active_services(project.services, active_profiles(ctx))
-    chosen = set(wanted) if no_deps else _with_dependencies(project, list(wanted))
-    return replace(project, services={n: s for n, s in project.services.items() if n in chosen})
-
-
-def parse_scale(values: list[str], project: Project) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for value in values:
-        name, _, count = value.partition("=")
-        if name not in project.services:
-            raise CommandFailed(1, f"no such service: {name}")
-        if not count.isdigit():
-            raise CommandFailed(1, f"invalid scale {value!r}: expected SERVICE=NUMBER")
-        out[name] = int(count)
-    return out
+    abort_on_exit: bool = False
+    exit_code_from: str = ""
 
 
 def handle_orphans(ctx: Context, full: Project, remove: bool, progress: Progress,
@@ -105,6 +67,7 @@ def _converge_all(ctx: Context, project: Project, meta: Meta, o: UpOptions,
     restart because a dependency with ``restart: true`` was recreated."""
     from wharf.cli.commands.compose_converge import converge, existing, wanted_hash
     from wharf.cli.commands.compose_images import ensure_image
+    from wharf.cli.commands.compose_select import parse_scale
     from wharf.compose.order import start_order
     from wharf.compose.planner import CREATE, RECREATE, Wanted, plan_service
 
@@ -166,10 +129,13 @@ def run_up(ctx: Context, o: UpOptions) -> list[tuple[str, str]]:
     from wharf.cli.commands.compose_common import load_for_engine
     from wharf.cli.commands.compose_output import Progress
     from wharf.cli.commands.compose_resources import ensure_networks, ensure_volumes
+    from wharf.cli.commands.compose_select import selected_project
     from wharf.cli.commands.compose_wait import DEFAULT_TIMEOUT, wait_running
 
     full, meta = load_for_engine(ctx)
     project = selected_project(ctx, full, o.services, o.no_deps)
+    if o.exit_code_from and o.exit_code_from not in project.services:
+        raise CommandFailed(1, f"no such service: {o.exit_code_from}")
     progress = Progress(ctx)
     handle_orphans(ctx, full, o.remove_orphans, progress, o.timeout)
     ensure_networks(ctx, project, progress)
@@ -198,20 +164,24 @@ def _options(opts: Parsed, start: bool) -> UpOptions:
         wait=bool(opts.values.get("wait")),
         wait_timeout=float(opts.values.get("wait-timeout") or 0),
         timeout=int(opts["timeout"]) if opts.changed("timeout") else None,
-        pull="" if pull == "policy" else pull)
+        pull="" if pull == "policy" else pull,
+        abort_on_exit=bool(opts.values.get("abort-on-container-exit")),
+        exit_code_from=str(opts.values.get("exit-code-from") or ""))
 
 
 def up(ctx: Context, opts: Parsed) -> int:
-    no_start = bool(opts["no-start"])
-    if not opts["detach"] and not no_start:
-        if opts["wait"]:
-            pass  # --wait implies detached, as with docker compose
-        else:
-            from wharf.cli.commands.compose_attach import attached_up
-
-            return attached_up(ctx, _options(opts, True))
-    if no_start and (opts["wait"] or opts["detach"]):
+    no_start, wait = bool(opts["no-start"]), bool(opts["wait"])
+    detached = bool(opts["detach"]) or wait  # --wait implies detached, as with compose
+    attached_only = opts["abort-on-container-exit"] or opts["exit-code-from"]
+    if attached_only and (detached or no_start):
+        raise CommandFailed(1, "--abort-on-container-exit and --exit-code-from need attached "
+                               "mode: incompatible with --detach, --wait and --no-start")
+    if no_start and detached:
         raise CommandFailed(1, "--no-start is incompatible with --detach and --wait")
+    if not detached and not no_start:
+        from wharf.cli.commands.compose_attach import attached_up
+
+        return attached_up(ctx, _options(opts, True))
     run_up(ctx, _options(opts, not no_start))
     return 0
 
@@ -235,7 +205,11 @@ _COMMON = (
 )
 
 UP = Command("[OPTIONS] [SERVICE...]", "Create and start containers", up, (
+    Flag("abort-on-container-exit", "", BOOL, "Stops all containers if any container was "
+                                              "stopped. Incompatible with -d"),
     Flag("detach", "d", BOOL, "Detached mode: Run containers in the background"),
+    Flag("exit-code-from", "", STRING, "Return the exit code of the selected service "
+                                       "container. Implies --abort-on-container-exit"),
     *_COMMON,
     Flag("no-deps", "", BOOL, "Don't start linked services"),
     Flag("no-start", "", BOOL, "Don't start the services after creating them"),
