@@ -25,7 +25,7 @@ def existing(ctx: Context, project: str, service: str) -> list[Existing]:
     for c in found:
         labels = c.get("Labels") or {}
         if labels.get(L.SERVICE) != service:
-            continue  # checked here too: the label filter is not trusted to AND its terms
+            continue  # checked here too: wharfd before issue 9 ORed label filters
         number = str(labels.get(L.NUMBER) or "0")
         out.append(Existing(str(c["Id"]), str((c.get("Names") or ["/"])[0]).lstrip("/"),
                             int(number) if number.isdigit() else 0,

@@ -4,7 +4,7 @@ docker compose writes them; ``--progress quiet`` shows nothing."""
 
 from __future__ import annotations
 
-from wharf.cli.command import Context
+from wharf.cli.command import CommandFailed, Context
 
 
 class Progress:
@@ -14,6 +14,9 @@ class Progress:
 
         opts = options(ctx)
         mode = opts.progress
+        if mode not in ("auto", "tty", "plain", "quiet"):
+            raise CommandFailed(1, f"unsupported --progress value {mode!r}: "
+                                   '"auto", "tty", "plain" or "quiet"')
         self.ctx = ctx
         self.quiet = mode == "quiet"
         auto = mode == "auto" and opts.ansi != "never"
