@@ -66,6 +66,9 @@ def test_attached_up_prefixes_output(project: ComposeProject) -> None:
     res = project.compose("up")
     assert "hello-1  | hi there" in res.stdout
     assert "hello-1 exited with code 0" in res.stdout
+    assert res.stdout.splitlines()[0] == "Attaching to hello-1"
+    bare = project.compose("up", "--no-log-prefix")
+    assert "\nhi there\n" in bare.stdout
 
 
 def test_no_start_and_create(project: ComposeProject) -> None:

@@ -96,6 +96,9 @@ def test_up_names_labels_dns_port_recreate_scale_down(project: ComposeProject) -
     assert after[db]["Id"] != found[db]["Id"]
     shown = project.daemon.docker("exec", db, "cat", "/scratch/f")
     assert shown.stdout.decode().strip() == "kept"  # the anonymous volume carried over
+    project.compose("up", "-d", "--force-recreate", "-V", "db")
+    renewed = project.daemon.docker("exec", db, "cat", "/scratch/f", check=False)
+    assert renewed.returncode != 0  # -V: a fresh anonymous volume
 
     project.compose("up", "-d", "--scale", "db=2")
     assert set(_containers(project)) == {web, db, f"{project.name}-db-2"}

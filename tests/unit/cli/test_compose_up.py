@@ -270,3 +270,15 @@ def test_build_flags(wharf: Run, engine: Any, fake: Any, tmp_path: Path) -> None
     assert (query.param("t"), query.param("nocache"), query.param("pull"),
             query.param("target")) == ("p-a", "1", "1", "t")
     assert query.param("buildargs") == '{"V": "1"}'
+
+
+def test_no_build(wharf: Run, engine: Any, fake: Any, tmp_path: Path) -> None:
+    _fresh_engine(engine, fake)
+    engine.route("GET", r"/images/.*/json", fake.Reply(404, {"message": "No such image"}))
+    res = _compose(wharf, tmp_path, "up", "-d", "--no-build", text="services: {a: {build: .}}")
+    assert res.status == 1
+    assert "service 'a': image p-a is missing and --no-build was given" in res.stderr
+    assert engine.find("POST", "/build") == []
+    res = _compose(wharf, tmp_path, "up", "-d", "--build", "--no-build",
+                   text="services: {a: {build: .}}")
+    assert res.status == 1 and "--build and --no-build are incompatible" in res.stderr

@@ -19,14 +19,16 @@ if TYPE_CHECKING:
 class _Printer:
     """Whole lines from every container, prefixed, written under one lock."""
 
-    def __init__(self, ctx: Context, width: int) -> None:
+    def __init__(self, ctx: Context, width: int, prefix: bool = True) -> None:
         self.ctx = ctx
         self.width = width
+        self.prefix = prefix
         self.lock = threading.Lock()
 
     def line(self, name: str, text: str, prefixed: bool = True) -> None:
         with self.lock:
-            self.ctx.out(f"{name.ljust(self.width)}| {text}" if prefixed else text)
+            self.ctx.out(f"{name.ljust(self.width)}| {text}" if prefixed and self.prefix
+                         else text)
             self.ctx.stdout.flush()
 
 
@@ -120,7 +122,8 @@ def attached_up(ctx: Context, o: UpOptions) -> int:
     started = run_up(ctx, o)
     project = project_name(ctx)
     shown = [name.removeprefix(f"{project}-") for _cid, name in started]  # "web-1", as compose
-    printer = _Printer(ctx, max((len(n) for n in shown), default=0) + 2)
+    printer = _Printer(ctx, max((len(n) for n in shown), default=0) + 2, o.log_prefix)
+    ctx.out(f"Attaching to {', '.join(shown)}")
     exits: queue.Queue[Exited] = queue.Queue()
     for (cid, _name), short in zip(started, shown, strict=True):
         threading.Thread(target=_follow, daemon=True,

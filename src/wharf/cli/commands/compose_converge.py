@@ -88,7 +88,7 @@ def remove_container(ctx: Context, ref: str, timeout: int | None) -> None:
 
 
 def _apply(ctx: Context, project: Project, service: Service, meta: Meta, step: Step,
-           progress: Progress, timeout: int | None) -> str | None:
+           progress: Progress, timeout: int | None, renew_anon: bool) -> str | None:
     from wharf.compose import labels as L
     from wharf.compose.planner import CREATE, RECREATE, REMOVE
 
@@ -103,7 +103,8 @@ def _apply(ctx: Context, project: Project, service: Service, meta: Meta, step: S
         aside = f"{old.id[:12]}_{name}"  # compose's name for the container being replaced
         if old.name != aside:  # not already set aside by an up that failed half-way
             ctx.client().containers.rename(old.id, aside)
-        new = create_container(ctx, project, service, meta, step.number, previous=old.id)
+        new = create_container(ctx, project, service, meta, step.number,
+                               previous=None if renew_anon else old.id)
         ctx.client().containers.remove(old.id, force=True)
         progress.done("Container", name, "Recreated")
         return new
@@ -115,14 +116,16 @@ def _apply(ctx: Context, project: Project, service: Service, meta: Meta, step: S
 
 
 def converge(ctx: Context, project: Project, service: Service, meta: Meta, steps: list[Step],
-             progress: Progress, timeout: int | None = None) -> list[tuple[str, str, bool]]:
-    """Carry out ``steps``; ``(id, name, was_running)`` of the containers the service keeps."""
+             progress: Progress, timeout: int | None = None,
+             renew_anon: bool = False) -> list[tuple[str, str, bool]]:
+    """Carry out ``steps`` (a recreated container keeps its anonymous volumes unless
+    ``renew_anon``); ``(id, name, was_running)`` of the containers the service keeps."""
     from wharf.compose import labels as L
     from wharf.compose.planner import KEEP
 
     kept = []
     for step in steps:
-        container_id = _apply(ctx, project, service, meta, step, progress, timeout)
+        container_id = _apply(ctx, project, service, meta, step, progress, timeout, renew_anon)
         if container_id is not None:
             name = L.container_name(project.name, service.name, step.number)
             kept.append((container_id, name, step.action == KEEP))

@@ -63,27 +63,28 @@ def pull_ref(ctx: Context, ref: str, progress: Progress) -> None:
 
 
 def ensure_image(ctx: Context, project: Project, service: Service, meta: Meta,
-                 progress: Progress, build: bool, pull: str = "") -> str:
+                 progress: Progress, build: bool, pull: str = "", no_build: bool = False) -> str:
     """The service's image ID, by its pull policy (``pull``, ``up --pull``, over the service's
     ``pull_policy``): built when asked (``--build``, ``build``) or when missing and the service
-    has a build section; pulled first with ``always``, when missing with ``missing``; never
-    pulled with ``never``."""
+    has a build section (never with ``--no-build``); pulled first with ``always``, when missing
+    with ``missing``; never pulled with ``never``."""
     from wharf.compose.createbody import image_name
 
     ref = image_name(project.name, service)
     policy = pull or service.pull_policy or "missing"
-    if service.build is not None and (build or policy == "build"):
+    buildable = service.build is not None and not no_build
+    if buildable and (build or policy == "build"):
         return build_service(ctx, project, service, meta, progress)
     if policy == "always" and service.image is not None:
         pull_ref(ctx, ref, progress)
     found = image_id(ctx, ref)
     if found is not None:
         return found
-    if service.build is not None:
+    if buildable:
         return build_service(ctx, project, service, meta, progress)
-    if policy == "never":
-        raise CommandFailed(1, f"service {service.name!r}: image {ref} is missing and its pull "
-                               "policy is never")
+    if policy == "never" or service.image is None:
+        why = "its pull policy is never" if policy == "never" else "--no-build was given"
+        raise CommandFailed(1, f"service {service.name!r}: image {ref} is missing and {why}")
     pull_ref(ctx, ref, progress)
     found = image_id(ctx, ref)
     if found is None:

@@ -32,6 +32,9 @@ class UpOptions:
     pull: str = ""
     abort_on_exit: bool = False
     exit_code_from: str = ""
+    no_build: bool = False
+    renew_anon: bool = False
+    log_prefix: bool = True
 
 
 def handle_orphans(ctx: Context, full: Project, remove: bool, progress: Progress,
@@ -72,7 +75,7 @@ def _converge_all(ctx: Context, project: Project, meta: Meta, o: UpOptions,
     from wharf.compose.planner import CREATE, RECREATE, Wanted, plan_service
 
     scales = parse_scale(o.scale, project)
-    images = {n: ensure_image(ctx, project, s, meta, progress, o.build, o.pull)
+    images = {n: ensure_image(ctx, project, s, meta, progress, o.build, o.pull, o.no_build)
               for n, s in sorted(project.services.items())}
     kept: Kept = {}
     changed: set[str] = set()
@@ -83,7 +86,8 @@ def _converge_all(ctx: Context, project: Project, meta: Meta, o: UpOptions,
         wanted = Wanted(scale, wanted_hash(project, svc, meta), images[name],
                         o.force_recreate, o.no_recreate)
         steps = plan_service(existing(ctx, project.name, name), wanted)
-        kept[name] = converge(ctx, project, svc, meta, steps, progress, o.timeout)
+        kept[name] = converge(ctx, project, svc, meta, steps, progress, o.timeout,
+                              o.renew_anon)
         if any(step.action in (CREATE, RECREATE) for step in steps):
             changed.add(name)
         if any(dep.restart and d in changed for d, dep in svc.depends_on.items()):
@@ -152,6 +156,8 @@ def run_up(ctx: Context, o: UpOptions) -> list[tuple[str, str]]:
 def _options(opts: Parsed, start: bool) -> UpOptions:
     if opts["force-recreate"] and opts["no-recreate"]:
         raise CommandFailed(1, "--force-recreate and --no-recreate are incompatible")
+    if opts["build"] and opts["no-build"]:
+        raise CommandFailed(1, "--build and --no-build are incompatible")
     pull = str(opts.values.get("pull") or "policy")
     if pull not in ("policy", "always", "missing", "never", "build"):
         raise CommandFailed(1, f"invalid --pull option {pull!r}: "
@@ -166,7 +172,9 @@ def _options(opts: Parsed, start: bool) -> UpOptions:
         timeout=int(opts["timeout"]) if opts.changed("timeout") else None,
         pull="" if pull == "policy" else pull,
         abort_on_exit=bool(opts.values.get("abort-on-container-exit")),
-        exit_code_from=str(opts.values.get("exit-code-from") or ""))
+        exit_code_from=str(opts.values.get("exit-code-from") or ""),
+        no_build=bool(opts["no-build"]), renew_anon=bool(opts["renew-anon-volumes"]),
+        log_prefix=not opts.values.get("no-log-prefix"))
 
 
 def up(ctx: Context, opts: Parsed) -> int:
@@ -195,10 +203,13 @@ _COMMON = (
     Flag("build", "", BOOL, "Build images before starting containers"),
     Flag("force-recreate", "", BOOL, "Recreate containers even if their configuration and "
                                      "image haven't changed"),
+    Flag("no-build", "", BOOL, "Don't build an image, even if it's policy"),
     Flag("no-recreate", "", BOOL, "If containers already exist, don't recreate them. "
                                   "Incompatible with --force-recreate"),
     Flag("remove-orphans", "", BOOL, "Remove containers for services not defined in the "
                                      "Compose file"),
+    Flag("renew-anon-volumes", "V", BOOL, "Recreate anonymous volumes instead of retrieving "
+                                          "data from the previous containers"),
     Flag("scale", "", LIST, "Scale SERVICE to NUM instances", type_name="scale"),
     Flag("timeout", "t", INT, "Use this timeout in seconds for container shutdown when "
                               "containers are already running"),
@@ -212,6 +223,7 @@ UP = Command("[OPTIONS] [SERVICE...]", "Create and start containers", up, (
                                        "container. Implies --abort-on-container-exit"),
     *_COMMON,
     Flag("no-deps", "", BOOL, "Don't start linked services"),
+    Flag("no-log-prefix", "", BOOL, "Don't print prefix in logs"),
     Flag("no-start", "", BOOL, "Don't start the services after creating them"),
     Flag("pull", "", STRING, 'Pull image before running ("always"|"missing"|"never"|"build")',
          default="policy"),
