@@ -105,7 +105,7 @@ def _apply(ctx: Context, project: Project, service: Service, meta: Meta, step: S
             ctx.client().containers.rename(old.id, aside)
         new = create_container(ctx, project, service, meta, step.number,
                                previous=None if renew_anon else old.id)
-        ctx.client().containers.remove(old.id, force=True)
+        ctx.client().containers.remove(old.id, force=True, volumes=renew_anon)
         progress.done("Container", name, "Recreated")
         return new
     if step.action == CREATE:
