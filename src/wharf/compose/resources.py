@@ -3,6 +3,8 @@ labels so that ``down`` finds them again by label, whatever the file says by the
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from wharf.compose import labels as L
@@ -50,6 +52,13 @@ def _labels(project: Project, res: Resource, kind_label: str, key: str) -> dict[
             L.VERSION: L.COMPOSE_VERSION}
 
 
+def _hashed(body: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """``body`` with a config-hash label over ``keys``: a later ``up`` sees what changed."""
+    canonical = json.dumps({k: body.get(k) for k in keys}, sort_keys=True)
+    body["Labels"][L.CONFIG_HASH] = hashlib.sha256(canonical.encode()).hexdigest()
+    return body
+
+
 def _ipam(res: Resource) -> dict[str, Any] | None:
     if res.ipam is None:
         return None
@@ -70,11 +79,18 @@ def network_body(project: Project, key: str, res: Resource) -> dict[str, Any]:
     ipam = _ipam(res)
     if ipam is not None:
         body["IPAM"] = ipam
-    return body
+    return _hashed(body, "Driver", "Options", "IPAM")
 
 
 def volume_body(project: Project, key: str, res: Resource) -> dict[str, Any]:
     """``POST /volumes/create`` for volume ``key``."""
-    return {"Name": volume_name(project, key), "Driver": res.driver or "local",
-            "DriverOpts": {k: v or "" for k, v in res.driver_opts.items()},
-            "Labels": _labels(project, res, L.VOLUME, key)}
+    return _hashed({"Name": volume_name(project, key), "Driver": res.driver or "local",
+                    "DriverOpts": {k: v or "" for k, v in res.driver_opts.items()},
+                    "Labels": _labels(project, res, L.VOLUME, key)}, "Driver", "DriverOpts")
+
+
+def changed_since(found: dict[str, Any], body: dict[str, Any]) -> bool:
+    """Whether an existing network/volume was made from another configuration than ``body``
+    (one without a config-hash label, made elsewhere, counts as unchanged)."""
+    made_with = (found.get("Labels") or {}).get(L.CONFIG_HASH)
+    return bool(made_with) and made_with != body["Labels"][L.CONFIG_HASH]

@@ -198,3 +198,17 @@ services:
     assert server["State"]["Running"] is False  # type: ignore[index]
     refused = project.compose("up", "-d", "--abort-on-container-exit", check=False)
     assert refused.returncode == 1 and "need attached mode" in refused.stderr
+
+
+def test_changed_network_is_refused_not_ignored(project: ComposeProject) -> None:
+    text = ("services: {a: {image: busybox:latest, command: [sleep, '3600'], "
+            "stop_grace_period: 1s, networks: [n]}}\n"
+            "networks: {n: {driver_opts: {com.docker.network.driver.mtu: 'MTU'}}}\n")
+    project.write(text.replace("MTU", "1400"))
+    project.compose("up", "-d")
+    project.write(text.replace("MTU", "1450"))
+    res = project.compose("up", "-d", check=False)
+    assert res.returncode == 1
+    assert f"network {project.name}_n has changed in the compose file" in res.stderr
+    project.compose("down", "-t", "1")
+    project.compose("up", "-d")

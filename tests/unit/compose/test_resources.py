@@ -2,7 +2,13 @@
 
 from wharf.compose import labels as L
 from wharf.compose.model import build_project
-from wharf.compose.resources import network_body, used_networks, used_volumes, volume_body
+from wharf.compose.resources import (
+    changed_since,
+    network_body,
+    used_networks,
+    used_volumes,
+    volume_body,
+)
 from wharf.compose.yamlload import load_yaml
 
 TEXT = """
@@ -34,6 +40,7 @@ def test_network_body() -> None:
     body = network_body(project, "front", project.networks["front"])
     assert body["Name"] == "p_front" and body["Driver"] == "bridge"
     assert body["Options"] == {"com.docker.network.driver.mtu": "1400"}
+    assert len(body["Labels"].pop(L.CONFIG_HASH)) == 64
     assert body["Labels"] == {"team": "x", L.NETWORK: "front", L.PROJECT: "p",
                               L.VERSION: L.COMPOSE_VERSION}
     assert body["IPAM"] == {"Driver": "default", "Options": {}, "Config": [
@@ -46,8 +53,19 @@ def test_network_body() -> None:
 def test_volume_body() -> None:
     project = build_project("p", load_yaml(TEXT))
     body = volume_body(project, "data", project.volumes["data"])
+    assert len(body["Labels"].pop(L.CONFIG_HASH)) == 64
     assert body == {"Name": "p_data", "Driver": "local",
                     "DriverOpts": {"type": "tmpfs", "device": "tmpfs"},
                     "Labels": {"k": "v", L.VOLUME: "data", L.PROJECT: "p",
                                L.VERSION: L.COMPOSE_VERSION}}
     assert volume_body(project, "named", project.volumes["named"])["Name"] == "exact"
+
+
+def test_changed_since() -> None:
+    project = build_project("p", load_yaml(TEXT))
+    body = network_body(project, "front", project.networks["front"])
+    same = {"Labels": dict(body["Labels"])}
+    assert not changed_since(same, body)
+    assert not changed_since({"Labels": {}}, body)  # made elsewhere: nothing to compare
+    other = build_project("p", load_yaml(TEXT.replace('"1400"', '"1500"')))
+    assert changed_since(same, network_body(other, "front", other.networks["front"]))

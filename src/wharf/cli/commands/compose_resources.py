@@ -30,7 +30,7 @@ def _foreign(found: dict[str, Any], project: Project) -> bool:
 
 
 def ensure_networks(ctx: Context, project: Project, progress: Progress) -> None:
-    from wharf.compose.resources import network_body, network_name, used_networks
+    from wharf.compose.resources import changed_since, network_body, network_name, used_networks
 
     networks = ctx.client().networks
     for key, res in used_networks(project).items():
@@ -40,6 +40,10 @@ def ensure_networks(ctx: Context, project: Project, progress: Progress) -> None:
             if not res.external and _foreign(found, project):
                 progress.warn(f"a network with name {name} exists but was not created by "
                               "compose.\nSet `external: true` to use an existing network")
+            elif not res.external and changed_since(found, network_body(project, key, res)):
+                raise CommandFailed(1, f"network {name} has changed in the compose file "
+                                       "(driver, options or ipam); recreating a network is not "
+                                       "supported yet: run 'wharf compose down' first")
             continue
         if res.external:
             raise CommandFailed(1, f"network {name} declared as external, but could not be "
@@ -49,7 +53,7 @@ def ensure_networks(ctx: Context, project: Project, progress: Progress) -> None:
 
 
 def ensure_volumes(ctx: Context, project: Project, progress: Progress) -> None:
-    from wharf.compose.resources import used_volumes, volume_body, volume_name
+    from wharf.compose.resources import changed_since, used_volumes, volume_body, volume_name
 
     volumes = ctx.client().volumes
     for key, res in used_volumes(project).items():
@@ -59,6 +63,10 @@ def ensure_volumes(ctx: Context, project: Project, progress: Progress) -> None:
             if not res.external and _foreign(found, project):
                 progress.warn(f'volume "{name}" already exists but was not created by Docker '
                               "Compose. Use `external: true` to use an existing volume")
+            elif not res.external and changed_since(found, volume_body(project, key, res)):
+                raise CommandFailed(1, f"volume {name} has changed in the compose file (driver "
+                                       "or driver_opts); wharf does not recreate volumes: "
+                                       "remove it ('wharf compose down -v') to apply it")
             continue
         if res.external:
             raise CommandFailed(1, f"external volume \"{name}\" not found")
