@@ -58,6 +58,15 @@ IMPLEMENTATIONS: dict[str, Entry] = {
     "container.wait": Entry("lifecycle", "WAIT", "Block until one or more containers stop, "
                                                  "then print their exit codes"),
     "builder.prune": Entry("builder", "PRUNE", "Remove build cache"),
+    "compose.build": Entry("compose_build", "BUILD", "Build or rebuild services"),
+    "compose.config": Entry("compose_config", "CONFIG", "Parse, resolve and render compose "
+                                                        "file in canonical format"),
+    "compose.create": Entry("compose_up", "CREATE", "Creates containers for a service"),
+    "compose.down": Entry("compose_down", "DOWN", "Stop and remove containers, networks"),
+    "compose.pull": Entry("compose_build", "PULL", "Pull service images"),
+    "compose.push": Entry("compose_build", "PUSH", "Push service images"),
+    "compose.run": Entry("compose_run", "RUN", "Run a one-off command on a service"),
+    "compose.up": Entry("compose_up", "UP", "Create and start containers"),
     "compose": Entry("compose", "COMPOSE", "Define and run multi-container applications"),
     "compose.exec": Entry("compose_ops_exec", "EXEC",
                           "Execute a command in a running container"),

@@ -4,7 +4,9 @@ Mappings merge key by key; ``command``, ``entrypoint`` and the healthcheck ``tes
 replaced; ``build: dir`` counts as ``{context: dir}``; ``environment``, ``labels``, build
 ``args`` and similar key/value fields merge by key whatever syntax (list or map) each file
 used; ``depends_on`` and ``networks`` in list form become mappings when the other file used
-one; other sequences (ports, volumes, expose, dns...) are appended; scalars are replaced.
+one; a service's ``volumes`` merge by mount target (a later file's entry replaces the earlier
+one with the same target, as docker compose v2); other sequences (ports, expose, dns...) are
+appended; scalars are replaced.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ def merge_value(key: str, base: Any, over: Any) -> Any:
     if key in BY_KEY and isinstance(base, dict | list) and isinstance(over, dict | list):
         colon = key == "extra_hosts"
         return {**as_mapping(base, colon), **as_mapping(over, colon)}
+    if key == "volumes" and isinstance(base, list) and isinstance(over, list):
+        return _by_target(base, over)
     if key in LIST_OR_MAP and _mixed(base, over):
         return merge_mappings(as_mapping(base), as_mapping(over))
     if isinstance(base, dict) and isinstance(over, dict):
@@ -67,3 +71,20 @@ def _mixed(base: Any, over: Any) -> bool:
 def _build_mapping(value: Any) -> Any:
     """``build: ./dir`` as ``{context: ./dir}``, so a later file can add args or a target."""
     return {"context": value} if isinstance(value, str) else value
+
+
+def _mount_target(entry: Any) -> Any:
+    """The container path of a volume entry (short ``src:dst[:mode]`` or long), else itself."""
+    if isinstance(entry, dict):
+        return entry.get("target", entry)
+    if isinstance(entry, str):
+        parts = entry.split(":")
+        return parts[1] if len(parts) >= 2 else parts[0]
+    return entry
+
+
+def _by_target(base: list[Any], over: list[Any]) -> list[Any]:
+    """``volumes`` of two files: ``over``'s entries replace ``base``'s of the same target."""
+    replaced = {_mount_target(v): v for v in over if isinstance(_mount_target(v), str)}
+    kept = [v for v in base if _mount_target(v) not in replaced]
+    return kept + [v for v in over if v not in kept]

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from wharf.compose.errors import ComposeError
 from wharf.compose.loader import Loaded
 from wharf.compose.model_base import Ctx, as_bool, as_dict, only_keys, opt_str, str_map
 from wharf.compose.model_fields import RESOURCE_KEYS, TOP_SUPPORTED, TOP_UNSUPPORTED
@@ -22,6 +21,23 @@ _SERVICE_NAME = re.compile(r"^[a-zA-Z0-9._-]+$")
 
 
 @dataclass(frozen=True)
+class IpamPool:
+    subnet: str | None = None
+    ip_range: str | None = None
+    gateway: str | None = None
+    aux_addresses: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ipam:
+    """A network's ``ipam:`` (networks only)."""
+
+    driver: str | None = None
+    config: list[IpamPool] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Resource:
     """A top-level network or volume."""
 
@@ -30,6 +46,7 @@ class Resource:
     driver: str | None = None
     driver_opts: dict[str, str | None] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    ipam: Ipam | None = None
 
 
 @dataclass(frozen=True)
@@ -46,9 +63,31 @@ class Project:
         return {name: list(svc.depends_on) for name, svc in self.services.items()}
 
 
-def _resource(ctx: Ctx, raw: Any) -> Resource:
+def _pool(ctx: Ctx, raw: Any) -> IpamPool:
+    data = as_dict(ctx, raw)
+    only_keys(ctx, data, frozenset({"subnet", "ip_range", "gateway", "aux_addresses"}))
+    aux = str_map(ctx.sub("aux_addresses"), data.get("aux_addresses", {}), allow_none=False)
+    return IpamPool(opt_str(ctx.sub("subnet"), data.get("subnet")),
+                    opt_str(ctx.sub("ip_range"), data.get("ip_range")),
+                    opt_str(ctx.sub("gateway"), data.get("gateway")),
+                    {k: v or "" for k, v in aux.items()})
+
+
+def _ipam(ctx: Ctx, raw: Any) -> Ipam:
+    data = as_dict(ctx, raw)
+    only_keys(ctx, data, frozenset({"driver", "config", "options"}))
+    pools = data.get("config") or []
+    if not isinstance(pools, list):
+        ctx.sub("config").fail(f"must be a list, not {type(pools).__name__}")
+    options = str_map(ctx.sub("options"), data.get("options", {}), allow_none=False)
+    return Ipam(opt_str(ctx.sub("driver"), data.get("driver")),
+                [_pool(ctx.sub(f"config.{n}"), p) for n, p in enumerate(pools)],
+                {k: v or "" for k, v in options.items()})
+
+
+def _resource(ctx: Ctx, raw: Any, network: bool = False) -> Resource:
     data = as_dict(ctx, raw if raw is not None else {})
-    only_keys(ctx, data, RESOURCE_KEYS)
+    only_keys(ctx, data, RESOURCE_KEYS | ({"ipam"} if network else set()))
     external = data.get("external", False)
     if isinstance(external, dict):  # legacy ``external: {name: x}``
         data.setdefault("name", external.get("name"))
@@ -59,17 +98,20 @@ def _resource(ctx: Ctx, raw: Any) -> Resource:
         opt_str(ctx.sub("driver"), data.get("driver")),
         str_map(ctx.sub("driver_opts"), data.get("driver_opts", {})),
         {k: v or "" for k, v in str_map(ctx.sub("labels"), data.get("labels", {})).items()},
+        _ipam(ctx.sub("ipam"), data["ipam"]) if data.get("ipam") is not None else None,
     )
 
 
 def _resources(file: str | None, key: str, raw: Any) -> dict[str, Resource]:
     ctx = Ctx(file, key)
-    return {name: _resource(ctx.sub(name), v) for name, v in as_dict(ctx, raw or {}).items()}
+    network = key == "networks"
+    return {name: _resource(ctx.sub(name), v, network)
+            for name, v in as_dict(ctx, raw or {}).items()}
 
 
-def _check_refs(project: Project, files: dict[str, str]) -> None:
+def _check_refs(project: Project, files: dict[str, str], default_file: str | None) -> None:
     for svc in project.services.values():
-        ctx = Ctx(files.get(svc.name), f"services.{svc.name}")
+        ctx = Ctx(files.get(svc.name, default_file), f"services.{svc.name}")
         for dep, spec in svc.depends_on.items():
             if dep not in project.services and spec.required:
                 ctx.sub("depends_on").fail(f"depends on undefined service {dep!r}")
@@ -81,7 +123,8 @@ def _check_refs(project: Project, files: dict[str, str]) -> None:
                 ctx.sub("volumes").fail(f"refers to undefined volume {vol.source!r}")
     cycle = find_cycle({n: list(s.depends_on) for n, s in project.services.items()})
     if cycle:
-        raise ComposeError(f"dependency cycle detected: {' -> '.join(cycle)}")
+        ctx = Ctx(files.get(cycle[0], default_file), f"services.{cycle[0]}.depends_on")
+        ctx.fail(f"dependency cycle detected: {' -> '.join(cycle)}")
 
 
 def build_project(
@@ -107,7 +150,7 @@ def build_project(
         name, services, _resources(file, "networks", data.get("networks")),
         _resources(file, "volumes", data.get("volumes")),
     )  # fmt: skip
-    _check_refs(project, files)
+    _check_refs(project, files, file)
     return project
 
 

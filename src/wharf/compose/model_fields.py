@@ -11,7 +11,7 @@ SUPPORTED = frozenset({
     "image", "build", "command", "entrypoint", "environment", "env_file", "ports", "expose",
     "volumes", "tmpfs", "networks", "depends_on", "healthcheck", "restart", "labels",
     "working_dir", "user", "hostname", "extra_hosts", "dns", "init", "stop_signal",
-    "stop_grace_period", "deploy", "profiles",
+    "stop_grace_period", "deploy", "profiles", "scale", "pull_policy",
 })  # fmt: skip
 
 UNSUPPORTED = frozenset({
@@ -22,8 +22,8 @@ UNSUPPORTED = frozenset({
     "extends", "external_links", "gpus", "group_add", "ipc", "isolation", "label_file", "links",
     "logging", "mac_address", "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit",
     "models", "network_mode", "oom_kill_disable", "oom_score_adj", "pid", "pids_limit",
-    "platform", "post_start", "pre_stop", "privileged", "provider", "pull_policy",
-    "pull_refresh_after", "read_only", "runtime", "scale", "secrets", "security_opt",
+    "platform", "post_start", "pre_stop", "privileged", "provider",
+    "pull_refresh_after", "read_only", "runtime", "secrets", "security_opt",
     "shm_size", "stdin_open", "storage_opt", "sysctls", "tty", "ulimits", "use_api_socket",
     "userns_mode", "uts", "volumes_from",
 })  # fmt: skip

@@ -61,10 +61,11 @@ class NetworkAttach:
 
 @dataclass(frozen=True)
 class Limits:
-    """``deploy.resources.limits``: CPUs as a fraction, memory in bytes."""
+    """``deploy.resources.limits``: CPUs as a fraction, memory in bytes, a pids count."""
 
     cpus: float | None = None
     memory: int | None = None
+    pids: int | None = None
 
 
 def parse_build(ctx: Ctx, value: Any) -> Build:
@@ -144,13 +145,13 @@ def parse_networks(ctx: Ctx, value: Any) -> dict[str, NetworkAttach]:
 
 def parse_deploy(ctx: Ctx, value: Any) -> Limits:
     data = as_dict(ctx, value)
-    only_keys(ctx, data, frozenset({"resources"}))
+    only_keys(ctx, data, frozenset({"resources", "replicas"}))
     res = ctx.sub("resources")
     resources = as_dict(res, data.get("resources", {}))
     only_keys(res, resources, frozenset({"limits"}))
     lim = res.sub("limits")
     limits = as_dict(lim, resources.get("limits", {}))
-    only_keys(lim, limits, frozenset({"cpus", "memory"}))
+    only_keys(lim, limits, frozenset({"cpus", "memory", "pids"}))
     cpus = None
     if "cpus" in limits:
         try:
@@ -158,7 +159,8 @@ def parse_deploy(ctx: Ctx, value: Any) -> Limits:
         except ValueError:
             lim.sub("cpus").fail(f"invalid number {limits['cpus']!r}")
     memory = byte_size(lim.sub("memory"), limits["memory"]) if "memory" in limits else None
-    return Limits(cpus, memory)
+    pids = as_int(lim.sub("pids"), limits["pids"]) if "pids" in limits else None
+    return Limits(cpus, memory, pids)
 
 
 def parse_restart(ctx: Ctx, value: Any) -> str:
@@ -166,3 +168,26 @@ def parse_restart(ctx: Ctx, value: Any) -> str:
     if not _RESTART.match(text):
         ctx.fail(f"invalid restart policy {text!r}")
     return text
+
+
+def deploy_replicas(ctx: Ctx, value: Any) -> int | None:
+    """``deploy.replicas`` (the service's scale), None when not given."""
+    if not isinstance(value, dict) or value.get("replicas") is None:
+        return None
+    count = as_int(ctx.sub("replicas"), value["replicas"])
+    if count < 0:
+        ctx.sub("replicas").fail(f"must be at least 0, not {count}")
+    return count
+
+
+PULL_POLICIES = frozenset({"always", "never", "missing", "if_not_present", "build"})
+
+
+def parse_pull_policy(ctx: Ctx, value: Any) -> str:
+    """``pull_policy``; ``if_not_present`` is ``missing``. The periodic ones (``daily``,
+    ``weekly``, ``every_<duration>``) are refused by name."""
+    text = as_str(ctx, value)
+    if text not in PULL_POLICIES:
+        ctx.fail(f"pull_policy {text!r} is not supported by wharf (always, never, missing, "
+                 "build)")
+    return "missing" if text == "if_not_present" else text

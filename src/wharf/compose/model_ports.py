@@ -6,7 +6,7 @@ Short port syntax is the docker CLI's ``-p`` (:mod:`wharf.lib.portspec`), so ``c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from wharf.compose.model_base import (
@@ -20,8 +20,9 @@ from wharf.compose.model_base import (
 )
 from wharf.lib.portspec import PortSpecError, parse_expose, parse_publish
 
-_PORT_KEYS = frozenset({"target", "published", "host_ip", "protocol", "mode", "name",
-                        "app_protocol"})  # fmt: skip
+_PORT_KEYS = frozenset({"target", "published", "host_ip", "protocol", "mode"})
+# Port metadata the engine has no place for: refused by name rather than dropped.
+_PORT_METADATA = frozenset({"name", "app_protocol"})
 _VOLUME_KEYS = frozenset({"type", "source", "target", "read_only", "bind", "volume", "tmpfs",
                           "consistency"})  # fmt: skip
 _VOLUME_TYPES = frozenset({"volume", "bind", "tmpfs"})
@@ -35,6 +36,7 @@ class PortSpec:
     protocol: str = "tcp"
     published: str = ""
     host_ip: str = ""
+    mode: str = "ingress"
 
 
 @dataclass(frozen=True)
@@ -63,17 +65,22 @@ def _short_port(ctx: Ctx, value: Any) -> list[PortSpec]:
 
 
 def _long_port(ctx: Ctx, value: dict[str, Any]) -> list[PortSpec]:
+    """Long syntax; ``mode`` is kept (both modes publish on the one engine's host, as docker
+    compose does outside swarm), ``name``/``app_protocol`` are refused naming the field."""
+    for key in _PORT_METADATA & value.keys():
+        ctx.sub(key).fail("not supported by wharf (port metadata the engine does not keep)")
     only_keys(ctx, value, _PORT_KEYS)
     if "target" not in value:
         ctx.fail("target is required")
-    if value.get("mode", "ingress") not in ("host", "ingress"):
-        ctx.sub("mode").fail(f"invalid mode {value['mode']!r}: host or ingress")
+    mode = value.get("mode", "ingress")
+    if mode not in ("host", "ingress"):
+        ctx.sub("mode").fail(f"invalid mode {mode!r}: host or ingress")
     published = "" if value.get("published") is None else as_str(ctx, value["published"])
     text = f"{published}:{as_str(ctx.sub('target'), value['target'])}"
     if value.get("host_ip"):
         text = f"{as_str(ctx, value['host_ip'])}:{text}"
     proto = as_str(ctx.sub("protocol"), value.get("protocol") or "tcp")
-    return _short_port(ctx, f"{text}/{proto}")
+    return [replace(p, mode=mode) for p in _short_port(ctx, f"{text}/{proto}")]
 
 
 def parse_ports(ctx: Ctx, value: Any) -> list[PortSpec]:

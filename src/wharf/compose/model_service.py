@@ -11,6 +11,7 @@ from wharf.compose.model_base import (
     Ctx,
     as_bool,
     as_dict,
+    as_int,
     as_str,
     duration,
     only_keys,
@@ -25,11 +26,13 @@ from wharf.compose.model_parts import (
     Healthcheck,
     Limits,
     NetworkAttach,
+    deploy_replicas,
     parse_build,
     parse_depends_on,
     parse_deploy,
     parse_healthcheck,
     parse_networks,
+    parse_pull_policy,
     parse_restart,
 )
 from wharf.compose.model_ports import (
@@ -80,6 +83,8 @@ class Service:
     stop_grace_period: float | None = None
     limits: Limits = field(default_factory=Limits)
     profiles: list[str] = field(default_factory=list)
+    scale: int | None = None
+    pull_policy: str | None = None  # None: missing (pull when absent)
 
 
 def _argv(ctx: Ctx, value: Any) -> list[str] | None:
@@ -131,6 +136,13 @@ def _extra_hosts(ctx: Ctx, value: Any) -> list[str]:
     return out
 
 
+def _scale(ctx: Ctx, value: Any) -> int:
+    count = as_int(ctx, value)
+    if count < 0:
+        ctx.fail(f"must be at least 0, not {count}")
+    return count
+
+
 _FIELDS: dict[str, tuple[str, Callable[[Ctx, Any], Any]]] = {
     "image": ("image", opt_str), "build": ("build", parse_build), "command": ("command", _argv),
     "entrypoint": ("entrypoint", _argv), "environment": ("environment", str_map),
@@ -144,7 +156,8 @@ _FIELDS: dict[str, tuple[str, Callable[[Ctx, Any], Any]]] = {
     "extra_hosts": ("extra_hosts", _extra_hosts), "dns": ("dns", str_list),
     "init": ("init", as_bool), "stop_signal": ("stop_signal", opt_str),
     "stop_grace_period": ("stop_grace_period", duration), "deploy": ("limits", parse_deploy),
-    "profiles": ("profiles", str_list),
+    "profiles": ("profiles", str_list), "scale": ("scale", _scale),
+    "pull_policy": ("pull_policy", parse_pull_policy),
 }  # fmt: skip
 
 
@@ -164,6 +177,11 @@ def parse_service(file: str | None, name: str, raw: Any) -> Service:
         attr, parse = _FIELDS[key]
         if value is not None:
             values[attr] = parse(sub, value)
+    replicas = deploy_replicas(ctx.sub("deploy"), data.get("deploy"))
+    if replicas is not None:
+        if values.get("scale", replicas) != replicas:
+            ctx.fail("can't set distinct values on 'scale' and 'deploy.replicas'")
+        values["scale"] = replicas
     if "image" not in values and "build" not in values:
         ctx.fail("has neither an image nor a build context specified")
     return Service(name, **values)

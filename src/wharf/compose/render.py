@@ -48,7 +48,8 @@ def _healthcheck(svc: Service) -> dict[str, Any] | None:
 
 def _port(port: PortSpec) -> dict[str, Any]:
     return {"target": port.target, "published": port.published or None,
-            "host_ip": port.host_ip or None, "protocol": port.protocol}  # fmt: skip
+            "host_ip": port.host_ip or None, "protocol": port.protocol,
+            "mode": port.mode}  # fmt: skip
 
 
 def _volume(mount: VolumeMount) -> dict[str, Any]:

@@ -104,8 +104,9 @@ class ContainerQuery:
             test = tests.get(name)
             if test is None or not values:
                 continue
-            combine = all if name == "label" else any  # moby: every label must match
-            if not combine(test(value) for value in values):
+            # several labels must all match (moby's MatchKVList); other filters any of theirs
+            matched = all if name == "label" else any
+            if not matched(test(value) for value in values):
                 return False
         return True
 

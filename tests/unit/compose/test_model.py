@@ -124,7 +124,7 @@ def test_depends_on_list_form() -> None:
         ("{image: x, depends_on: {db: {condition: later}}}", r"depends_on.db.condition"),
         ("{image: x, networks: [nope]}", r"services.web.networks: refers to undefined network"),
         ("{image: x, volumes: ['nope:/d']}", r"services.web.volumes: refers to undefined volume"),
-        ("{image: x, deploy: {replicas: 2}}", r"services.web.deploy.replicas: not supported"),
+        ("{image: x, deploy: {mode: global}}", r"services.web.deploy.mode: not supported"),
         ("{image: x, deploy: {resources: {limits: {memory: lots}}}}", r"limits.memory: invalid"),
         ("{command: x}", r"services.web: has neither an image nor a build"),
         ("{image: x, ports: [{target: 80, mode: swarm}]}", r"ports\.0\.mode: invalid mode"),
@@ -155,8 +155,10 @@ def test_top_level_checks() -> None:
         _project("services: {}\nsecrets: {}\n")
     with pytest.raises(ComposeError, match="additional property nope"):
         _project("services: {}\nnope: 1\n")
-    with pytest.raises(ComposeError, match=r"networks.n.ipam: not supported"):
-        _project("services: {}\nnetworks: {n: {ipam: {}}}\n")
+    with pytest.raises(ComposeError, match=r"networks.n.internal: not supported"):
+        _project("services: {}\nnetworks: {n: {internal: true}}\n")
+    with pytest.raises(ComposeError, match=r"volumes.v.ipam: not supported"):
+        _project("services: {}\nvolumes: {v: {ipam: {}}}\n")
 
 
 def test_from_loaded_names_the_service_file(tmp_path: Path) -> None:

@@ -28,8 +28,8 @@ def test_render_shape() -> None:
     web = cfg["services"]["web"]
     assert web["command"] == ["run", "--fast"]
     assert web["ports"] == [
-        {"target": 80, "published": "8080", "protocol": "tcp"},
-        {"target": 53, "host_ip": "127.0.0.1", "protocol": "udp"},
+        {"target": 80, "published": "8080", "protocol": "tcp", "mode": "ingress"},
+        {"target": 53, "host_ip": "127.0.0.1", "protocol": "udp", "mode": "ingress"},
     ]
     assert web["volumes"][0] == {"type": "volume", "source": "data", "target": "/data",
                                  "read_only": True}  # fmt: skip

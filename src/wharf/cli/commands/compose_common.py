@@ -11,6 +11,7 @@ from wharf.cli.command import CommandFailed, Context
 from wharf.cli.flags import LIST, STRING, Flag, Parsed
 
 if TYPE_CHECKING:
+    from wharf.compose.createbody import Meta
     from wharf.compose.model import Project
 
 COMPOSE_FLAGS = (
@@ -37,6 +38,7 @@ class ComposeOptions:
     profiles: list[str] = field(default_factory=list)
     env_files: list[str] = field(default_factory=list)
     ansi: str = "auto"
+    progress: str = "auto"
 
 
 _OPTIONS: dict[int, ComposeOptions] = {}
@@ -48,7 +50,8 @@ def remember_options(ctx: Context, opts: Parsed) -> None:
         files=[str(f) for f in opts["file"]], project_name=str(opts["project-name"]),
         project_directory=str(opts["project-directory"]),
         profiles=[str(p) for p in opts["profile"]],
-        env_files=[str(f) for f in opts["env-file"]], ansi=str(opts["ansi"]))
+        env_files=[str(f) for f in opts["env-file"]], ansi=str(opts["ansi"]),
+        progress=str(opts["progress"]))
 
 
 def options(ctx: Context) -> ComposeOptions:
@@ -127,3 +130,27 @@ def project_containers(ctx: Context, project: str, services: list[str] | None = 
               if not wanted or (c.get("Labels") or {}).get(SERVICE) in wanted]
     return sorted(chosen, key=lambda c: ((c.get("Labels") or {}).get(SERVICE, ""),
                                          int((c.get("Labels") or {}).get(NUMBER, "0") or 0)))
+
+
+def load_for_engine(ctx: Context) -> tuple[Project, Meta]:
+    """The project and what creating its containers needs beyond it (its environment for
+    ``environment: [VAR]``, working directory and files for Compose's labels). Added for
+    up/create/run (lane D); errors as :func:`load_project`."""
+    from wharf.compose.createbody import Meta
+    from wharf.compose.errors import ComposeError
+    from wharf.compose.loader import load
+    from wharf.compose.model import from_loaded
+
+    opts = options(ctx)
+    files = config_files(ctx)
+    try:
+        loaded = load(files, opts.project_name or None, _environ(ctx, opts),
+                      lambda text: ctx.err(f"WARN[0000] {text}"))
+        if opts.project_directory:
+            loaded.project_dir = Path(opts.project_directory)
+        project = from_loaded(loaded)
+    except ComposeError as err:
+        raise CommandFailed(1, str(err)) from None
+    meta = Meta(str(loaded.project_dir.resolve()), [str(f.resolve()) for f in files],
+                dict(loaded.env))
+    return project, meta
