@@ -104,7 +104,9 @@ class ContainerQuery:
             test = tests.get(name)
             if test is None or not values:
                 continue
-            if not any(test(value) for value in values):
+            # several labels must all match (moby's MatchKVList); other filters any of theirs
+            matched = all if name == "label" else any
+            if not matched(test(value) for value in values):
                 return False
         return True
 
