@@ -9,6 +9,7 @@ import os
 import subprocess
 import time
 import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,7 @@ services:
   web:
     image: busybox:latest
     command: ["sh", "-c", "echo web ready; exec httpd -f -p 8080 -h /data"]
+    ports: ["8080"]  # an ephemeral host port: its release must be done when rm returns
     volumes: ["shared:/data"]
     networks: [back]
     depends_on: [writer]
@@ -55,7 +57,7 @@ def compose(wharfd: Daemon, directory: Path, name: str, *args: str,
     env = dict(os.environ, DOCKER_HOST=wharfd.host, COMPOSE_PROJECT_NAME=name,
                COMPOSE_INTERACTIVE_NO_CLI="1")
     env.pop("DOCKER_CONTEXT", None)
-    res = subprocess.run([str(COMPOSE_V1), "--no-ansi", *args], cwd=directory, env=env,
+    res = subprocess.run([str(COMPOSE_V1), "--ansi", "never", *args], cwd=directory, env=env,
                          capture_output=True, text=True, timeout=timeout)
     assert res.returncode == 0, (f"docker-compose {' '.join(args)} -> {res.returncode}\n"
                                  f"{res.stdout}\n{res.stderr}\ndaemon log:\n{wharfd.log_tail()}")
@@ -112,6 +114,11 @@ def test_up_ps_logs_down(wharfd: Daemon, project: Path) -> None:
                                  b"written")
         assert served.strip() == b"written"
 
+        port = compose(wharfd, project, name, "port", "web", "8080").stdout.strip()
+        host_port = int(port.rsplit(":", 1)[1])
+        with urllib.request.urlopen(f"http://127.0.0.1:{host_port}/index.html", timeout=10) as got:
+            assert got.read() == b"written\n"
+
         listed = compose(wharfd, project, name, "ps").stdout
         assert f"{name}_web_1" in listed and f"{name}_writer_1" in listed
         assert listed.count("Up") == 2, listed
@@ -124,3 +131,4 @@ def test_up_ps_logs_down(wharfd: Daemon, project: Path) -> None:
     assert labelled(wharfd, name) == []
     assert f"{name}_back" not in names_of(wharfd, "networks")
     assert f"{name}_shared" not in names_of(wharfd, "volumes")
+    assert "Error handling request" not in wharfd.log_tail(1_000_000)  # no 500 on the way

@@ -154,6 +154,8 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
                 self.live(record.id).removing = False
         if record.state.running:
             raise Conflict(f"could not kill running container {record.id}, cannot remove")
+        if self._deps.networking is not None:  # its endpoints are gone when rm returns, as
+            await self._deps.networking.wait_teardown(record.id)  # compose removes networks next
         record.state.status = "removing"
         self._deps.store.delete(record.id)
         self._registry.discard(record.id)
