@@ -52,10 +52,10 @@ def project(wharfd: Daemon, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     yield directory
 
 
-def compose(wharfd: Daemon, directory: Path, name: str, *args: str,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def compose(wharfd: Daemon, directory: Path, name: str, *args: str, timeout: float = 120,
+            api_version: str = "auto") -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, DOCKER_HOST=wharfd.host, COMPOSE_PROJECT_NAME=name,
-               COMPOSE_INTERACTIVE_NO_CLI="1")
+               COMPOSE_INTERACTIVE_NO_CLI="1", COMPOSE_API_VERSION=api_version)
     env.pop("DOCKER_CONTEXT", None)
     res = subprocess.run([str(COMPOSE_V1), "--ansi", "never", *args], cwd=directory, env=env,
                          capture_output=True, text=True, timeout=timeout)
@@ -132,3 +132,33 @@ def test_up_ps_logs_down(wharfd: Daemon, project: Path) -> None:
     assert f"{name}_back" not in names_of(wharfd, "networks")
     assert f"{name}_shared" not in names_of(wharfd, "volumes")
     assert "Error handling request" not in wharfd.log_tail(1_000_000)  # no 500 on the way
+
+
+def test_a_changed_service_is_recreated_and_keeps_its_volume(wharfd: Daemon,
+                                                             project: Path) -> None:
+    """Compose v1 reads the image's ``ContainerConfig`` to recreate, which the Engine API sends
+    only below 1.45 (dockerd 26+ and wharfd alike): with API 1.47 it fails with KeyError
+    'ContainerConfig' on both, so its users pin ``COMPOSE_API_VERSION=1.44``, as here."""
+    name = f"v1{uuid.uuid4().hex[:8]}"
+    directory = project / name
+    directory.mkdir()
+    (directory / "docker-compose.yml").write_text(PROJECT_FILE)
+    compose(wharfd, directory, name, "up", "-d", api_version="1.44")
+    try:
+        before = {c["Labels"]["com.docker.compose.service"]: c["Id"]  # type: ignore[index]
+                  for c in labelled(wharfd, name)}
+        wait_for_output(wharfd, f"{name}_web_1", ["cat", "/data/index.html"], b"written")
+        changed = PROJECT_FILE.replace("    depends_on: [writer]\n", "    depends_on: [writer]\n"
+                                       '    environment: {CHANGED: "1"}\n')
+        (directory / "docker-compose.yml").write_text(changed)
+        out = compose(wharfd, directory, name, "up", "-d", api_version="1.44")
+        assert f"Recreating {name}_web_1" in out.stderr, out.stderr
+        after = {c["Labels"]["com.docker.compose.service"]: c  # type: ignore[index]
+                 for c in labelled(wharfd, name)}
+        assert after["writer"]["Id"] == before["writer"]
+        assert after["web"]["Id"] != before["web"] and after["web"]["State"] == "running"
+        assert wharfd.docker("exec", f"{name}_web_1", "sh", "-c",
+                             "echo $CHANGED; cat /data/index.html").stdout == b"1\nwritten\n"
+    finally:
+        compose(wharfd, directory, name, "down", "-v", "--timeout", "1", api_version="1.44")
+    assert labelled(wharfd, name) == []
