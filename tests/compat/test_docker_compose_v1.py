@@ -29,12 +29,14 @@ services:
     command: ["sh", "-c", "echo written > /data/index.html; echo writer ready; sleep 300"]
     volumes: ["shared:/data"]
     networks: [back]
+    stop_grace_period: 1s  # (a shell as pid 1 ignores SIGTERM)
   web:
     image: busybox:latest
     command: ["sh", "-c", "echo web ready; exec httpd -f -p 8080 -h /data"]
     ports: ["8080"]  # an ephemeral host port: its release must be done when rm returns
     volumes: ["shared:/data"]
     networks: [back]
+    stop_grace_period: 1s
     depends_on: [writer]
 networks:
   back: {}
@@ -122,7 +124,6 @@ def test_up_ps_logs_down(wharfd: Daemon, project: Path) -> None:
         listed = compose(wharfd, project, name, "ps").stdout
         assert f"{name}_web_1" in listed and f"{name}_writer_1" in listed
         assert listed.count("Up") == 2, listed
-        assert compose(wharfd, project, name, "ps", "-q").stdout.split() != []
 
         logs = compose(wharfd, project, name, "logs", "--no-color").stdout
         assert "writer ready" in logs and "web ready" in logs, logs
