@@ -131,3 +131,23 @@ def test_events_carry_the_legacy_fields(wharfd: Daemon, prefix: str) -> None:
         assert event["id"] == event["Actor"]["ID"]
         assert event["from"] == "busybox" == event["Actor"]["Attributes"]["image"]
         assert event["Type"] == "container" and event["scope"] == "local"
+
+
+def test_network_publish_and_expose_filters(client: docker.DockerClient) -> None:
+    network = client.networks.create(f"wire-net-{uuid.uuid4().hex[:8]}")
+    container = client.containers.run("busybox", ["sleep", "300"], detach=True,
+                                      network=network.name, ports={"8080/tcp": None})
+    try:
+        def ids(filters: dict[str, object]) -> list[str]:
+            return [c.id for c in client.containers.list(filters=filters)]
+        assert ids({"network": network.name}) == [container.id]
+        assert ids({"network": network.id[:12]}) == [container.id]
+        assert ids({"publish": "8080/tcp"}) == [container.id]
+        assert ids({"expose": "8000-8100"}) == [container.id]
+        assert ids({"publish": "9090"}) == []
+        with pytest.raises(docker.errors.APIError) as refused:
+            ids({"publish": "http"})
+        assert refused.value.status_code == 400
+    finally:
+        container.remove(force=True)
+        network.remove()
