@@ -151,3 +151,20 @@ def test_network_publish_and_expose_filters(client: docker.DockerClient) -> None
     finally:
         container.remove(force=True)
         network.remove()
+
+
+def test_create_with_a_platform_checks_the_image(wharfd: Daemon) -> None:
+    arch = wharfd.json("GET", "/images/busybox/json")["Architecture"]  # type: ignore[index]
+    other = "arm64" if arch != "arm64" else "amd64"
+    body = json.dumps({"Image": "busybox"}).encode()
+    headers = {"Content-Type": "application/json"}
+    status, answer = wharfd.request("POST", f"/containers/create?platform=linux/{other}",
+                                    body, headers)
+    assert status == 404, answer
+    assert json.loads(answer)["message"] == (
+        "image with reference busybox was found but does not match the specified platform: "
+        f"wanted linux/{other}, actual: linux/{arch}")
+    status, answer = wharfd.request("POST", f"/containers/create?platform=linux/{arch}",
+                                    body, headers)
+    assert status == 201, answer
+    wharfd.request("DELETE", f"/containers/{json.loads(answer)['Id']}")
