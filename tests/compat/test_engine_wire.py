@@ -168,3 +168,12 @@ def test_create_with_a_platform_checks_the_image(wharfd: Daemon) -> None:
                                     body, headers)
     assert status == 201, answer
     wharfd.request("DELETE", f"/containers/{json.loads(answer)['Id']}")
+
+
+def test_a_link_to_no_container_is_a_400(wharfd: Daemon) -> None:
+    body = json.dumps({"Image": "busybox", "HostConfig": {"Links": ["nosuch:alias"]}})
+    status, answer = wharfd.request("POST", "/containers/create", body.encode(),
+                                    {"Content-Type": "application/json"})
+    assert status == 400, answer
+    assert json.loads(answer)["message"] == (
+        "could not get container for nosuch: No such container: nosuch")
