@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import tarfile
 import time
 import urllib.parse
@@ -177,3 +178,16 @@ def test_a_link_to_no_container_is_a_400(wharfd: Daemon) -> None:
     assert status == 400, answer
     assert json.loads(answer)["message"] == (
         "could not get container for nosuch: No such container: nosuch")
+
+
+def test_an_events_reader_that_leaves_is_no_server_error(wharfd: Daemon) -> None:
+    reader = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    reader.settimeout(10)
+    reader.connect(str(wharfd.socket_path))
+    reader.sendall(b"GET /v1.47/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert reader.recv(4096).startswith(b"HTTP/1.1 200")
+    reader.close()  # gone, unannounced: the next event's write finds the connection closed
+    for _ in range(3):
+        wharfd.docker("rm", wharfd.docker("create", "busybox").stdout.decode().strip())
+    time.sleep(1.5)  # (past the daemon's disconnect poll: an absence cannot be polled for)
+    assert "Error handling request" not in wharfd.log_tail(1_000_000)

@@ -175,7 +175,8 @@ def client_gone(request: web.Request) -> bool:
 
 async def until_disconnected(request: web.Request, work: Awaitable[None]) -> None:
     """Run ``work`` (a long stream: events, logs --follow, wait) but stop it when the client
-    goes away (:func:`client_gone`); aiohttp does not cancel handlers on a disconnect."""
+    goes away (:func:`client_gone`); aiohttp does not cancel handlers on a disconnect. A write
+    that finds the connection closed ends the stream quietly: the client left."""
     task = asyncio.ensure_future(work)
     try:
         while not task.done():
@@ -185,7 +186,7 @@ async def until_disconnected(request: web.Request, work: Awaitable[None]) -> Non
     finally:
         if not task.done():
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await task
 
 
