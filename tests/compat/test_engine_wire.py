@@ -180,14 +180,19 @@ def test_a_link_to_no_container_is_a_400(wharfd: Daemon) -> None:
         "could not get container for nosuch: No such container: nosuch")
 
 
-def test_an_events_reader_that_leaves_is_no_server_error(wharfd: Daemon) -> None:
+@pytest.mark.parametrize("path", ["/v1.47/events", "/containers/{id}/export",
+                                  "/containers/{id}/archive?path=/bin",
+                                  "/images/get?names=busybox"])
+def test_a_reader_that_leaves_is_no_server_error(wharfd: Daemon, sleeper: str,
+                                                 path: str) -> None:
     reader = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     reader.settimeout(10)
     reader.connect(str(wharfd.socket_path))
-    reader.sendall(b"GET /v1.47/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    request = f"GET {path.format(id=sleeper)} HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    reader.sendall(request.encode())
     assert reader.recv(4096).startswith(b"HTTP/1.1 200")
-    reader.close()  # gone, unannounced: the next event's write finds the connection closed
-    for _ in range(3):
+    reader.close()  # gone, unannounced: the next write finds the connection closed
+    for _ in range(3):  # (events to write for the events reader)
         wharfd.docker("rm", wharfd.docker("create", "busybox").stdout.decode().strip())
     time.sleep(1.5)  # (past the daemon's disconnect poll: an absence cannot be polled for)
     assert "Error handling request" not in wharfd.log_tail(1_000_000)

@@ -104,6 +104,12 @@ async def _errors_middleware(request: web.Request, handler: Handler) -> web.Stre
         return page_not_found()
     except web.HTTPMethodNotAllowed:
         return page_not_found()
+    except ConnectionError:
+        if not client_gone(request):
+            raise
+        # the client left mid-stream (an unread archive, a closed events reader): nothing can
+        # be sent; a response aiohttp finds unsendable ends the request quietly
+        return web.Response(status=499)
     except web.HTTPRequestEntityTooLarge:
         return web.json_response(
             {"message": f"request body too large: the limit is {MAX_JSON_BODY} bytes"},
