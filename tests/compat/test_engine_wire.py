@@ -118,7 +118,7 @@ def test_an_imported_image_without_config_has_a_config(wharfd: Daemon) -> None:
 def test_events_carry_the_legacy_fields(wharfd: Daemon, prefix: str) -> None:
     since = time.time() - 1
     name = f"wire-ev-{uuid.uuid4().hex[:8]}"
-    wharfd.docker("create", "--name", name, "busybox", "true")
+    wharfd.docker("create", "--name", name, "--label", "wire=events", "busybox", "true")
     wharfd.docker("rm", name)
     until = time.time() + 1
     query = urllib.parse.quote(json.dumps({"container": [name]}))
@@ -132,6 +132,7 @@ def test_events_carry_the_legacy_fields(wharfd: Daemon, prefix: str) -> None:
         assert event["id"] == event["Actor"]["ID"]
         assert event["from"] == "busybox" == event["Actor"]["Attributes"]["image"]
         assert event["Type"] == "container" and event["scope"] == "local"
+        assert event["Actor"]["Attributes"]["wire"] == "events"  # a container's labels too
 
 
 def test_network_publish_and_expose_filters(client: docker.DockerClient) -> None:
