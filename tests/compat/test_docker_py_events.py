@@ -55,3 +55,4 @@ def test_a_followed_stream_with_filters(wharfd: Daemon) -> None:
             assert event["time"] == event["timeNano"] // 10**9
     finally:
         client.close()
+
