@@ -32,10 +32,14 @@ def sleeper(wharfd: Daemon) -> Iterator[str]:
         wharfd.docker("rm", "-f", name, check=False)
 
 
-def test_exec_exit_code_as_soon_as_its_stream_ends(api: docker.APIClient, sleeper: str) -> None:
+@pytest.mark.parametrize("tty", [False, True])
+def test_exec_exit_code_as_soon_as_its_stream_ends(api: docker.APIClient, sleeper: str,
+                                                   tty: bool) -> None:
     for n in range(ROUNDS):
-        exec_id = api.exec_create(sleeper, ["sh", "-c", f"echo {n}; exit {n % 7 + 1}"])["Id"]
-        assert api.exec_start(exec_id) == f"{n}\n".encode()  # read to the stream's end
+        exec_id = api.exec_create(sleeper, ["sh", "-c", f"echo {n}; exit {n % 7 + 1}"],
+                                  tty=tty)["Id"]
+        output = api.exec_start(exec_id, tty=tty)  # read to the stream's end
+        assert output.replace(b"\r\n", b"\n") == f"{n}\n".encode()
         inspected = api.exec_inspect(exec_id)  # at once: no poll in between
         assert (inspected["Running"], inspected["ExitCode"]) == (False, n % 7 + 1), n
 
