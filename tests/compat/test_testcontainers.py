@@ -1,20 +1,26 @@
 """testcontainers-python drives wharfd unchanged (``DOCKER_HOST`` at wharfd, no Ryuk reaper):
 a busybox httpd with an exposed port, ``wait_for_logs``, ``exec``, a request to the published
-port on 127.0.0.1, stop."""
+port on 127.0.0.1, stop; an image it builds, run on a network of its own under an alias, with
+a host directory mounted."""
 
 from __future__ import annotations
 
 import os
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.support.daemons import Daemon
 
 testcontainers = pytest.importorskip("testcontainers")
+# (a string predicate is deprecated in testcontainers 4.10+ in favour of wait strategies)
+pytestmark = pytest.mark.filterwarnings("ignore:The wait_for_logs function:DeprecationWarning")
 
 from testcontainers.core.container import DockerContainer  # noqa: E402
+from testcontainers.core.image import DockerImage  # noqa: E402
+from testcontainers.core.network import Network  # noqa: E402
 from testcontainers.core.waiting_utils import wait_for_logs  # noqa: E402
 
 
@@ -35,8 +41,6 @@ def pointed_at_wharfd(wharfd: Daemon) -> Iterator[None]:
                 os.environ[key] = value
 
 
-# (a string predicate is deprecated in testcontainers 4.10+ in favour of wait strategies)
-@pytest.mark.filterwarnings("ignore:The wait_for_logs function:DeprecationWarning")
 def test_an_httpd_container(wharfd: Daemon, pointed_at_wharfd: None) -> None:
     container = (DockerContainer("busybox:latest")
                  .with_command(["sh", "-c", "mkdir /www; echo hello from wharf > /www/index.html;"
@@ -60,3 +64,22 @@ def test_an_httpd_container(wharfd: Daemon, pointed_at_wharfd: None) -> None:
     listed = wharfd.json("GET", "/containers/json?all=1")
     assert container_id not in [c["Id"] for c in listed]  # type: ignore[index,union-attr]
     assert "Error handling request" not in wharfd.log_tail(1_000_000)
+
+
+def test_a_built_image_on_a_network_with_an_alias(wharfd: Daemon, pointed_at_wharfd: None,
+                                                  tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        'FROM busybox\nCMD ["sh", "-c", "echo ready; exec httpd -f -p 80 -h /etc"]\n')
+    (tmp_path / "mounted.txt").write_text("from the host\n")
+    with DockerImage(path=str(tmp_path), tag="tc-built:1") as image, Network() as network:
+        server = (DockerContainer(str(image)).with_network(network)
+                  .with_network_aliases("web")
+                  .with_volume_mapping(str(tmp_path), "/host", "ro"))
+        with server:
+            wait_for_logs(server, "^ready$", timeout=30)
+            assert server.exec(["cat", "/host/mounted.txt"]).output == b"from the host\n"
+            client = (DockerContainer("busybox:latest").with_network(network)
+                      .with_command(["wget", "-q", "-O", "-", "http://web/hostname"]))
+            with client:
+                assert client.get_wrapped_container().wait(timeout=30)["StatusCode"] == 0
+                assert client.get_logs()[0].strip() == server.exec(["hostname"]).output.strip()
