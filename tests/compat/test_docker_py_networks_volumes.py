@@ -64,16 +64,22 @@ def test_connect_with_aliases_and_a_fixed_address(client: docker.DockerClient,
     assert network.name not in server.attrs["NetworkSettings"]["Networks"]
 
 
-def test_a_network_is_removable_as_soon_as_its_containers_are(
-        client: docker.DockerClient) -> None:
+@pytest.mark.parametrize("gone", ["removed", "stopped"])
+def test_a_network_is_removable_as_soon_as_its_containers_are_gone(
+        client: docker.DockerClient, gone: str) -> None:
     for _ in range(3):
         net = client.networks.create(f"py-rm-{uuid.uuid4().hex[:8]}")
         container = client.containers.run("busybox", ["sleep", "300"], detach=True,
                                           network=net.name, ports={"8080/tcp": None})
-        container.remove(force=True)
-        net.remove()  # no "has active endpoints"
+        if gone == "removed":
+            container.remove(force=True)
+        else:
+            container.stop(timeout=0)
+        net.remove()  # no "has active endpoints": they went with the stop or the rm
         with pytest.raises(docker.errors.NotFound):
             client.networks.get(net.id)
+        if gone == "stopped":
+            container.remove()
 
 
 def test_volumes_lifecycle(client: docker.DockerClient) -> None:
