@@ -64,21 +64,24 @@ def test_connect_with_aliases_and_a_fixed_address(client: docker.DockerClient,
     assert network.name not in server.attrs["NetworkSettings"]["Networks"]
 
 
-@pytest.mark.parametrize("gone", ["removed", "stopped"])
+@pytest.mark.parametrize("gone", ["removed", "stopped", "waited for"])
 def test_a_network_is_removable_as_soon_as_its_containers_are_gone(
         client: docker.DockerClient, gone: str) -> None:
     for _ in range(3):
         net = client.networks.create(f"py-rm-{uuid.uuid4().hex[:8]}")
-        container = client.containers.run("busybox", ["sleep", "300"], detach=True,
+        command = ["true"] if gone == "waited for" else ["sleep", "300"]
+        container = client.containers.run("busybox", command, detach=True,
                                           network=net.name, ports={"8080/tcp": None})
         if gone == "removed":
             container.remove(force=True)
-        else:
+        elif gone == "stopped":
             container.stop(timeout=0)
-        net.remove()  # no "has active endpoints": they went with the stop or the rm
+        else:  # as `docker run` without --rm returns
+            assert container.wait(timeout=30)["StatusCode"] == 0
+        net.remove()  # no "has active endpoints": they went before stop, wait or rm answered
         with pytest.raises(docker.errors.NotFound):
             client.networks.get(net.id)
-        if gone == "stopped":
+        if gone != "removed":
             container.remove()
 
 

@@ -121,6 +121,8 @@ class ContainerSignals(ContainerServiceBase):
             await live.removed.wait()
         else:
             raise InvalidParameter(f"invalid condition: {condition!r}")
+        if self._deps.networking is not None:  # stopped means its endpoints are released
+            await self._deps.networking.wait_teardown(record.id)  # (a network rm may follow)
         return record.state.exit_code
 
     # ---- pause --------------------------------------------------------------------------
