@@ -7,6 +7,8 @@ import docker
 import docker.errors
 import pytest
 
+from tests.support.daemons import Daemon
+
 
 def test_ping_version_info_df(client: docker.DockerClient) -> None:
     assert client.ping() is True
@@ -34,3 +36,14 @@ def test_swarm_calls_get_dockerds_answers_outside_a_swarm(
     with pytest.raises(docker.errors.APIError) as refused:
         client.swarm.init()
     assert refused.value.status_code == 400
+
+
+def test_no_plugins(client: docker.DockerClient, wharfd: Daemon) -> None:
+    assert client.plugins.list() == []
+    with pytest.raises(docker.errors.NotFound) as missing:
+        client.plugins.get("vieux/sshfs:latest")
+    assert missing.value.explanation == 'plugin "vieux/sshfs:latest" not found'
+    status, body = wharfd.request("POST", "/plugins/pull?remote=vieux/sshfs")
+    assert status == 400 and b"not supported" in body
+    # the docker CLI too
+    assert wharfd.docker("plugin", "ls", "-q").stdout == b""

@@ -1,5 +1,6 @@
 """``/_ping``, ``/version``, ``/info``, ``/events``, ``/system/df`` (and the swarm endpoints'
-answers outside a swarm, :mod:`wharf.api.routes.swarm`)."""
+answers outside a swarm, :mod:`wharf.api.routes.swarm`; no plugins,
+:mod:`wharf.api.routes.plugins`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 
 from aiohttp import web
 
-from wharf.api.routes import swarm
+from wharf.api.routes import plugins, swarm
 from wharf.api.schemas import json_response, query_filters
 from wharf.api.server import RouteDef, until_disconnected
 from wharf.services.events import EventBus, EventFilter, parse_event_time
@@ -71,4 +72,5 @@ def routes(system: SystemService, events: EventBus) -> list[RouteDef]:
         RouteDef("GET", "/events", r.events),
         RouteDef("GET", "/system/df", r.disk_usage),
         *swarm.routes(),  # (no swarm: dockerd's answers outside one)
+        *plugins.routes(),  # (no plugins)
     ]
