@@ -6,6 +6,7 @@ a host directory mounted."""
 from __future__ import annotations
 
 import os
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,20 @@ from testcontainers.core.container import DockerContainer  # noqa: E402
 from testcontainers.core.image import DockerImage  # noqa: E402
 from testcontainers.core.network import Network  # noqa: E402
 from testcontainers.core.waiting_utils import wait_for_logs  # noqa: E402
+
+
+def fetch(url: str, timeout: float = 20) -> bytes:
+    """GET ``url`` once the server listens ("serving" is logged just before it binds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as got:
+                body: bytes = got.read()
+                return body
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 @pytest.fixture
@@ -57,8 +72,7 @@ def test_an_httpd_container(wharfd: Daemon, pointed_at_wharfd: None) -> None:
         wrapped.reload()
         gateway = wrapped.attrs["NetworkSettings"]["Gateway"]
         assert host in ("localhost", gateway)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=10) as got:
-            assert got.read() == b"hello from wharf\n"
+        assert fetch(f"http://127.0.0.1:{port}/index.html") == b"hello from wharf\n"
         container_id = wrapped.id
     # stop() (leaving the with block) removes the container and its volumes
     listed = wharfd.json("GET", "/containers/json?all=1")
@@ -79,7 +93,9 @@ def test_a_built_image_on_a_network_with_an_alias(wharfd: Daemon, pointed_at_wha
             wait_for_logs(server, "^ready$", timeout=30)
             assert server.exec(["cat", "/host/mounted.txt"]).output == b"from the host\n"
             client = (DockerContainer("busybox:latest").with_network(network)
-                      .with_command(["wget", "-q", "-O", "-", "http://web/hostname"]))
+                      .with_command(["sh", "-c", "for i in $(seq 100); do"
+                                     " wget -q -O - http://web/hostname && exit; sleep 0.1;"
+                                     " done; exit 1"]))
             with client:
                 assert client.get_wrapped_container().wait(timeout=30)["StatusCode"] == 0
                 assert client.get_logs()[0].strip() == server.exec(["hostname"]).output.strip()
