@@ -34,3 +34,17 @@ fi
 # Byte-compile now: with PYTHONDONTWRITEBYTECODE set (as in some environments) nothing would
 # ever be cached, and every CLI call, shim and runtime start would compile from source.
 .venv/bin/python -m compileall -q -j 0 src >/dev/null
+
+if [ "${1:-demo}" = test ]; then
+  # docker-compose 1.29 (the Python one) for the compatibility tests, in a venv of its own: it
+  # needs docker-py 6 (7 dropped what it calls), requests before 2.32 (which broke docker-py 6's
+  # http+docker scheme), urllib3 1 and PyYAML 5 (5.4's sdist no longer builds with Cython 3;
+  # 5.3.1 builds without it).
+  COMPOSE_V1=(docker-compose==1.29.2 'docker[ssh]==6.1.3' requests==2.31.0 'urllib3<2'
+              pyyaml==5.3.1)
+  if ! .venv-compose/bin/docker-compose version 2>/dev/null | grep -q '^docker-compose version 1.29.2'; then
+    PYTHON=/usr/bin/python3; [ -x "$PYTHON" ] || PYTHON=python3
+    [ -x .venv-compose/bin/python ] || "$PYTHON" -m venv .venv-compose
+    .venv-compose/bin/python -m pip install -q "${COMPOSE_V1[@]}"
+  fi
+fi

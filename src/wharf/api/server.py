@@ -104,6 +104,12 @@ async def _errors_middleware(request: web.Request, handler: Handler) -> web.Stre
         return page_not_found()
     except web.HTTPMethodNotAllowed:
         return page_not_found()
+    except ConnectionError:
+        if not client_gone(request):
+            raise
+        # the client left mid-stream (an unread archive, a closed events reader): nothing can
+        # be sent; a response aiohttp finds unsendable ends the request quietly
+        return web.Response(status=499)
     except web.HTTPRequestEntityTooLarge:
         return web.json_response(
             {"message": f"request body too large: the limit is {MAX_JSON_BODY} bytes"},
@@ -175,7 +181,8 @@ def client_gone(request: web.Request) -> bool:
 
 async def until_disconnected(request: web.Request, work: Awaitable[None]) -> None:
     """Run ``work`` (a long stream: events, logs --follow, wait) but stop it when the client
-    goes away (:func:`client_gone`); aiohttp does not cancel handlers on a disconnect."""
+    goes away (:func:`client_gone`); aiohttp does not cancel handlers on a disconnect. A write
+    that finds the connection closed ends the stream quietly: the client left."""
     task = asyncio.ensure_future(work)
     try:
         while not task.done():
@@ -185,7 +192,7 @@ async def until_disconnected(request: web.Request, work: Awaitable[None]) -> Non
     finally:
         if not task.done():
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await task
 
 

@@ -152,6 +152,17 @@ def _container_mode_conflicts(config: dict[str, Any], host_config: dict[str, Any
             raise InvalidParameter(f"conflicting options: {what}")
 
 
+def check_link_targets(lookup: Callable[[str], Any], links: list[str]) -> None:
+    """dockerd's registerLinks: a link to a container that does not exist is a 400 (a 404
+    would make the docker CLI pull the image)."""
+    for link in links:
+        name = str(link).partition(":")[0].lstrip("/")
+        try:
+            lookup(name)
+        except NotFound as err:
+            raise InvalidParameter(f"could not get container for {name}: {err.message}") from None
+
+
 def networking_at_create(networks: NetworksPort | None, lookup: Callable[[str], Any],
                          config: dict[str, Any], host_config: dict[str, Any],
                          networking_config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -163,6 +174,7 @@ def networking_at_create(networks: NetworksPort | None, lookup: Callable[[str], 
     mode = mode_of(host_config)
     if kind_of(mode) == CONTAINER:
         lookup(mode.partition(":")[2])  # 404 "No such container"
+    check_link_targets(lookup, host_config.get("Links") or [])
     if networks is None:
         return networking_config, warnings
     plan = plan_endpoints(networks, host_config, networking_config)

@@ -71,6 +71,8 @@ class ContainerSignals(ContainerServiceBase):
             timeout = record.config.get("StopTimeout")
             timeout = cc.DEFAULT_STOP_TIMEOUT if timeout is None else int(timeout)
         await self._stop_running(record, stop_signal, timeout)
+        if self._deps.networking is not None:  # its endpoints are released when stop returns
+            await self._deps.networking.wait_teardown(record.id)  # (a network rm may follow)
         self._emit(record, "stop")
 
     async def _stop_running(self, record: ContainerRecord, stop_signal: int, timeout: int) -> None:
@@ -119,6 +121,8 @@ class ContainerSignals(ContainerServiceBase):
             await live.removed.wait()
         else:
             raise InvalidParameter(f"invalid condition: {condition!r}")
+        if self._deps.networking is not None:  # stopped means its endpoints are released
+            await self._deps.networking.wait_teardown(record.id)  # (a network rm may follow)
         return record.state.exit_code
 
     # ---- pause --------------------------------------------------------------------------

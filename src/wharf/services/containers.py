@@ -32,6 +32,7 @@ from wharf.services import container_network_plan as netplan
 from wharf.services import create_checks, create_policy
 from wharf.services.container_lifecycle import ContainerLifecycle
 from wharf.services.container_network_ops import ContainerNetworkOps
+from wharf.services.container_platform import check_platform
 from wharf.services.container_record import ContainerRecord
 from wharf.services.container_signals import ContainerSignals
 from wharf.services.container_support import (
@@ -51,7 +52,8 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
     """Every container the daemon knows, and what can be done to them."""
 
     # ---- create -------------------------------------------------------------------------
-    def create(self, name: str, body: ContainerCreateBody) -> tuple[ContainerRecord, list[str]]:
+    def create(self, name: str, body: ContainerCreateBody,
+               platform: str = "") -> tuple[ContainerRecord, list[str]]:
         """A new container from Docker's create body; returns it and the warnings.
 
         Docker's own checks first (``create_checks``, its messages), then what wharf does not
@@ -73,6 +75,7 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
         if name:
             name = validate_name(name)
         image = self._deps.images.resolve(image_ref)
+        check_platform(image_ref, image.config, platform)
         config = cc.merge_config(request, dict(image.config.get("config") or image.config))
         path, args = cc.command_line(config)
         host_config = cc.default_host_config(host_config, self._deps.default_runtime)
@@ -158,6 +161,8 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
                 self.live(record.id).removing = False
         if record.state.running:
             raise Conflict(f"could not kill running container {record.id}, cannot remove")
+        if self._deps.networking is not None:  # its endpoints are gone when rm returns, as
+            await self._deps.networking.wait_teardown(record.id)  # compose removes networks next
         record.state.status = "removing"
         self._deps.store.delete(record.id)
         self._registry.discard(record.id)

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from wharf.core.errors import InvalidParameter
 from wharf.core.filters import label_matches
+from wharf.services import container_filters_ports as by_port
 from wharf.services.container_record import ContainerRecord
 
+HEALTH_STATUSES = ("starting", "healthy", "unhealthy", "none")
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
 KNOWN = frozenset(
     {
@@ -53,6 +55,14 @@ class ContainerQuery:
                 for value in values:
                     if not value.lstrip("-").isdigit():
                         raise InvalidParameter(f"invalid filter 'exited={value}'")
+            if name in ("publish", "expose"):
+                by_port.port_keys(name, values)
+            if name == "is-task":
+                by_port.task_filter(values)
+            if name == "health":
+                for value in values:
+                    if value not in HEALTH_STATUSES:
+                        raise InvalidParameter(f"Unrecognised filter value for health: {value}")
 
     def select(self, newest_first: list[ContainerRecord]) -> list[ContainerRecord]:
         self.validate()
@@ -88,6 +98,14 @@ class ContainerQuery:
         return record
 
     def _matches(self, record: ContainerRecord) -> bool:
+        if self.filters.get("is-task") and by_port.task_filter(self.filters["is-task"]):
+            return False  # swarm tasks only: wharf has none
+        if self.filters.get("publish") and not by_port.publishes(
+                record, by_port.port_keys("publish", self.filters["publish"])):
+            return False
+        if self.filters.get("expose") and not by_port.exposes(
+                record, by_port.port_keys("expose", self.filters["expose"])):
+            return False
         tests: dict[str, Callable[[str], bool]] = {
             "id": record.id.startswith,
             "name": lambda v: re.search(v, "/" + record.name) is not None,
@@ -97,6 +115,10 @@ class ContainerQuery:
                 record.state.status == "exited" and record.state.exit_code == int(v)
             ),
             "ancestor": lambda v: self._is_ancestor(record, v),
+            "network": lambda v: by_port.on_network(record, v),
+            # (no health checks run yet: every container's health is "none")
+            "health": lambda v: v == "none",
+            "isolation": lambda v: v == str(record.host_config.get("Isolation") or ""),
             "volume": lambda v: any(v in (m.get("Name"), m.get("Source"), m.get("Destination"))
                                     for m in record.mounts),
         }

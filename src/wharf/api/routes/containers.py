@@ -49,7 +49,8 @@ class ContainerRoutes:
 
     async def create(self, request: web.Request) -> web.Response:
         body = await CREATE_BODY.read(request, required=True)
-        record, warnings = self._c.create(request.query.get("name", ""), body)
+        record, warnings = self._c.create(request.query.get("name", ""), body,
+                                          request.query.get("platform", ""))
         return json_response({"Id": record.id, "Warnings": warnings}, status=201)
 
     async def list(self, request: web.Request) -> web.Response:

@@ -1,4 +1,6 @@
-"""``/_ping``, ``/version``, ``/info``, ``/events``, ``/system/df``."""
+"""``/_ping``, ``/version``, ``/info``, ``/events``, ``/system/df`` (and the swarm endpoints'
+answers outside a swarm, :mod:`wharf.api.routes.swarm`; no plugins,
+:mod:`wharf.api.routes.plugins`)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import time
 
 from aiohttp import web
 
+from wharf.api.routes import plugins, swarm
 from wharf.api.schemas import container_summary, json_response, query_filters
 from wharf.api.server import RouteDef, requested_api_version, until_disconnected
 from wharf.core.apiversion import version_tuple
@@ -78,4 +81,6 @@ def routes(system: SystemService, events: EventBus) -> list[RouteDef]:
         RouteDef("GET", "/info", r.info),
         RouteDef("GET", "/events", r.events),
         RouteDef("GET", "/system/df", r.disk_usage),
+        *swarm.routes(),  # (no swarm: dockerd's answers outside one)
+        *plugins.routes(),  # (no plugins)
     ]
