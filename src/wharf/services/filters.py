@@ -139,3 +139,26 @@ class ContainerQuery:
         if image.endswith(":latest") and image[: -len(":latest")] == ref:
             return True
         return self.resolve_image(ref) == record.image_id
+
+
+PRUNE_KEYS = frozenset({"label", "label!", "until"})
+
+
+def prune_matcher(filters: Mapping[str, list[str]], now: float,
+                  parse_time: Callable[[str, float], float | None],
+                  created_ns: Callable[[ContainerRecord], float]) -> Callable[
+                      [ContainerRecord], bool]:
+    """``POST /containers/prune``'s filters as dockerd takes them (``until``, ``label``,
+    ``label!``); any other name is a 400 before anything is removed."""
+    for key in filters:
+        if key not in PRUNE_KEYS:
+            raise InvalidParameter(f"invalid filter '{key}'")
+    until = [parse_time(v, now) for v in filters.get("until", [])]
+
+    def matches(record: ContainerRecord) -> bool:
+        labels = record.labels
+        return (all(label_matches(labels, v) for v in filters.get("label", []))
+                and not any(label_matches(labels, v) for v in filters.get("label!", []))
+                and all(u is None or created_ns(record) < u for u in until))
+
+    return matches

@@ -88,3 +88,18 @@ def test_bad_values_are_400s_even_with_no_container(filters: dict[str, list[str]
     with pytest.raises(InvalidParameter) as refused:
         ContainerQuery(filters).select([])
     assert refused.value.message == message
+
+
+def test_prune_refuses_an_unknown_filter_before_removing_anything() -> None:
+    from wharf.services.filters import prune_matcher
+
+    def created(_record: ContainerRecord) -> float:
+        return 1e18
+
+    with pytest.raises(InvalidParameter, match="invalid filter 'bogus'"):
+        prune_matcher({"bogus": ["x"]}, 0.0, lambda _v, _now: None, created)
+    keep_web = prune_matcher({"label": ["project=p"], "label!": ["service=web"]}, 0.0,
+                             lambda _v, _now: None, created)
+    assert [keep_web(r) for r in (WRITER, WEB)] == [True, False]
+    older = prune_matcher({"until": ["x"]}, 0.0, lambda _v, _now: 2e18, created)
+    assert older(WEB)

@@ -28,14 +28,13 @@ from wharf.api.schemas import (
 from wharf.api.server import RouteDef, until_disconnected
 from wharf.api.wsattach import serve_websocket
 from wharf.core.errors import InvalidParameter, WharfError
-from wharf.core.filters import label_matches
 from wharf.core.timefmt import parse_rfc3339
 from wharf.lib.stdcopy import encode_frame
 from wharf.services.container_record import ContainerRecord
 from wharf.services.containers import ContainerService
 from wharf.services.engine_types import ContainerCreateBody
 from wharf.services.events import parse_event_time
-from wharf.services.filters import ContainerQuery
+from wharf.services.filters import ContainerQuery, prune_matcher
 from wharf.services.logs import STDERR, LogOptions, open_log, read_log
 from wharf.services.protocols import StreamPort
 from wharf.services.top import top
@@ -128,14 +127,8 @@ class ContainerRoutes:
 
     async def prune(self, request: web.Request) -> web.Response:
         filters = parse_filters(request.query.get("filters", ""))
-        labels = filters.get("label", [])
-        until = [parse_event_time(v, time.time()) for v in filters.get("until", [])]
-
-        def matches(record: ContainerRecord) -> bool:
-            created_ns = parse_rfc3339(record.created) * 1e9
-            return all(label_matches(record.labels, v) for v in labels) and all(
-                u is None or created_ns < u for u in until)
-
+        matches = prune_matcher(filters, time.time(), parse_event_time,
+                                lambda record: parse_rfc3339(record.created) * 1e9)
         return json_response(await self._c.prune(matches))
 
     async def resize(self, request: web.Request) -> web.Response:
