@@ -27,6 +27,13 @@ class ContainerSignals(ContainerServiceBase):
         races. Any other signal answers once delivered."""
         record = self.get(ref)
         number = cc.parse_signal(signal, signal_module.SIGKILL)
+        if record.state.status == "restarting":  # no process: the pending restart may go
+            self.mark_stopped_by_user(record, number)
+            if self.live(record.id).exit_on_next:
+                self.cancel_restart(record)
+            return
+        if record.state.running:
+            self.mark_stopped_by_user(record, number)
         try:
             shim = self.shim_of(record)
         except Conflict as err:
@@ -64,6 +71,11 @@ class ContainerSignals(ContainerServiceBase):
 
     async def stop(self, ref: str, timeout: int | None, signal: str | None = None) -> None:
         record = self.get(ref)
+        if record.state.status == "restarting":  # dockerd: the pending restart is cancelled
+            self.mark_stopped_by_user(record, signal_module.SIGKILL)
+            self.cancel_restart(record)
+            self._emit(record, "stop")
+            return
         if not record.state.running:
             raise NotModified("container already stopped")
         stop_signal = cc.parse_signal(signal or record.config.get("StopSignal"))
@@ -83,6 +95,7 @@ class ContainerSignals(ContainerServiceBase):
         if record.state.paused:
             with contextlib.suppress(Exception):
                 self._deps.cgroups.thaw(cc.cgroups_path(record.id))
+        self.mark_stopped_by_user(record, stop_signal)
         try:
             await shim.kill(stop_signal)
             self._emit(record, "kill", signal=str(stop_signal))
@@ -97,9 +110,11 @@ class ContainerSignals(ContainerServiceBase):
 
     async def restart(self, ref: str, timeout: int | None) -> None:
         record = self.get(ref)
-        if record.state.running:
+        if record.state.running or record.state.status == "restarting":
             await self.stop(ref, timeout)
         async with self._lock(record.id):
+            self.cancel_restart(record)
+            self._reset_restarts(record)
             await self._start_locked(record)
         self._emit(record, "restart")
 

@@ -140,6 +140,11 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
         record = self.get(ref)
         if record.state.status == "removing":
             raise Conflict(f"removal of container {record.id} is already in progress")
+        if record.state.status == "restarting":
+            if not force:
+                raise Conflict(f"You cannot remove a restarting container {record.id}. Stop the "
+                               "container before attempting removal or force remove")
+            self.cancel_restart(record)
         if record.state.running:
             if not force:
                 verb = "paused" if record.state.paused else "running"
