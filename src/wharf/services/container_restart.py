@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import signal as signal_module
-from typing import Protocol
+from typing import Any, Protocol
 
 from wharf.core.errors import InvalidParameter, NotFound, WharfError
 from wharf.core.timefmt import parse_rfc3339
@@ -77,6 +77,23 @@ class ContainerRestarts(ContainerServiceBase):
     def _notify_stopped(self, container_id: str) -> None:
         for hooks in self._hooks:
             hooks.stopped(container_id)
+
+    # ---- health ------------------------------------------------------------------------
+    def record_health(self, record: ContainerRecord, health: dict[str, Any],
+                      changed: str | None) -> None:
+        """A health check's result: ``State.Health`` saved, ``health_status: <status>``
+        emitted when the status changed."""
+        record.state.health = health
+        with contextlib.suppress(NotFound):
+            if self._registry.get(record.id) is record:  # (not removed meanwhile)
+                self._save(record)
+        if changed is not None:
+            self._emit(record, "health_status: " + changed)
+
+    async def kill_unhealthy(self, record: ContainerRecord) -> None:
+        """SIGKILL by ``health-on-failure=kill``: not the user's, so the policy decides."""
+        if record.state.running:
+            await self._kill_and_wait(record)
 
     # ---- the user's stop, kill and start ------------------------------------------------
     def mark_stopped_by_user(self, record: ContainerRecord, signal: int) -> None:

@@ -29,6 +29,7 @@ from wharf.core.timefmt import now_rfc3339
 from wharf.services import container_config as cc
 from wharf.services import container_network_plan as netplan
 from wharf.services import create_checks, create_policy
+from wharf.services.container_health_config import on_failure_action
 from wharf.services.container_lifecycle import ContainerLifecycle
 from wharf.services.container_network_ops import ContainerNetworkOps
 from wharf.services.container_record import ContainerRecord
@@ -58,6 +59,7 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
         warnings = create_checks.verify(body)
         request = msgspec.to_builtins(body)
         create_policy.refuse_unsupported(request)
+        on_failure_action(dict(request.get("Labels") or {}))
         host_config = dict(request.pop("HostConfig", None) or {})
         networking = dict(request.pop("NetworkingConfig", None) or {})
         top_level_runtime = request.pop("Runtime", None)

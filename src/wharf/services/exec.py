@@ -208,6 +208,17 @@ class ExecService:
         record.done.set()
         self._emit(record, "exec_die", exitCode=str(record.exit_code))
 
+    def forget(self, exec_id: str) -> None:
+        """Drop a finished exec (a health probe's: dockerd unregisters them)."""
+        record = self._execs.pop(exec_id, None)
+        if record is None:
+            return
+        with contextlib.suppress(NotFound):
+            self._containers.get(record.container_id)
+            ids = self._containers.live(record.container_id).exec_ids
+            if exec_id in ids:
+                ids.remove(exec_id)
+
     def detached(self, record: ExecRecord) -> None:
         """The client detached with the detach keys (the process keeps running)."""
         with contextlib.suppress(NotFound):

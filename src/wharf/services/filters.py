@@ -1,4 +1,5 @@
-"""``GET /containers/json`` filters (id, name, status, label, exited, ancestor, before, since)
+"""``GET /containers/json`` filters (id, name, status, label, exited, ancestor, health, before,
+since)
 and the listing's ``all``/``limit`` rules."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from wharf.core.errors import InvalidParameter
 from wharf.core.filters import label_matches
 from wharf.services.container_record import ContainerRecord
 
+HEALTH_STATUSES = ("starting", "healthy", "unhealthy", "none")
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
 KNOWN = frozenset(
     {
@@ -49,6 +51,10 @@ class ContainerQuery:
                 for value in values:
                     if value not in STATUSES:
                         raise InvalidParameter(f"invalid filter 'status={value}'")
+            if name == "health":
+                for value in values:
+                    if value not in HEALTH_STATUSES:
+                        raise InvalidParameter(f"Unrecognised filter value for health: {value}")
             if name == "exited":
                 for value in values:
                     if not value.lstrip("-").isdigit():
@@ -71,7 +77,7 @@ class ContainerQuery:
                 continue
             if since is not None and record.created <= since.created:
                 continue
-            if not show_all and record.state.status not in ("running", "paused"):
+            if not show_all and record.state.status not in ("running", "paused", "restarting"):
                 continue
             if self._matches(record):
                 chosen.append(record)
@@ -97,6 +103,7 @@ class ContainerQuery:
                 record.state.status == "exited" and record.state.exit_code == int(v)
             ),
             "ancestor": lambda v: self._is_ancestor(record, v),
+            "health": lambda v: health_status(record) == v,
             "volume": lambda v: any(v in (m.get("Name"), m.get("Source"), m.get("Destination"))
                                     for m in record.mounts),
         }
@@ -115,3 +122,9 @@ class ContainerQuery:
         if image.endswith(":latest") and image[: -len(":latest")] == ref:
             return True
         return self.resolve_image(ref) == record.image_id
+
+
+def health_status(record: ContainerRecord) -> str:
+    """The ``health`` filter's value: the check's status, ``none`` without a check."""
+    health = record.state.health
+    return str(health.get("Status")) if health else "none"

@@ -95,9 +95,11 @@ INVALID: list[tuple[dict[str, Any], str]] = [
      "Minimum memoryswap limit should be larger than memory limit, see usage"),
     (host(MemorySwap=8 * MB),
      "You should always set the Memory limit when using Memoryswap limit, see usage"),
-    (host(RestartPolicy={"Name": "bogus"}), "invalid restart policy 'bogus'"),
+    (host(RestartPolicy={"Name": "bogus"}),
+     "invalid restart policy: unknown policy 'bogus'; use one of 'no', 'always', "
+     "'on-failure', or 'unless-stopped'"),
     (host(RestartPolicy={"Name": "always", "MaximumRetryCount": 3}),
-     "maximum retry count cannot be used with restart policy 'always'"),
+     "invalid restart policy: maximum retry count can only be used with 'on-failure'"),
     (host(AutoRemove=True, RestartPolicy={"Name": "always"}),
      "can't create 'AutoRemove' container with restart policy"),
     (host(CapAdd=["FOO"]), 'invalid CapAdd: unknown capability: "CAP_FOO"'),
