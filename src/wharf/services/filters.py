@@ -1,6 +1,5 @@
 """``GET /containers/json`` filters (id, name, status, label, exited, ancestor, health, before,
-since)
-and the listing's ``all``/``limit`` rules."""
+since) and the listing's ``all``/``limit`` rules."""
 
 from __future__ import annotations
 
