@@ -106,6 +106,8 @@ class HealthMonitor:
     async def _run(self, container_id: str, check: HealthCheck, state: HealthState) -> None:
         while True:
             await self._sleep(self._interval(container_id, check, state) / NANOS)
+            if self._runners.get(container_id) is not asyncio.current_task():
+                return  # stopped (a cancellation may cross a probe's end)
             try:
                 record = self._containers.get(container_id)
             except NotFound:
@@ -123,6 +125,8 @@ class HealthMonitor:
         return check.interval
 
     def _in_start_period(self, container_id: str, check: HealthCheck) -> bool:
+        if check.start_period <= 0:
+            return False
         with contextlib.suppress(NotFound):
             started = parse_rfc3339(self._containers.get(container_id).state.started_at)
             return self._clock() - started < check.start_period / NANOS
@@ -134,9 +138,8 @@ class HealthMonitor:
         in_start_period = self._in_start_period(record.id, check)
         shell = list(record.config.get("Shell") or DEFAULT_SHELL)
         try:
-            result = await asyncio.wait_for(
-                self._probe(record.id, check.argv(shell), check.timeout / NANOS),
-                check.timeout / NANOS)
+            async with asyncio.timeout(check.timeout / NANOS):
+                result = await self._probe(record.id, check.argv(shell), check.timeout / NANOS)
         except TimeoutError:
             result = ProbeResult(-1, timeout_output(check))
         except WharfError as err:
@@ -144,6 +147,8 @@ class HealthMonitor:
                 return
             result = ProbeResult(-1, err.message)
         end = rfc3339_nano(int(self._clock() * NANOS))
+        if self._runners.get(record.id) is not asyncio.current_task():
+            return
         changed = state.record(check, start, end, result.exit_code, result.output,
                                in_start_period)
         self._containers.record_health(record, state.to_api(), changed)

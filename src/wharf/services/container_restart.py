@@ -28,6 +28,7 @@ from wharf.services.container_record import ContainerRecord
 from wharf.services.restart_policy import RestartBackoff, RestartPolicy, parse_restart_policy
 
 log = logging.getLogger(__name__)
+restart_sleep = asyncio.sleep  # the back-off's wait (tests put a fake clock here)
 
 
 class RunHooks(Protocol):
@@ -138,7 +139,7 @@ class ContainerRestarts(ContainerServiceBase):
             self._restart_later(record.id, delay))
 
     async def _restart_later(self, container_id: str, delay: float) -> None:
-        await asyncio.sleep(delay)
+        await restart_sleep(delay)
         try:
             record = self._registry.get(container_id)
         except NotFound:
