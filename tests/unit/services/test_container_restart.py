@@ -192,3 +192,24 @@ def test_ran_for() -> None:
     record.state.started_at = "2024-01-01T00:00:00Z"
     record.state.finished_at = "2024-01-01T00:00:12.5Z"
     assert ran_for(record) == 12.5
+
+
+def test_oom_comes_before_die(tmp_path: Path, clock: FakeClock) -> None:
+    async def scenario() -> None:
+        from tests.unit.services.fakes import FakeExit
+
+        world = World(tmp_path)
+        service = world.containers()
+        record, _ = service.create("oomed", create_body(["sleep", "60"], "no"))
+        await service.start(record.id)
+        shim = world.launcher.shims[record.id]
+        shim.exited.set_result(FakeExit(137, record.state.started_at, record.state.started_at,
+                                        oom_killed=True))
+        await settle(lambda: record.state.status == "exited")
+        history = world.events.history()
+        assert [e.action for e in history][-2:] == ["oom", "die"]
+        assert history[-1].attributes["exitCode"] == "137"
+        assert record.state.oom_killed
+        await service.shutdown()
+
+    asyncio.run(scenario())
