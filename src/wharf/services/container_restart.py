@@ -20,7 +20,7 @@ import logging
 import signal as signal_module
 from typing import Any, Protocol
 
-from wharf.core.errors import InvalidParameter, NotFound, WharfError
+from wharf.core.errors import InvalidParameter, NotFound
 from wharf.core.timefmt import parse_rfc3339
 from wharf.services import container_config as cc
 from wharf.services.container_base import ContainerServiceBase
@@ -151,8 +151,8 @@ class ContainerRestarts(ContainerServiceBase):
                 return
             try:
                 await self._start_locked(record)
-            except WharfError as err:
-                log.warning("restarting container %s: %s", container_id, err.message)
+            except Exception as err:  # dockerd: a failed restart leaves it stopped
+                log.warning("restarting container %s: %s", container_id, err)
                 self._settle_exited(record)
 
     def cancel_restart(self, record: ContainerRecord) -> bool:

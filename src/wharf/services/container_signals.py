@@ -3,6 +3,7 @@ exit, pause and unpause."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import signal as signal_module
@@ -124,8 +125,7 @@ class ContainerSignals(ContainerServiceBase):
         record = self.get(ref)
         live = self.live(record.id)
         if condition in ("", "not-running"):
-            if record.state.running:
-                await live.exited.wait()
+            await self._wait_not_running(record)
         elif condition == "next-exit":
             if not record.state.running:
                 live.exited.clear()
@@ -135,6 +135,19 @@ class ContainerSignals(ContainerServiceBase):
         else:
             raise InvalidParameter(f"invalid condition: {condition!r}")
         return record.state.exit_code
+
+    async def _wait_not_running(self, record: ContainerRecord) -> None:
+        """Until it stops for good: a restart by its policy is waited through (dockerd
+        counts a restarting container as running)."""
+        live = self.live(record.id)
+        while record.state.running or record.state.status == "restarting":
+            task = live.restart_task
+            if task is not None:
+                await asyncio.wait({task})
+            elif record.state.running:
+                await live.exited.wait()
+            else:
+                return
 
     # ---- pause --------------------------------------------------------------------------
     def pause(self, ref: str) -> None:

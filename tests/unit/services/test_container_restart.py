@@ -213,3 +213,18 @@ def test_oom_comes_before_die(tmp_path: Path, clock: FakeClock) -> None:
         await service.shutdown()
 
     asyncio.run(scenario())
+
+
+def test_wait_not_running_waits_through_the_policys_restarts(tmp_path: Path,
+                                                             clock: FakeClock) -> None:
+    async def scenario() -> None:
+        world = World(tmp_path)
+        service = world.containers()
+        record, _ = service.create("waited", create_body(["sh", "-c", "exit 4"], "on-failure",
+                                                         2))
+        await service.start(record.id)
+        code = await asyncio.wait_for(service.wait(record.id, "not-running"), 5)
+        assert code == 4 and record.restart_count == 2 and record.state.status == "exited"
+        await service.shutdown()
+
+    asyncio.run(scenario())
