@@ -18,7 +18,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wharf.core.errors import NotFound, WharfError
@@ -40,14 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ProbeResult:
-    exit_code: int
-    output: str
-
-
-# (container id, the probe's argv, timeout in seconds) → its result
-Probe = Callable[[str, list[str], float], Awaitable[ProbeResult]]
+# (container id, the probe's argv, where its output goes) → its exit code
+Probe = Callable[[str, list[str], bytearray], Awaitable[int]]
 DEFAULT_SHELL = ["/bin/sh", "-c"]
 
 
@@ -137,20 +130,22 @@ class HealthMonitor:
         start = rfc3339_nano(int(self._clock() * NANOS))
         in_start_period = self._in_start_period(record.id, check)
         shell = list(record.config.get("Shell") or DEFAULT_SHELL)
+        output = bytearray()
         try:
             async with asyncio.timeout(check.timeout / NANOS):
-                result = await self._probe(record.id, check.argv(shell), check.timeout / NANOS)
-        except TimeoutError:
-            result = ProbeResult(-1, timeout_output(check))
+                code = await self._probe(record.id, check.argv(shell), output)
+            text = output.decode("utf-8", "replace")
+        except TimeoutError:  # dockerd's words, with what the probe wrote so far
+            partial = output.decode("utf-8", "replace")
+            code, text = -1, timeout_output(check) + (f": {partial}" if partial else "")
         except WharfError as err:
             if not record.state.running:
                 return
-            result = ProbeResult(-1, err.message)
+            code, text = -1, err.message
         end = rfc3339_nano(int(self._clock() * NANOS))
         if self._runners.get(record.id) is not asyncio.current_task():
             return
-        changed = state.record(check, start, end, result.exit_code, result.output,
-                               in_start_period)
+        changed = state.record(check, start, end, code, text, in_start_period)
         self._containers.record_health(record, state.to_api(), changed)
         if changed == UNHEALTHY:
             self._act_on_failure(record)

@@ -43,7 +43,14 @@ def test_always_restarts_after_a_crash_but_not_after_docker_stop(wharfd: Daemon)
     wait_until(lambda: inspect(wharfd, cid)["RestartCount"] == 1
                and inspect(wharfd, cid)["State"]["Status"] == "running")
     assert int(inspect(wharfd, cid)["State"]["Pid"]) != pid
+    stopping = time.time()
     wharf(wharfd, "stop", "-t", "1", cid)
+    seen = [(action, attrs) for action, attrs in events(wharfd, cid, stopping)
+            if action in ("kill", "die", "stop")]
+    # sleep, pid 1 of its namespace, ignores SIGTERM: SIGKILL after the timeout
+    assert [action for action, _ in seen] == ["kill", "kill", "die", "stop"]
+    assert [attrs["signal"] for _, attrs in seen[:2]] == ["15", "9"]
+    assert seen[2][1]["exitCode"] == "137"
     state = inspect(wharfd, cid)["State"]
     assert state["Status"] == "exited" and not state["Running"]
     # the back-off after one restart is 0.2 s: well past it, nothing came back

@@ -14,7 +14,7 @@ from tests.unit.services.fakes import World, body
 
 from wharf.core.errors import Conflict
 from wharf.core.timefmt import parse_rfc3339
-from wharf.services.container_health import HealthMonitor, ProbeResult, state_from_api
+from wharf.services.container_health import HealthMonitor, state_from_api
 from wharf.services.containers import ContainerService
 
 MS = 1_000_000
@@ -29,12 +29,15 @@ class Script:
         self.sleeps: list[float] = []
         self.now = time.time() if now is None else now
 
-    async def probe(self, container_id: str, argv: list[str], timeout: float) -> ProbeResult:
+    async def probe(self, container_id: str, argv: list[str], output: bytearray) -> int:
         self.calls.append(argv)
         code = self.codes[min(len(self.calls), len(self.codes)) - 1]
         if code == -99:
             raise Conflict("Container is not running")
-        return ProbeResult(code, f"probe {len(self.calls)}\n")
+        output += f"probe {len(self.calls)}\n".encode()
+        if code == -2:  # hangs past any timeout
+            await asyncio.Event().wait()
+        return code
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
@@ -188,6 +191,23 @@ def test_health_on_failure_stop_is_a_users_stop(tmp_path: Path) -> None:
         assert record.manually_stopped and record.restart_count == 0
         assert "stop" in [e.action for e in world.events.history()]
         await monitor.close()
+        await service.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_a_probe_past_its_timeout_fails_with_dockers_words(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        script = Script([-2])
+        _world, service, monitor = monitored(tmp_path, script)
+        record, _ = service.create("hc", health_body(
+            {"Test": ["CMD", "hang"], "Interval": 10 * MS, "Timeout": 20 * MS, "Retries": 1}))
+        await service.start(record.id)
+        await settle(lambda: (record.state.health or {}).get("Status") == "unhealthy")
+        await monitor.close()
+        entry = (record.state.health or {})["Log"][0]
+        assert entry["ExitCode"] == -1
+        assert entry["Output"] == "Health check exceeded timeout (20ms): probe 1\n"
         await service.shutdown()
 
     asyncio.run(scenario())
