@@ -127,6 +127,9 @@ class ExecService:
 
     def create(self, ref: str, body: dict[str, Any]) -> ExecRecord:
         container = self._containers.get(ref)
+        if container.state.status == "restarting":
+            raise Conflict(f"Container {container.id} is restarting, wait until the container "
+                           "is running")
         if not container.state.running:
             raise Conflict(f"Container {container.id} is not running")
         if container.state.paused:

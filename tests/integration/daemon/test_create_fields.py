@@ -585,7 +585,7 @@ def test_docker_py_defaults_pass(wharfd: Daemon) -> None:
 
 
 def test_cli_refusals_exit_125(wharfd: Daemon) -> None:
-    for flags in (["--restart", "always"],
+    for flags in (["--device", "/dev/null:/dev/x"],
                   ["--ulimit", "nofile=64:64"], ["--cap-add", "NOPE"],
                   ["--mount", "type=volume,dst=/data,volume-driver=flocker"],
                   ["--network", "mynet"], ["--security-opt", "label=user:u"],
