@@ -70,7 +70,11 @@ class HealthMonitor:
     # ---- RunHooks -----------------------------------------------------------------------
     def started(self, record: ContainerRecord, resumed: bool) -> None:
         self.stopped(record.id)
-        check = effective_check(record.config.get("Healthcheck"), None)
+        try:
+            check = effective_check(record.config.get("Healthcheck"), None)
+        except WharfError as err:  # dockerd logs an unknown test type and runs no check
+            log.warning("no health check for %s: %s", record.id, err.message)
+            return
         if check is None:
             return
         state = state_from_api(record.state.health) if resumed else HealthState()

@@ -211,3 +211,16 @@ def test_a_probe_past_its_timeout_fails_with_dockers_words(tmp_path: Path) -> No
         await service.shutdown()
 
     asyncio.run(scenario())
+
+
+def test_an_unknown_test_type_runs_no_check(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        script = Script([0])
+        _world, service, monitor = monitored(tmp_path, script)
+        record, _ = service.create("odd", health_body({"Test": ["WHAT", "x"]}))
+        await service.start(record.id)  # the container runs; the check does not
+        assert record.state.running and record.state.health is None
+        await monitor.close()
+        await service.shutdown()
+
+    asyncio.run(scenario())
