@@ -83,7 +83,12 @@ def container_status_text(record: ContainerRecord, now: float) -> str:
     state = record.state
     if state.status in ("running", "paused"):
         text = "Up " + human_duration(now - parse_rfc3339(state.started_at))
-        return text + " (Paused)" if state.status == "paused" else text
+        if state.status == "paused":
+            return text + " (Paused)"
+        return text + _health_suffix(state.health)
+    if state.status == "restarting":
+        since = human_duration(now - parse_rfc3339(state.finished_at))
+        return f"Restarting ({state.exit_code}) {since} ago"
     if state.status == "exited":
         finished = parse_rfc3339(state.finished_at)
         if not finished:
@@ -116,23 +121,41 @@ def container_summary(record: ContainerRecord, now: float) -> dict[str, Any]:
     }
 
 
+def _health_suffix(health: dict[str, Any] | None) -> str:
+    """dockerd's ``Health.String()``: `` (health: starting)``, `` (healthy)``..."""
+    if not health:
+        return ""
+    status = str(health.get("Status") or "")
+    return " (health: starting)" if status == "starting" else f" ({status})"
+
+
+def container_state(record: ContainerRecord) -> dict[str, Any]:
+    """inspect's ``State`` (a container restarting by its policy counts as running, as in
+    dockerd; ``Health`` only for a container with a health check)."""
+    state = record.state
+    view: dict[str, Any] = {
+        "Status": state.status, "Running": state.running or state.status == "restarting",
+        "Paused": state.paused, "Restarting": state.status == "restarting",
+        "OOMKilled": state.oom_killed, "Dead": state.dead, "Pid": state.pid,
+        "ExitCode": state.exit_code, "Error": state.error, "StartedAt": state.started_at,
+        "FinishedAt": state.finished_at,
+    }
+    if state.health is not None:
+        view["Health"] = state.health
+    return view
+
+
 def container_inspect(
     record: ContainerRecord, container_dir: Path, exec_ids: list[str]
 ) -> dict[str, Any]:
     """``GET /containers/{id}/json``: Docker's full shape."""
-    state = record.state
     has_etc = record.has_been_started
     return {
         "Id": record.id,
         "Created": record.created,
         "Path": record.path,
         "Args": record.args,
-        "State": {
-            "Status": state.status, "Running": state.running, "Paused": state.paused,
-            "Restarting": state.restarting, "OOMKilled": state.oom_killed, "Dead": state.dead,
-            "Pid": state.pid, "ExitCode": state.exit_code, "Error": state.error,
-            "StartedAt": state.started_at, "FinishedAt": state.finished_at,
-        },
+        "State": container_state(record),
         "Image": record.image_id,
         "ResolvConfPath": str(container_dir / "resolv.conf") if has_etc else "",
         "HostnamePath": str(container_dir / "hostname") if has_etc else "",

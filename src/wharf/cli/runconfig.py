@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from wharf.cli.command import CommandFailed
 from wharf.cli.flags import BOOL, INT, LIST, STRING, Flag, Parsed
+from wharf.cli.runhealth import HEALTH_FLAGS, healthcheck, on_failure_labels
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40,
                "p": 1 << 50}
 
-CREATE_FLAGS = (
+_CREATE_FLAGS = (
     Flag("add-host", "", LIST, "Add a custom host-to-IP mapping (host:ip)"),
     Flag("attach", "a", LIST, "Attach to STDIN, STDOUT or STDERR"),
     Flag("cap-add", "", LIST, "Add Linux capabilities"),
@@ -79,6 +80,7 @@ CREATE_FLAGS = (
     Flag("volumes-from", "", LIST, "Mount volumes from the specified container(s)"),
     Flag("workdir", "w", STRING, "Working directory inside the container"),
 )
+CREATE_FLAGS = tuple(sorted((*_CREATE_FLAGS, *HEALTH_FLAGS), key=lambda flag: flag.name))
 RUN_ONLY_FLAGS = (
     Flag("detach", "d", BOOL, "Run container in background and print container ID"),
     Flag("detach-keys", "", STRING, "Override the key sequence for detaching a container"),
@@ -273,8 +275,11 @@ def build_create_body(opts: Parsed, env: Mapping[str, str], detach: bool) -> dic
         "Env": parse_env(opts["env"], opts["env-file"], env), "Cmd": command or None,
         "Image": image, "Volumes": volumes or None, "WorkingDir": opts["workdir"],
         "Entrypoint": [opts["entrypoint"]] if opts.changed("entrypoint") else None,
-        "Labels": key_value_map(opts["label"]),
+        "Labels": {**key_value_map(opts["label"]), **on_failure_labels(opts)},
     }
+    health = healthcheck(opts)
+    if health is not None:
+        config["Healthcheck"] = health
     if exposed:
         config["ExposedPorts"] = exposed
     if opts["stop-signal"]:

@@ -44,6 +44,8 @@ from wharf.services import image_reports
 from wharf.services.archive import ArchiveService
 from wharf.services.build import BuildDeps, BuildService
 from wharf.services.commit import CommitService
+from wharf.services.container_health import HealthMonitor
+from wharf.services.container_health_probe import exec_probe
 from wharf.services.container_record import ContainerRecord
 from wharf.services.container_stats import ContainerStatsService
 from wharf.services.container_stats_proc import ProcHost
@@ -334,6 +336,10 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
     await asyncio.to_thread(images.collect_garbage)  # leftovers of a crash mid-pull/-rm
     spec = RuntimeSpec()
     execs = ExecService(containers, spec, events)
+    health = HealthMonitor(containers, exec_probe(execs))
+    containers.add_run_hooks(health)
+    health.resume(containers.all())  # live-restore: the adopted containers' checks go on
+    await containers.start_by_policy()
     facts = DaemonFacts(
         data_root=root, daemon_id=_daemon_id(db), runtimes=config.runtimes,
         default_runtime=config.default_runtime, live_restore=config.live_restore,

@@ -77,3 +77,12 @@ class ContainerServiceBase:
 
     async def _kill_and_wait(self, record: ContainerRecord) -> None:
         raise NotImplementedError  # container_signals.ContainerSignals
+
+    def mark_stopped_by_user(self, record: ContainerRecord, signal: int) -> None:
+        raise NotImplementedError  # container_restart.ContainerRestarts
+
+    def cancel_restart(self, record: ContainerRecord) -> bool:
+        raise NotImplementedError  # container_restart.ContainerRestarts
+
+    def _reset_restarts(self, record: ContainerRecord) -> None:
+        raise NotImplementedError  # container_restart.ContainerRestarts

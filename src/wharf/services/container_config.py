@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wharf.core.errors import InvalidParameter
+from wharf.services.container_health_config import merge_healthcheck
 from wharf.services.container_mounts import bind_mounts as bind_mounts  # re-exported
 from wharf.services.container_mounts import mount_points as mount_points
 from wharf.services.container_mounts import parse_bind as parse_bind
@@ -52,6 +53,9 @@ def merge_config(user: dict[str, Any], image_config: dict[str, Any]) -> dict[str
     labels.update(user.get("Labels") or {})
     config["Labels"] = labels
     config["StopSignal"] = user.get("StopSignal") or image_config.get("StopSignal") or None
+    health = merge_healthcheck(user.get("Healthcheck"), image_config.get("Healthcheck"))
+    if health is not None:
+        config["Healthcheck"] = health
     for key in ("ExposedPorts", "Volumes"):
         merged = dict(image_config.get(key) or {})
         merged.update(user.get(key) or {})

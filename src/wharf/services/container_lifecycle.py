@@ -10,8 +10,13 @@ the daemon's own data root (``containers/<id>``, ``runtime/<id>``); the cgroup p
 ``/wharf`` may be shared with other wharf daemons, so a cgroup is only ever touched for an id
 found there.
 
+Then :meth:`start_by_policy` starts what the restart policies want started (moby's restore:
+a stopped container that ran before, by ``always``, ``unless-stopped`` unless the user stopped
+it, ``on-failure`` after a non-zero exit; once the run hooks are registered, so their health
+checks run).
+
 At stop, :meth:`stop_all` stops the running containers (no live-restore), :meth:`shutdown`
-stops watching the rest.
+stops watching the rest; no restart policy acts during the shutdown.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from wharf.core.timefmt import now_rfc3339
 from wharf.services import container_config as cc
 from wharf.services import container_network_restore as netrestore
 from wharf.services.container_record import ContainerRecord, ContainerState
+from wharf.services.container_restart import restarts_at_daemon_start
 from wharf.services.container_supervision import ContainerSupervision
 
 log = logging.getLogger(__name__)
@@ -60,6 +66,26 @@ class ContainerLifecycle(ContainerSupervision):
         if self._deps.networking is not None:
             await netrestore.reconcile(self._deps.networking, self.get,
                                        self._deps.host_resolv_conf)
+
+    async def start_by_policy(self) -> None:
+        """Start the stopped containers whose restart policy wants it at the daemon's start
+        (a fresh restart manager: count and manual stop reset, as dockerd's restore)."""
+        for record in self.all():
+            if record.state.running or record.state.status not in ("exited", "restarting"):
+                continue
+            if self.live(record.id).restart_task is not None:
+                continue  # its exit was seen during the restore: its back-off runs
+            if not restarts_at_daemon_start(record):
+                if record.state.status == "restarting":
+                    self._settle_exited(record)
+                continue
+            async with self._lock(record.id):
+                self._reset_restarts(record)
+                try:
+                    await self._start_locked(record)
+                except WharfError as err:
+                    log.warning("starting %s by its restart policy: %s", record.id, err.message)
+                    self._settle_exited(record)
 
     async def _reattach(self, record: ContainerRecord) -> None:
         container_dir = self._deps.paths.container_dir(record.id)
@@ -132,6 +158,8 @@ class ContainerLifecycle(ContainerSupervision):
     async def stop_all(self, concurrency: int = STOP_ALL_CONCURRENCY) -> None:
         """Stop every running container, each with its stop signal and timeout, at most
         ``concurrency`` at a time (the daemon's shutdown without live-restore)."""
+        self._shutting_down = True
+        await self._cancel_all_restarts()
         gate = asyncio.Semaphore(concurrency)
 
         async def stop(record: ContainerRecord) -> None:
@@ -150,6 +178,10 @@ class ContainerLifecycle(ContainerSupervision):
 
     async def shutdown(self) -> None:
         """Stop watching (the containers still running keep running under their shims)."""
+        self._shutting_down = True
+        await self._cancel_all_restarts()
+        for container_id in list(self._live):
+            self._notify_stopped(container_id)
         if self._deps.networking is not None:
             await self._deps.networking.drain()
         tasks = [live.watcher for live in self._live.values() if live.watcher]

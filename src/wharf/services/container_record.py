@@ -26,6 +26,7 @@ class ContainerState:
     restarting: bool = False
     started_at: str = ZERO_TIME
     finished_at: str = ZERO_TIME
+    health: dict[str, Any] | None = None  # State.Health (Status, FailingStreak, Log)
 
     @property
     def running(self) -> bool:
@@ -52,6 +53,7 @@ class ContainerRecord:
     state: ContainerState = field(default_factory=ContainerState)
     restart_count: int = 0
     has_been_started: bool = False
+    manually_stopped: bool = False  # dockerd's HasBeenManuallyStopped (docker stop/kill)
     runtime: str = "wharf"
     graph_driver: dict[str, Any] = field(default_factory=dict)
     mounts: list[dict[str, Any]] = field(default_factory=list)

@@ -3,6 +3,7 @@ exit, pause and unpause."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import signal as signal_module
@@ -27,6 +28,13 @@ class ContainerSignals(ContainerServiceBase):
         races. Any other signal answers once delivered."""
         record = self.get(ref)
         number = cc.parse_signal(signal, signal_module.SIGKILL)
+        if record.state.status == "restarting":  # no process: the pending restart may go
+            self.mark_stopped_by_user(record, number)
+            if self.live(record.id).exit_on_next:
+                self.cancel_restart(record)
+            return
+        if record.state.running:
+            self.mark_stopped_by_user(record, number)
         try:
             shim = self.shim_of(record)
         except Conflict as err:
@@ -64,6 +72,11 @@ class ContainerSignals(ContainerServiceBase):
 
     async def stop(self, ref: str, timeout: int | None, signal: str | None = None) -> None:
         record = self.get(ref)
+        if record.state.status == "restarting":  # dockerd: the pending restart is cancelled
+            self.mark_stopped_by_user(record, signal_module.SIGKILL)
+            self.cancel_restart(record)
+            self._emit(record, "stop")
+            return
         if not record.state.running:
             raise NotModified("container already stopped")
         stop_signal = cc.parse_signal(signal or record.config.get("StopSignal"))
@@ -85,6 +98,7 @@ class ContainerSignals(ContainerServiceBase):
         if record.state.paused:
             with contextlib.suppress(Exception):
                 self._deps.cgroups.thaw(cc.cgroups_path(record.id))
+        self.mark_stopped_by_user(record, stop_signal)
         try:
             await shim.kill(stop_signal)
             self._emit(record, "kill", signal=str(stop_signal))
@@ -99,9 +113,11 @@ class ContainerSignals(ContainerServiceBase):
 
     async def restart(self, ref: str, timeout: int | None) -> None:
         record = self.get(ref)
-        if record.state.running:
+        if record.state.running or record.state.status == "restarting":
             await self.stop(ref, timeout)
         async with self._lock(record.id):
+            self.cancel_restart(record)
+            self._reset_restarts(record)
             await self._start_locked(record)
         self._emit(record, "restart")
 
@@ -111,8 +127,7 @@ class ContainerSignals(ContainerServiceBase):
         record = self.get(ref)
         live = self.live(record.id)
         if condition in ("", "not-running"):
-            if record.state.running:
-                await live.exited.wait()
+            await self._wait_not_running(record)
         elif condition == "next-exit":
             if not record.state.running:
                 live.exited.clear()
@@ -124,6 +139,19 @@ class ContainerSignals(ContainerServiceBase):
         if self._deps.networking is not None:  # stopped means its endpoints are released
             await self._deps.networking.wait_teardown(record.id)  # (a network rm may follow)
         return record.state.exit_code
+
+    async def _wait_not_running(self, record: ContainerRecord) -> None:
+        """Until it stops for good: a restart by its policy is waited through (dockerd
+        counts a restarting container as running)."""
+        live = self.live(record.id)
+        while record.state.running or record.state.status == "restarting":
+            task = live.restart_task
+            if task is not None:
+                await asyncio.wait({task})
+            elif record.state.running:
+                await live.exited.wait()
+            else:
+                return
 
     # ---- pause --------------------------------------------------------------------------
     def pause(self, ref: str) -> None:

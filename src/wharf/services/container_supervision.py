@@ -16,8 +16,8 @@ from wharf.core.timefmt import now_rfc3339
 from wharf.lib.atomicfile import write_atomic
 from wharf.services import container_config as cc
 from wharf.services import container_network_start as netstart
-from wharf.services.container_base import ContainerServiceBase
 from wharf.services.container_record import ContainerRecord, ContainerState
+from wharf.services.container_restart import ContainerRestarts, ran_for
 from wharf.services.container_support import user_error
 from wharf.services.protocols import ExitStatusLike, ShimPort
 from wharf.services.volumes_containers import release_volumes, volumes_for_start
@@ -27,15 +27,16 @@ log = logging.getLogger(__name__)
 EXIT_UNKNOWN = 128
 
 
-class ContainerSupervision(ContainerServiceBase):
+class ContainerSupervision(ContainerRestarts):
     # ---- start --------------------------------------------------------------------------
     async def start(self, ref: str) -> None:
         record = self.get(ref)
         async with self._lock(record.id):
-            if record.state.running:
+            if record.state.running or record.state.status == "restarting":
                 raise NotModified("container already started")
             if record.state.status == "removing":
                 raise Conflict(f"Container {record.id} is marked for removal and cannot be started")
+            self._reset_restarts(record)
             try:
                 await self._start_locked(record)
             except WharfError as err:
@@ -79,12 +80,14 @@ class ContainerSupervision(ContainerServiceBase):
                 deps.rootfs.unmount(record.id)
             raise
         live.shim = shim
-        record.state = ContainerState(status="running", pid=pid, started_at=now_rfc3339())
+        record.state = ContainerState(status="running", pid=pid, started_at=now_rfc3339(),
+                                      health=record.state.health)
         record.has_been_started = True
         self._note_network(record)
         self._save(record)
         self._emit(record, "start")
         live.watcher = asyncio.create_task(self._watch(record.id, shim))
+        self._notify_started(record)
 
     def _note_network(self, record: ContainerRecord) -> None:
         """inspect's NetworkSettings, as of now (saved with the record)."""
@@ -116,6 +119,7 @@ class ContainerSupervision(ContainerServiceBase):
             code = 126
         record.state.error = message
         record.state.exit_code = code
+        record.state.restarting = False
         if record.has_been_started:
             record.state.status = "exited"
         self._save(record)
@@ -190,17 +194,27 @@ class ContainerSupervision(ContainerServiceBase):
             ),
             finished_at=status.finished_at if status and status.finished_at else now_rfc3339(),
             error="" if status else "the container's shim disappeared",
+            health=record.state.health,
         )
+        self._notify_stopped(container_id)
         if self._deps.networking is not None:
             self._deps.networking.schedule_teardown(container_id)
         self._note_network(record)
         auto_remove = bool(record.host_config.get("AutoRemove"))
         going = auto_remove or live.removing  # its row is deleted next: no write to disk first
+        delay = None if going else self._restart_delay(record)
+        if delay is not None:
+            self._mark_restarting(record)
         if not going:
             self._save(record)
-        self._emit(record, "die", exitCode=str(record.state.exit_code))
+        self._emit_exit(record)
         live.exited.set()
         release_volumes(self._deps.volumes, record)
+        if delay is not None:
+            with contextlib.suppress(Exception):
+                self._deps.rootfs.unmount(container_id)
+            self._schedule_restart(record, delay)
+            return
         if auto_remove and not live.removing:
             with contextlib.suppress(NotFound, Conflict):
                 await self.remove(container_id, force=False, volumes=True)
@@ -208,3 +222,11 @@ class ContainerSupervision(ContainerServiceBase):
         if not going:  # (a removal unmounts it with the rest of its files)
             with contextlib.suppress(Exception):
                 self._deps.rootfs.unmount(container_id)
+
+    def _emit_exit(self, record: ContainerRecord) -> None:
+        """dockerd's events of an exit: ``oom`` first when the kernel killed it, then ``die``
+        with its exit code and how long it ran (whole seconds)."""
+        if record.state.oom_killed:
+            self._emit(record, "oom")
+        self._emit(record, "die", exitCode=str(record.state.exit_code),
+                   execDuration=str(int(ran_for(record))))

@@ -22,6 +22,7 @@ from wharf.services.protocols import (
     SpecPort,
     StreamPort,
 )
+from wharf.services.restart_policy import RestartBackoff
 from wharf.services.volumes_containers import ContainerVolumes
 
 
@@ -71,6 +72,9 @@ class LiveState:
     )
     exec_ids: list[str] = field(default_factory=list)
     removing: bool = False  # a forced removal is stopping it: its exit is not worth a write
+    exit_on_next: bool = False  # stopped or killed by the user: its restart policy waits
+    restart_task: asyncio.Task[None] | None = None  # the restart after the back-off delay
+    backoff: RestartBackoff = field(default_factory=RestartBackoff)
 
 
 async def wait_event(event: asyncio.Event, timeout: float) -> bool:

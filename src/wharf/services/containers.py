@@ -30,6 +30,7 @@ from wharf.core.timefmt import now_rfc3339
 from wharf.services import container_config as cc
 from wharf.services import container_network_plan as netplan
 from wharf.services import create_checks, create_policy
+from wharf.services.container_health_config import on_failure_action
 from wharf.services.container_lifecycle import ContainerLifecycle
 from wharf.services.container_network_ops import ContainerNetworkOps
 from wharf.services.container_platform import check_platform
@@ -61,6 +62,7 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
         warnings = create_checks.verify(body)
         request = msgspec.to_builtins(body)
         create_policy.refuse_unsupported(request)
+        on_failure_action(dict(request.get("Labels") or {}))
         host_config = dict(request.pop("HostConfig", None) or {})
         networking = dict(request.pop("NetworkingConfig", None) or {})
         top_level_runtime = request.pop("Runtime", None)
@@ -147,6 +149,11 @@ class ContainerService(ContainerLifecycle, ContainerSignals, ContainerNetworkOps
         record = self.get(ref)
         if record.state.status == "removing":
             raise Conflict(f"removal of container {record.id} is already in progress")
+        if record.state.status == "restarting":
+            if not force:
+                raise Conflict(f"You cannot remove a restarting container {record.id}. Stop the "
+                               "container before attempting removal or force remove")
+            self.cancel_restart(record)
         if record.state.running:
             if not force:
                 verb = "paused" if record.state.paused else "running"

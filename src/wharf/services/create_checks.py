@@ -23,6 +23,7 @@ from wharf.services.engine_types import (
     HostConfigLogConfig,
     Resources,
 )
+from wharf.services.restart_policy import parse_restart_policy
 
 LINUX_MIN_MEMORY = 6 * 1024 * 1024
 MIN_HEALTH_DURATION_NS = 1_000_000  # containertypes.MinimumDuration: 1ms
@@ -81,11 +82,9 @@ def verify_healthcheck(health: HealthConfig | None) -> None:
 
 def verify_host_config(host: HostConfig, hostname: str = "") -> None:
     policy = host.restart_policy
-    name = (policy.name if policy else "") or ""
-    retries = (policy.maximum_retry_count if policy else 0) or 0
-    if host.auto_remove and name not in ("", "no"):
-        raise InvalidParameter("can't create 'AutoRemove' container with restart policy")
-    verify_restart_policy(name, retries)
+    parse_restart_policy({"Name": policy.name if policy else "",
+                          "MaximumRetryCount": policy.maximum_retry_count if policy else 0},
+                         auto_remove=bool(host.auto_remove))
     for field_name, caps in (("CapAdd", host.cap_add), ("CapDrop", host.cap_drop)):
         verify_capabilities(field_name, [caps] if isinstance(caps, str) else caps or [])
     if (host.isolation or "") not in ("", "default"):
@@ -112,18 +111,6 @@ def _namespace_mode_valid(kind: str, value: str) -> bool:
     if value.startswith("container:") and kind in ("IPC", "PID"):
         return bool(value.partition(":")[2])
     return value in _NAMESPACE_MODES[kind]
-
-
-def verify_restart_policy(name: str, retries: int) -> None:
-    if name in ("always", "unless-stopped", "no"):
-        if retries != 0:
-            raise InvalidParameter(
-                f"maximum retry count cannot be used with restart policy '{name}'")
-    elif name == "on-failure":
-        if retries < 0:
-            raise InvalidParameter("maximum retry count cannot be negative")
-    elif name != "":
-        raise InvalidParameter(f"invalid restart policy '{name}'")
 
 
 def verify_capabilities(field_name: str, caps: list[str]) -> None:

@@ -44,10 +44,6 @@ def _one_of(*values: object) -> Callable[[Any], bool]:
     return lambda value: value in values
 
 
-def _restart_ok(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("Name") in (None, "", "no")
-
-
 _LOG_OPTS_DONE = ("max-size", "max-file")
 
 
@@ -63,12 +59,6 @@ def _log_refusal(value: Any) -> str:
         if key not in _LOG_OPTS_DONE and not (key == "mode" and option in ("", "blocking")):
             return f"--log-opt {key} is not supported yet"
     return ""
-
-
-def _healthcheck_ok(value: Any) -> bool:
-    """None set, or ``--no-healthcheck`` (``Test: ["NONE"]``): wharf runs no health checks."""
-    return isinstance(value, dict) and value.get("Test") in (None, [], ["NONE"]) and all_zero(
-        {k: v for k, v in value.items() if k != "Test"})
 
 
 def _mounts_ok(value: Any) -> bool:
@@ -160,8 +150,10 @@ _CONFIG: dict[str, FieldPolicy] = {
                              "attach ends"),
     "Env": FieldPolicy(IMPLEMENTED, "--env", "the process environment"),
     "Cmd": FieldPolicy(IMPLEMENTED, "", "the command"),
-    "Healthcheck": FieldPolicy(REFUSED, "--health-cmd", "health checks: a later issue",
-                               accepts=_healthcheck_ok),
+    "Healthcheck": FieldPolicy(IMPLEMENTED, "--health-cmd", "CMD/CMD-SHELL probes run as "
+                               "execs (container_health); merged over the image's HEALTHCHECK; "
+                               "wharf's --health-on-failure travels as the label "
+                               "wharf.health-on-failure (none|kill|restart|stop)"),
     "ArgsEscaped": FieldPolicy(NOOP, "", "Windows only: dockerd ignores it on Linux"),
     "Image": FieldPolicy(IMPLEMENTED, "", "the image"),
     "Volumes": FieldPolicy(IMPLEMENTED, "--volume <container path>", "anonymous volumes "
@@ -235,9 +227,8 @@ _HOST: dict[str, FieldPolicy] = {
                                "network, none (loopback only), host, container:<id|name>"),
     "PortBindings": FieldPolicy(IMPLEMENTED, "--publish", "host ports (DNAT and the userland "
                                 "proxy), on 0.0.0.0 and :: when no address is named"),
-    "RestartPolicy": FieldPolicy(IMPLEMENTED, "--restart", "only \"no\" so far",
-                                 accepts=_restart_ok,
-                                 refusal="--restart {value} is not supported yet"),
+    "RestartPolicy": FieldPolicy(IMPLEMENTED, "--restart", "no, always, on-failure[:N], "
+                                 "unless-stopped with Docker's back-off (container_restart)"),
     "AutoRemove": FieldPolicy(IMPLEMENTED, "--rm", "removed after it exits"),
     "VolumeDriver": FieldPolicy(REFUSED, "--volume-driver", "volume plugins: only the local "
                                 "driver", accepts=_one_of("local")),

@@ -127,6 +127,9 @@ class ExecService:
 
     def create(self, ref: str, body: dict[str, Any]) -> ExecRecord:
         container = self._containers.get(ref)
+        if container.state.status == "restarting":
+            raise Conflict(f"Container {container.id} is restarting, wait until the container "
+                           "is running")
         if not container.state.running:
             raise Conflict(f"Container {container.id} is not running")
         if container.state.paused:
@@ -207,6 +210,17 @@ class ExecService:
         record.exit_code = exit_code if exit_code is not None else 126
         record.done.set()
         self._emit(record, "exec_die", exitCode=str(record.exit_code))
+
+    def forget(self, exec_id: str) -> None:
+        """Drop a finished exec (a health probe's: dockerd unregisters them)."""
+        record = self._execs.pop(exec_id, None)
+        if record is None:
+            return
+        with contextlib.suppress(NotFound):
+            self._containers.get(record.container_id)
+            ids = self._containers.live(record.container_id).exec_ids
+            if exec_id in ids:
+                ids.remove(exec_id)
 
     def detached(self, record: ExecRecord) -> None:
         """The client detached with the detach keys (the process keeps running)."""

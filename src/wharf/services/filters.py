@@ -1,5 +1,5 @@
-"""``GET /containers/json`` filters (id, name, status, label, exited, ancestor, before, since)
-and the listing's ``all``/``limit`` rules."""
+"""``GET /containers/json`` filters (id, name, status, label, exited, ancestor, health, before,
+since) and the listing's ``all``/``limit`` rules."""
 
 from __future__ import annotations
 
@@ -51,6 +51,10 @@ class ContainerQuery:
                 for value in values:
                     if value not in STATUSES:
                         raise InvalidParameter(f"invalid filter 'status={value}'")
+            if name == "health":
+                for value in values:
+                    if value not in HEALTH_STATUSES:
+                        raise InvalidParameter(f"Unrecognised filter value for health: {value}")
             if name == "exited":
                 for value in values:
                     if not value.lstrip("-").isdigit():
@@ -59,10 +63,6 @@ class ContainerQuery:
                 by_port.port_keys(name, values)
             if name == "is-task":
                 by_port.task_filter(values)
-            if name == "health":
-                for value in values:
-                    if value not in HEALTH_STATUSES:
-                        raise InvalidParameter(f"Unrecognised filter value for health: {value}")
 
     def select(self, newest_first: list[ContainerRecord]) -> list[ContainerRecord]:
         self.validate()
@@ -81,7 +81,7 @@ class ContainerQuery:
                 continue
             if since is not None and record.created <= since.created:
                 continue
-            if not show_all and record.state.status not in ("running", "paused"):
+            if not show_all and record.state.status not in ("running", "paused", "restarting"):
                 continue
             if self._matches(record):
                 chosen.append(record)
@@ -116,8 +116,7 @@ class ContainerQuery:
             ),
             "ancestor": lambda v: self._is_ancestor(record, v),
             "network": lambda v: by_port.on_network(record, v),
-            # (no health checks run yet: every container's health is "none")
-            "health": lambda v: v == "none",
+            "health": lambda v: health_status(record) == v,
             "isolation": lambda v: v == str(record.host_config.get("Isolation") or ""),
             "volume": lambda v: any(v in (m.get("Name"), m.get("Source"), m.get("Destination"))
                                     for m in record.mounts),
@@ -139,6 +138,12 @@ class ContainerQuery:
         if image.endswith(":latest") and image[: -len(":latest")] == ref:
             return True
         return self.resolve_image(ref) == record.image_id
+
+
+def health_status(record: ContainerRecord) -> str:
+    """The ``health`` filter's value: the check's status, ``none`` without a check."""
+    health = record.state.health
+    return str(health.get("Status")) if health else "none"
 
 
 PRUNE_KEYS = frozenset({"label", "label!", "until"})

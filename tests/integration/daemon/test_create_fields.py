@@ -45,6 +45,7 @@ EFFECTS = {
         "Labels": "core", "StopSignal": "core", "StopTimeout": "tty",
         "MacAddress": "network",
         "Volumes": "volumes",  # tests/integration/volumes
+        "Healthcheck": "health",  # tests/integration/health_restart
     },
     "HostConfig": {
         "CpuShares": "core", "Memory": "core", "CpuPeriod": "core", "CpuQuota": "core",
@@ -68,9 +69,7 @@ EFFECTS = {
 
 # A value each refused field is refused for (what a client would send).
 REFUSED_SAMPLES: dict[str, dict[str, Any]] = {
-    "Config": {
-        "Healthcheck": {"Test": ["CMD", "true"], "Interval": 10**9},
-    },
+    "Config": {},
     "HostConfig": {
         "CgroupParent": "/elsewhere", "BlkioWeight": 300,
         "BlkioWeightDevice": [{"Path": "/dev/null", "Weight": 300}],
@@ -97,7 +96,6 @@ REFUSED_SAMPLES: dict[str, dict[str, Any]] = {
 PARTLY_REFUSED: list[tuple[str, str, Any]] = [
     ("HostConfig", "LogConfig", {"Type": "syslog"}),
     ("NetworkingConfig", "EndpointsConfig", {"n": {"DriverOpts": {"k": "v"}}}),
-    ("HostConfig", "RestartPolicy", {"Name": "unless-stopped"}),
     ("HostConfig", "Mounts", [{"Type": "volume", "Target": "/t",
                                "VolumeOptions": {"DriverConfig": {"Name": "flocker"}}}]),
     ("HostConfig", "IpcMode", "container:other"),
@@ -587,7 +585,7 @@ def test_docker_py_defaults_pass(wharfd: Daemon) -> None:
 
 
 def test_cli_refusals_exit_125(wharfd: Daemon) -> None:
-    for flags in (["--restart", "always"],
+    for flags in (["--device", "/dev/null:/dev/x"],
                   ["--ulimit", "nofile=64:64"], ["--cap-add", "NOPE"],
                   ["--mount", "type=volume,dst=/data,volume-driver=flocker"],
                   ["--network", "mynet"], ["--security-opt", "label=user:u"],

@@ -95,9 +95,11 @@ INVALID: list[tuple[dict[str, Any], str]] = [
      "Minimum memoryswap limit should be larger than memory limit, see usage"),
     (host(MemorySwap=8 * MB),
      "You should always set the Memory limit when using Memoryswap limit, see usage"),
-    (host(RestartPolicy={"Name": "bogus"}), "invalid restart policy 'bogus'"),
+    (host(RestartPolicy={"Name": "bogus"}),
+     "invalid restart policy: unknown policy 'bogus'; use one of 'no', 'always', "
+     "'on-failure', or 'unless-stopped'"),
     (host(RestartPolicy={"Name": "always", "MaximumRetryCount": 3}),
-     "maximum retry count cannot be used with restart policy 'always'"),
+     "invalid restart policy: maximum retry count can only be used with 'on-failure'"),
     (host(AutoRemove=True, RestartPolicy={"Name": "always"}),
      "can't create 'AutoRemove' container with restart policy"),
     (host(CapAdd=["FOO"]), 'invalid CapAdd: unknown capability: "CAP_FOO"'),
@@ -141,14 +143,17 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     (with_image({"Hostname": "h", "HostConfig": {"UTSMode": "host"}}),
      "Conflicting options: hostname and the UTS mode"),
     (host(Runtime="kata"), "unknown or invalid runtime name: kata"),
+    (host(RestartPolicy={"Name": "on-failure", "MaximumRetryCount": -1}),
+     "invalid restart policy: maximum retry count cannot be negative"),
+    (with_image({"Healthcheck": {"Test": ["CMD", "true"], "Interval": 5}}),
+     "Interval in Healthcheck cannot be less than 1ms"),
+    (with_image({"Labels": {"wharf.health-on-failure": "sometimes"}}),
+     "invalid value for wharf.health-on-failure"),
     (with_image({"Runtime": "kata"}), "unknown or invalid runtime name: kata"),
 ]
 
 # valid, but not implemented yet (create_policy)
 UNSUPPORTED: list[tuple[dict[str, Any], str]] = [
-    (host(RestartPolicy={"Name": "always"}), "--restart always is not supported yet"),
-    (host(RestartPolicy={"Name": "on-failure", "MaximumRetryCount": 2}),
-     "--restart on-failure is not supported yet"),
     (host(Devices=[{"PathOnHost": "/dev/null", "PathInContainer": "/dev/x"}]),
      "--device is not supported yet"),
     (host(Ulimits=[{"Name": "nofile", "Soft": 10, "Hard": 10}]), "--ulimit is not supported"),
@@ -166,7 +171,6 @@ UNSUPPORTED: list[tuple[dict[str, Any], str]] = [
     (host(LogConfig={"Type": "none"}), "--log-driver none is not supported yet"),
     (host(LogConfig={"Config": {"max-size": "1m", "compress": "true"}}),
      "--log-opt compress is not supported yet"),
-    (with_image({"Healthcheck": {"Test": ["CMD", "true"]}}), "--health-cmd is not supported"),
     (host(Sysctls={"net.ipv4.ip_forward": "1"}), "--sysctl is not supported yet"),
     (host(CgroupParent="/x"), "--cgroup-parent is not supported yet"),
     (host(CpusetCpus="0"), "--cpuset-cpus is not supported yet"),
