@@ -513,7 +513,9 @@ def test_stock_cli_defaults_pass(wharfd: Daemon) -> None:
     wharfd.docker("create", "--name", name, "busybox")
     try:
         data = inspect(wharfd, name)
-        assert data["HostConfig"]["LogConfig"] == {"Type": "json-file", "Config": {}}
+        # wharf's rotation defaults, shown as dockerd shows the options that apply
+        assert data["HostConfig"]["LogConfig"] == {
+            "Type": "json-file", "Config": {"max-size": "20m", "max-file": "5"}}
         assert data["HostConfig"]["RestartPolicy"]["Name"] == "no"
         assert data["HostConfig"]["NetworkMode"] == "bridge"
     finally:
@@ -564,7 +566,7 @@ def test_docker_py_defaults_pass(wharfd: Daemon) -> None:
                                        group_add=["mail"]).split()
         assert b"12" in groups
         seen = client.containers.run("busybox", ["sh", "-c", "grep ' /x ' /proc/mounts; "
-                                     "grep db /etc/hosts"], tmpfs={"/x": "size=64k"},
+                                     "grep -w db /etc/hosts"], tmpfs={"/x": "size=64k"},
                                      extra_hosts={"db": "192.0.2.10"}, remove=True).decode()
         assert seen.startswith("tmpfs /x tmpfs rw,nosuid,nodev,noexec,") and "size=64k" in seen
         assert seen.endswith("192.0.2.10\tdb\n")
