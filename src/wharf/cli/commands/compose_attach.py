@@ -70,12 +70,12 @@ def _follow(client: Client, cid: str, name: str, printer: _Printer,
 
 
 def _stop_all(ctx: Context, started: list[tuple[str, str]], timeout: int | None) -> None:
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
 
     progress = Progress(ctx)
     for cid, name in reversed(started):
         ctx.client().containers.stop(cid, timeout)
-        progress.done("Container", name, "Stopped")
+        progress.done(f"Container {name}", "Stopped")
 
 
 def _next(exits: queue.Queue[Exited]) -> Exited:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from wharf.cli.command import Context
 
 if TYPE_CHECKING:
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.compose.createbody import Meta
     from wharf.compose.model import Project
     from wharf.compose.model_service import Service
@@ -96,7 +96,7 @@ def _apply(ctx: Context, project: Project, service: Service, meta: Meta, step: S
     old = step.container
     if step.action == REMOVE and old is not None:
         remove_container(ctx, old.id, stop_timeout(service, timeout))
-        progress.done("Container", old.name, "Removed")
+        progress.done(f"Container {old.name}", "Removed")
         return None
     if step.action == RECREATE and old is not None:
         ctx.client().containers.stop(old.id, stop_timeout(service, timeout))
@@ -106,11 +106,11 @@ def _apply(ctx: Context, project: Project, service: Service, meta: Meta, step: S
         new = create_container(ctx, project, service, meta, step.number,
                                previous=None if renew_anon else old.id)
         ctx.client().containers.remove(old.id, force=True, volumes=renew_anon)
-        progress.done("Container", name, "Recreated")
+        progress.done(f"Container {name}", "Recreated")
         return new
     if step.action == CREATE:
         new = create_container(ctx, project, service, meta, step.number)
-        progress.done("Container", name, "Created")
+        progress.done(f"Container {name}", "Created")
         return new
     return old.id if old is not None else None
 

@@ -10,7 +10,7 @@ from wharf.cli.command import Command, CommandFailed, Context
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
 
 if TYPE_CHECKING:
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.compose.model import Project
 
 
@@ -77,12 +77,12 @@ def _remove_images(ctx: Context, name: str, containers: list[dict[str, Any]], wh
             ctx.client().images.remove(ref)
         except NotFound:
             continue
-        progress.done("Image", ref, "Removed")
+        progress.done(f"Image {ref}", "Removed")
 
 
 def down(ctx: Context, opts: Parsed) -> int:
     from wharf.cli.commands.compose_common import project_name
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.cli.commands.compose_resources import remove_networks, remove_volumes
 
     rmi = str(opts["rmi"])
@@ -98,9 +98,9 @@ def down(ctx: Context, opts: Parsed) -> int:
         cname = str(c["Names"][0]).lstrip("/")
         if c.get("State") in ("running", "paused", "restarting"):
             containers.stop(str(c["Id"]), timeout)
-            progress.done("Container", cname, "Stopped")
+            progress.done(f"Container {cname}", "Stopped")
         containers.remove(str(c["Id"]), force=True, volumes=bool(opts["volumes"]))
-        progress.done("Container", cname, "Removed")
+        progress.done(f"Container {cname}", "Removed")
     if rmi:
         _remove_images(ctx, name, doomed, rmi, progress)
     if opts["volumes"]:

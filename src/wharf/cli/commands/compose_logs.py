@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from wharf.cli.command import Command, CommandFailed, Context, describe_error
-from wharf.cli.commands.compose_ops_progress import use_colour
 from wharf.cli.commands.compose_ops_target import find_containers, number_of, resolve, short_name
+from wharf.cli.commands.compose_progress import use_colour
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
 from wharf.client.streams import demux
 

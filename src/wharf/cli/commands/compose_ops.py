@@ -8,7 +8,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from wharf.cli.command import Command, CommandFailed, Context, describe_error
-from wharf.cli.commands.compose_ops_progress import Progress, progress_name
 from wharf.cli.commands.compose_ops_target import (
     Container,
     Target,
@@ -18,6 +17,7 @@ from wharf.cli.commands.compose_ops_target import (
     resolve,
     service_of,
 )
+from wharf.cli.commands.compose_progress import Progress, progress_name
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
 from wharf.core.errors import WharfError
 
