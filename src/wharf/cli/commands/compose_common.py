@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from wharf.compose.createbody import Meta
     from wharf.compose.model import Project
 
+Container = dict[str, Any]
 COMPOSE_FLAGS = (
     Flag("file", "f", LIST, "Compose configuration files"),
     Flag("project-name", "p", STRING, "Project name"),
@@ -119,17 +120,54 @@ def project_name(ctx: Context) -> str:
 
 
 def project_containers(ctx: Context, project: str, services: list[str] | None = None,
-                       all_: bool = False, oneoff: bool | None = False) -> list[dict[str, Any]]:
-    """The project's containers (of ``services`` when given), sorted by service and number."""
-    from wharf.compose.labels import NUMBER, SERVICE, project_filters
+                       all_: bool = False, oneoff: bool | None = False) -> list[Container]:
+    """The project's containers (of ``services`` when given; ``oneoff=None``: ``run``'s too),
+    sorted by service and number. Each is checked against its labels as well: an engine must
+    match all the label filters of a list (dockerd does), and the answer is only trusted that
+    far."""
+    from wharf.compose.labels import project_filters
 
     found = ctx.client().containers.list(all_=all_, filters=project_filters(project,
                                                                             oneoff=oneoff))
     wanted = set(services or [])
-    chosen = [c for c in found
-              if not wanted or (c.get("Labels") or {}).get(SERVICE) in wanted]
-    return sorted(chosen, key=lambda c: ((c.get("Labels") or {}).get(SERVICE, ""),
-                                         int((c.get("Labels") or {}).get(NUMBER, "0") or 0)))
+    chosen = [c for c in found if _belongs(c, project, oneoff)
+              and (not wanted or service_of(c) in wanted)]
+    return sorted(chosen, key=lambda c: (service_of(c), number_of(c)))
+
+
+def _belongs(container: Container, project: str, oneoff: bool | None) -> bool:
+    from wharf.compose.labels import ONEOFF, PROJECT
+
+    labels = container.get("Labels") or {}
+    if labels.get(PROJECT) != project:
+        return False
+    return oneoff is None or labels.get(ONEOFF, "False") == ("True" if oneoff else "False")
+
+
+def orphans_warning(names: list[str]) -> str:
+    """Compose's warning about containers of the project whose service is not in the file."""
+    return (f"Found orphan containers ([{' '.join(names)}]) for this project. If you removed "
+            "or renamed this service in your compose file, you can run this command with the "
+            "--remove-orphans flag to clean it up.")
+
+
+def name_of(container: Container) -> str:
+    """The container's name without the leading ``/``."""
+    names = container.get("Names") or [""]
+    return str(names[0]).lstrip("/")
+
+
+def service_of(container: Container) -> str:
+    from wharf.compose.labels import SERVICE
+
+    return str((container.get("Labels") or {}).get(SERVICE, ""))
+
+
+def number_of(container: Container) -> int:
+    from wharf.compose.labels import NUMBER
+
+    text = str((container.get("Labels") or {}).get(NUMBER, "0") or "0")
+    return int(text) if text.isdigit() else 0
 
 
 def load_for_engine(ctx: Context) -> tuple[Project, Meta]:

@@ -17,21 +17,14 @@ if TYPE_CHECKING:
 
 def existing(ctx: Context, project: str, service: str) -> list[Existing]:
     """The service's (not one-off) containers, running or not."""
-    from wharf.compose import labels as L
+    from wharf.cli.commands.compose_common import name_of, number_of, project_containers
+    from wharf.compose.labels import CONFIG_HASH
     from wharf.compose.planner import Existing
 
-    found = ctx.client().containers.list(all_=True, filters=L.project_filters(project, service))
-    out = []
-    for c in found:
-        labels = c.get("Labels") or {}
-        if labels.get(L.SERVICE) != service:
-            continue  # checked here too: wharfd before issue 9 ORed label filters
-        number = str(labels.get(L.NUMBER) or "0")
-        out.append(Existing(str(c["Id"]), str((c.get("Names") or ["/"])[0]).lstrip("/"),
-                            int(number) if number.isdigit() else 0,
-                            str(labels.get(L.CONFIG_HASH, "")), str(c.get("ImageID", "")),
-                            c.get("State") == "running"))
-    return out
+    return [Existing(str(c["Id"]), name_of(c), number_of(c),
+                     str((c.get("Labels") or {}).get(CONFIG_HASH, "")), str(c.get("ImageID", "")),
+                     c.get("State") == "running")
+            for c in project_containers(ctx, project, [service], all_=True)]
 
 
 def wanted_hash(project: Project, service: Service, meta: Meta) -> str:

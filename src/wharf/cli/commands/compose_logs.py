@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from wharf.cli.command import Command, CommandFailed, Context, describe_error
-from wharf.cli.commands.compose_ops_target import find_containers, number_of, resolve, short_name
+from wharf.cli.commands.compose_common import number_of, project_containers
+from wharf.cli.commands.compose_ops_target import resolve, short_name
 from wharf.cli.commands.compose_progress import use_colour
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
 from wharf.client.streams import demux
@@ -127,7 +128,7 @@ def logs(ctx: Context, opts: Parsed) -> int:
 
     target = resolve(ctx, opts.args)
     listed_at = time.time()
-    containers = find_containers(ctx, target.name, target.services or None, all_=True)
+    containers = project_containers(ctx, target.name, target.services or None, all_=True)
     index = int(opts["index"])
     if index:
         containers = [c for c in containers if number_of(c) == index]

@@ -6,14 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from wharf.cli.command import Command, CommandFailed, Context
-from wharf.cli.commands.compose_ops_target import (
-    find_containers,
-    name_of,
-    number_of,
-    pick_container,
-    resolve,
-    service_of,
-)
+from wharf.cli.commands.compose_common import name_of, number_of, project_containers, service_of
+from wharf.cli.commands.compose_ops_target import pick_container, resolve
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
 from wharf.core.errors import NotFound
 
@@ -50,7 +44,7 @@ def tabulate(lines: list[str], min_width: int = 4, padding: int = 2) -> list[str
 
 def top(ctx: Context, opts: Parsed) -> int:
     target = resolve(ctx, opts.args)
-    containers = find_containers(ctx, target.name, target.services or None, all_=False,
+    containers = project_containers(ctx, target.name, target.services or None, all_=False,
                                     oneoff=None)
     containers.sort(key=name_of)
     client = ctx.client()
@@ -67,7 +61,7 @@ def port(ctx: Context, opts: Parsed) -> int:
         raise CommandFailed(1, f"strconv.ParseUint: parsing \"{private}\": invalid syntax")
     protocol = str(opts["protocol"])
     target = resolve(ctx, [service])
-    running = find_containers(ctx, target.name, [service], all_=False)
+    running = project_containers(ctx, target.name, [service], all_=False)
     index = int(opts["index"]) or 1
     if not any(number_of(c) == index for c in running):
         raise CommandFailed(1, f"no container found for {service}-{index}")
@@ -108,7 +102,7 @@ def images(ctx: Context, opts: Parsed) -> int:
     from wharf.lib.jsoncodec import dumps
 
     target = resolve(ctx, opts.args)
-    containers = find_containers(ctx, target.name, target.services or None, all_=True)
+    containers = project_containers(ctx, target.name, target.services or None, all_=True)
     rows = _image_rows(ctx, containers)
     format_text = str(opts["format"])
     if opts["quiet"]:

@@ -5,21 +5,21 @@ alone when there is none, as docker compose resolves them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wharf.cli.command import CommandFailed, Context
 from wharf.cli.commands.compose_common import (
+    Container,
     config_files,
     load_project,
+    name_of,
+    number_of,
     options,
-    project_containers,
+    service_of,
 )
-from wharf.compose.labels import NUMBER, ONEOFF, PROJECT, SERVICE
 
 if TYPE_CHECKING:
     from wharf.compose.model import Project
-
-Container = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -53,33 +53,6 @@ def resolve(ctx: Context, services: list[str]) -> Target:
         if service not in project.services:
             raise CommandFailed(1, f"no such service: {service}")
     return Target(explicit or project.name, project, list(services))
-
-
-def find_containers(ctx: Context, project: str, services: list[str] | None = None,
-                    all_: bool = False, oneoff: bool | None = False) -> list[Container]:
-    """``project_containers``, each checked against its labels as well: an engine must match
-    all the label filters of a list (dockerd does), and the answer is only trusted that far."""
-    found = project_containers(ctx, project, services, all_=all_, oneoff=oneoff)
-    wanted_oneoff = None if oneoff is None else ("True" if oneoff else "False")
-    return [c for c in found
-            if (c.get("Labels") or {}).get(PROJECT) == project
-            and (wanted_oneoff is None
-                 or (c.get("Labels") or {}).get(ONEOFF, "False") == wanted_oneoff)]
-
-
-def name_of(container: Container) -> str:
-    """The container's name without the leading ``/``."""
-    names = container.get("Names") or [""]
-    return str(names[0]).lstrip("/")
-
-
-def service_of(container: Container) -> str:
-    return str((container.get("Labels") or {}).get(SERVICE, ""))
-
-
-def number_of(container: Container) -> int:
-    text = str((container.get("Labels") or {}).get(NUMBER, "0") or "0")
-    return int(text) if text.isdigit() else 0
 
 
 def short_name(container: Container, project: str) -> str:

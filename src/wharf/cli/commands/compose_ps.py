@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from wharf.cli.command import Command, CommandFailed, Context
-from wharf.cli.commands.compose_ops_target import find_containers, name_of, resolve, service_of
+from wharf.cli.commands.compose_common import name_of, project_containers, service_of
+from wharf.cli.commands.compose_ops_target import resolve
 from wharf.cli.flags import BOOL, LIST, STRING, Flag, Parsed, UsageError
 from wharf.cli.rows import ContainerRow
 from wharf.compose.labels import CONFIG_FILES, PROJECT
@@ -93,7 +94,7 @@ def ps(ctx: Context, opts: Parsed) -> int:
     if services is None and target.project is not None and not opts["orphans"]:
         services = list(target.project.services)
     every = bool(opts["all"]) or bool(statuses)
-    found = find_containers(ctx, target.name, services, all_=every,
+    found = project_containers(ctx, target.name, services, all_=every,
                                oneoff=None if opts["all"] else False)
     if statuses:
         found = [c for c in found if c.get("State") in statuses]

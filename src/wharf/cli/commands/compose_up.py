@@ -40,21 +40,21 @@ class UpOptions:
 def handle_orphans(ctx: Context, full: Project, remove: bool, progress: Progress,
                    timeout: int | None = None) -> None:
     """Project containers whose service is not in the file: a warning, or removed."""
-    from wharf.cli.commands.compose_common import project_containers
+    from wharf.cli.commands.compose_common import (
+        name_of,
+        orphans_warning,
+        project_containers,
+        service_of,
+    )
     from wharf.cli.commands.compose_converge import remove_container
-    from wharf.compose.labels import SERVICE
     from wharf.compose.planner import orphans
 
     found = project_containers(ctx, full.name, all_=True)
-    pairs = [(str(c["Names"][0]).lstrip("/"), str((c.get("Labels") or {}).get(SERVICE, "")))
-             for c in found]
-    names = orphans(pairs, set(full.services))
+    names = orphans([(name_of(c), service_of(c)) for c in found], set(full.services))
     if not names:
         return
     if not remove:
-        progress.warn(f"Found orphan containers ([{' '.join(names)}]) for this project. If "
-                      "you removed or renamed this service in your compose file, you can run "
-                      "this command with the --remove-orphans flag to clean it up.")
+        progress.warn(orphans_warning(names))
         return
     for name in names:
         remove_container(ctx, name, timeout)
