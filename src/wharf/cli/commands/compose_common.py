@@ -192,3 +192,19 @@ def load_for_engine(ctx: Context) -> tuple[Project, Meta]:
     meta = Meta(str(loaded.project_dir.resolve()), [str(f.resolve()) for f in files],
                 dict(loaded.env))
     return project, meta
+
+
+def table_or_json(ctx: Context, format_text: str, rows: object, lines: list[str]) -> None:
+    """Compose's ``--format`` of ``ls`` and ``images``: ``table`` (the default) as aligned
+    ``lines``, ``json`` the ``rows`` on one line; anything else refused."""
+    from wharf.cli.formatting import align
+    from wharf.lib.jsoncodec import dumps
+
+    if format_text == "json":
+        ctx.out(dumps(rows, separators=(",", ":")))
+    elif format_text in ("", "table"):
+        for line in align(lines, min_width=20):
+            ctx.out(line)
+    else:
+        raise CommandFailed(1, f"format value {format_text!r} could not be parsed: "
+                               "Values: [table | json]")

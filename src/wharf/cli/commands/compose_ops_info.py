@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from wharf.cli.command import Command, CommandFailed, Context
-from wharf.cli.commands.compose_common import name_of, number_of, project_containers, service_of
+from wharf.cli.commands.compose_common import (
+    name_of,
+    number_of,
+    project_containers,
+    service_of,
+    table_or_json,
+)
 from wharf.cli.commands.compose_ops_target import pick_container, resolve
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
 from wharf.core.errors import NotFound
@@ -98,8 +104,7 @@ def _image_rows(ctx: Context, containers: list[dict[str, Any]]) -> list[dict[str
 
 
 def images(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.formatting import align, human_size, truncate_id
-    from wharf.lib.jsoncodec import dumps
+    from wharf.cli.formatting import human_size, truncate_id
 
     target = resolve(ctx, opts.args)
     containers = project_containers(ctx, target.name, target.services or None, all_=True)
@@ -108,17 +113,10 @@ def images(ctx: Context, opts: Parsed) -> int:
     if opts["quiet"]:
         for ident in dict.fromkeys(r["ID"].partition(":")[2] or r["ID"] for r in rows):
             ctx.out(ident)
-    elif format_text == "json":
-        ctx.out(dumps(rows, separators=(",", ":")))
-    elif format_text in ("", "table"):
-        lines = [IMAGES_HEADER] + [
-            f"{r['ContainerName']}\t{r['Repository'] or '<none>'}\t{r['Tag'] or '<none>'}\t"
-            f"{truncate_id(r['ID'])}\t{human_size(float(r['Size']))}" for r in rows]
-        for line in align(lines, min_width=20):
-            ctx.out(line)
     else:
-        raise CommandFailed(1, f"format value {format_text!r} could not be parsed: "
-                               "Values: [table | json]")
+        table_or_json(ctx, format_text, rows, [IMAGES_HEADER] + [
+            f"{r['ContainerName']}\t{r['Repository'] or '<none>'}\t{r['Tag'] or '<none>'}\t"
+            f"{truncate_id(r['ID'])}\t{human_size(float(r['Size']))}" for r in rows])
     return 0
 
 
