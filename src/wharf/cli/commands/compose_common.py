@@ -89,19 +89,7 @@ def config_files(ctx: Context) -> list[Path]:
 def load_project(ctx: Context) -> Project:
     """The project the flags name, its paths absolute; a ``ComposeError`` becomes the message
     and exit status 1, as docker compose prints it (file, service and field named)."""
-    from wharf.compose.errors import ComposeError
-    from wharf.compose.loader import load
-    from wharf.compose.model import from_loaded
-
-    opts = options(ctx)
-    files = config_files(ctx)
-    try:
-        loaded = load(files, opts.project_name or None, _environ(ctx, opts))
-        if opts.project_directory:
-            loaded.project_dir = Path(opts.project_directory)
-        return from_loaded(loaded)
-    except ComposeError as err:
-        raise CommandFailed(1, str(err)) from None
+    return load_for_engine(ctx)[0]
 
 
 def active_profiles(ctx: Context) -> list[str]:
@@ -172,8 +160,9 @@ def number_of(container: Container) -> int:
 
 def load_for_engine(ctx: Context) -> tuple[Project, Meta]:
     """The project and what creating its containers needs beyond it (its environment for
-    ``environment: [VAR]``, working directory and files for Compose's labels). Added for
-    up/create/run (lane D); errors as :func:`load_project`."""
+    ``environment: [VAR]``, working directory and files for Compose's labels); a
+    ``ComposeError`` becomes its message and exit status 1; the loader's warnings are
+    compose's ``WARN[0000]`` lines."""
     from wharf.compose.createbody import Meta
     from wharf.compose.errors import ComposeError
     from wharf.compose.loader import load
