@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 SIZE_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
+BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
 
 
 def human_size(size: float, precision: int = 3) -> str:
@@ -13,6 +14,15 @@ def human_size(size: float, precision: int = 3) -> str:
         size /= 1000.0
         unit += 1
     return f"{_go_g(size, precision)}{SIZE_UNITS[unit]}"
+
+
+def bytes_size(size: float) -> str:
+    """go-units ``BytesSize``: binary (base 1024) units, ``%.4g`` (``1.953MiB``)."""
+    unit = 0
+    while size >= 1024 and unit < len(BINARY_UNITS) - 1:
+        size /= 1024.0
+        unit += 1
+    return f"{_go_g(size, 4)}{BINARY_UNITS[unit]}"
 
 
 def _go_g(value: float, precision: int) -> str:
