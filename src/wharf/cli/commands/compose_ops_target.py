@@ -66,31 +66,14 @@ def in_levels(target: Target, containers: list[Container],
               reverse: bool = False) -> list[list[Container]]:
     """Containers grouped by their service's depth in ``depends_on`` (dependencies first, or
     dependents first with ``reverse``): each group may run in parallel, as compose does."""
-    depth = _depths(target)
+    from wharf.compose.order import start_levels
+
+    depth = {} if target.project is None else start_levels(target.project.dependencies())
     levels: dict[int, list[Container]] = {}
     for container in containers:
         levels.setdefault(depth.get(service_of(container), 0), []).append(container)
     keys = sorted(levels, reverse=reverse)
     return [levels[key] for key in keys]
-
-
-def _depths(target: Target) -> dict[str, int]:
-    if target.project is None:
-        return {}
-    graph = target.project.dependencies()
-    depth: dict[str, int] = {}
-
-    def visit(name: str, seen: frozenset[str]) -> int:
-        if name in depth:
-            return depth[name]
-        parents = [d for d in graph.get(name, []) if d in graph and d not in seen]
-        value = 1 + max((visit(d, seen | {name}) for d in parents), default=-1)
-        depth[name] = value
-        return value
-
-    for service in graph:
-        visit(service, frozenset())
-    return depth
 
 
 def pick_container(containers: list[Container], service: str, index: int) -> Container:
