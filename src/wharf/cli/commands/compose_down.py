@@ -14,20 +14,6 @@ if TYPE_CHECKING:
     from wharf.compose.model import Project
 
 
-def _project_or_none(ctx: Context) -> Project | None:
-    """The project of the file, or None when a project name is given (``-p``,
-    ``COMPOSE_PROJECT_NAME``) and no file can be loaded: then everything with its label goes."""
-    from wharf.cli.commands.compose_common import load_project, options
-
-    named = options(ctx).project_name or ctx.env.get("COMPOSE_PROJECT_NAME", "")
-    try:
-        return load_project(ctx)
-    except CommandFailed:
-        if named and not options(ctx).files:
-            return None
-        raise
-
-
 def _label(c: dict[str, Any], key: str) -> str:
     return str((c.get("Labels") or {}).get(key, ""))
 
@@ -84,7 +70,8 @@ def _remove_images(ctx: Context, name: str, containers: list[dict[str, Any]], wh
 
 
 def down(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.commands.compose_common import name_of, project_name
+    from wharf.cli.commands.compose_common import name_of
+    from wharf.cli.commands.compose_ops_target import resolve
     from wharf.cli.commands.compose_progress import Progress
     from wharf.cli.commands.compose_resources import remove_networks, remove_volumes
 
@@ -92,8 +79,8 @@ def down(ctx: Context, opts: Parsed) -> int:
     if rmi not in ("", "local", "all"):
         raise CommandFailed(1, f"invalid --rmi option {rmi!r}: must be \"local\" or \"all\"")
     timeout = int(opts["timeout"]) if opts.changed("timeout") else None
-    project = _project_or_none(ctx)
-    name = project.name if project is not None else project_name(ctx)
+    target = resolve(ctx, [])  # without a file, -p NAME: everything with its label goes
+    project, name = target.project, target.name
     progress = Progress(ctx)
     doomed = _doomed(ctx, name, project, bool(opts["remove-orphans"]), progress)
     containers = ctx.client().containers
