@@ -63,7 +63,7 @@ class LinePrinter:
 
     def write(self, name: str, lines: list[bytes]) -> None:
         with self.lock:
-            prefix = self.prefixes.get(name, b"")
+            prefix = self.prefixes.get(name, b"")  # none for a name not registered
             self.out.write(b"".join(prefix + line + b"\n" for line in lines))
             self.out.flush()
 
@@ -98,7 +98,8 @@ def split_stamp(line: bytes) -> tuple[int, bytes]:
     return int(whole.timestamp()) * 10**9 + int((fraction + "0" * 9)[:9]), rest
 
 
-def _payloads(pieces: Iterable[bytes], tty: bool) -> Iterable[bytes]:
+def payloads(pieces: Iterable[bytes], tty: bool) -> Iterable[bytes]:
+    """A log stream's payloads: as they come from a TTY container, demultiplexed otherwise."""
     if tty:
         yield from pieces
         return
@@ -120,7 +121,7 @@ def log_stream(ctx: Context, ident: str, opts: Parsed, after: int = 0) -> Iterab
         ident, follow=bool(opts["follow"]), timestamps=bool(opts["timestamps"] or opts["follow"]),
         since=since, until=to_api_timestamp(str(opts["until"])) or None,
         tail="all" if after else str(opts["tail"]) or "all")
-    return _payloads(pieces, tty)
+    return payloads(pieces, tty)
 
 
 def logs(ctx: Context, opts: Parsed) -> int:
