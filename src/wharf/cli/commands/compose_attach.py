@@ -94,12 +94,12 @@ def _watch(ctx: Context, started: list[tuple[str, str]], o: UpOptions,
 
 
 def attached_up(ctx: Context, o: UpOptions) -> int:
-    from wharf.cli.commands.compose_common import project_name
+    from wharf.cli.commands.compose_ops_target import resolve
     from wharf.cli.commands.compose_up import run_up
     from wharf.cli.commands.run import side_client
 
     started = run_up(ctx, o)
-    project = project_name(ctx)
+    project = resolve(ctx, []).name
     shown = [name.removeprefix(f"{project}-") for _cid, name in started]  # "web-1", as compose
     printer = LinePrinter(ctx.stdout, shown, use_colour(ctx, ctx.stdout), o.log_prefix)
     ctx.out(f"Attaching to {', '.join(shown)}")

@@ -98,13 +98,9 @@ def active_profiles(ctx: Context) -> list[str]:
     return options(ctx).profiles or parse_profiles_env(ctx.env.get("COMPOSE_PROFILES"))
 
 
-def project_name(ctx: Context) -> str:
-    """``-p``, else the loaded project's name (commands like ``down``/``ps`` work with ``-p``
-    alone, without a file, as docker compose's)."""
-    explicit = options(ctx).project_name or ctx.env.get("COMPOSE_PROJECT_NAME", "")
-    if explicit:
-        return explicit
-    return load_project(ctx).name
+def explicit_project_name(ctx: Context) -> str:
+    """``-p``, else ``COMPOSE_PROJECT_NAME`` ("" when neither is given)."""
+    return options(ctx).project_name or ctx.env.get("COMPOSE_PROJECT_NAME", "")
 
 
 def project_containers(ctx: Context, project: str, services: list[str] | None = None,

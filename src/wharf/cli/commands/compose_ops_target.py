@@ -11,10 +11,10 @@ from wharf.cli.command import CommandFailed, Context
 from wharf.cli.commands.compose_common import (
     Container,
     config_files,
+    explicit_project_name,
     load_project,
     name_of,
     number_of,
-    options,
     service_of,
 )
 
@@ -41,7 +41,7 @@ class Target:
 def resolve(ctx: Context, services: list[str]) -> Target:
     """The project of ``-f``/the default files (unknown services refused as compose does:
     ``no such service: x``), or the ``-p``/``COMPOSE_PROJECT_NAME`` name without a file."""
-    explicit = options(ctx).project_name or ctx.env.get("COMPOSE_PROJECT_NAME", "")
+    explicit = explicit_project_name(ctx)
     try:
         config_files(ctx)
     except CommandFailed:
