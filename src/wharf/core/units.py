@@ -3,13 +3,11 @@ Go's duration syntax (``1m30s``) that flags, filters and files use."""
 
 from __future__ import annotations
 
-import re
-
 SIZE_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
 BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
 DURATION_UNITS_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
                      "m": 60_000_000_000, "h": 3_600_000_000_000}
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_DURATION_PART = r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)"  # compiled (and cached) by re
 
 
 def human_size(size: float, precision: int = 3) -> str:
@@ -69,11 +67,13 @@ def human_duration(seconds: float) -> str:
 def parse_go_duration(text: str) -> int:
     """Go's ``time.ParseDuration`` (``1m30s``, ``500ms``, ``-2m``, ``0``) in nanoseconds;
     ValueError with Go's message (``time: invalid duration "x"``) when malformed."""
+    import re  # not at the top: ``wharf version`` and ``--help`` import this module, light
+
     body = text[1:] if text[:1] in "+-" else text
     if body == "0":
         return 0
     pos, total = 0, 0.0
-    for match in _DURATION_PART.finditer(body):
+    for match in re.finditer(_DURATION_PART, body):
         if match.start() != pos:
             break
         total += float(match.group(1)) * DURATION_UNITS_NS[match.group(2)]
