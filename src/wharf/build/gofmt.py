@@ -3,16 +3,12 @@ slice (``["/bin/sh" "-c" "echo hi"]``), Go durations (``1m30s``), and their pars
 
 from __future__ import annotations
 
-import re
-
 from wharf.core.errors import InvalidParameter
+from wharf.core.units import parse_go_duration as core_parse_go_duration
 from wharf.lib.goquote import go_quote
 
 __all__ = ["go_duration", "go_quote", "go_quote_list", "parse_go_duration"]
 
-_UNITS_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
-             "m": 60_000_000_000, "h": 3_600_000_000_000}
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 
 
 def go_quote_list(items: list[str] | tuple[str, ...]) -> str:
@@ -46,15 +42,7 @@ def _trim(value: float) -> str:
 
 def parse_go_duration(text: str) -> int:
     """``time.ParseDuration`` (nanoseconds); InvalidParameter when malformed."""
-    body = text[1:] if text[:1] in "+-" else text
-    if body == "0":
-        return 0
-    pos, total = 0, 0.0
-    for match in _DURATION_PART.finditer(body):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNITS_NS[match.group(2)]
-        pos = match.end()
-    if not body or pos != len(body):
-        raise InvalidParameter(f'time: invalid duration "{text}"')
-    return -int(total) if text.startswith("-") else int(total)
+    try:
+        return core_parse_go_duration(text)
+    except ValueError as err:
+        raise InvalidParameter(str(err)) from None

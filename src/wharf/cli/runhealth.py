@@ -4,10 +4,9 @@ and messages; and wharf's ``--health-on-failure`` (Podman's), sent as the label
 
 from __future__ import annotations
 
-import re
-
 from wharf.cli.command import CommandFailed
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
+from wharf.core.units import parse_go_duration
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -17,9 +16,6 @@ ON_FAILURE_LABEL = "wharf.health-on-failure"
 ON_FAILURE_ACTIONS = ("none", "kill", "restart", "stop")
 _DURATION_FLAGS = ("health-interval", "health-timeout", "health-start-period",
                    "health-start-interval")
-_UNIT_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
-            "m": 60_000_000_000, "h": 3_600_000_000_000}
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 
 HEALTH_FLAGS = (
     Flag("health-cmd", "", STRING, "Command to run to check health"),
@@ -41,19 +37,10 @@ HEALTH_FLAGS = (
 
 def parse_duration(text: str, flag: str) -> int:
     """Go's ``time.ParseDuration`` in nanoseconds (docker's flag error when malformed)."""
-    body = text[1:] if text[:1] in "+-" else text
-    if body == "0":
-        return 0
-    pos, total = 0, 0.0
-    for match in _PART.finditer(body):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNIT_NS[match.group(2)]
-        pos = match.end()
-    if not body or pos != len(body):
-        raise CommandFailed(125, f'invalid argument "{text}" for "--{flag}" flag: '
-                                 f'time: invalid duration "{text}"')
-    return -int(total) if text.startswith("-") else int(total)
+    try:
+        return parse_go_duration(text)
+    except ValueError as err:
+        raise CommandFailed(125, f'invalid argument "{text}" for "--{flag}" flag: {err}') from None
 
 
 def healthcheck(opts: Parsed) -> dict[str, Any] | None:

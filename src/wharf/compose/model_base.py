@@ -12,9 +12,8 @@ from typing import Any, NoReturn
 
 from wharf.compose.errors import ComposeError, where
 from wharf.compose.merge import as_mapping
+from wharf.core.units import parse_go_duration
 
-_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _BYTES = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$", re.IGNORECASE)
 
 
@@ -101,15 +100,12 @@ def only_keys(ctx: Ctx, data: dict[str, Any], allowed: frozenset[str]) -> None:
 def duration(ctx: Ctx, value: Any) -> float:
     """A compose duration (Go's: ``1m30s``, ``500ms``, ``1.5h``) in seconds."""
     text = as_str(ctx, value)
-    pos, total = 0, 0.0
-    for match in _DURATION.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        pos = match.end()
-    if (not text or pos != len(text)) and text != "0":
+    try:
+        if text[:1] in "+-":
+            raise ValueError("a compose duration has no sign")
+        return parse_go_duration(text) / 1e9
+    except ValueError:
         ctx.fail(f"invalid duration {text!r}")
-    return total
 
 
 def byte_size(ctx: Ctx, value: Any) -> int:

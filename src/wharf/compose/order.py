@@ -55,3 +55,12 @@ def start_order(deps: Mapping[str, Sequence[str]]) -> list[str]:
 def stop_order(deps: Mapping[str, Sequence[str]]) -> list[str]:
     """Services in stop order: dependents first (start order reversed)."""
     return list(reversed(start_order(deps)))
+
+
+def start_levels(deps: Mapping[str, Sequence[str]]) -> dict[str, int]:
+    """Each service's depth in ``depends_on``: 0 without dependencies, else one more than its
+    deepest dependency; the services of one level may start (or stop) together."""
+    level: dict[str, int] = {}
+    for name in start_order(deps):
+        level[name] = 1 + max((level[d] for d in deps[name] if d in deps), default=-1)
+    return level

@@ -10,37 +10,21 @@ BuildKit's record filters (``id``, ``type``, ``inuse``, ...) are refused by name
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wharf.core.errors import InvalidParameter
+from wharf.core.units import parse_go_duration
 
 __all__ = ["CacheSelection", "cache_selection", "go_duration"]
 
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def go_duration(text: str) -> float:
     """Go's ``time.ParseDuration`` (``72h``, ``1h30m``, ``1.5s``, ``0``) in seconds;
     ValueError with Go's message otherwise."""
-    body = text.strip()
-    sign = -1.0 if body.startswith("-") else 1.0
-    body = body.lstrip("+-")
-    if body == "0":
-        return 0.0
-    total, position = 0.0, 0
-    while position < len(body):
-        match = _PART.match(body, position)
-        if match is None:
-            break
-        total += float(match[1]) * _SECONDS[match[2]]
-        position = match.end()
-    if not body or position != len(body):
-        raise ValueError(f'time: invalid duration "{text}"')
-    return sign * total
+    return parse_go_duration(text.strip()) / 1e9
 
 
 @dataclass(frozen=True)

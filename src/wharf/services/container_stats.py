@@ -15,15 +15,13 @@ from collections.abc import AsyncGenerator
 from typing import Any, Protocol
 
 from wharf.core.errors import NotFound
+from wharf.core.stats_shape import empty_blkio, empty_cpu
 from wharf.core.timefmt import ZERO_TIME, rfc3339_nano
 from wharf.services.container_config import cgroups_path
 from wharf.services.container_record import ContainerRecord
 from wharf.services.protocols import CgroupStatsPort
 
 INTERVAL = 1.0  # seconds between samples, as dockerd's collector
-BLKIO_KEYS = ("io_service_bytes_recursive", "io_serviced_recursive", "io_queue_recursive",
-              "io_service_time_recursive", "io_wait_time_recursive", "io_merged_recursive",
-              "io_time_recursive", "sectors_recursive")
 
 
 class HostPort(Protocol):
@@ -36,15 +34,10 @@ class RecordLookup(Protocol):
     def get(self, ref: str) -> ContainerRecord: ...
 
 
-def empty_cpu() -> dict[str, Any]:
-    return {"cpu_usage": {"total_usage": 0, "usage_in_kernelmode": 0, "usage_in_usermode": 0},
-            "throttling_data": {"periods": 0, "throttled_periods": 0, "throttled_time": 0}}
-
-
 def empty_stats(record: ContainerRecord) -> dict[str, Any]:
     """What dockerd answers for a container that is not running: zero values, name and id."""
     return {"read": ZERO_TIME, "preread": ZERO_TIME, "pids_stats": {},
-            "blkio_stats": dict.fromkeys(BLKIO_KEYS), "num_procs": 0, "storage_stats": {},
+            "blkio_stats": empty_blkio(), "num_procs": 0, "storage_stats": {},
             "cpu_stats": empty_cpu(), "precpu_stats": empty_cpu(), "memory_stats": {},
             "name": "/" + record.name, "id": record.id}
 

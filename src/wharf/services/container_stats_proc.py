@@ -1,11 +1,12 @@
 """What ``docker stats`` reads of the host beside the cgroup: /proc/stat (the system's CPU time
 and online CPUs, as dockerd samples them) and a container's interface counters from
 /proc/<init pid>/net/dev (its network namespace; ``lo`` left out, as dockerd reports only the
-container's endpoints). Parsers are pure; the readers take the paths."""
+container's endpoints); the machine's memory from /proc/meminfo (``docker info``'s
+``MemTotal``, the cap of the limit stats show). Parsers are pure; the readers take the
+paths."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,16 @@ def parse_net_dev(text: str) -> dict[str, dict[str, int]]:
     return interfaces
 
 
+def parse_mem_total(text: str) -> int:
+    """``MemTotal`` of /proc/meminfo in bytes (0 when it is missing)."""
+    for line in text.splitlines():
+        name, _, rest = line.partition(":")
+        if name == "MemTotal":
+            value = rest.split()[:1]
+            return int(value[0]) * 1024 if value and value[0].isdigit() else 0
+    return 0
+
+
 class ProcHost:
     """The host's /proc (a root for tests)."""
 
@@ -61,4 +72,8 @@ class ProcHost:
             return {}
 
     def machine_memory(self) -> int:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        """The machine's memory in bytes (0 when /proc does not tell)."""
+        try:
+            return parse_mem_total((self._proc / "meminfo").read_text())
+        except OSError:
+            return 0

@@ -21,6 +21,7 @@ from wharf.core.oci import (
     MEDIA_TYPE_OCI_CONFIG,
 )
 from wharf.core.reference import parse_reference
+from wharf.core.units import human_size
 from wharf.services.image_configs import host_platform
 
 __all__ = ["Entry", "LayoutReader", "entries_from_index", "loading_progress"]
@@ -265,10 +266,5 @@ def loading_progress(short_id: str, current: int, total: int) -> dict[str, Any]:
 
 def _human(size: int) -> str:
     """go-units HumanSize: decimal units, 4 significant digits."""
-    value, units = float(size), ["B", "kB", "MB", "GB", "TB", "PB"]
-    unit = 0
-    while value >= 1000 and unit < len(units) - 1:
-        value /= 1000
-        unit += 1
-    return f"{value:.4g}{units[unit]}"
+    return human_size(float(size), 4)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from wharf.core.apiversion import API_VERSION, MIN_API_VERSION
 from wharf.services.container_record import ContainerRecord
+from wharf.services.container_stats_proc import ProcHost
 from wharf.services.containers import ContainerService
 from wharf.services.disk_usage import DiskUsageSources, disk_usage
 from wharf.services.events import EventBus
@@ -43,16 +44,6 @@ def _os_release() -> str:
     except OSError:
         pass
     return "Linux"
-
-
-def _mem_total() -> int:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
 
 
 def _arch() -> str:
@@ -166,7 +157,7 @@ class SystemService:
                 "Mirrors": facts.registry_mirrors,
             },
             "NCPU": os.cpu_count() or 1,
-            "MemTotal": _mem_total(),
+            "MemTotal": ProcHost().machine_memory(),
             "GenericResources": None,
             "DockerRootDir": str(facts.data_root),
             "HttpProxy": os.environ.get("HTTP_PROXY", ""),

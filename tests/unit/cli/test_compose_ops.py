@@ -1,6 +1,6 @@
 """The compose operations over a project's containers: the order of ``depends_on`` levels,
-compose's progress lines, ``rm``'s question, ``exec``'s flags, ``top``'s table, ``port``
-and ``version``; against the fake engine where the daemon is asked."""
+``rm``'s question, ``exec``'s flags, ``top``'s table, ``port`` and ``version``; against the
+fake engine where the daemon is asked."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import pytest
 from wharf.cli.command import CommandFailed, Context, GlobalOptions
 from wharf.cli.commands.compose_ops_exec import EXEC, docker_exec_options
 from wharf.cli.commands.compose_ops_info import tabulate, top_table
-from wharf.cli.commands.compose_ops_progress import Progress
 from wharf.cli.commands.compose_ops_target import Target, in_levels, pick_container, short_name
 from wharf.cli.flags import FlagParser
 from wharf.compose import labels
@@ -56,33 +55,6 @@ def test_names_and_replicas() -> None:
         pick_container(found, "web", 3)
     with pytest.raises(CommandFailed, match='service "db" is not running'):
         pick_container(found, "db", 0)
-
-
-def test_plain_progress_prints_each_event() -> None:
-    ctx, err = _context()
-    progress = Progress(ctx, "Stopping", mode="plain")
-    progress.working("Container p-web-1", "Stopping")
-    progress.done("Container p-web-1", "Stopped")
-    progress.finish()
-    assert err.getvalue().decode() == (" Container p-web-1  Stopping\n"
-                                       " Container p-web-1  Stopped\n")
-
-
-def test_tty_progress_prints_a_block_at_the_end() -> None:
-    ctx, err = _context()
-    progress = Progress(ctx, "Stopping", mode="tty")
-    progress.done("Container p-db-1", "Stopped")
-    progress.done("Container p-web-12", "Stopped")
-    progress.error("Container p-x-1")
-    progress.finish()
-    drawn = err.getvalue().decode()
-    assert drawn.startswith("[+] Stopping 1/1\x1b[K\n ✔ Container p-db-1  Stopped ")
-    last = drawn.rsplit("\x1b[4A\r", 1)[1]  # each block drawn over the one before
-    lines = last.replace("\x1b[K", "").splitlines()
-    assert lines[0] == "[+] Stopping 2/3"
-    assert lines[1].startswith(" ✔ Container p-db-1    Stopped ")
-    assert lines[2].startswith(" ✔ Container p-web-12  Stopped ") and lines[2].endswith("s")
-    assert lines[3].startswith(" ✘ Container p-x-1     Error ")
 
 
 @pytest.fixture

@@ -56,9 +56,9 @@ def test_up_creates_network_then_containers_in_dependency_order(
     assert res.status == 0, res.stderr
     assert created == ["p-db-1", "p-web-1"]
     assert res.stderr.splitlines() == [
-        "Network p_default  Created", "Container p-db-1  Created",
-        "Container p-web-1  Created", "Container p-db-1  Started",
-        "Container p-web-1  Started"]
+        " Network p_default  Created", " Container p-db-1  Created",
+        " Container p-web-1  Created", " Container p-db-1  Started",
+        " Container p-web-1  Started"]
     network = engine.find("POST", "/networks/create")[0].json()
     assert network["Name"] == "p_default"
     assert network["Labels"]["com.docker.compose.network"] == "default"
@@ -75,7 +75,9 @@ def test_up_creates_network_then_containers_in_dependency_order(
 def test_tty_progress(wharf: Run, engine: Any, fake: Any, tmp_path: Path) -> None:
     _fresh_engine(engine, fake)
     res = _compose(wharf, tmp_path, "--progress", "tty", "up", "-d", "db")
-    assert res.stderr.splitlines()[0] == " ✔ Network p_default  Created"
+    lines = res.stderr.split("\x1b[K\n")
+    assert lines[0] == "[+] Running 1/1" and lines[1].startswith(" ✔ Network p_default  Created ")
+    assert res.stderr.rstrip("\n").endswith("s\x1b[K")  # the block redrawn, times last
 
 
 @pytest.mark.parametrize("args,message", [
@@ -193,8 +195,8 @@ def test_down_with_only_a_project_name(wharf: Run, engine: Any, fake: Any,
     res = wharf("compose", "-p", "p", "down")
     assert res.status == 0, res.stderr
     assert res.stderr.splitlines() == [
-        "Container p-web-1  Stopped", "Container p-web-1  Removed",
-        "Container p-web-run-abc  Removed", "Network p_default  Removed"]
+        " Container p-web-1  Stopped", " Container p-web-1  Removed",
+        " Container p-web-run-abc  Removed", " Network p_default  Removed"]
     listed = engine.find("GET", "/containers/json")[0]
     assert "com.docker.compose.project=p" in listed.param("filters")
 

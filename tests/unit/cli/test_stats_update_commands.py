@@ -11,13 +11,13 @@ from wharf.cli.commands.stats_rows import (
     STATS_HEADERS,
     STATS_TABLE,
     StatsRow,
-    bytes_size,
     cpu_percent,
     memory_used,
 )
 from wharf.cli.commands.update import UPDATE, update_config
 from wharf.cli.flags import FlagParser
 from wharf.cli.formatting import render
+from wharf.core.units import bytes_size
 
 MB = 1024 * 1024
 SAMPLE: dict[str, Any] = {

@@ -13,7 +13,12 @@ from wharf.core.errors import NotFound
 from wharf.services import container_stats
 from wharf.services.container_record import ContainerRecord, ContainerState
 from wharf.services.container_stats import ContainerStatsService, empty_stats
-from wharf.services.container_stats_proc import ProcHost, parse_net_dev, parse_proc_stat
+from wharf.services.container_stats_proc import (
+    ProcHost,
+    parse_mem_total,
+    parse_net_dev,
+    parse_proc_stat,
+)
 
 NET_DEV = "\n".join([
     "Inter-|   Receive                            |  Transmit",
@@ -170,4 +175,13 @@ def test_proc_host_reads_a_proc_tree(tmp_path: Path) -> None:
     assert host.system_cpu() == (70_000_000, 1)
     assert list(host.networks(7)) == ["eth0"]
     assert host.networks(8) == {}  # gone: no counters
-    assert host.machine_memory() > 0
+    assert host.machine_memory() == 0  # no meminfo: not told
+    (tmp_path / "meminfo").write_text("MemTotal:        2030592 kB\nMemFree:  1 kB\n")
+    assert host.machine_memory() == 2030592 * 1024
+    assert ProcHost().machine_memory() > 0
+
+
+def test_mem_total_is_memtotal_in_bytes() -> None:
+    assert parse_mem_total("MemFree: 5 kB\nMemTotal: 16 kB\n") == 16 * 1024
+    assert parse_mem_total("MemFree: 5 kB\n") == 0
+    assert parse_mem_total("MemTotal:\n") == 0

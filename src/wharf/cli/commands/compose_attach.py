@@ -1,5 +1,6 @@
 """Attached ``up`` (no ``-d``): start the project, follow every container's output with a
-``web-1  | `` prefix until all have exited or Ctrl-C, then stop them, as docker compose does."""
+``web-1  | `` prefix (``compose logs``' printer) until all have exited or Ctrl-C, then stop
+them, as docker compose does."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import threading
 from typing import TYPE_CHECKING
 
 from wharf.cli.command import Context
+from wharf.cli.commands.compose_logs import LinePrinter
+from wharf.cli.commands.compose_progress import use_colour
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -16,40 +19,16 @@ if TYPE_CHECKING:
     from wharf.client.api import Client
 
 
-class _Printer:
-    """Whole lines from every container, prefixed, written under one lock."""
+def _lines(pieces: Iterable[bytes], tty: bool) -> Iterable[bytes]:
+    from wharf.cli.commands.compose_logs import payloads, split_lines
 
-    def __init__(self, ctx: Context, width: int, prefix: bool = True) -> None:
-        self.ctx = ctx
-        self.width = width
-        self.prefix = prefix
-        self.lock = threading.Lock()
-
-    def line(self, name: str, text: str, prefixed: bool = True) -> None:
-        with self.lock:
-            self.ctx.out(f"{name.ljust(self.width)}| {text}" if prefixed and self.prefix
-                         else text)
-            self.ctx.stdout.flush()
-
-
-def _lines(pieces: Iterable[bytes], tty: bool) -> Iterable[str]:
-    from wharf.client.streams import demux
-
-    payloads = (p for p in pieces) if tty else (data for _, data in demux(pieces))
-    pending = b""
-    for data in payloads:
-        pending += data
-        *whole, pending = pending.split(b"\n")
-        for line in whole:
-            yield line.rstrip(b"\r").decode("utf-8", "replace")
-    if pending:
-        yield pending.decode("utf-8", "replace")
+    return (line.rstrip(b"\r") for line in split_lines(payloads(pieces, tty)))
 
 
 Exited = tuple[str, int]  # (service, exit code); code -1 when the stream failed
 
 
-def _follow(client: Client, cid: str, name: str, printer: _Printer,
+def _follow(client: Client, cid: str, name: str, printer: LinePrinter,
             exits: queue.Queue[Exited]) -> None:
     from wharf.compose.labels import SERVICE
     from wharf.core.errors import WharfError
@@ -58,10 +37,10 @@ def _follow(client: Client, cid: str, name: str, printer: _Printer,
     try:
         config = client.containers.inspect(cid).get("Config") or {}
         service = str((config.get("Labels") or {}).get(SERVICE, ""))
-        for text in _lines(client.containers.logs(cid, follow=True), bool(config.get("Tty"))):
-            printer.line(name, text)
+        for line in _lines(client.containers.logs(cid, follow=True), bool(config.get("Tty"))):
+            printer.write(name, [line])
         code = int(client.containers.wait(cid).get("StatusCode", 0))
-        printer.line(name, f"{name} exited with code {code}", prefixed=False)
+        printer.write("", [f"{name} exited with code {code}".encode()])
     except (WharfError, OSError):
         pass
     finally:
@@ -70,12 +49,12 @@ def _follow(client: Client, cid: str, name: str, printer: _Printer,
 
 
 def _stop_all(ctx: Context, started: list[tuple[str, str]], timeout: int | None) -> None:
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
 
     progress = Progress(ctx)
     for cid, name in reversed(started):
         ctx.client().containers.stop(cid, timeout)
-        progress.done("Container", name, "Stopped")
+        progress.done(f"Container {name}", "Stopped")
 
 
 def _next(exits: queue.Queue[Exited]) -> Exited:
@@ -115,14 +94,14 @@ def _watch(ctx: Context, started: list[tuple[str, str]], o: UpOptions,
 
 
 def attached_up(ctx: Context, o: UpOptions) -> int:
-    from wharf.cli.commands.compose_common import project_name
+    from wharf.cli.commands.compose_ops_target import resolve
     from wharf.cli.commands.compose_up import run_up
     from wharf.cli.commands.run import side_client
 
     started = run_up(ctx, o)
-    project = project_name(ctx)
+    project = resolve(ctx, []).name
     shown = [name.removeprefix(f"{project}-") for _cid, name in started]  # "web-1", as compose
-    printer = _Printer(ctx, max((len(n) for n in shown), default=0) + 2, o.log_prefix)
+    printer = LinePrinter(ctx.stdout, shown, use_colour(ctx, ctx.stdout), o.log_prefix)
     ctx.out(f"Attaching to {', '.join(shown)}")
     exits: queue.Queue[Exited] = queue.Queue()
     for (cid, _name), short in zip(started, shown, strict=True):

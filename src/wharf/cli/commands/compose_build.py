@@ -28,7 +28,7 @@ def _services(ctx: Context, names: list[str]) -> tuple[Project, Meta]:
 
 def build(ctx: Context, opts: Parsed) -> int:
     from wharf.cli.commands.compose_images import build_service
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
 
     project, meta = _services(ctx, list(opts.args))
     progress = Progress(ctx)
@@ -40,34 +40,35 @@ def build(ctx: Context, opts: Parsed) -> int:
 
 
 def pull(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.cli.commands.run import pull_image
     from wharf.core.errors import WharfError
 
     project, _meta = _services(ctx, list(opts.args))
-    progress = Progress(ctx)
+    progress = Progress(ctx, "Pulling")
     quiet = bool(opts["quiet"]) or progress.quiet
     for _name, svc in sorted(project.services.items()):
         if svc.image is None:
             continue  # only built: nothing to pull
+        progress.finish()  # the pull's output below the block
         try:
             pull_image(ctx, svc.image, None, quiet)
         except (CommandFailed, WharfError) as exc:
             if not opts["ignore-pull-failures"]:
                 raise
-            progress.done("Image", svc.image, f"Error {exc}", ok=False)
+            progress.error(f"Image {svc.image}", f"Error {exc}")
             continue
-        progress.done("Image", svc.image, "Pulled")
+        progress.done(f"Image {svc.image}", "Pulled")
     return 0
 
 
 def push(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.cli.commands.distribution import show_progress, start_stream
     from wharf.core.reference import parse_reference
 
     project, _meta = _services(ctx, list(opts.args))
-    progress = Progress(ctx)
+    progress = Progress(ctx, "Pushing")
     images = ctx.client().images
     for _name, svc in sorted(project.services.items()):
         if svc.image is None or svc.build is None:
@@ -78,9 +79,10 @@ def push(ctx: Context, opts: Parsed) -> int:
         def start(auth: str, name: str = name, tag: str | None = tag) -> Iterator[JSON]:
             return images.push(name, tag, auth, None)
 
+        progress.finish()  # the push's output below the block
         messages = start_stream(ctx, start, ref.domain, "push")
         show_progress(ctx, messages, bool(opts["quiet"]) or progress.quiet)
-        progress.done("Image", svc.image, "Pushed")
+        progress.done(f"Image {svc.image}", "Pushed")
     return 0
 
 

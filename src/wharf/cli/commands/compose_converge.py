@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from wharf.cli.command import Context
 
 if TYPE_CHECKING:
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.compose.createbody import Meta
     from wharf.compose.model import Project
     from wharf.compose.model_service import Service
@@ -17,21 +17,14 @@ if TYPE_CHECKING:
 
 def existing(ctx: Context, project: str, service: str) -> list[Existing]:
     """The service's (not one-off) containers, running or not."""
-    from wharf.compose import labels as L
+    from wharf.cli.commands.compose_common import name_of, number_of, project_containers
+    from wharf.compose.labels import CONFIG_HASH
     from wharf.compose.planner import Existing
 
-    found = ctx.client().containers.list(all_=True, filters=L.project_filters(project, service))
-    out = []
-    for c in found:
-        labels = c.get("Labels") or {}
-        if labels.get(L.SERVICE) != service:
-            continue  # checked here too: wharfd before issue 9 ORed label filters
-        number = str(labels.get(L.NUMBER) or "0")
-        out.append(Existing(str(c["Id"]), str((c.get("Names") or ["/"])[0]).lstrip("/"),
-                            int(number) if number.isdigit() else 0,
-                            str(labels.get(L.CONFIG_HASH, "")), str(c.get("ImageID", "")),
-                            c.get("State") == "running"))
-    return out
+    return [Existing(str(c["Id"]), name_of(c), number_of(c),
+                     str((c.get("Labels") or {}).get(CONFIG_HASH, "")), str(c.get("ImageID", "")),
+                     c.get("State") == "running")
+            for c in project_containers(ctx, project, [service], all_=True)]
 
 
 def wanted_hash(project: Project, service: Service, meta: Meta) -> str:
@@ -96,7 +89,7 @@ def _apply(ctx: Context, project: Project, service: Service, meta: Meta, step: S
     old = step.container
     if step.action == REMOVE and old is not None:
         remove_container(ctx, old.id, stop_timeout(service, timeout))
-        progress.done("Container", old.name, "Removed")
+        progress.done(f"Container {old.name}", "Removed")
         return None
     if step.action == RECREATE and old is not None:
         ctx.client().containers.stop(old.id, stop_timeout(service, timeout))
@@ -106,11 +99,11 @@ def _apply(ctx: Context, project: Project, service: Service, meta: Meta, step: S
         new = create_container(ctx, project, service, meta, step.number,
                                previous=None if renew_anon else old.id)
         ctx.client().containers.remove(old.id, force=True, volumes=renew_anon)
-        progress.done("Container", name, "Recreated")
+        progress.done(f"Container {name}", "Recreated")
         return new
     if step.action == CREATE:
         new = create_container(ctx, project, service, meta, step.number)
-        progress.done("Container", name, "Created")
+        progress.done(f"Container {name}", "Created")
         return new
     return old.id if old is not None else None
 

@@ -10,22 +10,8 @@ from wharf.cli.command import Command, CommandFailed, Context
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
 
 if TYPE_CHECKING:
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.compose.model import Project
-
-
-def _project_or_none(ctx: Context) -> Project | None:
-    """The project of the file, or None when a project name is given (``-p``,
-    ``COMPOSE_PROJECT_NAME``) and no file can be loaded: then everything with its label goes."""
-    from wharf.cli.commands.compose_common import load_project, options
-
-    named = options(ctx).project_name or ctx.env.get("COMPOSE_PROJECT_NAME", "")
-    try:
-        return load_project(ctx)
-    except CommandFailed:
-        if named and not options(ctx).files:
-            return None
-        raise
 
 
 def _label(c: dict[str, Any], key: str) -> str:
@@ -42,33 +28,36 @@ def _stop_rank(project: Project | None) -> dict[str, int]:
 
 def _doomed(ctx: Context, name: str, project: Project | None, remove_orphans: bool,
             progress: Progress) -> list[dict[str, Any]]:
-    from wharf.cli.commands.compose_common import project_containers
-    from wharf.compose.labels import ONEOFF, SERVICE
+    from wharf.cli.commands.compose_common import (
+        name_of,
+        orphans_warning,
+        project_containers,
+        service_of,
+    )
+    from wharf.compose.labels import ONEOFF
 
     found = project_containers(ctx, name, all_=True, oneoff=None)
     if project is None or remove_orphans:
         chosen = found
     else:
         known = set(project.services)
-        chosen = [c for c in found if _label(c, SERVICE) in known or _label(c, ONEOFF) == "True"]
-        left = sorted(str(c["Names"][0]).lstrip("/") for c in found if c not in chosen)
+        chosen = [c for c in found if service_of(c) in known or _label(c, ONEOFF) == "True"]
+        left = sorted(name_of(c) for c in found if c not in chosen)
         if left:
-            progress.warn(f"Found orphan containers ([{' '.join(left)}]) for this project. If "
-                          "you removed or renamed this service in your compose file, you can "
-                          "run this command with the --remove-orphans flag to clean it up.")
+            progress.warn(orphans_warning(left))
     rank = _stop_rank(project)
-    return sorted(chosen, key=lambda c: (rank.get(_label(c, SERVICE), -1),
-                                         str(c["Names"][0])))
+    return sorted(chosen, key=lambda c: (rank.get(service_of(c), -1), name_of(c)))
 
 
 def _remove_images(ctx: Context, name: str, containers: list[dict[str, Any]], which: str,
                    progress: Progress) -> None:
-    from wharf.compose.labels import IMAGE, SERVICE
+    from wharf.cli.commands.compose_common import service_of
+    from wharf.compose.labels import IMAGE
     from wharf.core.errors import NotFound
 
     refs = set()
     for c in containers:
-        image, service = _label(c, IMAGE), _label(c, SERVICE)
+        image, service = _label(c, IMAGE), service_of(c)
         built = image == f"{name}-{service}"
         if image and (which == "all" or built):
             refs.add(image)
@@ -77,30 +66,31 @@ def _remove_images(ctx: Context, name: str, containers: list[dict[str, Any]], wh
             ctx.client().images.remove(ref)
         except NotFound:
             continue
-        progress.done("Image", ref, "Removed")
+        progress.done(f"Image {ref}", "Removed")
 
 
 def down(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.commands.compose_common import project_name
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_common import name_of
+    from wharf.cli.commands.compose_ops_target import resolve
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.cli.commands.compose_resources import remove_networks, remove_volumes
 
     rmi = str(opts["rmi"])
     if rmi not in ("", "local", "all"):
         raise CommandFailed(1, f"invalid --rmi option {rmi!r}: must be \"local\" or \"all\"")
     timeout = int(opts["timeout"]) if opts.changed("timeout") else None
-    project = _project_or_none(ctx)
-    name = project.name if project is not None else project_name(ctx)
+    target = resolve(ctx, [])  # without a file, -p NAME: everything with its label goes
+    project, name = target.project, target.name
     progress = Progress(ctx)
     doomed = _doomed(ctx, name, project, bool(opts["remove-orphans"]), progress)
     containers = ctx.client().containers
     for c in doomed:
-        cname = str(c["Names"][0]).lstrip("/")
+        cname = name_of(c)
         if c.get("State") in ("running", "paused", "restarting"):
             containers.stop(str(c["Id"]), timeout)
-            progress.done("Container", cname, "Stopped")
+            progress.done(f"Container {cname}", "Stopped")
         containers.remove(str(c["Id"]), force=True, volumes=bool(opts["volumes"]))
-        progress.done("Container", cname, "Removed")
+        progress.done(f"Container {cname}", "Removed")
     if rmi:
         _remove_images(ctx, name, doomed, rmi, progress)
     if opts["volumes"]:

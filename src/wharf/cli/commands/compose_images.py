@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from wharf.cli.command import CommandFailed, Context
 
 if TYPE_CHECKING:
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.compose.createbody import Meta
     from wharf.compose.model import Project
     from wharf.compose.model_service import Service
@@ -45,10 +45,11 @@ def build_service(ctx: Context, project: Project, service: Service, meta: Meta,
                              dockerfile=tar.dockerfile if tar.dockerfile != "Dockerfile" else "",
                              no_cache=no_cache, pull=pull)
         messages = ctx.client().build.build(tar.chunks(), params)
+        progress.finish()  # the build's output below the block
         display_messages(messages, ctx.stderr, False)
     finally:
         tar.close()
-    progress.done("Image", tag, "Built")
+    progress.done(f"Image {tag}", "Built")
     found = image_id(ctx, tag)
     if found is None:
         raise CommandFailed(1, f"image {tag} was not found after its build")
@@ -58,8 +59,9 @@ def build_service(ctx: Context, project: Project, service: Service, meta: Meta,
 def pull_ref(ctx: Context, ref: str, progress: Progress) -> None:
     from wharf.cli.commands.run import pull_image
 
+    progress.finish()  # the pull's output below the block
     pull_image(ctx, ref, None, quiet=progress.quiet)
-    progress.done("Image", ref, "Pulled")
+    progress.done(f"Image {ref}", "Pulled")
 
 
 def ensure_image(ctx: Context, project: Project, service: Service, meta: Meta,

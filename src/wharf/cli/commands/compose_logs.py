@@ -11,8 +11,9 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from wharf.cli.command import Command, CommandFailed, Context, describe_error
-from wharf.cli.commands.compose_ops_progress import use_colour
-from wharf.cli.commands.compose_ops_target import find_containers, number_of, resolve, short_name
+from wharf.cli.commands.compose_common import number_of, project_containers
+from wharf.cli.commands.compose_ops_target import resolve, short_name
+from wharf.cli.commands.compose_progress import use_colour
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
 from wharf.client.streams import demux
 
@@ -62,7 +63,7 @@ class LinePrinter:
 
     def write(self, name: str, lines: list[bytes]) -> None:
         with self.lock:
-            prefix = self.prefixes.get(name, b"")
+            prefix = self.prefixes.get(name, b"")  # none for a name not registered
             self.out.write(b"".join(prefix + line + b"\n" for line in lines))
             self.out.flush()
 
@@ -97,7 +98,8 @@ def split_stamp(line: bytes) -> tuple[int, bytes]:
     return int(whole.timestamp()) * 10**9 + int((fraction + "0" * 9)[:9]), rest
 
 
-def _payloads(pieces: Iterable[bytes], tty: bool) -> Iterable[bytes]:
+def payloads(pieces: Iterable[bytes], tty: bool) -> Iterable[bytes]:
+    """A log stream's payloads: as they come from a TTY container, demultiplexed otherwise."""
     if tty:
         yield from pieces
         return
@@ -119,7 +121,7 @@ def log_stream(ctx: Context, ident: str, opts: Parsed, after: int = 0) -> Iterab
         ident, follow=bool(opts["follow"]), timestamps=bool(opts["timestamps"] or opts["follow"]),
         since=since, until=to_api_timestamp(str(opts["until"])) or None,
         tail="all" if after else str(opts["tail"]) or "all")
-    return _payloads(pieces, tty)
+    return payloads(pieces, tty)
 
 
 def logs(ctx: Context, opts: Parsed) -> int:
@@ -127,7 +129,7 @@ def logs(ctx: Context, opts: Parsed) -> int:
 
     target = resolve(ctx, opts.args)
     listed_at = time.time()
-    containers = find_containers(ctx, target.name, target.services or None, all_=True)
+    containers = project_containers(ctx, target.name, target.services or None, all_=True)
     index = int(opts["index"])
     if index:
         containers = [c for c in containers if number_of(c) == index]

@@ -8,16 +8,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from wharf.cli.command import Command, CommandFailed, Context, describe_error
-from wharf.cli.commands.compose_ops_progress import Progress, progress_name
-from wharf.cli.commands.compose_ops_target import (
-    Container,
-    Target,
-    find_containers,
-    in_levels,
-    name_of,
-    resolve,
-    service_of,
-)
+from wharf.cli.commands.compose_common import Container, name_of, project_containers, service_of
+from wharf.cli.commands.compose_ops_target import Target, in_levels, resolve
+from wharf.cli.commands.compose_progress import Progress, progress_name
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
 from wharf.core.errors import WharfError
 
@@ -28,7 +21,7 @@ STOPPED_STATES = ("created", "exited", "dead")
 def containers_of(ctx: Context, target: Target, all_: bool) -> list[Container]:
     """The project's containers of the named services (all services when none is named);
     with a project file, only the services it declares (orphans are left alone)."""
-    found = find_containers(ctx, target.name, target.services or None, all_=all_)
+    found = project_containers(ctx, target.name, target.services or None, all_=all_)
     if target.project is None:
         return found
     return [c for c in found if service_of(c) in target.project.services]

@@ -5,7 +5,8 @@ exiting with the command's status."""
 from __future__ import annotations
 
 from wharf.cli.command import Command, Context
-from wharf.cli.commands.compose_ops_target import find_containers, pick_container, resolve
+from wharf.cli.commands.compose_common import project_containers
+from wharf.cli.commands.compose_ops_target import pick_container, resolve
 from wharf.cli.commands.exec import exec_command
 from wharf.cli.flags import BOOL, INT, LIST, STRING, Flag, Parsed
 from wharf.cli.session import is_terminal
@@ -28,7 +29,7 @@ def docker_exec_options(opts: Parsed, container_id: str, stdin_is_tty: bool) -> 
 def compose_exec(ctx: Context, opts: Parsed) -> int:
     service = opts.args[0]
     target = resolve(ctx, [service])
-    running = find_containers(ctx, target.name, [service], all_=False)
+    running = project_containers(ctx, target.name, [service], all_=False)
     container = pick_container(running, service, int(opts["index"]))
     return exec_command(ctx, docker_exec_options(opts, str(container["Id"]),
                                                  is_terminal(ctx.stdin)))

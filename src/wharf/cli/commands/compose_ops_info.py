@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from wharf.cli.command import Command, CommandFailed, Context
-from wharf.cli.commands.compose_ops_target import (
-    find_containers,
+from wharf.cli.commands.compose_common import (
     name_of,
     number_of,
-    pick_container,
-    resolve,
+    project_containers,
     service_of,
+    table_or_json,
 )
+from wharf.cli.commands.compose_ops_target import pick_container, resolve
 from wharf.cli.flags import BOOL, INT, STRING, Flag, Parsed
 from wharf.core.errors import NotFound
 
@@ -50,7 +50,7 @@ def tabulate(lines: list[str], min_width: int = 4, padding: int = 2) -> list[str
 
 def top(ctx: Context, opts: Parsed) -> int:
     target = resolve(ctx, opts.args)
-    containers = find_containers(ctx, target.name, target.services or None, all_=False,
+    containers = project_containers(ctx, target.name, target.services or None, all_=False,
                                     oneoff=None)
     containers.sort(key=name_of)
     client = ctx.client()
@@ -67,7 +67,7 @@ def port(ctx: Context, opts: Parsed) -> int:
         raise CommandFailed(1, f"strconv.ParseUint: parsing \"{private}\": invalid syntax")
     protocol = str(opts["protocol"])
     target = resolve(ctx, [service])
-    running = find_containers(ctx, target.name, [service], all_=False)
+    running = project_containers(ctx, target.name, [service], all_=False)
     index = int(opts["index"]) or 1
     if not any(number_of(c) == index for c in running):
         raise CommandFailed(1, f"no container found for {service}-{index}")
@@ -104,27 +104,19 @@ def _image_rows(ctx: Context, containers: list[dict[str, Any]]) -> list[dict[str
 
 
 def images(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.formatting import align, human_size, truncate_id
-    from wharf.lib.jsoncodec import dumps
+    from wharf.cli.formatting import human_size, truncate_id
 
     target = resolve(ctx, opts.args)
-    containers = find_containers(ctx, target.name, target.services or None, all_=True)
+    containers = project_containers(ctx, target.name, target.services or None, all_=True)
     rows = _image_rows(ctx, containers)
     format_text = str(opts["format"])
     if opts["quiet"]:
         for ident in dict.fromkeys(r["ID"].partition(":")[2] or r["ID"] for r in rows):
             ctx.out(ident)
-    elif format_text == "json":
-        ctx.out(dumps(rows, separators=(",", ":")))
-    elif format_text in ("", "table"):
-        lines = [IMAGES_HEADER] + [
-            f"{r['ContainerName']}\t{r['Repository'] or '<none>'}\t{r['Tag'] or '<none>'}\t"
-            f"{truncate_id(r['ID'])}\t{human_size(float(r['Size']))}" for r in rows]
-        for line in align(lines, min_width=20):
-            ctx.out(line)
     else:
-        raise CommandFailed(1, f"format value {format_text!r} could not be parsed: "
-                               "Values: [table | json]")
+        table_or_json(ctx, format_text, rows, [IMAGES_HEADER] + [
+            f"{r['ContainerName']}\t{r['Repository'] or '<none>'}\t{r['Tag'] or '<none>'}\t"
+            f"{truncate_id(r['ID'])}\t{human_size(float(r['Size']))}" for r in rows])
     return 0
 
 

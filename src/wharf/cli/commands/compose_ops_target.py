@@ -5,21 +5,21 @@ alone when there is none, as docker compose resolves them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wharf.cli.command import CommandFailed, Context
 from wharf.cli.commands.compose_common import (
+    Container,
     config_files,
+    explicit_project_name,
     load_project,
-    options,
-    project_containers,
+    name_of,
+    number_of,
+    service_of,
 )
-from wharf.compose.labels import NUMBER, ONEOFF, PROJECT, SERVICE
 
 if TYPE_CHECKING:
     from wharf.compose.model import Project
-
-Container = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Target:
 def resolve(ctx: Context, services: list[str]) -> Target:
     """The project of ``-f``/the default files (unknown services refused as compose does:
     ``no such service: x``), or the ``-p``/``COMPOSE_PROJECT_NAME`` name without a file."""
-    explicit = options(ctx).project_name or ctx.env.get("COMPOSE_PROJECT_NAME", "")
+    explicit = explicit_project_name(ctx)
     try:
         config_files(ctx)
     except CommandFailed:
@@ -55,33 +55,6 @@ def resolve(ctx: Context, services: list[str]) -> Target:
     return Target(explicit or project.name, project, list(services))
 
 
-def find_containers(ctx: Context, project: str, services: list[str] | None = None,
-                    all_: bool = False, oneoff: bool | None = False) -> list[Container]:
-    """``project_containers``, each checked against its labels as well: an engine must match
-    all the label filters of a list (dockerd does), and the answer is only trusted that far."""
-    found = project_containers(ctx, project, services, all_=all_, oneoff=oneoff)
-    wanted_oneoff = None if oneoff is None else ("True" if oneoff else "False")
-    return [c for c in found
-            if (c.get("Labels") or {}).get(PROJECT) == project
-            and (wanted_oneoff is None
-                 or (c.get("Labels") or {}).get(ONEOFF, "False") == wanted_oneoff)]
-
-
-def name_of(container: Container) -> str:
-    """The container's name without the leading ``/``."""
-    names = container.get("Names") or [""]
-    return str(names[0]).lstrip("/")
-
-
-def service_of(container: Container) -> str:
-    return str((container.get("Labels") or {}).get(SERVICE, ""))
-
-
-def number_of(container: Container) -> int:
-    text = str((container.get("Labels") or {}).get(NUMBER, "0") or "0")
-    return int(text) if text.isdigit() else 0
-
-
 def short_name(container: Container, project: str) -> str:
     """``web-1`` for ``project-web-1``: the log prefix compose prints."""
     name = name_of(container)
@@ -93,31 +66,14 @@ def in_levels(target: Target, containers: list[Container],
               reverse: bool = False) -> list[list[Container]]:
     """Containers grouped by their service's depth in ``depends_on`` (dependencies first, or
     dependents first with ``reverse``): each group may run in parallel, as compose does."""
-    depth = _depths(target)
+    from wharf.compose.order import start_levels
+
+    depth = {} if target.project is None else start_levels(target.project.dependencies())
     levels: dict[int, list[Container]] = {}
     for container in containers:
         levels.setdefault(depth.get(service_of(container), 0), []).append(container)
     keys = sorted(levels, reverse=reverse)
     return [levels[key] for key in keys]
-
-
-def _depths(target: Target) -> dict[str, int]:
-    if target.project is None:
-        return {}
-    graph = target.project.dependencies()
-    depth: dict[str, int] = {}
-
-    def visit(name: str, seen: frozenset[str]) -> int:
-        if name in depth:
-            return depth[name]
-        parents = [d for d in graph.get(name, []) if d in graph and d not in seen]
-        value = 1 + max((visit(d, seen | {name}) for d in parents), default=-1)
-        depth[name] = value
-        return value
-
-    for service in graph:
-        visit(service, frozenset())
-    return depth
 
 
 def pick_container(containers: list[Container], service: str, index: int) -> Container:

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from wharf.cli.command import Command, CommandFailed, Context
-from wharf.cli.commands.compose_ops_target import find_containers, name_of, resolve, service_of
+from wharf.cli.commands.compose_common import name_of, project_containers, service_of, table_or_json
+from wharf.cli.commands.compose_ops_target import resolve
 from wharf.cli.flags import BOOL, LIST, STRING, Flag, Parsed, UsageError
 from wharf.cli.rows import ContainerRow
 from wharf.compose.labels import CONFIG_FILES, PROJECT
@@ -93,7 +94,7 @@ def ps(ctx: Context, opts: Parsed) -> int:
     if services is None and target.project is not None and not opts["orphans"]:
         services = list(target.project.services)
     every = bool(opts["all"]) or bool(statuses)
-    found = find_containers(ctx, target.name, services, all_=every,
+    found = project_containers(ctx, target.name, services, all_=every,
                                oneoff=None if opts["all"] else False)
     if statuses:
         found = [c for c in found if c.get("State") in statuses]
@@ -146,9 +147,6 @@ def _name_filter(values: list[str]) -> list[str]:
 
 
 def ls(ctx: Context, opts: Parsed) -> int:
-    from wharf.cli.formatting import align
-    from wharf.lib.jsoncodec import dumps
-
     patterns = _name_filter([str(v) for v in opts["filter"]])
     found = ctx.client().containers.list(all_=bool(opts["all"]), filters={"label": [PROJECT]})
     stacks = [s for s in _stacks(found)
@@ -157,16 +155,9 @@ def ls(ctx: Context, opts: Parsed) -> int:
     if opts["quiet"]:
         for stack in stacks:
             ctx.out(stack["Name"])
-    elif format_text == "json":
-        ctx.out(dumps(stacks, separators=(",", ":")))
-    elif format_text in ("", "table"):
-        lines = ["NAME\tSTATUS\tCONFIG FILES"]
-        lines += [f"{s['Name']}\t{s['Status']}\t{s['ConfigFiles']}" for s in stacks]
-        for line in align(lines, min_width=20):
-            ctx.out(line)
     else:
-        raise CommandFailed(1, f"format value {format_text!r} could not be parsed: "
-                               "Values: [table | json]")
+        table_or_json(ctx, format_text, stacks, ["NAME\tSTATUS\tCONFIG FILES"] + [
+            f"{s['Name']}\t{s['Status']}\t{s['ConfigFiles']}" for s in stacks])
     return 0
 
 

@@ -10,7 +10,7 @@ from wharf.cli.command import CommandFailed, Context
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.compose.model import Project
 
 
@@ -49,7 +49,7 @@ def ensure_networks(ctx: Context, project: Project, progress: Progress) -> None:
             raise CommandFailed(1, f"network {name} declared as external, but could not be "
                                    "found")
         networks.create(network_body(project, key, res))
-        progress.done("Network", name, "Created")
+        progress.done(f"Network {name}", "Created")
 
 
 def ensure_volumes(ctx: Context, project: Project, progress: Progress) -> None:
@@ -72,7 +72,7 @@ def ensure_volumes(ctx: Context, project: Project, progress: Progress) -> None:
             raise CommandFailed(1, f"external volume \"{name}\" not found")
         body = volume_body(project, key, res)
         volumes.create(body["Name"], body["Driver"], body["DriverOpts"], body["Labels"])
-        progress.done("Volume", name, "Created")
+        progress.done(f"Volume {name}", "Created")
 
 
 def _project_label(project: str) -> dict[str, list[str]]:
@@ -90,9 +90,9 @@ def remove_networks(ctx: Context, project: str, progress: Progress) -> None:
         try:
             networks.remove(str(net["Id"]))
         except WharfError as exc:
-            progress.done("Network", str(net["Name"]), f"Error: {exc}", ok=False)
+            progress.error(f"Network {net['Name']}", f"Error: {exc}")
             continue
-        progress.done("Network", str(net["Name"]), "Removed")
+        progress.done(f"Network {net['Name']}", "Removed")
 
 
 def remove_volumes(ctx: Context, project: str, progress: Progress) -> None:
@@ -105,6 +105,6 @@ def remove_volumes(ctx: Context, project: str, progress: Progress) -> None:
         try:
             volumes.remove(str(vol["Name"]))
         except WharfError as exc:
-            progress.done("Volume", str(vol["Name"]), f"Error: {exc}", ok=False)
+            progress.error(f"Volume {vol['Name']}", f"Error: {exc}")
             continue
-        progress.done("Volume", str(vol["Name"]), "Removed")
+        progress.done(f"Volume {vol['Name']}", "Removed")

@@ -48,7 +48,7 @@ def _one_off(service: Service, opts: Parsed) -> Service:
 def _prepare(ctx: Context, project: Project, name: str, no_deps: bool) -> None:
     """Networks, volumes, the service's image, and (unless ``--no-deps``) its dependencies
     up and running."""
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.cli.commands.compose_resources import ensure_networks, ensure_volumes
     from wharf.cli.commands.compose_up import UpOptions, run_up
 
@@ -65,7 +65,7 @@ def compose_run(ctx: Context, opts: Parsed) -> int:
     from wharf.cli.commands.compose_common import load_for_engine
     from wharf.cli.commands.compose_converge import create_container
     from wharf.cli.commands.compose_images import ensure_image
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.cli.commands.run import attach_and_start
     from wharf.cli.session import is_terminal
     from wharf.compose.labels import container_name

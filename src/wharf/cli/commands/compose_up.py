@@ -11,7 +11,7 @@ from wharf.cli.command import Command, CommandFailed, Context
 from wharf.cli.flags import BOOL, INT, LIST, STRING, Flag, Parsed
 
 if TYPE_CHECKING:
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.compose.createbody import Meta
     from wharf.compose.model import Project
 
@@ -40,25 +40,25 @@ class UpOptions:
 def handle_orphans(ctx: Context, full: Project, remove: bool, progress: Progress,
                    timeout: int | None = None) -> None:
     """Project containers whose service is not in the file: a warning, or removed."""
-    from wharf.cli.commands.compose_common import project_containers
+    from wharf.cli.commands.compose_common import (
+        name_of,
+        orphans_warning,
+        project_containers,
+        service_of,
+    )
     from wharf.cli.commands.compose_converge import remove_container
-    from wharf.compose.labels import SERVICE
     from wharf.compose.planner import orphans
 
     found = project_containers(ctx, full.name, all_=True)
-    pairs = [(str(c["Names"][0]).lstrip("/"), str((c.get("Labels") or {}).get(SERVICE, "")))
-             for c in found]
-    names = orphans(pairs, set(full.services))
+    names = orphans([(name_of(c), service_of(c)) for c in found], set(full.services))
     if not names:
         return
     if not remove:
-        progress.warn(f"Found orphan containers ([{' '.join(names)}]) for this project. If "
-                      "you removed or renamed this service in your compose file, you can run "
-                      "this command with the --remove-orphans flag to clean it up.")
+        progress.warn(orphans_warning(names))
         return
     for name in names:
         remove_container(ctx, name, timeout)
-        progress.done("Container", name, "Removed")
+        progress.done(f"Container {name}", "Removed")
 
 
 Kept = dict[str, list[tuple[str, str, bool]]]
@@ -118,12 +118,12 @@ def start_all(ctx: Context, project: Project, kept: Kept, restart: set[str],
         for cid, cname, running in kept.get(name, []):
             if cid in restart:
                 ctx.client().containers.restart(cid)
-                progress.done("Container", cname, "Restarted")
+                progress.done(f"Container {cname}", "Restarted")
             elif running:
-                progress.done("Container", cname, "Running")
+                progress.done(f"Container {cname}", "Running")
             else:
                 ctx.client().containers.start(cid)
-                progress.done("Container", cname, "Started")
+                progress.done(f"Container {cname}", "Started")
             out.append((cid, cname))
     return out
 
@@ -131,7 +131,7 @@ def start_all(ctx: Context, project: Project, kept: Kept, restart: set[str],
 def run_up(ctx: Context, o: UpOptions) -> list[tuple[str, str]]:
     """The whole of ``up -d`` / ``create``; the started containers."""
     from wharf.cli.commands.compose_common import load_for_engine
-    from wharf.cli.commands.compose_output import Progress
+    from wharf.cli.commands.compose_progress import Progress
     from wharf.cli.commands.compose_resources import ensure_networks, ensure_volumes
     from wharf.cli.commands.compose_select import selected_project
     from wharf.cli.commands.compose_wait import DEFAULT_TIMEOUT, wait_running
@@ -148,6 +148,7 @@ def run_up(ctx: Context, o: UpOptions) -> list[tuple[str, str]]:
     if not o.start:
         return []
     started = start_all(ctx, project, kept, restart, progress)
+    progress.finish()
     if o.wait:
         wait_running(ctx, started, o.wait_timeout or DEFAULT_TIMEOUT)
     return started

@@ -7,23 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from wharf.cli.formatting import truncate_id
-from wharf.core.units import human_size
+from wharf.core.units import bytes_size, human_size
 
 STATS_TABLE = ("table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t"
                "{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}")
 STATS_HEADERS = {"Container": "CONTAINER", "ID": "CONTAINER ID", "Name": "NAME",
                  "CPUPerc": "CPU %", "MemUsage": "MEM USAGE / LIMIT", "MemPerc": "MEM %",
                  "NetIO": "NET I/O", "BlockIO": "BLOCK I/O", "PIDs": "PIDS"}
-BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
-
-
-def bytes_size(size: float) -> str:
-    """go-units ``BytesSize``: base 1024, ``%.4g`` (``1.953MiB``)."""
-    unit = 0
-    while size >= 1024 and unit < len(BINARY_UNITS) - 1:
-        size /= 1024.0
-        unit += 1
-    return f"{size:.4g}{BINARY_UNITS[unit]}"
 
 
 def cpu_percent(sample: dict[str, Any]) -> float:

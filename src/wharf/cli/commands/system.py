@@ -11,6 +11,7 @@ from wharf.cli.commands.common import parse_filters
 from wharf.cli.flags import LIST, STRING, Flag, Parsed
 from wharf.core.apiversion import API_VERSION
 from wharf.core.errors import WharfError
+from wharf.core.units import bytes_size
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -128,16 +129,6 @@ def _client_info_lines(client_info: dict[str, Any]) -> list[str]:
             f" Debug Mode: {str(client_info['Debug']).lower()}"]
 
 
-def binary_size(size: float) -> str:
-    """go-units ``BytesSize``: base 1024 (KiB, MiB, GiB), ``%.4g``."""
-    units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
-    index = 0
-    while size >= 1024 and index < len(units) - 1:
-        size /= 1024.0
-        index += 1
-    return f"{size:.4g}{units[index]}"
-
-
 def _server_info_lines(server: dict[str, Any]) -> list[str]:
     def value(key: str) -> str:
         raw = server.get(key, "")
@@ -161,7 +152,7 @@ def _server_info_lines(server: dict[str, Any]) -> list[str]:
               f" OSType: {value('OSType')}",
               f" Architecture: {value('Architecture')}",
               f" CPUs: {value('NCPU')}",
-              f" Total Memory: {binary_size(float(server.get('MemTotal') or 0))}",
+              f" Total Memory: {bytes_size(float(server.get('MemTotal') or 0))}",
               f" Name: {value('Name')}",
               f" ID: {value('ID')}",
               f" Docker Root Dir: {value('DockerRootDir')}",

@@ -1,4 +1,5 @@
-"""What both cgroup versions' statistics share: number parsing and Docker's empty sections.
+"""What both cgroup versions' statistics share: number parsing and picking
+(Docker's empty sections are in ``wharf.core.stats_shape``).
 
 The readers give the cgroup part of Docker's stats JSON (moby's conversion of containerd's
 cgroup metrics): ``memory_stats``, ``cpu_stats`` (without the host's ``system_cpu_usage`` and
@@ -13,9 +14,6 @@ from typing import Any
 
 from wharf.runtime.cgroups.base import read_value
 
-BLKIO_KEYS = ("io_service_bytes_recursive", "io_serviced_recursive", "io_queue_recursive",
-              "io_service_time_recursive", "io_wait_time_recursive", "io_merged_recursive",
-              "io_time_recursive", "sectors_recursive")
 MAX_UINT64 = 2**64 - 1  # a v2 "max": dockerd caps it to the machine's memory
 
 
@@ -38,15 +36,6 @@ def read_flat_keyed(path: Path) -> dict[str, int]:
         if len(parts) == 2 and parts[1].isdigit():
             values[parts[0]] = int(parts[1])
     return values
-
-
-def empty_blkio() -> dict[str, Any]:
-    return {key: None for key in BLKIO_KEYS}
-
-
-def empty_cpu() -> dict[str, Any]:
-    return {"cpu_usage": {"total_usage": 0, "usage_in_kernelmode": 0, "usage_in_usermode": 0},
-            "throttling_data": {"periods": 0, "throttled_periods": 0, "throttled_time": 0}}
 
 
 def pick(values: dict[str, int], keys: tuple[str, ...]) -> dict[str, int]:

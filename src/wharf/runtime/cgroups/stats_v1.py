@@ -6,10 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wharf.core.stats_shape import empty_blkio, empty_cpu
 from wharf.runtime.cgroups.base import read_value
 from wharf.runtime.cgroups.stats_common import (
-    empty_blkio,
-    empty_cpu,
     omit_zero,
     pick,
     read_flat_keyed,

@@ -8,11 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from wharf.core.stats_shape import empty_blkio, empty_cpu
 from wharf.runtime.cgroups.base import read_keyed, read_value
 from wharf.runtime.cgroups.stats_common import (
     MAX_UINT64,
-    empty_blkio,
-    empty_cpu,
     omit_zero,
     pick,
     read_flat_keyed,

@@ -1,35 +1,44 @@
-"""Compose's progress lines on stderr: ``[+] Stopping 2/2`` then `` ✔ Container p-web-1  Stopped``
-on a terminal, each event as it happens (`` Container p-web-1  Stopping``) when plain."""
+"""Compose's progress on stderr, as docker compose v2 draws it: on a terminal a block redrawn
+in place (``[+] Running 3/3`` then `` ✔ Container p-web-1  Started  0.3s``), otherwise a plain
+line per event (`` Container p-web-1  Started``); ``--progress quiet`` shows nothing. The one
+writer of every compose subcommand (up, down, run, build, start, stop, rm, ...)."""
 
 from __future__ import annotations
 
 import threading
 import time
 
-from wharf.cli.command import Context
+from wharf.cli.command import CommandFailed, Context
 from wharf.cli.commands.compose_common import options
+from wharf.cli.session import is_terminal
 
+MODES = ("auto", "tty", "plain", "quiet")
 DONE_MARK, ERROR_MARK = "✔", "✘"
 BLUE, RED, RESET = "\x1b[34m", "\x1b[31m", "\x1b[0m"
 CLEAR_LINE = "\x1b[K"
 
 
 def progress_mode(ctx: Context) -> str:
-    """``tty``, ``plain`` or ``quiet`` from ``--progress`` (``auto``: tty when stderr is one)."""
-    chosen = str(getattr(options(ctx), "progress", "auto") or "auto")
-    if chosen in ("tty", "plain", "quiet"):
+    """``tty``, ``plain`` or ``quiet`` from ``--progress``; ``auto`` follows ``--ansi``
+    (``never``: plain, ``always``: tty), else tty when stderr is a terminal."""
+    opts = options(ctx)
+    chosen = opts.progress or "auto"
+    if chosen not in MODES:
+        raise CommandFailed(1, f"unsupported --progress value {chosen!r}: "
+                               '"auto", "tty", "plain" or "quiet"')
+    if chosen != "auto":
         return chosen
-    return "tty" if _isatty(ctx.stderr) else "plain"
+    if opts.ansi in ("never", "always"):
+        return "plain" if opts.ansi == "never" else "tty"
+    return "tty" if is_terminal(ctx.stderr) else "plain"
 
 
 def use_colour(ctx: Context, stream: object) -> bool:
     """``--ansi always``/``never``, else colour only on a terminal."""
     ansi = options(ctx).ansi
-    if ansi == "always":
-        return True
-    if ansi == "never":
-        return False
-    return _isatty(stream)
+    if ansi in ("always", "never"):
+        return ansi == "always"
+    return is_terminal(stream)
 
 
 def _columns(stream: object) -> int:
@@ -42,21 +51,20 @@ def _columns(stream: object) -> int:
         return 80
 
 
-def _isatty(stream: object) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    try:
-        return bool(isatty()) if isatty is not None else False
-    except ValueError:  # a closed stream
-        return False
+def progress_name(container_name: str) -> str:
+    """How compose names a container in its events."""
+    return f"Container {container_name}"
 
 
 class Progress:
-    """The events of one operation over a set of containers (thread safe)."""
+    """The events of one command, each keyed by what it is about (``Container p-web-1``,
+    ``Network p_default``, ``Image p-web``); thread safe."""
 
-    def __init__(self, ctx: Context, title: str, mode: str | None = None) -> None:
+    def __init__(self, ctx: Context, title: str = "Running", mode: str | None = None) -> None:
         self.ctx = ctx
         self.title = title
         self.mode = mode or progress_mode(ctx)
+        self.quiet = self.mode == "quiet"
         self.colour = self.mode == "tty" and use_colour(ctx, ctx.stderr)
         self._lock = threading.Lock()
         self._order: list[str] = []
@@ -73,6 +81,20 @@ class Progress:
     def error(self, ident: str, text: str = "Error") -> None:
         self._event(ident, "error", text)
 
+    def warn(self, text: str) -> None:
+        """A warning line, below the block drawn so far (shown even with quiet progress)."""
+        self.finish()
+        self.ctx.err(f"WARN[0000] {text}")
+
+    def finish(self) -> None:
+        """On a terminal, the block drawn a last time (the times of the finished ones); what
+        comes next starts a new block, below whatever else is written in between (build or
+        pull output, logs, warnings)."""
+        with self._lock:
+            if self.mode == "tty" and self._order:
+                self._draw()
+            self._order, self._state, self._drawn = [], {}, 0
+
     def _event(self, ident: str, kind: str, text: str) -> None:
         now = time.monotonic()
         with self._lock:
@@ -87,15 +109,8 @@ class Progress:
             elif self.mode == "tty":
                 self._draw()
 
-    def finish(self) -> None:
-        """On a terminal, the block drawn a last time (the times of the finished ones)."""
-        if self.mode != "tty" or not self._order:
-            return
-        with self._lock:
-            self._draw()
-
     def _draw(self) -> None:
-        """The title with counts and a line per container, over the block drawn before
+        """The title with counts and a line per event, over the block drawn before
         (with ``self._lock`` held)."""
         finished = sum(1 for s in self._state.values() if s[0] == "done")
         lines = [f"[+] {self.title} {finished}/{len(self._order)}"[:self._columns - 1]]
@@ -115,8 +130,3 @@ class Progress:
         if not self.colour or kind == "working":
             return line
         return f"{RED if kind == 'error' else BLUE}{line}{RESET}"
-
-
-def progress_name(container_name: str) -> str:
-    """How compose names a container in its events."""
-    return f"Container {container_name}"
