@@ -105,8 +105,11 @@ def interpolate_tree(
 ) -> Any:
     """Every string value of a loaded YAML tree interpolated; keys and non-strings untouched."""
     if isinstance(node, str):
+        def warn_here(message: str) -> None:  # the field named, as errors name it
+            warn(f"{path}: {message}" if path else message)
+
         try:
-            return interpolate(node, env, warn)
+            return interpolate(node, env, warn_here)
         except ComposeError as err:
             raise ComposeError(f"{path}: {err}" if path else str(err)) from None
     if isinstance(node, dict):

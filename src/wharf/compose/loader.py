@@ -64,7 +64,8 @@ def project_env(project_dir: Path, environ: Mapping[str, str] | None) -> dict[st
 
 def _load_one(path: Path, env: Mapping[str, str], warn: Warn) -> dict[str, Any]:
     try:
-        data: dict[str, Any] = interpolate_tree(read_yaml(path), env, warn)
+        data: dict[str, Any] = interpolate_tree(read_yaml(path), env,
+                                                lambda message: warn(f"{path}: {message}"))
     except ComposeError as err:
         if str(err).startswith(str(path)):
             raise

@@ -204,8 +204,8 @@ def test_down_with_only_a_project_name(wharf: Run, engine: Any, fake: Any,
 def test_config_variables(wharf: Run, engine: Any, tmp_path: Path) -> None:
     res = _compose(wharf, tmp_path, "config", text="services: {a: {image: 'x:${NOPE}'}}")
     assert res.status == 0
-    assert 'WARN[0000] The "NOPE" variable is not set. Defaulting to a blank string.' \
-        in res.stderr
+    assert ('compose.yaml: services.a.image: The "NOPE" variable is not set. Defaulting to a '
+            'blank string.') in res.stderr and res.stderr.startswith("WARN[0000] ")
     assert "image: 'x:'" in res.stdout
     res = _compose(wharf, tmp_path, "config", "-q",
                    text="services: {a: {image: '${NOPE:?set it}'}}")
