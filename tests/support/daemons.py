@@ -285,7 +285,7 @@ def private_bridge(prefix: str = "wtd") -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def dockerd_running(tmp: Path, runtimes: dict[str, str]) -> Iterator[Daemon]:
+def dockerd_running(tmp: Path, runtimes: dict[str, str], *extra_args: str) -> Iterator[Daemon]:
     """Debian's dockerd with extra OCI runtimes, on ``tmp``: its own data root, exec root,
     socket, bridge and cgroup parent, no firewall rules; it never touches another engine's."""
     tmp.mkdir(parents=True, exist_ok=True)
@@ -299,6 +299,7 @@ def dockerd_running(tmp: Path, runtimes: dict[str, str]) -> Iterator[Daemon]:
                 "--ip-masq=false", "--cgroup-parent", f"/{cgroup_parent}"]
         for name, path in runtimes.items():
             args += ["--add-runtime", f"{name}={path}"]
+        args += extra_args
         # a Python runtime started per call should find compiled bytecode, as an installed one
         # does; keep it in the test's own directory, not in the source tree
         env = dict(os.environ, PYTHONPYCACHEPREFIX=str(tmp / "pycache"))

@@ -91,6 +91,8 @@ class DaemonConfig:
     max_concurrent_downloads: int = 3
     max_download_attempts: int = 5
     max_concurrent_uploads: int = 5
+    # wharf's own: seconds a registry may stay silent mid-answer (dockerd waits forever)
+    registry_read_timeout: int = 60
     network: NetworkOptions = field(default_factory=NetworkOptions)
     log_opts: dict[str, str] = field(default_factory=dict)  # json-file defaults (max-size/-file)
 
@@ -107,6 +109,7 @@ _FILE_KEYS: dict[str, str] = {
     "max-concurrent-downloads": "max_concurrent_downloads",
     "max-download-attempts": "max_download_attempts",
     "max-concurrent-uploads": "max_concurrent_uploads",
+    "registry-read-timeout": "registry_read_timeout",
     **NETWORK_KEYS,
 }
 
@@ -151,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-concurrent-downloads", dest="max_concurrent_downloads", type=int)
     p.add_argument("--max-download-attempts", dest="max_download_attempts", type=int)
     p.add_argument("--max-concurrent-uploads", dest="max_concurrent_uploads", type=int)
+    p.add_argument("--registry-read-timeout", dest="registry_read_timeout", type=int,
+                   help="seconds a registry may stay silent in an answer (default 60)")
     add_network_flags(p, _bool_flag)
     p.add_argument("--log-driver", dest="log_driver",
                    help="default log driver for containers (json-file: the only one)")
@@ -330,6 +335,7 @@ def load_config(argv: Sequence[str]) -> DaemonConfig:
         max_concurrent_downloads=_concurrency(merged, "max_concurrent_downloads", 3),
         max_download_attempts=_concurrency(merged, "max_download_attempts", 5),
         max_concurrent_uploads=_concurrency(merged, "max_concurrent_uploads", 5),
+        registry_read_timeout=_concurrency(merged, "registry_read_timeout", 60),
         network=network,
         log_opts=_log_opts(merged.get("log_opts"), merged.get("log_driver")),
     )

@@ -356,7 +356,8 @@ async def build_daemon(config: DaemonConfig) -> Daemon:
                                container_sizes=containers.sizes, volumes=volumes.usage,
                                build_cache=lambda: build.usage() if build else []))
     registry = ClientRegistry(RegistryClient(RegistryConfig(
-        mirrors=config.mirrors_by_registry, insecure_registries=config.insecure_registries)))
+        mirrors=config.mirrors_by_registry, insecure_registries=config.insecure_registries,
+        read_timeout=float(config.registry_read_timeout))))
     pull = PullService(images.store, registry, on_event=publish_image_event,
                        concurrency=config.max_concurrent_downloads,
                        attempts=config.max_download_attempts)

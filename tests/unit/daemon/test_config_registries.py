@@ -61,3 +61,11 @@ def test_max_download_attempts(tmp_path: Path) -> None:
     assert _load(tmp_path, {}, "--max-download-attempts", "1").max_download_attempts == 1
     with pytest.raises(ConfigError, match="max-download-attempts"):
         _load(tmp_path, {"max-download-attempts": 0})
+
+
+def test_registry_read_timeout(tmp_path: Path) -> None:
+    assert _load(tmp_path, {}).registry_read_timeout == 60
+    assert _load(tmp_path, {"registry-read-timeout": 5}).registry_read_timeout == 5
+    assert _load(tmp_path, {}, "--registry-read-timeout", "3").registry_read_timeout == 3
+    with pytest.raises(ConfigError, match="registry-read-timeout"):
+        _load(tmp_path, {"registry-read-timeout": 0})
