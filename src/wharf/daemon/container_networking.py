@@ -8,6 +8,7 @@ from pathlib import Path
 
 from wharf.daemon.netconfig import NetworkOptions
 from wharf.network.portalloc import PortAllocator, parse_ephemeral_range
+from wharf.network.proxy import port_in_use
 from wharf.services import container_network_etc
 from wharf.services.container_network import ContainerNetworking
 from wharf.services.container_network_dns import ContainerDns
@@ -28,7 +29,8 @@ def container_networking(options: NetworkOptions, networks: NetworksPort,
     except OSError:
         ephemeral = parse_ephemeral_range(None)
     return ContainerNetworking(NetworkingDeps(
-        networks=networks, driver=driver, ports=PortAllocator(ephemeral=ephemeral),
+        networks=networks, driver=driver,
+        ports=PortAllocator(ephemeral=ephemeral, busy=port_in_use),
         dns=ContainerDns(), etc=container_network_etc.build,
         dns_defaults=DnsDefaults(options.dns, options.dns_search, options.dns_opts),
     ))

@@ -12,6 +12,7 @@ daemon can persist it and rebuild it at start.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wharf.core.errors import Conflict, InvalidParameter
@@ -27,6 +28,11 @@ PROTOS = ("tcp", "udp", "sctp")
 
 Key = tuple[str, str]  # (normalized host ip, proto)
 RangeKey = tuple[str, str, int, int]  # (ip, proto, first, last): moby keeps "last" per range
+Busy = Callable[[str, str, int], bool]  # (ip, proto, port): another host socket holds it
+
+
+def never_busy(_ip: str, _proto: str, _port: int) -> bool:
+    return False
 
 
 def parse_ephemeral_range(text: str | None) -> tuple[int, int]:
@@ -83,6 +89,9 @@ class PortAllocator:
     ephemeral: tuple[int, int] = DEFAULT_EPHEMERAL
     held: dict[Key, set[int]] = field(default_factory=dict)
     last: dict[RangeKey, int] = field(default_factory=dict)
+    # a dynamic pick skips ports a host process holds (the daemon passes a bind probe): the
+    # ephemeral range overlaps the kernel's own for outgoing connections, and moby retries too
+    busy: Busy = field(default=never_busy, repr=False, compare=False)
 
     def request(self, ip: str, proto: str, start: int = 0, end: int = 0) -> int:
         """Hold a port: ``start`` alone (end 0 or equal), a range, or 0/0 for an ephemeral one."""
@@ -178,7 +187,7 @@ class PortAllocator:
         span = last - first + 1
         for step in range(span):
             port = first + (begin - first + step) % span
-            if not self._conflicts(key, port):
+            if not self._conflicts(key, port) and not self.busy(*key, port):
                 self.held.setdefault(key, set()).add(port)
                 self.last[range_key] = port
                 return port

@@ -70,6 +70,25 @@ def bind_listener(mapping: PortMapping) -> socket.socket:
     return sock
 
 
+def port_in_use(ip: str, proto: str, port: int) -> bool:
+    """Whether binding the proxy's listener on ``ip:port`` would find it taken by another
+    socket of the host (the allocator's probe for ephemeral picks)."""
+    if proto not in ("tcp", "udp"):
+        return False
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+    with socket.socket(family, kind) as sock:
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        if kind == socket.SOCK_STREAM:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((ip or "0.0.0.0", port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
 @dataclass
 class _Listener:
     closer: Any  # asyncio.Server or UdpRelay

@@ -126,3 +126,25 @@ def test_each_range_remembers_its_own_last_port() -> None:
     assert alloc.request("", "tcp", 8000, 8009) == 8000
     assert alloc.request("", "tcp") == 42000
     assert alloc.request("", "tcp", 8000, 8009) == 8001
+
+
+def test_an_ephemeral_pick_skips_a_port_a_host_socket_holds() -> None:
+    taken = {("0.0.0.0", "tcp", 40000)}
+    alloc = PortAllocator(ephemeral=(40000, 40010),
+                          busy=lambda ip, proto, port: (ip, proto, port) in taken)
+    assert alloc.request("0.0.0.0", "tcp") == 40001
+    assert alloc.request("0.0.0.0", "tcp", 40000) == 40000  # a named port is not probed
+
+
+def test_port_in_use_sees_a_bound_socket() -> None:
+    import socket
+
+    from wharf.network.proxy import port_in_use
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+        assert port_in_use("127.0.0.1", "tcp", port)
+    assert not port_in_use("127.0.0.1", "tcp", port)
+    assert not port_in_use("127.0.0.1", "sctp", port)
