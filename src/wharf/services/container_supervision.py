@@ -210,11 +210,6 @@ class ContainerSupervision(ContainerRestarts):
         self._emit_exit(record)
         live.exited.set()
         release_volumes(self._deps.volumes, record)
-        if delay is not None:
-            with contextlib.suppress(Exception):
-                self._deps.rootfs.unmount(container_id)
-            self._schedule_restart(record, delay)
-            return
         if auto_remove and not live.removing:
             with contextlib.suppress(NotFound, Conflict):
                 await self.remove(container_id, force=False, volumes=True)
@@ -222,6 +217,8 @@ class ContainerSupervision(ContainerRestarts):
         if not going:  # (a removal unmounts it with the rest of its files)
             with contextlib.suppress(Exception):
                 self._deps.rootfs.unmount(container_id)
+        if delay is not None:  # (never for a container on its way out)
+            self._schedule_restart(record, delay)
 
     def _emit_exit(self, record: ContainerRecord) -> None:
         """dockerd's events of an exit: ``oom`` first when the kernel killed it, then ``die``
